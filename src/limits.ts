@@ -1,0 +1,33 @@
+/**
+ * Every size, count, ratio and timeout migseal enforces, in one place.
+ * A bundle that exceeds any of them is refused, never truncated or repaired.
+ */
+export const LIMITS = Object.freeze({
+  /** Largest bundle file read from disk (compressed bytes). */
+  maxBundleBytes: 2 * 1024 ** 3,
+  /** Largest decompressed tar stream. */
+  maxArchiveBytes: 2 * 1024 ** 3,
+  /** Decompressed bytes per compressed byte, measured once the stream exceeds `ratioGraceBytes`. */
+  maxCompressionRatio: 200,
+  ratioGraceBytes: 16 * 1024 ** 2,
+  /** Entries in one archive (files + signatures + manifest). */
+  maxEntries: 100_000,
+  /** One entry's size. */
+  maxEntryBytes: 1024 ** 3,
+  /** Length in bytes of one entry path. */
+  maxPathBytes: 255,
+  /** manifest.json size. */
+  maxManifestBytes: 64 * 1024 ** 2,
+  /** One signature file size. */
+  maxSignatureBytes: 256 * 1024,
+  /** Signatures in one bundle. */
+  maxSignatures: 64,
+  /** Nesting depth of any JSON document migseal parses. */
+  maxJsonDepth: 64,
+  /** Trust policy file size. */
+  maxPolicyBytes: 1024 ** 2,
+  /** How long apply waits for another runner's lock before refusing. */
+  lockTimeoutMs: 30_000,
+});
+
+export type Limits = typeof LIMITS;
