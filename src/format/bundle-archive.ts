@@ -1,0 +1,87 @@
+/**
+ * The bundle file: gzip(tar) with `manifest.json`, migration files under `files/`, and one
+ * Sigstore bundle per signature under `signatures/`. Encoding is deterministic; decoding is
+ * strict and happens entirely in memory.
+ */
+import { MigsealError, type ErrorCode } from '../errors.js';
+import { gunzipCapped, gzipDeterministic, GunzipError } from './gzip.js';
+import { readTar, TarError, writeTar, type TarEntry } from './tar.js';
+import { FILES_DIR, MANIFEST_PATH } from './manifest.js';
+import { sha256Hex } from './digest.js';
+import { LIMITS } from '../limits.js';
+
+export const SIGNATURES_DIR = 'signatures/';
+const SIGNATURE_SUFFIX = '.sigstore.json';
+
+export interface BundleContents {
+  manifestBytes: Buffer;
+  /** Migration files keyed by their path relative to `files/`. */
+  files: Map<string, Buffer>;
+  /** Signature files keyed by their entry name. */
+  signatures: Map<string, Buffer>;
+  /** The archive's entry mtime, kept when a signature is added. */
+  mtime: number;
+}
+
+/** The archive entry name for a signature: derived from its bytes, so adding the same one twice is a no-op. */
+export function signatureEntryName(signature: Buffer): string {
+  return `${SIGNATURES_DIR}${sha256Hex(signature).slice(0, 32)}${SIGNATURE_SUFFIX}`;
+}
+
+export function encodeBundle(contents: { manifestBytes: Buffer; files: ReadonlyMap<string, Buffer>; signatures: Iterable<Buffer> }, mtime = 0): Buffer {
+  const entries: TarEntry[] = [{ path: MANIFEST_PATH, data: contents.manifestBytes }];
+  for (const [path, data] of contents.files) entries.push({ path: `${FILES_DIR}${path}`, data });
+  const signatureNames = new Set<string>();
+  for (const signature of contents.signatures) {
+    const name = signatureEntryName(signature);
+    if (signatureNames.has(name)) continue;
+    signatureNames.add(name);
+    entries.push({ path: name, data: signature });
+  }
+  return gzipDeterministic(writeTar(entries, mtime));
+}
+
+const TAR_CODES: Record<TarError['reason'], ErrorCode> = {
+  malformed: 'ARCHIVE_MALFORMED',
+  limit: 'ARCHIVE_LIMIT_EXCEEDED',
+  'unsafe-entry': 'ARCHIVE_UNSAFE_ENTRY',
+  'duplicate-entry': 'ARCHIVE_DUPLICATE_ENTRY',
+};
+
+/** Decompresses and parses a bundle; refuses any entry outside the three known places. */
+export async function decodeBundle(bundle: Buffer): Promise<BundleContents> {
+  if (bundle.length > LIMITS.maxBundleBytes) throw new MigsealError('ARCHIVE_LIMIT_EXCEEDED', `The bundle is larger than ${LIMITS.maxBundleBytes} bytes.`);
+  let tar: Buffer;
+  try {
+    tar = await gunzipCapped(bundle);
+  } catch (error) {
+    if (error instanceof GunzipError) throw new MigsealError(error.reason === 'limit' ? 'ARCHIVE_LIMIT_EXCEEDED' : 'ARCHIVE_MALFORMED', `${error.message}.`, { cause: error });
+    throw error;
+  }
+  let entries: TarEntry[];
+  try {
+    entries = readTar(tar);
+  } catch (error) {
+    if (error instanceof TarError) throw new MigsealError(TAR_CODES[error.reason], `The bundle's archive is refused: ${error.message}.`, { cause: error });
+    throw error;
+  }
+  let manifestBytes: Buffer | undefined;
+  let mtime = 0;
+  const files = new Map<string, Buffer>();
+  const signatures = new Map<string, Buffer>();
+  for (const { path, data } of entries) {
+    if (path === MANIFEST_PATH) {
+      manifestBytes = data;
+      mtime = entries.find((e) => e.path === MANIFEST_PATH)?.mtime ?? 0;
+    }
+    else if (path.startsWith(FILES_DIR)) files.set(path.slice(FILES_DIR.length), data);
+    else if (path.startsWith(SIGNATURES_DIR) && path.endsWith(SIGNATURE_SUFFIX) && !path.slice(SIGNATURES_DIR.length).includes('/')) {
+      if (signatures.size >= LIMITS.maxSignatures) throw new MigsealError('ARCHIVE_LIMIT_EXCEEDED', `The bundle holds more than ${LIMITS.maxSignatures} signatures.`);
+      if (data.length > LIMITS.maxSignatureBytes) throw new MigsealError('ARCHIVE_LIMIT_EXCEEDED', `The signature ${path} is larger than ${LIMITS.maxSignatureBytes} bytes.`);
+      signatures.set(path, data);
+    } else throw new MigsealError('FILE_SET_MISMATCH', `The bundle holds an unexpected entry ${JSON.stringify(path)} outside manifest.json, files/ and signatures/.`);
+  }
+  if (manifestBytes === undefined) throw new MigsealError('FILE_SET_MISMATCH', 'The bundle has no manifest.json.');
+  if (manifestBytes.length > LIMITS.maxManifestBytes) throw new MigsealError('ARCHIVE_LIMIT_EXCEEDED', `The manifest is larger than ${LIMITS.maxManifestBytes} bytes.`);
+  return { manifestBytes, files, signatures, mtime };
+}

@@ -1,0 +1,7 @@
+import { createHash } from 'node:crypto';
+
+export const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+export function sha256Hex(data: Uint8Array | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}

@@ -1,0 +1,185 @@
+/**
+ * manifest.json: what a release contains and where it came from. The packer writes it as
+ * canonical JSON; the verifier parses it only after a signature over its exact bytes has
+ * been checked, with the strict parser, and validates every field before use.
+ */
+import { canonicalJson, decodeUtf8Strict, parseStrictJson, StrictJsonError, type JsonValue } from './strict-json.js';
+import { isReleaseVersion } from './release-version.js';
+import { SHA256_HEX } from './digest.js';
+import { pathProblem } from './tar.js';
+import { MigsealError } from '../errors.js';
+
+export const MANIFEST_FORMAT = 'migseal.manifest/v1';
+export const MANIFEST_PATH = 'manifest.json';
+/** Migration files live under this folder in the archive; manifest paths are relative to it. */
+export const FILES_DIR = 'files/';
+
+export const DIALECTS = ['sqlite', 'postgres', 'mysql', 'any'] as const;
+export type Dialect = (typeof DIALECTS)[number];
+
+export interface ManifestFile {
+  path: string;
+  sha256: string;
+  size: number;
+}
+
+export interface ManifestMigration {
+  /** The layout's own version string, e.g. "20240101000000" or "1.2". */
+  version: string;
+  name: string;
+  up: string;
+  down?: string;
+  transactional: boolean;
+  /** Flyway-style repeatable migration: re-run whenever its checksum changes. */
+  repeatable?: boolean;
+  /** Only a peer tool can run it (e.g. PHP classes); `apply` refuses, `exec` hands it over. */
+  runner?: 'sql' | 'native';
+}
+
+export interface ManifestSource {
+  repository?: string;
+  commit?: string;
+  dirty?: boolean;
+}
+
+export interface ManifestFinding {
+  rule: string;
+  severity: 'error' | 'warning' | 'info';
+  category: string;
+  file: string;
+  line: number;
+  message: string;
+  statement?: string;
+  suppressed?: string;
+}
+
+export interface Manifest {
+  format: typeof MANIFEST_FORMAT;
+  project: string;
+  release: string;
+  dialect: Dialect;
+  layout: string;
+  createdAt: string;
+  expiresAt?: string;
+  source: ManifestSource;
+  builder: { id: string };
+  migrations: ManifestMigration[];
+  files: ManifestFile[];
+  findings: ManifestFinding[];
+  analysis?: { tool: string; dialect: string };
+}
+
+export function serializeManifest(manifest: Manifest): Buffer {
+  return Buffer.from(canonicalJson(manifest), 'utf8');
+}
+
+/** Parses and validates manifest bytes; every problem is reported, then the type is narrowed. */
+export function parseManifest(bytes: Buffer): Manifest {
+  let value: JsonValue;
+  try {
+    value = parseStrictJson(decodeUtf8Strict(bytes));
+  } catch (error) {
+    if (error instanceof StrictJsonError) throw new MigsealError('MANIFEST_MALFORMED', `The manifest is not strict JSON: ${error.message}.`, { cause: error });
+    throw error;
+  }
+  const problems = validateManifest(value);
+  if (problems.length > 0) {
+    throw new MigsealError('MANIFEST_INVALID', `The manifest is invalid: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''}.`, {
+      details: { problems },
+    });
+  }
+  return value as unknown as Manifest;
+}
+
+type Obj = { [key: string]: JsonValue };
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._@/-]{0,127}$/;
+
+export function validateManifest(value: unknown): string[] {
+  const p: string[] = [];
+  if (!isObj(value)) return ['$ is not an object'];
+  allowOnly(value, '$', ['format', 'project', 'release', 'dialect', 'layout', 'createdAt', 'expiresAt', 'source', 'builder', 'migrations', 'files', 'findings', 'analysis'], p);
+  if (value.format !== MANIFEST_FORMAT) p.push(`$.format must be "${MANIFEST_FORMAT}"`);
+  if (typeof value.project !== 'string' || !NAME.test(value.project)) p.push('$.project must be a project name');
+  if (typeof value.release !== 'string' || !isReleaseVersion(value.release)) p.push('$.release must be a release version like 42 or 2026.11.3');
+  if (!DIALECTS.includes(value.dialect as Dialect)) p.push(`$.dialect must be one of ${DIALECTS.join(', ')}`);
+  if (typeof value.layout !== 'string' || !/^[a-z][a-z0-9-]{0,31}$/.test(value.layout)) p.push('$.layout must be a layout name');
+  isTime(value.createdAt, '$.createdAt', p);
+  if (value.expiresAt !== undefined) isTime(value.expiresAt, '$.expiresAt', p);
+
+  if (!isObj(value.source)) p.push('$.source must be an object');
+  else {
+    allowOnly(value.source, '$.source', ['repository', 'commit', 'dirty'], p);
+    optString(value.source.repository, '$.source.repository', p);
+    if (value.source.commit !== undefined && (typeof value.source.commit !== 'string' || !/^[0-9a-f]{7,64}$/.test(value.source.commit))) p.push('$.source.commit must be a hex commit id');
+    if (value.source.dirty !== undefined && typeof value.source.dirty !== 'boolean') p.push('$.source.dirty must be a boolean');
+  }
+  if (!isObj(value.builder) || typeof value.builder.id !== 'string' || value.builder.id === '') p.push('$.builder.id must be a string');
+  else allowOnly(value.builder, '$.builder', ['id'], p);
+
+  const filePaths = new Set<string>();
+  if (!Array.isArray(value.files)) p.push('$.files must be an array');
+  else
+    value.files.forEach((f, i) => {
+      const at = `$.files[${i}]`;
+      if (!isObj(f)) return void p.push(`${at} must be an object`);
+      allowOnly(f, at, ['path', 'sha256', 'size'], p);
+      if (typeof f.path !== 'string' || pathProblem(f.path)) p.push(`${at}.path must be a safe relative path`);
+      else if (filePaths.has(f.path.toLowerCase())) p.push(`${at}.path repeats ${f.path}`);
+      else filePaths.add(f.path.toLowerCase());
+      if (typeof f.sha256 !== 'string' || !SHA256_HEX.test(f.sha256)) p.push(`${at}.sha256 must be 64 lowercase hex digits`);
+      if (typeof f.size !== 'number' || !Number.isSafeInteger(f.size) || f.size < 0) p.push(`${at}.size must be a non-negative integer`);
+    });
+
+  const versions = new Set<string>();
+  if (!Array.isArray(value.migrations)) p.push('$.migrations must be an array');
+  else
+    value.migrations.forEach((m, i) => {
+      const at = `$.migrations[${i}]`;
+      if (!isObj(m)) return void p.push(`${at} must be an object`);
+      allowOnly(m, at, ['version', 'name', 'up', 'down', 'transactional', 'repeatable', 'runner'], p);
+      if (typeof m.version !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(m.version)) p.push(`${at}.version must be a version string`);
+      else {
+        const key = m.repeatable === true ? `R:${m.name}` : m.version;
+        if (versions.has(key)) p.push(`${at}.version repeats ${m.version}`);
+        versions.add(key);
+      }
+      if (typeof m.name !== 'string' || m.name.length > 255) p.push(`${at}.name must be a string`);
+      if (typeof m.up !== 'string' || !filePaths.has(m.up.toLowerCase())) p.push(`${at}.up must name a file in $.files`);
+      if (m.down !== undefined && (typeof m.down !== 'string' || !filePaths.has(m.down.toLowerCase()))) p.push(`${at}.down must name a file in $.files`);
+      if (typeof m.transactional !== 'boolean') p.push(`${at}.transactional must be a boolean`);
+      if (m.repeatable !== undefined && typeof m.repeatable !== 'boolean') p.push(`${at}.repeatable must be a boolean`);
+      if (m.runner !== undefined && m.runner !== 'sql' && m.runner !== 'native') p.push(`${at}.runner must be "sql" or "native"`);
+    });
+
+  if (!Array.isArray(value.findings)) p.push('$.findings must be an array');
+  else
+    value.findings.forEach((f, i) => {
+      const at = `$.findings[${i}]`;
+      if (!isObj(f)) return void p.push(`${at} must be an object`);
+      allowOnly(f, at, ['rule', 'severity', 'category', 'file', 'line', 'message', 'statement', 'suppressed'], p);
+      for (const k of ['rule', 'category', 'file', 'message'] as const) if (typeof f[k] !== 'string') p.push(`${at}.${k} must be a string`);
+      if (!['error', 'warning', 'info'].includes(f.severity as string)) p.push(`${at}.severity must be error, warning or info`);
+      if (typeof f.line !== 'number' || f.line < 0) p.push(`${at}.line must be a non-negative integer`);
+      optString(f.statement, `${at}.statement`, p);
+      optString(f.suppressed, `${at}.suppressed`, p);
+    });
+  if (value.analysis !== undefined) {
+    if (!isObj(value.analysis) || typeof value.analysis.tool !== 'string' || typeof value.analysis.dialect !== 'string') p.push('$.analysis must name a tool and a dialect');
+    else allowOnly(value.analysis, '$.analysis', ['tool', 'dialect'], p);
+  }
+  return p;
+}
+
+function allowOnly(obj: Obj, at: string, keys: readonly string[], p: string[]): void {
+  for (const k of Object.keys(obj)) if (!keys.includes(k)) p.push(`${at}.${k} is not a known field`);
+}
+
+function optString(v: unknown, at: string, p: string[]): void {
+  if (v !== undefined && typeof v !== 'string') p.push(`${at} must be a string`);
+}
+
+function isTime(v: unknown, at: string, p: string[]): void {
+  if (typeof v !== 'string' || !ISO_TIME.test(v) || Number.isNaN(Date.parse(v))) p.push(`${at} must be an RFC 3339 UTC time`);
+}

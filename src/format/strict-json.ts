@@ -1,0 +1,236 @@
+import { LIMITS } from '../limits.js';
+
+/**
+ * A JSON parser for untrusted documents that refuses what `JSON.parse` lets through:
+ * duplicate keys, `__proto__`/`constructor`/`prototype` keys, numbers that are not safe
+ * integers (fractions, exponents, values beyond 2^53), lone surrogates, and nesting
+ * deeper than a cap. Objects come back with a null prototype.
+ *
+ * It throws `StrictJsonError` with the JSON path of the first problem.
+ */
+export class StrictJsonError extends Error {
+  readonly path: string;
+  constructor(message: string, path: string) {
+    super(`${message} at ${path}`);
+    this.name = 'StrictJsonError';
+    this.path = path;
+  }
+}
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+export function parseStrictJson(text: string, maxDepth: number = LIMITS.maxJsonDepth): JsonValue {
+  const parser = new Parser(text, maxDepth);
+  const value = parser.value('$', 0);
+  parser.end();
+  return value;
+}
+
+class Parser {
+  #text: string;
+  #pos = 0;
+  #maxDepth: number;
+
+  constructor(text: string, maxDepth: number) {
+    this.#text = text;
+    this.#maxDepth = maxDepth;
+  }
+
+  end(): void {
+    this.#ws();
+    if (this.#pos !== this.#text.length) this.#fail('unexpected data after the document', '$');
+  }
+
+  value(path: string, depth: number): JsonValue {
+    if (depth > this.#maxDepth) this.#fail('nesting too deep', path);
+    this.#ws();
+    const c = this.#text[this.#pos];
+    switch (c) {
+      case '{':
+        return this.#object(path, depth);
+      case '[':
+        return this.#array(path, depth);
+      case '"':
+        return this.#string(path);
+      case 't':
+        return this.#literal('true', true, path);
+      case 'f':
+        return this.#literal('false', false, path);
+      case 'n':
+        return this.#literal('null', null, path);
+      default:
+        if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return this.#number(path);
+        return this.#fail(c === undefined ? 'unexpected end of document' : `unexpected character ${JSON.stringify(c)}`, path);
+    }
+  }
+
+  #object(path: string, depth: number): { [key: string]: JsonValue } {
+    const result: { [key: string]: JsonValue } = Object.create(null);
+    this.#pos++;
+    this.#ws();
+    if (this.#text[this.#pos] === '}') {
+      this.#pos++;
+      return result;
+    }
+    for (;;) {
+      this.#ws();
+      if (this.#text[this.#pos] !== '"') this.#fail('expected a string key', path);
+      const key = this.#string(path);
+      const childPath = `${path}.${key}`;
+      if (FORBIDDEN_KEYS.has(key)) this.#fail(`forbidden key ${JSON.stringify(key)}`, childPath);
+      if (Object.prototype.hasOwnProperty.call(result, key)) this.#fail(`duplicate key ${JSON.stringify(key)}`, childPath);
+      this.#ws();
+      if (this.#text[this.#pos] !== ':') this.#fail('expected ":"', childPath);
+      this.#pos++;
+      result[key] = this.value(childPath, depth + 1);
+      this.#ws();
+      const next = this.#text[this.#pos++];
+      if (next === '}') return result;
+      if (next !== ',') this.#fail('expected "," or "}"', path);
+    }
+  }
+
+  #array(path: string, depth: number): JsonValue[] {
+    const result: JsonValue[] = [];
+    this.#pos++;
+    this.#ws();
+    if (this.#text[this.#pos] === ']') {
+      this.#pos++;
+      return result;
+    }
+    for (;;) {
+      result.push(this.value(`${path}[${result.length}]`, depth + 1));
+      this.#ws();
+      const next = this.#text[this.#pos++];
+      if (next === ']') return result;
+      if (next !== ',') this.#fail('expected "," or "]"', path);
+    }
+  }
+
+  #string(path: string): string {
+    const text = this.#text;
+    let i = this.#pos + 1;
+    let out = '';
+    let start = i;
+    for (;;) {
+      if (i >= text.length) this.#fail('unterminated string', path);
+      const code = text.charCodeAt(i);
+      if (code === 0x22) break;
+      if (code < 0x20) this.#fail('control character in string', path);
+      if (code >= 0xd800 && code <= 0xdfff) {
+        const next = text.charCodeAt(i + 1);
+        if (code > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) this.#fail('lone surrogate in string', path);
+        i += 2;
+        continue;
+      }
+      if (code === 0x5c) {
+        out += text.slice(start, i);
+        const esc = text[i + 1];
+        i += 2;
+        switch (esc) {
+          case '"': out += '"'; break;
+          case '\\': out += '\\'; break;
+          case '/': out += '/'; break;
+          case 'b': out += '\b'; break;
+          case 'f': out += '\f'; break;
+          case 'n': out += '\n'; break;
+          case 'r': out += '\r'; break;
+          case 't': out += '\t'; break;
+          case 'u': {
+            const hex = text.slice(i, i + 4);
+            if (!/^[0-9a-fA-F]{4}$/.test(hex)) this.#fail('bad \\u escape', path);
+            const unit = parseInt(hex, 16);
+            i += 4;
+            if (unit >= 0xd800 && unit <= 0xdbff) {
+              const low = text.slice(i, i + 6);
+              const lowUnit = /^\\u[0-9a-fA-F]{4}$/.test(low) ? parseInt(low.slice(2), 16) : -1;
+              if (!(lowUnit >= 0xdc00 && lowUnit <= 0xdfff)) this.#fail('lone surrogate in string', path);
+              out += String.fromCharCode(unit, lowUnit);
+              i += 6;
+            } else if (unit >= 0xdc00 && unit <= 0xdfff) {
+              this.#fail('lone surrogate in string', path);
+            } else {
+              out += String.fromCharCode(unit);
+            }
+            break;
+          }
+          default:
+            this.#fail('bad escape in string', path);
+        }
+        start = i;
+        continue;
+      }
+      i++;
+    }
+    out += text.slice(start, i);
+    this.#pos = i + 1;
+    return out;
+  }
+
+  #number(path: string): number {
+    const match = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(this.#text.slice(this.#pos, this.#pos + 400));
+    if (!match) return this.#fail('malformed number', path);
+    if (match[2] !== undefined || match[3] !== undefined) this.#fail('only integers are allowed', path);
+    const value = Number(match[0]);
+    if (!Number.isSafeInteger(value) || Object.is(value, -0)) this.#fail('integer outside the safe range', path);
+    this.#pos += match[0].length;
+    return value;
+  }
+
+  #literal<T>(word: string, value: T, path: string): T {
+    if (this.#text.startsWith(word, this.#pos)) {
+      this.#pos += word.length;
+      return value;
+    }
+    return this.#fail('unexpected token', path);
+  }
+
+  #ws(): void {
+    const text = this.#text;
+    while (this.#pos < text.length) {
+      const c = text.charCodeAt(this.#pos);
+      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) this.#pos++;
+      else break;
+    }
+  }
+
+  #fail(message: string, path: string): never {
+    throw new StrictJsonError(message, path);
+  }
+}
+
+/** Decodes bytes as UTF-8, refusing invalid sequences and a byte-order mark. */
+export function decodeUtf8Strict(bytes: Uint8Array): string {
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) throw new StrictJsonError('byte-order mark', '$');
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new StrictJsonError('invalid UTF-8', '$');
+  }
+}
+
+/**
+ * Serializes a value as canonical JSON: object keys sorted by UTF-16 code units, no
+ * insignificant whitespace, one trailing newline. `parseStrictJson` reads it back unchanged.
+ */
+export function canonicalJson(value: unknown): string {
+  return `${canonical(value)}\n`;
+}
+
+function canonical(value: unknown): string {
+  if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) throw new TypeError(`canonical JSON holds only safe integers, got ${value}`);
+    return String(value);
+  }
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  throw new TypeError(`cannot serialize ${typeof value} as JSON`);
+}
