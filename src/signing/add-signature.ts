@@ -1,0 +1,24 @@
+/**
+ * Adds a co-signature (for example an approval) to an existing bundle. The manifest and
+ * files are untouched, so the release identity (the manifest digest) does not change.
+ * Before attesting, it checks that the files still match the manifest it is about to sign.
+ */
+import { decodeBundle, encodeBundle } from '../format/bundle-archive.js';
+import { sha256Hex } from '../format/digest.js';
+import { parseManifest, type Manifest } from '../format/manifest.js';
+import { checkFileSet } from '../verify/check-file-set.js';
+import { checkFileDigests } from '../verify/check-file-digests.js';
+import { signManifest } from './sign-manifest.js';
+import type { Signer } from './signer.js';
+import type { Role } from './statement.js';
+
+export async function addSignature(bundle: Buffer, signer: Signer, role: Role): Promise<{ bundle: Buffer; digest: string; manifest: Manifest }> {
+  const contents = await decodeBundle(bundle);
+  const manifest = parseManifest(contents.manifestBytes);
+  checkFileSet(contents.files, manifest);
+  checkFileDigests(contents.files, manifest);
+  const digest = sha256Hex(contents.manifestBytes);
+  const signature = await signManifest(digest, { role, project: manifest.project, release: manifest.release }, signer);
+  const out = encodeBundle({ manifestBytes: contents.manifestBytes, files: contents.files, signatures: [...contents.signatures.values(), signature] }, contents.mtime);
+  return { bundle: out, digest, manifest };
+}

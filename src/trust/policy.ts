@@ -1,0 +1,166 @@
+/**
+ * The host's trust policy: which keys may sign for this project, in which roles, during
+ * which window, and how many distinct signers each environment needs. Loaded from a JSON
+ * file; key paths are relative to it. See keys/README.md for the format.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { KeyObject } from 'node:crypto';
+import { MigsealError } from '../errors.js';
+import { LIMITS } from '../limits.js';
+import { decodeUtf8Strict, parseStrictJson, StrictJsonError } from '../format/strict-json.js';
+import { DIALECTS, type Dialect } from '../format/manifest.js';
+import { ROLES, type Role } from '../signing/statement.js';
+import { keyIdOf, loadPublicKey } from '../signing/keys.js';
+import { insecurePermissions } from './file-permissions.js';
+
+export interface TrustedKey {
+  id: string;
+  keyId: string;
+  publicKey: KeyObject;
+  roles: Role[];
+  notBefore?: Date;
+  notAfter?: Date;
+  revoked: boolean;
+}
+
+export interface EnvironmentRule {
+  thresholds: Partial<Record<Role, number>>;
+  requireExpiry: boolean;
+}
+
+export interface TrustPolicy {
+  path: string;
+  project: string;
+  dialect?: Dialect;
+  keys: TrustedKey[];
+  environments: Record<string, EnvironmentRule>;
+}
+
+export const DEFAULT_ENVIRONMENT = 'default';
+
+export function loadTrustPolicy(path: string): TrustPolicy {
+  const absolute = resolve(path);
+  const problem = insecurePermissions(absolute) ?? insecurePermissions(dirname(absolute));
+  if (problem) throw new MigsealError('POLICY_INSECURE', `The trust policy is not safe to use: ${problem}.`);
+  let text: string;
+  try {
+    if (statSync(absolute).size > LIMITS.maxPolicyBytes) throw new MigsealError('POLICY_INVALID', `The trust policy ${path} is larger than ${LIMITS.maxPolicyBytes} bytes.`);
+    text = decodeUtf8Strict(readFileSync(absolute));
+  } catch (error) {
+    if (error instanceof MigsealError) throw error;
+    if (error instanceof StrictJsonError) throw new MigsealError('POLICY_INVALID', `The trust policy ${path} is not UTF-8 JSON.`, { cause: error });
+    throw new MigsealError('IO', `Cannot read the trust policy ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, { cause: error });
+  }
+  let raw: unknown;
+  try {
+    raw = parseStrictJson(text);
+  } catch (error) {
+    throw new MigsealError('POLICY_INVALID', `The trust policy ${path} is not strict JSON: ${(error as Error).message}.`, { cause: error });
+  }
+  return buildPolicy(raw, absolute);
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function buildPolicy(raw: unknown, path: string): TrustPolicy {
+  const p: string[] = [];
+  const base = dirname(path);
+  if (!isObj(raw)) throw new MigsealError('POLICY_INVALID', `The trust policy ${path} is not a JSON object.`);
+  allowOnly(raw, '$', ['project', 'dialect', 'keys', 'environments', 'description'], p);
+  if (typeof raw.project !== 'string' || raw.project === '') p.push('$.project must name the project');
+  if (raw.dialect !== undefined && !DIALECTS.includes(raw.dialect as Dialect)) p.push(`$.dialect must be one of ${DIALECTS.join(', ')}`);
+
+  const keys: TrustedKey[] = [];
+  const ids = new Set<string>();
+  if (!Array.isArray(raw.keys)) p.push('$.keys must be an array');
+  else
+    raw.keys.forEach((k, i) => {
+      const at = `$.keys[${i}]`;
+      if (!isObj(k)) return void p.push(`${at} must be an object`);
+      allowOnly(k, at, ['id', 'publicKey', 'roles', 'notBefore', 'notAfter', 'revoked', 'description'], p);
+      if (typeof k.id !== 'string' || k.id === '') return void p.push(`${at}.id must be a string`);
+      if (ids.has(k.id)) p.push(`${at}.id repeats "${k.id}"`);
+      ids.add(k.id);
+      const roles = Array.isArray(k.roles) ? k.roles : [];
+      if (roles.length === 0 || !roles.every((r) => ROLES.includes(r as Role))) p.push(`${at}.roles must list roles from ${ROLES.join(', ')}`);
+      const notBefore = optTime(k.notBefore, `${at}.notBefore`, p);
+      const notAfter = optTime(k.notAfter, `${at}.notAfter`, p);
+      if (k.revoked !== undefined && typeof k.revoked !== 'boolean') p.push(`${at}.revoked must be a boolean`);
+      if (typeof k.publicKey !== 'string') return void p.push(`${at}.publicKey must be a path to a PEM public key`);
+      const keyPath = resolve(base, k.publicKey);
+      const unsafe = insecurePermissions(keyPath);
+      if (unsafe) throw new MigsealError('POLICY_INSECURE', `The trust policy is not safe to use: ${unsafe}.`);
+      let publicKey: KeyObject;
+      try {
+        publicKey = loadPublicKey(readFileSync(keyPath, 'utf8'), keyPath);
+      } catch (error) {
+        return void p.push(`${at}.publicKey: ${error instanceof MigsealError ? error.message : `cannot read ${keyPath}`}`);
+      }
+      keys.push({
+        id: k.id,
+        keyId: keyIdOf(publicKey),
+        publicKey,
+        roles: roles as Role[],
+        ...(notBefore && { notBefore }),
+        ...(notAfter && { notAfter }),
+        revoked: k.revoked === true,
+      });
+    });
+  const seenKeyIds = new Map<string, string>();
+  for (const key of keys) {
+    const other = seenKeyIds.get(key.keyId);
+    if (other) p.push(`keys "${other}" and "${key.id}" are the same public key`);
+    seenKeyIds.set(key.keyId, key.id);
+  }
+
+  const environments: Record<string, EnvironmentRule> = Object.create(null);
+  if (!isObj(raw.environments) || Object.keys(raw.environments).length === 0) p.push('$.environments must name at least one environment');
+  else
+    for (const [name, rule] of Object.entries(raw.environments)) {
+      const at = `$.environments.${name}`;
+      if (!isObj(rule)) {
+        p.push(`${at} must be an object`);
+        continue;
+      }
+      allowOnly(rule, at, [...ROLES, 'requireExpiry'], p);
+      const thresholds: Partial<Record<Role, number>> = {};
+      for (const role of ROLES) {
+        const n = rule[role];
+        if (n === undefined) continue;
+        if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) p.push(`${at}.${role} must be a non-negative integer`);
+        else thresholds[role] = n;
+      }
+      if ((thresholds.release ?? 0) < 1) p.push(`${at}.release must be at least 1: every environment needs a release signature`);
+      if (rule.requireExpiry !== undefined && typeof rule.requireExpiry !== 'boolean') p.push(`${at}.requireExpiry must be a boolean`);
+      environments[name] = { thresholds, requireExpiry: rule.requireExpiry === true };
+    }
+
+  if (p.length > 0) {
+    throw new MigsealError('POLICY_INVALID', `The trust policy ${path} is invalid: ${p.slice(0, 5).join('; ')}${p.length > 5 ? ` (and ${p.length - 5} more)` : ''}.`, {
+      details: { problems: p },
+    });
+  }
+  return {
+    path,
+    project: raw.project as string,
+    ...(raw.dialect !== undefined && { dialect: raw.dialect as Dialect }),
+    keys,
+    environments,
+  };
+}
+
+function allowOnly(obj: Obj, at: string, keys: readonly string[], p: string[]): void {
+  for (const k of Object.keys(obj)) if (!keys.includes(k)) p.push(`${at}.${k} is not a known field`);
+}
+
+function optTime(v: unknown, at: string, p: string[]): Date | undefined {
+  if (v === undefined) return undefined;
+  const t = typeof v === 'string' ? Date.parse(v) : NaN;
+  if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}T[0-9:.]+Z$/.test(v) || Number.isNaN(t)) {
+    p.push(`${at} must be an RFC 3339 UTC time like 2027-06-30T00:00:00Z`);
+    return undefined;
+  }
+  return new Date(t);
+}
