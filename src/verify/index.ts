@@ -1,0 +1,72 @@
+/**
+ * Verifies a bundle completely, in memory, before anything may use it. Each step is one
+ * check from the threat list; the first that fails refuses the bundle with a coded error.
+ */
+import { MigsealError } from '../errors.js';
+import { decodeBundle } from '../format/bundle-archive.js';
+import { parseManifest, type Manifest } from '../format/manifest.js';
+import { sha256Hex } from '../format/digest.js';
+import { DEFAULT_ENVIRONMENT, type TrustPolicy } from '../trust/policy.js';
+import { checkSignatures, type AcceptedSignature, type SignatureCheckResult } from './check-signatures.js';
+import { checkThresholds } from './check-thresholds.js';
+import { checkStatementsMatchManifest } from './check-statements-match-manifest.js';
+import { checkFileSet } from './check-file-set.js';
+import { checkFileDigests } from './check-file-digests.js';
+import { checkTarget } from './check-target.js';
+import { checkExpiry } from './check-expiry.js';
+
+export interface VerifyOptions {
+  policy: TrustPolicy;
+  environment?: string;
+  now?: Date;
+}
+
+export interface VerifiedBundle {
+  /** The release identity: SHA-256 of manifest.json's exact bytes. */
+  digest: string;
+  manifest: Manifest;
+  manifestBytes: Buffer;
+  /** The verified bytes of every file, keyed by manifest path. Run these, never a copy on disk. */
+  files: ReadonlyMap<string, Buffer>;
+  signers: AcceptedSignature[];
+  notCounted: SignatureCheckResult['setAside'];
+  environment: string;
+}
+
+export async function verifyBundle(bundle: Buffer, options: VerifyOptions): Promise<VerifiedBundle> {
+  const { policy } = options;
+  const environment = options.environment ?? DEFAULT_ENVIRONMENT;
+  const now = options.now ?? new Date();
+  const rule = policy.environments[environment];
+  if (!rule) {
+    throw new MigsealError('ENVIRONMENT_UNKNOWN', `The trust policy has no environment "${environment}" (it has ${Object.keys(policy.environments).join(', ')}).`);
+  }
+
+  // The archive is well-formed, within limits, and holds only plain files at safe paths.
+  const contents = await decodeBundle(bundle);
+  const digest = sha256Hex(contents.manifestBytes);
+  // Signatures verify against trusted keys and name this exact manifest.
+  const signatures = checkSignatures(contents.signatures, digest, policy, now);
+  // Enough distinct trusted keys signed in each role the environment requires.
+  checkThresholds(signatures, rule, environment);
+  // Only now is the signed manifest parsed, strictly.
+  const manifest = parseManifest(contents.manifestBytes);
+  // Every signer attested this project and release.
+  checkStatementsMatchManifest(signatures.accepted, manifest);
+  // The archive holds exactly the files the manifest names, each with its signed size and digest.
+  checkFileSet(contents.files, manifest);
+  checkFileDigests(contents.files, manifest);
+  // The bundle is for this host's project and dialect, and not past its signed expiry.
+  checkTarget(manifest, policy);
+  checkExpiry(manifest, rule, environment, now);
+
+  return {
+    digest,
+    manifest,
+    manifestBytes: contents.manifestBytes,
+    files: contents.files,
+    signers: signatures.accepted,
+    notCounted: signatures.setAside,
+    environment,
+  };
+}
