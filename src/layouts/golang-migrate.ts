@@ -1,0 +1,37 @@
+/** golang-migrate: `N_title.up.sql` / `N_title.down.sql`, paired by version number only. */
+import type { ManifestMigration } from '../format/manifest.js';
+import type { FolderListing, Layout, LayoutResult } from './layout.js';
+import { isIgnorable, layoutError } from './errors.js';
+import { needsNoTransaction } from './transaction-mode.js';
+
+const NAME = /^([0-9]+)_(.*)\.(down|up)\.sql$/;
+const LAYOUT = 'golang-migrate';
+
+export const golangMigrate: Layout = {
+  name: LAYOUT,
+  detect: (listing) => listing.paths.some((p) => NAME.test(p)),
+  read(listing: FolderListing): LayoutResult {
+    const byVersion = new Map<bigint, { version: string; up?: string; down?: string; name?: string }>();
+    for (const path of listing.paths) {
+      if (isIgnorable(path)) continue;
+      const m = NAME.exec(path);
+      if (!m) throw layoutError(LAYOUT, path, 'not a migration file; expected N_title.up.sql or N_title.down.sql in the top folder');
+      const [, digits, title, direction] = m as unknown as [string, string, string, 'up' | 'down'];
+      const key = BigInt(digits);
+      const entry = byVersion.get(key) ?? { version: key.toString() };
+      if (entry[direction]) throw layoutError(LAYOUT, path, `duplicate ${direction} migration for version ${key} (also ${entry[direction]})`);
+      entry[direction] = path;
+      if (direction === 'up') entry.name = title;
+      byVersion.set(key, entry);
+    }
+    const migrations: ManifestMigration[] = [];
+    const files: string[] = [];
+    for (const [, e] of [...byVersion].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      if (!e.up) throw layoutError(LAYOUT, e.down!, `a down migration without an up migration for version ${e.version}`);
+      const sql = listing.read(e.up).toString('utf8');
+      migrations.push({ version: e.version, name: e.name!, up: e.up, ...(e.down && { down: e.down }), transactional: !needsNoTransaction(sql) });
+      files.push(e.up, ...(e.down ? [e.down] : []));
+    }
+    return { migrations, files };
+  },
+};

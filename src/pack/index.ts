@@ -1,0 +1,97 @@
+/**
+ * Packs a migrations folder into a bundle: reads the layout, hashes every file, writes the
+ * canonical manifest, signs it, and encodes the archive. The same inputs give the same bytes.
+ */
+import { MigsealError } from '../errors.js';
+import { encodeBundle } from '../format/bundle-archive.js';
+import { sha256Hex } from '../format/digest.js';
+import { isReleaseVersion } from '../format/release-version.js';
+import { MANIFEST_FORMAT, serializeManifest, validateManifest, DIALECTS, type Dialect, type Manifest, type ManifestFinding } from '../format/manifest.js';
+import { readFolder } from '../layouts/folder.js';
+import { chooseLayout } from '../layouts/index.js';
+import { signManifest } from '../signing/sign-manifest.js';
+import type { Signer } from '../signing/signer.js';
+import type { Role } from '../signing/statement.js';
+import { readSource, type SourceFlags } from './source-info.js';
+
+export interface PackOptions {
+  dir: string;
+  project: string;
+  release: string;
+  dialect?: Dialect;
+  layout?: string;
+  /** RFC 3339 time after which hosts refuse the release. */
+  expiresAt?: string;
+  source?: SourceFlags;
+  signers?: Array<{ signer: Signer; role: Role }>;
+  /** Findings of static analysis to record in the manifest. */
+  findings?: ManifestFinding[];
+  env?: Record<string, string | undefined>;
+}
+
+export interface PackResult {
+  bundle: Buffer;
+  manifest: Manifest;
+  digest: string;
+}
+
+export async function pack(options: PackOptions): Promise<PackResult> {
+  const env = options.env ?? process.env;
+  if (!isReleaseVersion(options.release)) {
+    throw new MigsealError('USAGE', `The release "${options.release}" is not a release version: use dot-separated numbers like 42 or 2026.11.3.`);
+  }
+  if (options.dialect && !DIALECTS.includes(options.dialect)) throw new MigsealError('USAGE', `Unknown dialect "${options.dialect}"; choose one of ${DIALECTS.join(', ')}.`);
+
+  const listing = readFolder(options.dir);
+  const layout = chooseLayout(options.layout ?? 'auto', listing);
+  const found = layout.read(listing);
+  if (found.migrations.length === 0) throw new MigsealError('LAYOUT_INVALID', `${options.dir}: no migrations found (${layout.name} layout).`);
+  if (options.dialect && found.dialect && options.dialect !== found.dialect) {
+    throw new MigsealError('LAYOUT_INVALID', `${options.dir}: the folder declares dialect ${found.dialect}, but --dialect is ${options.dialect}.`);
+  }
+  const { source, builderId, commitTime } = readSource(options.dir, options.source ?? {}, env);
+  const epoch = sourceDateEpoch(env) ?? commitTime ?? 0;
+
+  const files = new Map<string, Buffer>();
+  for (const path of [...found.files].sort()) files.set(path, listing.read(path));
+  const manifest: Manifest = {
+    format: MANIFEST_FORMAT,
+    project: options.project,
+    release: options.release,
+    dialect: options.dialect ?? found.dialect ?? 'any',
+    layout: layout.name,
+    createdAt: new Date(epoch * 1000).toISOString().replace('.000Z', 'Z'),
+    ...(options.expiresAt && { expiresAt: normalizeTime(options.expiresAt) }),
+    source,
+    builder: { id: builderId },
+    migrations: found.migrations,
+    files: [...files].map(([path, data]) => ({ path, sha256: sha256Hex(data), size: data.length })),
+    findings: options.findings ?? [],
+  };
+  const problems = validateManifest(JSON.parse(JSON.stringify(manifest)));
+  if (problems.length) throw new MigsealError('USAGE', `Cannot pack: ${problems.join('; ')}.`);
+
+  const manifestBytes = serializeManifest(manifest);
+  const digest = sha256Hex(manifestBytes);
+  const signatures: Buffer[] = [];
+  for (const { signer, role } of options.signers ?? []) {
+    signatures.push(await signManifest(digest, { role, project: manifest.project, release: manifest.release }, signer));
+  }
+  const bundle = encodeBundle({ manifestBytes, files, signatures }, sourceDateEpoch(env) ?? 0);
+  return { bundle, manifest, digest };
+}
+
+function sourceDateEpoch(env: Record<string, string | undefined>): number | undefined {
+  const raw = env.SOURCE_DATE_EPOCH;
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[0-9]{1,11}$/.test(raw)) throw new MigsealError('USAGE', `SOURCE_DATE_EPOCH must be a whole number of seconds, not "${raw}".`);
+  return Number(raw);
+}
+
+function normalizeTime(value: string): string {
+  const t = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}(T[0-9:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(value) || Number.isNaN(t)) {
+    throw new MigsealError('USAGE', `"${value}" is not a time; use RFC 3339, like 2027-01-31T00:00:00Z.`);
+  }
+  return new Date(t).toISOString().replace('.000Z', 'Z');
+}
