@@ -1,0 +1,29 @@
+/**
+ * Shows what a bundle claims. Nothing here is verified against a trust policy: the archive
+ * is parsed with the same strict reader, and file digests are checked, but signatures are
+ * only listed. `verify` is the command that decides.
+ */
+import { inspectBundle } from '../../inspect/index.js';
+import { readInput } from '../io.js';
+import type { CommandRun } from '../table.js';
+
+export const run: CommandRun = async ({ positionals }) => {
+  const report = await inspectBundle(readInput(positionals[0]!, 'bundle'));
+  const m = report.manifest;
+  const lines = [
+    `${m.project} release ${m.release} (unverified: run migseal verify to check signatures against a trust policy)`,
+    `  release id   sha256:${report.digest}`,
+    `  created      ${m.createdAt}${m.expiresAt ? `, expires ${m.expiresAt}` : ''}`,
+    `  dialect      ${m.dialect}, layout ${m.layout}`,
+    `  source       ${m.source.repository ?? '(unknown repository)'} ${m.source.commit ?? '(unknown commit)'}${m.source.dirty ? ' (dirty tree)' : ''}`,
+    `  builder      ${m.builder.id}`,
+    `  files        ${m.files.length}, ${report.filesMatch ? 'all matching the manifest' : 'NOT matching the manifest'}`,
+    `  signatures   ${report.signatures.length}`,
+    ...report.signatures.map((s) => `    ${s.role ?? '?'} by ${s.keyId ? `key ${s.keyId.slice(0, 16)}…` : (s.identity ?? 'unknown signer')}${s.problem ? ` (${s.problem})` : ''}`),
+    `  migrations   ${m.migrations.length}`,
+    ...m.migrations.map((mg) => `    ${mg.version.padEnd(16)} ${mg.name}${mg.down ? '' : ' (no down)'}${mg.transactional ? '' : ' (non-transactional)'}`),
+    `  findings     ${m.findings.length}`,
+    ...m.findings.map((f) => `    ${f.severity} ${f.rule} ${f.file}:${f.line} ${f.message}${f.suppressed ? ` (suppressed: ${f.suppressed})` : ''}`),
+  ];
+  return { text: lines.join('\n'), json: { ...report, verified: false } };
+};

@@ -1,0 +1,40 @@
+import { resolve } from 'node:path';
+import { pack } from '../../pack/index.js';
+import type { Dialect } from '../../format/manifest.js';
+import { writeOutput } from '../io.js';
+import { requireFlag } from '../parse.js';
+import { keySignerFromFile, parseRole } from '../signing-key.js';
+import { COMMANDS, type CommandRun } from '../table.js';
+
+export const run: CommandRun = async ({ positionals, flags }, { env, progress }) => {
+  const usage = COMMANDS.pack!.usage;
+  const out = requireFlag(flags, 'out', usage);
+  const signers = typeof flags.key === 'string' ? [{ signer: keySignerFromFile(flags.key, env), role: parseRole(flags.role, 'release') }] : [];
+  progress(`packing ${positionals[0]}`);
+  const result = await pack({
+    dir: resolve(positionals[0]!),
+    project: requireFlag(flags, 'project', usage),
+    release: requireFlag(flags, 'release', usage),
+    ...(typeof flags.dialect === 'string' && { dialect: flags.dialect as Dialect }),
+    ...(typeof flags.layout === 'string' && { layout: flags.layout }),
+    ...(typeof flags.expires === 'string' && { expiresAt: flags.expires }),
+    source: {
+      ...(typeof flags['source-repo'] === 'string' && { repository: flags['source-repo'] }),
+      ...(typeof flags['source-commit'] === 'string' && { commit: flags['source-commit'] }),
+      ...(typeof flags.builder === 'string' && { builder: flags.builder }),
+    },
+    signers,
+    env,
+  });
+  writeOutput(out, result.bundle);
+  const { manifest } = result;
+  return {
+    text: [
+      `packed ${manifest.project} release ${manifest.release} into ${out}`,
+      `  release id  sha256:${result.digest}`,
+      `  layout      ${manifest.layout}, ${manifest.migrations.length} migrations, ${manifest.files.length} files, dialect ${manifest.dialect}`,
+      `  signatures  ${signers.length === 0 ? 'none (add one with migseal sign --role release)' : signers.map((s) => s.role).join(', ')}`,
+    ].join('\n'),
+    json: { ok: true, out, digest: result.digest, project: manifest.project, release: manifest.release, layout: manifest.layout, migrations: manifest.migrations.length, files: manifest.files.length, signatures: signers.length },
+  };
+};

@@ -1,0 +1,51 @@
+/**
+ * The migseal command line. The only place that writes the final result and sets the
+ * process exit code; commands return data or throw a coded error.
+ */
+import { COMMANDS, type CommandContext } from './table.js';
+import { findCommand, parseCommand } from './parse.js';
+import { MigsealError, isMigsealError } from '../errors.js';
+import { helpText, VERSION } from './help.js';
+import { redact } from './redact.js';
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const wantsJson = argv.includes('--json');
+  try {
+    if (argv.length === 0 || argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') {
+      process.stdout.write(helpText(COMMANDS, argv[1]));
+      return argv.length === 0 ? 1 : 0;
+    }
+    if (argv[0] === '--version' || argv[0] === '-v') {
+      process.stdout.write(`${VERSION}\n`);
+      return 0;
+    }
+    const found = findCommand(argv, COMMANDS);
+    if (!found) throw new MigsealError('USAGE', `Unknown command "${argv.slice(0, 2).join(' ')}". Run "migseal help" for the list.`);
+    if (found.rest.includes('--help') || found.rest.includes('-h')) {
+      process.stdout.write(helpText(COMMANDS, found.name));
+      return 0;
+    }
+    const parsed = parseCommand(found.name, COMMANDS[found.name]!, found.rest);
+    const context: CommandContext = {
+      env: process.env,
+      cwd: process.cwd(),
+      progress: (line) => {
+        if (!wantsJson && process.stderr.isTTY) process.stderr.write(`${line}\n`);
+      },
+    };
+    const { run } = await parsed.spec.load();
+    const outcome = await run({ positionals: parsed.positionals, flags: parsed.flags }, context);
+    process.stdout.write(wantsJson ? `${JSON.stringify(outcome.json, null, 2)}\n` : outcome.text.endsWith('\n') || outcome.text === '' ? outcome.text : `${outcome.text}\n`);
+    return outcome.exitCode ?? 0;
+  } catch (error) {
+    const coded = isMigsealError(error) ? error : new MigsealError('IO', `Unexpected failure: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+    const message = redact(coded.message);
+    if (wantsJson) {
+      process.stdout.write(`${JSON.stringify({ ok: false, code: coded.code, exitCode: coded.exitCode, message, ...(coded.details && { details: coded.details }) }, null, 2)}\n`);
+    }
+    const label = coded.exitCode === 2 ? 'refused' : coded.exitCode === 3 ? 'failed' : 'error';
+    process.stderr.write(`migseal: ${label}: ${message}\n`);
+    if (!isMigsealError(error) && process.env.MIGSEAL_DEBUG) process.stderr.write(`${redact(String((error as Error)?.stack))}\n`);
+    return coded.exitCode;
+  }
+}

@@ -1,0 +1,51 @@
+/** Maps argv to a command and its arguments, strictly: unknown flags and missing values are usage errors. */
+import { parseArgs } from 'node:util';
+import { MigsealError } from '../errors.js';
+import type { CommandSpec } from './table.js';
+
+export interface ParsedCommandLine {
+  name: string;
+  spec: CommandSpec;
+  positionals: string[];
+  flags: Record<string, unknown>;
+}
+
+export function findCommand(argv: readonly string[], commands: Record<string, CommandSpec>): { name: string; rest: string[] } | undefined {
+  const two = argv.slice(0, 2).join(' ');
+  if (commands[two]) return { name: two, rest: argv.slice(2) };
+  if (argv[0] !== undefined && commands[argv[0]]) return { name: argv[0], rest: argv.slice(1) };
+  return undefined;
+}
+
+export function parseCommand(name: string, spec: CommandSpec, rest: readonly string[]): ParsedCommandLine {
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {};
+  for (const [flag, f] of Object.entries(spec.flags)) {
+    options[flag] = { type: f.type, ...(f.multiple && { multiple: true }), ...(f.short && { short: f.short }) };
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...rest], options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new MigsealError('USAGE', `${(error as Error).message.replace(/\. To specify.*$/s, '')}. Usage: ${spec.usage}`, { cause: error });
+  }
+  const { positionals, values } = parsed;
+  if (positionals.length < spec.positionals.min || positionals.length > spec.positionals.max) {
+    throw new MigsealError('USAGE', `${name} takes ${describeCount(spec.positionals)}. Usage: ${spec.usage}`);
+  }
+  for (const [flag, value] of Object.entries(values)) {
+    if (spec.flags[flag]?.type === 'string' && value === '') throw new MigsealError('USAGE', `--${flag} needs a value. Usage: ${spec.usage}`);
+  }
+  return { name, spec, positionals, flags: values as Record<string, unknown> };
+}
+
+function describeCount({ min, max }: { min: number; max: number }): string {
+  if (max === 0) return 'no arguments';
+  return min === max ? `${min} argument${min === 1 ? '' : 's'}` : `${min} to ${max} arguments`;
+}
+
+/** Reads a required string flag or throws a usage error naming it. */
+export function requireFlag(flags: Record<string, unknown>, name: string, usage: string): string {
+  const value = flags[name];
+  if (typeof value !== 'string') throw new MigsealError('USAGE', `--${name} is required. Usage: ${usage}`);
+  return value;
+}

@@ -1,0 +1,103 @@
+/**
+ * Every command, its arguments and its flags, as data. The entry file parses against this
+ * table and imports a command's module only when that command runs.
+ */
+export interface FlagSpec {
+  type: 'string' | 'boolean';
+  description: string;
+  multiple?: boolean;
+  short?: string;
+  value?: string;
+}
+
+export interface CommandSpec {
+  summary: string;
+  usage: string;
+  positionals: { min: number; max: number };
+  flags: Record<string, FlagSpec>;
+  load: () => Promise<{ run: CommandRun }>;
+}
+
+export interface CommandContext {
+  env: Record<string, string | undefined>;
+  cwd: string;
+  /** Writes a progress line to stderr when it is a terminal; silent in pipes and with --json. */
+  progress: (line: string) => void;
+}
+
+export interface CommandOutcome {
+  /** Human-readable report for stdout. */
+  text: string;
+  /** The same facts for machines, printed with --json. */
+  json: unknown;
+  /** Non-zero when the command ran but reports a negative answer (e.g. a broken audit chain). */
+  exitCode?: number;
+}
+
+export type CommandRun = (args: { positionals: string[]; flags: Record<string, unknown> }, context: CommandContext) => Promise<CommandOutcome>;
+
+const json: FlagSpec = { type: 'boolean', description: 'print a JSON document instead of text' };
+const trust: FlagSpec = { type: 'string', value: 'FILE', description: "the host's trust policy (JSON)" };
+const env: FlagSpec = { type: 'string', value: 'NAME', description: 'the policy environment whose thresholds apply (default: "default")' };
+const key: FlagSpec = { type: 'string', value: 'FILE', description: 'PEM private key to sign with (passphrase from MIGSEAL_KEY_PASSPHRASE or MIGSEAL_KEY_PASSPHRASE_FILE)' };
+
+export const COMMANDS: Record<string, CommandSpec> = {
+  'keys generate': {
+    summary: 'create a signing key pair',
+    usage: 'migseal keys generate --out PREFIX [--type ed25519|ecdsa-p256|rsa] [--force]',
+    positionals: { min: 0, max: 0 },
+    flags: {
+      out: { type: 'string', value: 'PREFIX', description: 'writes PREFIX.key (mode 0600) and PREFIX.pub' },
+      type: { type: 'string', value: 'TYPE', description: 'ed25519 (default; deterministic signatures), ecdsa-p256 or rsa' },
+      force: { type: 'boolean', description: 'overwrite existing files' },
+      json,
+    },
+    load: () => import('./commands/keys-generate.js'),
+  },
+  pack: {
+    summary: 'pack a migrations folder into a signed bundle',
+    usage: 'migseal pack DIR --project NAME --release N --out FILE [--key FILE] [--layout auto|...] [--dialect D]',
+    positionals: { min: 1, max: 1 },
+    flags: {
+      project: { type: 'string', value: 'NAME', description: 'the project the release belongs to' },
+      release: { type: 'string', value: 'N', description: 'release version: dot-separated numbers, ordered numerically (42, 2026.11.3)' },
+      out: { type: 'string', value: 'FILE', description: 'where to write the bundle' },
+      key,
+      role: { type: 'string', value: 'ROLE', description: 'role of the --key signature (default: release)' },
+      layout: { type: 'string', value: 'NAME', description: 'source layout (default: auto)' },
+      dialect: { type: 'string', value: 'NAME', description: 'sqlite, postgres, mysql or any (default: what the folder says, else any)' },
+      expires: { type: 'string', value: 'TIME', description: 'signed expiry (RFC 3339); hosts refuse the release after it' },
+      'source-repo': { type: 'string', value: 'URL', description: 'source repository (default: CI variables, then git)' },
+      'source-commit': { type: 'string', value: 'SHA', description: 'source commit (default: CI variables, then git)' },
+      builder: { type: 'string', value: 'ID', description: 'builder identity (default: CI variables, else "local")' },
+      json,
+    },
+    load: () => import('./commands/pack.js'),
+  },
+  sign: {
+    summary: 'add a co-signature (e.g. an approval) to a bundle',
+    usage: 'migseal sign BUNDLE --key FILE [--role release|approve] [--out FILE]',
+    positionals: { min: 1, max: 1 },
+    flags: {
+      key,
+      role: { type: 'string', value: 'ROLE', description: 'release or approve (default: approve)' },
+      out: { type: 'string', value: 'FILE', description: 'write the signed bundle here (default: in place)' },
+      json,
+    },
+    load: () => import('./commands/sign.js'),
+  },
+  inspect: {
+    summary: 'show what a bundle claims, without trusting it',
+    usage: 'migseal inspect BUNDLE [--json]',
+    positionals: { min: 1, max: 1 },
+    flags: { json },
+    load: () => import('./commands/inspect.js'),
+  },
+  verify: {
+    summary: "verify a bundle against the host's trust policy",
+    usage: 'migseal verify BUNDLE --trust FILE [--env NAME] [--json]',
+    positionals: { min: 1, max: 1 },
+    flags: { trust, env, json },
+    load: () => import('./commands/verify.js'),
+  },
+};

@@ -1,0 +1,12 @@
+/** The migseal library: pack, verify and inspect bundles from code. */
+export { pack, type PackOptions, type PackResult } from './pack/index.js';
+export { verifyBundle, type VerifyOptions, type VerifiedBundle } from './verify/index.js';
+export { inspectBundle, type InspectReport } from './inspect/index.js';
+export { addSignature } from './signing/add-signature.js';
+export { KeySigner } from './signing/key-signer.js';
+export { generateKeyPair, loadPrivateKey, loadPublicKey, keyIdOf } from './signing/keys.js';
+export { loadTrustPolicy, type TrustPolicy } from './trust/policy.js';
+export { MigsealError, ERROR_CODES, type ErrorCode } from './errors.js';
+export { LIMITS } from './limits.js';
+export { compareReleases } from './format/release-version.js';
+export type { Manifest, ManifestMigration, ManifestFile, ManifestFinding } from './format/manifest.js';
