@@ -8,6 +8,9 @@ import { MigsealError, isMigsealError } from '../errors.js';
 import { helpText, VERSION } from './help.js';
 import { redact } from './redact.js';
 
+export { COMMANDS } from './table.js';
+export { commandReference, withReference } from './reference.js';
+
 export async function main(argv: readonly string[]): Promise<number> {
   const wantsJson = argv.includes('--json');
   try {
