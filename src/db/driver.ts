@@ -1,0 +1,35 @@
+/**
+ * The database boundary: the few operations the runner needs, so another database is one
+ * more small file. A driver runs whole migration scripts as the database's own tools would
+ * and keeps one runner per database with a lock that the database releases if we die.
+ */
+export type DriverDialect = 'sqlite' | 'postgres';
+
+export type Row = Record<string, unknown>;
+
+export interface Driver {
+  readonly dialect: DriverDialect;
+  /** Where the driver is connected, safe to print (never a password). */
+  readonly target: string;
+  /** Runs a whole script (any number of statements) as the database's own tools send a file. */
+  exec(sql: string): Promise<void>;
+  /** Runs one statement with `?` placeholders and returns its rows. */
+  query(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  /** Runs fn inside one transaction: all of it commits, or none of it. */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /** Whether a table exists (in the current schema). */
+  hasTable(name: string): Promise<boolean>;
+  /** Takes the one-runner-per-database lock, waiting at most timeoutMs (LOCK_TIMEOUT after). */
+  lock(timeoutMs: number): Promise<void>;
+  unlock(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  /** Open without the possibility of writing (plan, status, history). */
+  readOnly?: boolean;
+  /** From PGPASSWORD, MIGSEAL_DATABASE_PASSWORD or MIGSEAL_DATABASE_PASSWORD_FILE; never from a URL. */
+  password?: string;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,118 @@
+/**
+ * PostgreSQL through `pg`. A migration script goes to the server as one simple query, as
+ * psql -c, golang-migrate and Prisma send it: a single statement (CREATE INDEX
+ * CONCURRENTLY) runs outside any transaction, several run as one implicit transaction, and
+ * a file's own BEGIN/COMMIT works. The runner lock is a session advisory lock, which the
+ * server releases when the connection ends.
+ */
+import pg from 'pg';
+import { MigsealError } from '../errors.js';
+import { sleep, type ConnectOptions, type Driver, type Row } from './driver.js';
+
+/** Advisory lock key: the first 8 bytes of SHA-256("migseal"), as a signed bigint. */
+const LOCK_KEY = '7581215183639544856';
+const LOCK_POLL_MS = 50;
+
+export class PostgresDriver implements Driver {
+  readonly dialect = 'postgres' as const;
+  readonly target: string;
+  #client: pg.Client;
+  #inTransaction = false;
+  #locked = false;
+  #lost: Error | undefined;
+
+  private constructor(client: pg.Client, target: string) {
+    this.#client = client;
+    this.target = target;
+    // A server that goes away emits 'error' on an idle client; keep it for the next call instead of crashing.
+    client.on('error', (error) => {
+      this.#lost = error;
+    });
+  }
+
+  static async open(connectionString: string, display: string, options: ConnectOptions = {}): Promise<PostgresDriver> {
+    const client = new pg.Client({ connectionString, application_name: 'migseal', ...(options.password !== undefined && { password: options.password }) });
+    const driver = new PostgresDriver(client, display);
+    try {
+      await client.connect();
+      if (options.readOnly) await client.query('SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY');
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw new MigsealError('DATABASE_ERROR', `Cannot connect to ${display}: ${(error as Error).message}.`, { cause: error });
+    }
+    return driver;
+  }
+
+  async exec(sql: string): Promise<void> {
+    this.#check();
+    try {
+      await this.#client.query(sql);
+    } catch (error) {
+      // A failed script that opened its own transaction leaves the session in it; end it.
+      if (!this.#inTransaction) await this.#client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async query(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+    this.#check();
+    let n = 0;
+    const text = sql.replace(/\?/g, () => `$${++n}`);
+    const result = await this.#client.query(text, params as unknown[]);
+    return result.rows as Row[];
+  }
+
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    this.#check();
+    await this.#client.query('BEGIN');
+    this.#inTransaction = true;
+    try {
+      const result = await fn();
+      await this.#client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await this.#client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      this.#inTransaction = false;
+    }
+  }
+
+  async hasTable(name: string): Promise<boolean> {
+    const rows = await this.query('SELECT to_regclass(?) IS NOT NULL AS present', [name]);
+    return rows[0]?.present === true;
+  }
+
+  async lock(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const rows = await this.query(`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS locked`);
+      if (rows[0]?.locked === true) {
+        this.#locked = true;
+        return;
+      }
+      if (Date.now() >= deadline) {
+        throw new MigsealError(
+          'LOCK_TIMEOUT',
+          `Another migseal runner holds the lock on ${this.target}; gave up after ${timeoutMs} ms. Wait for it to finish, or raise --lock-timeout.`,
+        );
+      }
+      await sleep(LOCK_POLL_MS);
+    }
+  }
+
+  async unlock(): Promise<void> {
+    if (!this.#locked) return;
+    this.#locked = false;
+    await this.query(`SELECT pg_advisory_unlock(${LOCK_KEY})`).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    await this.unlock();
+    await this.#client.end().catch(() => undefined);
+  }
+
+  #check(): void {
+    if (this.#lost) throw new MigsealError('DATABASE_ERROR', `The connection to ${this.target} was lost: ${this.#lost.message}.`, { cause: this.#lost });
+  }
+}

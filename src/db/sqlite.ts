@@ -1,0 +1,117 @@
+/**
+ * SQLite through better-sqlite3. The runner lock is an exclusive SQLite lock on a small
+ * side file (`DB-migseal-lock`): the operating system drops it if the process dies, and
+ * it never blocks readers of the database itself.
+ */
+import { existsSync, realpathSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { MigsealError } from '../errors.js';
+import { sleep, type ConnectOptions, type Driver, type Row } from './driver.js';
+
+const BUSY_TIMEOUT_MS = 5_000;
+const LOCK_POLL_MS = 25;
+
+export class SqliteDriver implements Driver {
+  readonly dialect = 'sqlite' as const;
+  readonly target: string;
+  #db: Database.Database;
+  #path: string;
+  #lockDb: Database.Database | undefined;
+  #inTransaction = false;
+
+  private constructor(db: Database.Database, path: string) {
+    this.#db = db;
+    this.#path = path;
+    this.target = `sqlite:${path}`;
+  }
+
+  /** Opens the database; a read-only open of a missing file gives an empty in-memory database, creating nothing. */
+  static open(path: string, options: ConnectOptions = {}): SqliteDriver {
+    try {
+      if (options.readOnly && path !== ':memory:' && !existsSync(path)) return new SqliteDriver(new Database(':memory:'), path);
+      const db = new Database(path, { readonly: options.readOnly === true, fileMustExist: options.readOnly === true });
+      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      return new SqliteDriver(db, path);
+    } catch (error) {
+      throw new MigsealError('DATABASE_ERROR', `Cannot open the SQLite database ${path}: ${(error as Error).message}.`, { cause: error });
+    }
+  }
+
+  async exec(sql: string): Promise<void> {
+    try {
+      this.#db.exec(sql);
+    } catch (error) {
+      // A failed script that opened its own transaction must not leave it open.
+      if (!this.#inTransaction && this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  async query(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+    const statement = this.#db.prepare(sql);
+    if (statement.reader) return statement.all(...params) as Row[];
+    statement.run(...params);
+    return [];
+  }
+
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    this.#db.exec('BEGIN IMMEDIATE');
+    this.#inTransaction = true;
+    try {
+      const result = await fn();
+      this.#db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      throw error;
+    } finally {
+      this.#inTransaction = false;
+    }
+  }
+
+  async hasTable(name: string): Promise<boolean> {
+    return this.#db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+  }
+
+  async lock(timeoutMs: number): Promise<void> {
+    if (this.#path === ':memory:') return;
+    const lockPath = `${existsSync(this.#path) ? realpathSync(this.#path) : this.#path}-migseal-lock`;
+    const lockDb = new Database(lockPath);
+    lockDb.pragma('busy_timeout = 0');
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        lockDb.exec('BEGIN EXCLUSIVE');
+        this.#lockDb = lockDb;
+        return;
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'SQLITE_BUSY') {
+          lockDb.close();
+          throw new MigsealError('DATABASE_ERROR', `Cannot take the runner lock ${lockPath}: ${(error as Error).message}.`, { cause: error });
+        }
+      }
+      if (Date.now() >= deadline) {
+        lockDb.close();
+        throw new MigsealError(
+          'LOCK_TIMEOUT',
+          `Another migseal runner holds the lock on ${this.target} (${lockPath}); gave up after ${timeoutMs} ms. Wait for it to finish, or raise --lock-timeout.`,
+        );
+      }
+      await sleep(LOCK_POLL_MS);
+    }
+  }
+
+  async unlock(): Promise<void> {
+    const lockDb = this.#lockDb;
+    this.#lockDb = undefined;
+    if (lockDb) {
+      lockDb.exec('ROLLBACK');
+      lockDb.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.unlock();
+    this.#db.close();
+  }
+}
