@@ -45,6 +45,7 @@ export const ERROR_CODES = Object.freeze({
   LOCK_TIMEOUT: 2,
   AUDIT_CHAIN_BROKEN: 2,
   FINDINGS_NOT_ALLOWED: 2,
+  NATIVE_RUNNER_REQUIRED: 2,
 
   // 3: failed while running; the database is left consistent and says what happened
   MIGRATION_FAILED: 3,

@@ -34,6 +34,8 @@ export interface ManifestMigration {
   repeatable?: boolean;
   /** Only a peer tool can run it (e.g. PHP classes); `apply` refuses, `exec` hands it over. */
   runner?: 'sql' | 'native';
+  /** Both directions live in one file, cut by the named tool's markers (see format/migration-script.ts). */
+  sections?: 'dbmate';
 }
 
 export interface ManifestSource {
@@ -138,7 +140,7 @@ export function validateManifest(value: unknown): string[] {
     value.migrations.forEach((m, i) => {
       const at = `$.migrations[${i}]`;
       if (!isObj(m)) return void p.push(`${at} must be an object`);
-      allowOnly(m, at, ['version', 'name', 'up', 'down', 'transactional', 'repeatable', 'runner'], p);
+      allowOnly(m, at, ['version', 'name', 'up', 'down', 'transactional', 'repeatable', 'runner', 'sections'], p);
       if (typeof m.version !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(m.version)) p.push(`${at}.version must be a version string`);
       else {
         const key = m.repeatable === true ? `R:${m.name}` : m.version;
@@ -151,6 +153,7 @@ export function validateManifest(value: unknown): string[] {
       if (typeof m.transactional !== 'boolean') p.push(`${at}.transactional must be a boolean`);
       if (m.repeatable !== undefined && typeof m.repeatable !== 'boolean') p.push(`${at}.repeatable must be a boolean`);
       if (m.runner !== undefined && m.runner !== 'sql' && m.runner !== 'native') p.push(`${at}.runner must be "sql" or "native"`);
+      if (m.sections !== undefined && m.sections !== 'dbmate') p.push(`${at}.sections must be "dbmate"`);
     });
 
   if (!Array.isArray(value.findings)) p.push('$.findings must be an array');
