@@ -6,14 +6,21 @@ import { needsNoTransaction } from './transaction-mode.js';
 
 const NAME = /^([0-9]+)_(.*)\.(down|up)\.sql$/;
 const LAYOUT = 'golang-migrate';
+/** Another tool's integrity file kept beside the migrations: carried, never run. */
+const FOREIGN = new Set(['atlas.sum']);
 
 export const golangMigrate: Layout = {
   name: LAYOUT,
   detect: (listing) => listing.paths.some((p) => NAME.test(p)),
   read(listing: FolderListing): LayoutResult {
     const byVersion = new Map<bigint, { version: string; up?: string; down?: string; name?: string }>();
+    const carried: string[] = [];
     for (const path of listing.paths) {
       if (isIgnorable(path)) continue;
+      if (FOREIGN.has(path)) {
+        carried.push(path);
+        continue;
+      }
       const m = NAME.exec(path);
       if (!m) throw layoutError(LAYOUT, path, 'not a migration file; expected N_title.up.sql or N_title.down.sql in the top folder');
       const [, digits, title, direction] = m as unknown as [string, string, string, 'up' | 'down'];
@@ -25,7 +32,7 @@ export const golangMigrate: Layout = {
       byVersion.set(key, entry);
     }
     const migrations: ManifestMigration[] = [];
-    const files: string[] = [];
+    const files: string[] = [...carried];
     for (const [, e] of [...byVersion].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       if (!e.up) throw layoutError(LAYOUT, e.down!, `a down migration without an up migration for version ${e.version}`);
       const sql = listing.read(e.up).toString('utf8');

@@ -1,10 +1,16 @@
 /** The known layouts, in detection order: the most specific first, plain SQL last. */
 import { MigsealError } from '../errors.js';
 import type { FolderListing, Layout } from './layout.js';
+import { prisma } from './prisma.js';
+import { diesel } from './diesel.js';
+import { dbmate } from './dbmate.js';
+import { flyway } from './flyway.js';
+import { atlas } from './atlas.js';
+import { doctrine } from './doctrine.js';
 import { golangMigrate } from './golang-migrate.js';
 import { plain } from './plain.js';
 
-export const LAYOUTS: readonly Layout[] = [golangMigrate, plain];
+export const LAYOUTS: readonly Layout[] = [prisma, diesel, dbmate, flyway, atlas, doctrine, golangMigrate, plain];
 
 export function layoutNames(): string[] {
   return ['auto', ...LAYOUTS.map((l) => l.name)];

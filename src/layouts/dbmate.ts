@@ -1,0 +1,45 @@
+/**
+ * dbmate: `db/migrations/<version>_<name>.sql`, each file holding a `-- migrate:up` block and a
+ * `-- migrate:down` block. The version is the file name's leading digits; dbmate applies files
+ * in file-name order. A block directive may carry `transaction:false`. The manifest marks these
+ * migrations `sections: "dbmate"`, so the runner receives only the requested block.
+ */
+import type { ManifestMigration } from '../format/manifest.js';
+import { dbmateSections, inTransaction } from '../format/dbmate-sections.js';
+import type { FolderListing, Layout, LayoutResult } from './layout.js';
+import { isIgnorable, layoutError } from './errors.js';
+
+const LAYOUT = 'dbmate';
+const NAME = /^([0-9]+)(.*)\.sql$/;
+const UP_MARKER = /^--\s*migrate:up\b/m;
+
+export const dbmate: Layout = {
+  name: LAYOUT,
+  detect: (listing) => listing.paths.some((p) => NAME.test(p) && UP_MARKER.test(listing.read(p).toString('latin1'))),
+  read(listing: FolderListing): LayoutResult {
+    const migrations: ManifestMigration[] = [];
+    const files: string[] = [];
+    const versions = new Map<string, string>();
+    // dbmate sorts file names as strings; the listing is already sorted by bytes.
+    for (const path of listing.paths) {
+      if (isIgnorable(path)) continue;
+      const m = NAME.exec(path);
+      if (!m || path.includes('/')) throw layoutError(LAYOUT, path, 'not a migration file; expected <version>_<name>.sql in the top folder');
+      const [, version, rest] = m as unknown as [string, string, string];
+      const other = versions.get(version);
+      if (other) throw layoutError(LAYOUT, path, `duplicate version ${version} (also ${other})`);
+      versions.set(version, path);
+      const sections = dbmateSections(listing.read(path));
+      if (typeof sections === 'string') throw layoutError(LAYOUT, path, sections);
+      const upTx = inTransaction(sections.up);
+      // One transaction mode per migration: a down block may drop the transaction its up block
+      // keeps only by saying so on the up block too.
+      if (upTx && !inTransaction(sections.down)) {
+        throw layoutError(LAYOUT, path, 'the down block says transaction:false but the up block does not; mark both (migseal keeps one transaction mode per migration)');
+      }
+      migrations.push({ version, name: rest.replace(/^_/, '') || version, up: path, down: path, transactional: upTx, sections: 'dbmate' });
+      files.push(path);
+    }
+    return { migrations, files };
+  },
+};
