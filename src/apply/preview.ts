@@ -1,0 +1,44 @@
+/**
+ * What apply would do, read-only: which migrations are applied, pending or drifted, and
+ * which check (if any) apply would refuse with. Takes no lock and creates nothing.
+ */
+import type { Driver } from '../db/driver.js';
+import { isMigsealError } from '../errors.js';
+import type { VerifiedBundle } from '../verify/index.js';
+import { checkAgainstHistory } from './checks.js';
+import { readHistory, type History } from './history.js';
+import { planMigrations, type MigrationPlan } from './plan.js';
+import { executionMode } from './execution-mode.js';
+
+export interface PreviewReport {
+  target: string;
+  history: History;
+  plan: MigrationPlan;
+  /** The refusal apply would give now, or undefined when apply would proceed. */
+  refusal: { code: string; message: string } | undefined;
+  /** How each pending migration would run. */
+  modes: Record<string, 'transaction' | 'outside'>;
+}
+
+export async function previewApply(verified: VerifiedBundle, driver: Driver, options: { allowUnknownApplied?: boolean } = {}): Promise<PreviewReport> {
+  const history = await readHistory(driver);
+  const plan = planMigrations(verified.manifest.migrations, verified.files, history);
+  let refusal: PreviewReport['refusal'];
+  try {
+    checkAgainstHistory({
+      manifest: verified.manifest,
+      digest: verified.digest,
+      dialect: driver.dialect,
+      target: driver.target,
+      history,
+      plan,
+      allowUnknownApplied: options.allowUnknownApplied === true,
+    });
+  } catch (error) {
+    if (!isMigsealError(error)) throw error;
+    refusal = { code: error.code, message: error.message };
+  }
+  const modes: PreviewReport['modes'] = {};
+  for (const p of plan.pending) if (p.migration.runner !== 'native') modes[p.key] = executionMode(p.migration, p.sql);
+  return { target: driver.target, history, plan, refusal, modes };
+}

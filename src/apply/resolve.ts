@@ -1,0 +1,55 @@
+/**
+ * The operator's way out of a migration that failed outside a transaction: after looking at
+ * the schema, they record whether it took effect (applied) or not (rolled-back), and why.
+ * The decision is a run of its own in the history, with who made it.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Driver } from '../db/driver.js';
+import { MigsealError } from '../errors.js';
+import { LIMITS } from '../limits.js';
+import { finishRun, readHistory, setMigrationState, startRun, type MigrationState } from './history.js';
+import { runnerIdentity, type RunnerIdentity } from './runner-identity.js';
+
+export interface ResolveOptions {
+  version: string;
+  as: 'applied' | 'rolled-back';
+  reason: string;
+  lockTimeoutMs?: number;
+  identity?: RunnerIdentity;
+}
+
+export interface ResolveReport {
+  target: string;
+  version: string;
+  name: string;
+  from: MigrationState;
+  to: 'applied' | 'rolled-back';
+  by: string;
+  runId: string;
+}
+
+export async function resolveMigration(driver: Driver, options: ResolveOptions): Promise<ResolveReport> {
+  const identity = options.identity ?? runnerIdentity();
+  if (options.reason.trim() === '') throw new MigsealError('USAGE', 'resolve needs a --reason saying why.');
+  await driver.lock(options.lockTimeoutMs ?? LIMITS.lockTimeoutMs);
+  try {
+    const history = await readHistory(driver);
+    const rows = history.migrations.filter((m) => m.version === options.version);
+    const row = rows.find((m) => m.state === 'dirty') ?? rows[0];
+    if (!row) throw new MigsealError('USAGE', `${driver.target} has no recorded migration ${options.version}.`);
+    const runId = randomUUID();
+    const now = new Date().toISOString();
+    await driver.transaction(async () => {
+      await startRun(driver, {
+        runId, command: 'resolve', bundleDigest: row.bundleDigest, project: history.marker?.project ?? null, release: row.release, signers: [],
+        environment: null, host: identity.host, osUser: identity.osUser, startedAt: now, finishedAt: null, outcome: 'running', error: null,
+        reason: `${options.version} ${row.state} -> ${options.as}: ${options.reason}`,
+      });
+      await setMigrationState(driver, row.key, options.as, runId, `resolved as ${options.as} by ${identity.label} at ${now}: ${options.reason}`);
+      await finishRun(driver, runId, 'succeeded', null);
+    });
+    return { target: driver.target, version: row.version, name: row.name, from: row.state, to: options.as, by: identity.label, runId };
+  } finally {
+    await driver.unlock();
+  }
+}
