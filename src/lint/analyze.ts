@@ -1,0 +1,82 @@
+/**
+ * The analysis: parses every up migration in order, applies the dialect's rules, attaches
+ * suppression directives, and returns findings ready for the manifest. Down scripts are
+ * not analysed: undoing a migration is destructive by design and is its own decision.
+ */
+import type { ManifestMigration } from '../format/manifest.js';
+import { checkPostgres, type PgFileState } from './pg/checks.js';
+import { SchemaModel } from './pg/column-types.js';
+import { checkSqlite } from './sqlite/checks.js';
+import { parseStatements } from './parse.js';
+import { readDirectives } from './suppress.js';
+import { categoryOf, ruleById } from './rules.js';
+import { excerpt } from './source-text.js';
+import type { Finding, Hit, LintDialect, Statement } from './types.js';
+
+export const ANALYSIS_TOOL = 'migseal-lint/1';
+
+export interface AnalysisInput {
+  migrations: readonly ManifestMigration[];
+  read(path: string): Buffer;
+  dialect: LintDialect;
+}
+
+export function analyzeMigrations(input: AnalysisInput): Finding[] {
+  const schema = new SchemaModel();
+  const findings: Finding[] = [];
+  for (const migration of input.migrations) {
+    if (migration.runner === 'native') continue;
+    const text = input.read(migration.up).toString('utf8');
+    findings.push(...analyzeFile(migration.up, text, migration.transactional, input.dialect, schema));
+  }
+  return findings;
+}
+
+export function analyzeFile(file: string, text: string, transactional: boolean, dialect: LintDialect, schema = new SchemaModel()): Finding[] {
+  const statements = parseStatements(text, dialect);
+  const { byStatement, problems } = readDirectives(text, statements);
+  const pgState: PgFileState = { transactional, created: new Set(), lockTimeout: false, lockTimeoutReported: false };
+  const out: Finding[] = [];
+  statements.forEach((stmt, i) => {
+    const hits: Hit[] =
+      stmt.error !== undefined
+        ? [{ rule: 'parse/unreadable-statement', statement: stmt, detail: stmt.error }]
+        : dialect === 'postgres'
+          ? checkPostgres(stmt, pgState, schema)
+          : checkSqlite(stmt, { transactional });
+    for (const hit of hits) {
+      const directive = byStatement[i]!.find((d) => d.rules.includes(hit.rule));
+      if (directive) directive.used = true;
+      out.push(toFinding(file, hit, directive?.reason));
+    }
+  });
+  for (const hit of problems) out.push(toFinding(file, hit));
+  byStatement.forEach((directives, i) => {
+    for (const d of directives) if (!d.used) out.push(toFinding(file, { rule: 'parse/unused-directive', statement: { ...(statements[i] as Statement), line: d.line }, detail: d.rules.join(', ') }));
+  });
+  return out.sort((a, b) => a.line - b.line);
+}
+
+function toFinding(file: string, hit: Hit, suppressed?: string): Finding {
+  const rule = ruleById(hit.rule);
+  return {
+    rule: rule.id,
+    severity: rule.severity,
+    category: categoryOf(rule.id),
+    file,
+    line: hit.statement.line,
+    message: hit.detail ? `${rule.message} (${oneLine(hit.detail)})` : rule.message,
+    statement: excerpt(hit.statement.text),
+    ...(suppressed !== undefined && { suppressed }),
+  };
+}
+
+function oneLine(s: string): string {
+  const flat = s.replace(/\s+/g, ' ').trim();
+  return flat.length > 120 ? `${flat.slice(0, 119)}…` : flat;
+}
+
+/** Unsuppressed error findings: what makes lint fail. */
+export function blockingFindings(findings: readonly Finding[]): Finding[] {
+  return findings.filter((f) => f.severity === 'error' && f.suppressed === undefined);
+}
