@@ -3,7 +3,7 @@
  * process exit code; commands return data or throw a coded error.
  */
 import { COMMANDS, type CommandContext } from './table.js';
-import { findCommand, parseCommand } from './parse.js';
+import { findCommand, ownArguments, parseCommand } from './parse.js';
 import { MigsealError, isMigsealError } from '../errors.js';
 import { helpText, VERSION } from './help.js';
 import { redact } from './redact.js';
@@ -12,7 +12,7 @@ export { COMMANDS } from './table.js';
 export { commandReference, withReference } from './reference.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
-  const wantsJson = argv.includes('--json');
+  const wantsJson = ownArguments(argv).includes('--json');
   try {
     if (argv.length === 0 || argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h') {
       process.stdout.write(helpText(COMMANDS, argv[1]));
@@ -24,7 +24,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     const found = findCommand(argv, COMMANDS);
     if (!found) throw new MigsealError('USAGE', `Unknown command "${argv.slice(0, 2).join(' ')}". Run "migseal help" for the list.`);
-    if (found.rest.includes('--help') || found.rest.includes('-h')) {
+    if (ownArguments(found.rest).includes('--help') || ownArguments(found.rest).includes('-h')) {
       process.stdout.write(helpText(COMMANDS, found.name));
       return 0;
     }
@@ -37,7 +37,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       },
     };
     const { run } = await parsed.spec.load();
-    const outcome = await run({ positionals: parsed.positionals, flags: parsed.flags }, context);
+    const outcome = await run({ positionals: parsed.positionals, flags: parsed.flags, ...(parsed.command && { command: parsed.command }) }, context);
     process.stdout.write(wantsJson ? `${JSON.stringify(outcome.json, null, 2)}\n` : outcome.text.endsWith('\n') || outcome.text === '' ? outcome.text : `${outcome.text}\n`);
     return outcome.exitCode ?? 0;
   } catch (error) {

@@ -8,6 +8,8 @@ export interface ParsedCommandLine {
   spec: CommandSpec;
   positionals: string[];
   flags: Record<string, unknown>;
+  /** The words after `--`, for commands that run another program (spec.command). */
+  command?: string[];
 }
 
 export function findCommand(argv: readonly string[], commands: Record<string, CommandSpec>): { name: string; rest: string[] } | undefined {
@@ -17,7 +19,17 @@ export function findCommand(argv: readonly string[], commands: Record<string, Co
   return undefined;
 }
 
-export function parseCommand(name: string, spec: CommandSpec, rest: readonly string[]): ParsedCommandLine {
+/** The arguments migseal itself reads: everything before a `--` that starts a command to run. */
+export function ownArguments(argv: readonly string[]): readonly string[] {
+  const end = argv.indexOf('--');
+  return end < 0 ? argv : argv.slice(0, end);
+}
+
+export function parseCommand(name: string, spec: CommandSpec, all: readonly string[]): ParsedCommandLine {
+  // A command that runs another program stops reading its own flags at the first `--`.
+  const end = spec.command ? all.indexOf('--') : -1;
+  const rest = end < 0 ? all : all.slice(0, end);
+  const command = end < 0 ? undefined : all.slice(end + 1);
   const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {};
   for (const [flag, f] of Object.entries(spec.flags)) {
     options[flag] = { type: f.type, ...(f.multiple && { multiple: true }), ...(f.short && { short: f.short }) };
@@ -35,7 +47,7 @@ export function parseCommand(name: string, spec: CommandSpec, rest: readonly str
   for (const [flag, value] of Object.entries(values)) {
     if (spec.flags[flag]?.type === 'string' && value === '') throw new MigsealError('USAGE', `--${flag} needs a value. Usage: ${spec.usage}`);
   }
-  return { name, spec, positionals, flags: values as Record<string, unknown> };
+  return { name, spec, positionals, flags: values as Record<string, unknown>, ...(command && { command }) };
 }
 
 function describeCount({ min, max }: { min: number; max: number }): string {

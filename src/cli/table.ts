@@ -15,6 +15,8 @@ export interface CommandSpec {
   usage: string;
   positionals: { min: number; max: number };
   flags: Record<string, FlagSpec>;
+  /** True when the words after `--` are a command for migseal to run. */
+  command?: boolean;
   load: () => Promise<{ run: CommandRun }>;
 }
 
@@ -34,7 +36,7 @@ export interface CommandOutcome {
   exitCode?: number;
 }
 
-export type CommandRun = (args: { positionals: string[]; flags: Record<string, unknown> }, context: CommandContext) => Promise<CommandOutcome>;
+export type CommandRun = (args: { positionals: string[]; flags: Record<string, unknown>; command?: string[] }, context: CommandContext) => Promise<CommandOutcome>;
 
 const json: FlagSpec = { type: 'boolean', description: 'print a JSON document instead of text' };
 const trust: FlagSpec = { type: 'string', value: 'FILE', description: "the host's trust policy (JSON)" };
@@ -99,5 +101,18 @@ export const COMMANDS: Record<string, CommandSpec> = {
     positionals: { min: 1, max: 1 },
     flags: { trust, env, json },
     load: () => import('./commands/verify.js'),
+  },
+  exec: {
+    summary: 'verify a bundle, then hand a read-only copy of its files to a native tool',
+    usage: 'migseal exec BUNDLE --trust FILE [--env NAME] [--audit-log FILE] -- COMMAND {dir} ...',
+    positionals: { min: 1, max: 1 },
+    flags: {
+      trust,
+      env,
+      'audit-log': { type: 'string', value: 'FILE', description: 'audit log to record the run in (default: $MIGSEAL_AUDIT_LOG, else migseal-audit.jsonl)' },
+      json,
+    },
+    command: true,
+    load: () => import('./commands/exec.js'),
   },
 };

@@ -1,0 +1,36 @@
+import { join } from 'node:path';
+import { execBundle } from '../../exec/index.js';
+import { loadTrustPolicy } from '../../trust/policy.js';
+import { readInput } from '../io.js';
+import { requireFlag } from '../parse.js';
+import { COMMANDS, type CommandRun } from '../table.js';
+
+/** The command's own output goes straight to the terminal; migseal adds nothing to stdout unless --json. */
+export const run: CommandRun = async ({ positionals, flags, command }, { env, cwd, progress }) => {
+  const usage = COMMANDS.exec!.usage;
+  const policy = loadTrustPolicy(requireFlag(flags, 'trust', usage));
+  const auditLog = typeof flags['audit-log'] === 'string' ? flags['audit-log'] : env.MIGSEAL_AUDIT_LOG || join(cwd, 'migseal-audit.jsonl');
+  const bundle = readInput(positionals[0]!, 'bundle');
+  progress(`verifying ${positionals[0]}`);
+  const result = await execBundle(bundle, {
+    policy,
+    ...(typeof flags.env === 'string' && { environment: flags.env }),
+    command: command ?? [],
+    auditLog,
+    env,
+  });
+  const m = result.verified.manifest;
+  return {
+    text: '',
+    json: {
+      ok: result.exitCode === 0,
+      digest: result.verified.digest,
+      project: m.project,
+      release: m.release,
+      environment: result.verified.environment,
+      exitCode: result.exitCode,
+      ...(result.signal && { signal: result.signal }),
+    },
+    exitCode: result.exitCode,
+  };
+};

@@ -1,0 +1,63 @@
+/**
+ * A private, read-only copy of a verified bundle's files for a native tool: a fresh folder
+ * from mkdtemp (owner only), files written from the verified bytes in memory with mode 0400,
+ * then every directory made 0500 so nothing can be added, renamed or removed. `remove()`
+ * restores write permission on the directories just long enough to delete the tree; it also
+ * runs if the process exits before the caller gets to it.
+ */
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve, sep } from 'node:path';
+import { MigsealError } from '../errors.js';
+
+export const FILE_MODE = 0o400;
+export const DIR_MODE = 0o500;
+
+export interface PrivateFolder {
+  readonly path: string;
+  remove(): void;
+}
+
+export function writePrivateFolder(files: ReadonlyMap<string, Buffer>, parent: string = tmpdir()): PrivateFolder {
+  const root = mkdtempSync(join(parent, 'migseal-exec-'));
+  let removed = false;
+  const remove = (): void => {
+    if (removed) return;
+    removed = true;
+    process.removeListener('exit', remove);
+    makeWritable(root);
+    rmSync(root, { recursive: true, force: true });
+  };
+  process.on('exit', remove);
+  try {
+    chmodSync(root, 0o700);
+    const dirs = new Set<string>([root]);
+    for (const [path, data] of files) {
+      const target = resolve(root, path);
+      if (!target.startsWith(root + sep) || relative(root, target).split(sep).includes('..')) {
+        throw new MigsealError('ARCHIVE_UNSAFE_ENTRY', `The bundle path ${path} would leave the private folder.`);
+      }
+      const dir = resolve(target, '..');
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      for (let d = dir; d !== root && d.startsWith(root); d = resolve(d, '..')) dirs.add(d);
+      writeFileSync(target, data, { mode: FILE_MODE, flag: 'wx' });
+      chmodSync(target, FILE_MODE);
+    }
+    // Deepest first, so each parent is still writable while its children are locked.
+    for (const d of [...dirs].sort((a, b) => b.length - a.length)) chmodSync(d, DIR_MODE);
+  } catch (error) {
+    remove();
+    if (error instanceof MigsealError) throw error;
+    throw new MigsealError('IO', `Cannot write the verified files to a private folder: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, { cause: error });
+  }
+  return { path: root, remove };
+}
+
+function makeWritable(dir: string): void {
+  try {
+    chmodSync(dir, 0o700);
+    for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) makeWritable(join(dir, entry.name));
+  } catch {
+    /* already gone, or removed by the command: rmSync below reports nothing either way */
+  }
+}
