@@ -28,6 +28,8 @@ export const LIMITS = Object.freeze({
   maxPolicyBytes: 1024 ** 2,
   /** How long apply waits for another runner's lock before refusing. */
   lockTimeoutMs: 30_000,
+  /** How long an audit log append waits for another process's append before failing. */
+  auditLockTimeoutMs: 10_000,
 });
 
 export type Limits = typeof LIMITS;

@@ -102,6 +102,13 @@ export const COMMANDS: Record<string, CommandSpec> = {
     flags: { trust, env, json },
     load: () => import('./commands/verify.js'),
   },
+  'audit-log verify': {
+    summary: "check an audit log's hash chain and name the first broken record",
+    usage: 'migseal audit-log verify FILE [--json]',
+    positionals: { min: 1, max: 1 },
+    flags: { json },
+    load: () => import('./commands/audit-log-verify.js'),
+  },
   exec: {
     summary: 'verify a bundle, then hand a read-only copy of its files to a native tool',
     usage: 'migseal exec BUNDLE --trust FILE [--env NAME] [--audit-log FILE] -- COMMAND {dir} ...',
