@@ -1,23 +1,15 @@
 /**
- * Statements PostgreSQL refuses inside a transaction block. A migration holding one
- * cannot be wrapped by the runner; layouts that send a file as one query (golang-migrate,
- * plain) mark such a migration non-transactional.
+ * Whether a migration can run in a transaction, for layouts whose tool sends a file as one
+ * query (golang-migrate, Prisma, plain SQL). The decision is made from parsed statements by
+ * the analysis (src/lint/transaction-mode.ts): a lone statement that PostgreSQL refuses
+ * inside a transaction block, or a file with its own BEGIN/COMMIT, runs without one; several
+ * statements run as one implicit transaction. Layouts with other semantics (a wrapping tool,
+ * or a marker) call transactionModeFor with theirs.
  */
-const OUTSIDE_TRANSACTION = [
-  /\bcreate\s+(unique\s+)?index\s+concurrently\b/i,
-  /\bdrop\s+index\s+concurrently\b/i,
-  /\breindex\b[^;]*\bconcurrently\b/i,
-  /\bvacuum\b/i,
-  /\balter\s+system\b/i,
-  /\b(create|drop)\s+database\b/i,
-  /\b(create|drop)\s+tablespace\b/i,
-];
+import { transactionModeFor } from '../lint/transaction-mode.js';
+
+export { transactionModeFor, type TransactionMode, type TransactionSemantics } from '../lint/transaction-mode.js';
 
 export function needsNoTransaction(sql: string): boolean {
-  const code = stripComments(sql);
-  return OUTSIDE_TRANSACTION.some((re) => re.test(code));
-}
-
-function stripComments(sql: string): string {
-  return sql.replace(/--[^\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ');
+  return !transactionModeFor(sql, 'any', 'single-query').transactional;
 }

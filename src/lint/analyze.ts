@@ -4,6 +4,7 @@
  * not analysed: undoing a migration is destructive by design and is its own decision.
  */
 import type { ManifestMigration } from '../format/manifest.js';
+import { migrationScript } from '../format/migration-script.js';
 import { checkPostgres, type PgFileState } from './pg/checks.js';
 import { SchemaModel } from './pg/column-types.js';
 import { checkSqlite } from './sqlite/checks.js';
@@ -26,13 +27,16 @@ export function analyzeMigrations(input: AnalysisInput): Finding[] {
   const findings: Finding[] = [];
   for (const migration of input.migrations) {
     if (migration.runner === 'native') continue;
-    const text = input.read(migration.up).toString('utf8');
-    findings.push(...analyzeFile(migration.up, text, migration.transactional, input.dialect, schema));
+    const data = input.read(migration.up);
+    const script = migrationScript(migration, 'up', new Map([[migration.up, data]]));
+    const skipped = script.buffer === data.buffer ? data.subarray(0, script.byteOffset - data.byteOffset) : Buffer.alloc(0);
+    const lineOffset = skipped.reduce((n, byte) => n + (byte === 10 ? 1 : 0), 0);
+    findings.push(...analyzeFile(migration.up, script.toString('utf8'), migration.transactional, input.dialect, schema, lineOffset));
   }
   return findings;
 }
 
-export function analyzeFile(file: string, text: string, transactional: boolean, dialect: LintDialect, schema = new SchemaModel()): Finding[] {
+export function analyzeFile(file: string, text: string, transactional: boolean, dialect: LintDialect, schema = new SchemaModel(), lineOffset = 0): Finding[] {
   const statements = parseStatements(text, dialect);
   const { byStatement, problems } = readDirectives(text, statements);
   const pgState: PgFileState = { transactional, created: new Set(), lockTimeout: false, lockTimeoutReported: false };
@@ -54,6 +58,7 @@ export function analyzeFile(file: string, text: string, transactional: boolean, 
   byStatement.forEach((directives, i) => {
     for (const d of directives) if (!d.used) out.push(toFinding(file, { rule: 'parse/unused-directive', statement: { ...(statements[i] as Statement), line: d.line }, detail: d.rules.join(', ') }));
   });
+  for (const f of out) f.line += lineOffset;
   return out.sort((a, b) => a.line - b.line);
 }
 
