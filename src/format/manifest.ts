@@ -121,6 +121,8 @@ export function validateManifest(value: unknown): string[] {
   else allowOnly(value.builder, '$.builder', ['id'], p);
 
   const filePaths = new Set<string>();
+  /** Migrations must name a file exactly: the folded set only detects clashes between files. */
+  const exactPaths = new Set<string>();
   if (!Array.isArray(value.files)) p.push('$.files must be an array');
   else
     value.files.forEach((f, i) => {
@@ -129,7 +131,10 @@ export function validateManifest(value: unknown): string[] {
       allowOnly(f, at, ['path', 'sha256', 'size'], p);
       if (typeof f.path !== 'string' || pathProblem(f.path)) p.push(`${at}.path must be a safe relative path`);
       else if (filePaths.has(f.path.toLowerCase())) p.push(`${at}.path repeats ${f.path}`);
-      else filePaths.add(f.path.toLowerCase());
+      else {
+        filePaths.add(f.path.toLowerCase());
+        exactPaths.add(f.path);
+      }
       if (typeof f.sha256 !== 'string' || !SHA256_HEX.test(f.sha256)) p.push(`${at}.sha256 must be 64 lowercase hex digits`);
       if (typeof f.size !== 'number' || !Number.isSafeInteger(f.size) || f.size < 0) p.push(`${at}.size must be a non-negative integer`);
     });
@@ -148,8 +153,8 @@ export function validateManifest(value: unknown): string[] {
         versions.add(key);
       }
       if (typeof m.name !== 'string' || m.name.length > 255) p.push(`${at}.name must be a string`);
-      if (typeof m.up !== 'string' || !filePaths.has(m.up.toLowerCase())) p.push(`${at}.up must name a file in $.files`);
-      if (m.down !== undefined && (typeof m.down !== 'string' || !filePaths.has(m.down.toLowerCase()))) p.push(`${at}.down must name a file in $.files`);
+      if (typeof m.up !== 'string' || !exactPaths.has(m.up)) p.push(`${at}.up must name a file in $.files`);
+      if (m.down !== undefined && (typeof m.down !== 'string' || !exactPaths.has(m.down))) p.push(`${at}.down must name a file in $.files`);
       if (typeof m.transactional !== 'boolean') p.push(`${at}.transactional must be a boolean`);
       if (m.repeatable !== undefined && typeof m.repeatable !== 'boolean') p.push(`${at}.repeatable must be a boolean`);
       if (m.runner !== undefined && m.runner !== 'sql' && m.runner !== 'native') p.push(`${at}.runner must be "sql" or "native"`);
