@@ -1,0 +1,100 @@
+/** The strict JSON parser refuses what JSON.parse lets through; canonical JSON reads back unchanged. */
+import { describe, expect, it } from 'vitest';
+import { canonicalJson, decodeUtf8Strict, parseStrictJson, StrictJsonError } from '../../src/format/strict-json.js';
+
+function refusal(text: string, maxDepth?: number): StrictJsonError {
+  try {
+    parseStrictJson(text, maxDepth);
+  } catch (error) {
+    expect(error).toBeInstanceOf(StrictJsonError);
+    return error as StrictJsonError;
+  }
+  throw new Error(`accepted ${text}`);
+}
+
+describe('parseStrictJson refuses', () => {
+  const table: Array<[string, string, RegExp, string?]> = [
+    ['duplicate keys', '{"a":1,"a":2}', /duplicate key "a"/, '$.a'],
+    ['duplicate keys, nested', '{"x":{"b":true,"b":false}}', /duplicate key "b"/, '$.x.b'],
+    ['duplicate keys spelled with an escape', '{"ab":1,"a\\u0062":2}', /duplicate key "ab"/],
+    ['__proto__ key', '{"__proto__":{"polluted":true}}', /forbidden key "__proto__"/],
+    ['__proto__ key spelled with escapes', '{"\\u005f_proto__":{}}', /forbidden key "__proto__"/],
+    ['constructor key', '{"constructor":{"prototype":{}}}', /forbidden key "constructor"/],
+    ['prototype key', '{"a":{"prototype":1}}', /forbidden key "prototype"/],
+    ['a fraction', '{"size":1.5}', /only integers/],
+    ['an exponent', '{"size":1e3}', /only integers/],
+    ['an integer spelled as a fraction', '{"size":10.0}', /only integers/],
+    ['an unsafe integer', '{"size":9007199254740992}', /outside the safe range/],
+    ['a negative unsafe integer', '[-9007199254740993]', /outside the safe range/],
+    ['negative zero', '[-0]', /outside the safe range/],
+    ['a huge integer', `[${'9'.repeat(500)}]`, /outside the safe range|malformed/],
+    ['leading zeros', '[01]', /expected "," or "\]"/],
+    ['NaN', '[NaN]', /unexpected character/],
+    ['a lone high surrogate', '["\ud800"]', /lone surrogate/],
+    ['a lone escaped surrogate', '["\\udc00"]', /lone surrogate/],
+    ['an escaped high surrogate without its pair', '["\\ud800x"]', /lone surrogate/],
+    ['a raw control character in a string', '["a\u0001b"]', /control character/],
+    ['a bad escape', '["\\x41"]', /bad escape/],
+    ['single quotes', "{'a':1}", /expected a string key/],
+    ['a trailing comma', '{"a":1,}', /expected a string key/],
+    ['trailing data', '{"a":1} {"a":2}', /unexpected data after the document/],
+    ['an unterminated string', '{"a":"b', /unterminated string/],
+    ['an empty document', '', /unexpected end of document/],
+    ['a comment', '{"a":1 /* x */}', /expected "," or "}"/],
+  ];
+  for (const [name, text, message, path] of table) {
+    it(name, () => {
+      const error = refusal(text);
+      expect(error.message).toMatch(message);
+      if (path) expect(error.path).toBe(path);
+    });
+  }
+
+  it('nesting deeper than the cap', () => {
+    expect(refusal('[[[[1]]]]', 3).message).toMatch(/nesting too deep/);
+    expect(parseStrictJson('[[[1]]]', 3)).toEqual([[[1]]]);
+    expect(refusal(`${'['.repeat(100_000)}${']'.repeat(100_000)}`).message).toMatch(/nesting too deep/);
+  });
+});
+
+describe('parseStrictJson accepts', () => {
+  it('objects with a null prototype, safe integers, escapes and surrogate pairs', () => {
+    const value = parseStrictJson('{"n":9007199254740991,"m":-9007199254740991,"s":"a\\u00e9\\ud83d\\ude00\\n\u00e9\ud83d\ude00","t":[true,false,null]}') as Record<string, unknown>;
+    expect(Object.getPrototypeOf(value)).toBeNull();
+    expect(value.n).toBe(Number.MAX_SAFE_INTEGER);
+    expect(value.m).toBe(-Number.MAX_SAFE_INTEGER);
+    expect(value.s).toBe('a\u00e9\u{1F600}\n\u00e9\u{1F600}');
+  });
+});
+
+describe('decodeUtf8Strict', () => {
+  it('refuses a byte-order mark', () => {
+    expect(() => decodeUtf8Strict(Buffer.from('\ufeff{}', 'utf8'))).toThrow(/byte-order mark/);
+  });
+  const invalid: Array<[string, number[]]> = [
+    ['a lone continuation byte', [0x7b, 0x80, 0x7d]],
+    ['0xff', [0x22, 0xff, 0x22]],
+    ['an overlong "/"', [0x22, 0xc0, 0xaf, 0x22]],
+    ['an encoded surrogate', [0x22, 0xed, 0xa0, 0x80, 0x22]],
+    ['a truncated sequence', [0x22, 0xe2, 0x82]],
+    ['a code point above U+10FFFF', [0x22, 0xf4, 0x90, 0x80, 0x80, 0x22]],
+  ];
+  for (const [name, bytes] of invalid) {
+    it(`refuses invalid UTF-8: ${name}`, () => {
+      expect(() => decodeUtf8Strict(Buffer.from(bytes))).toThrow(/invalid UTF-8/);
+    });
+  }
+});
+
+describe('canonicalJson', () => {
+  it('sorts keys, drops undefined, ends in one newline, and reads back unchanged', () => {
+    const value = { b: [1, { y: 'é', x: null }], a: true, c: undefined, '': 'empty' };
+    const text = canonicalJson(value);
+    expect(text).toBe('{"":"empty","a":true,"b":[1,{"x":null,"y":"é"}]}\n');
+    expect(canonicalJson(parseStrictJson(text))).toBe(text);
+  });
+  it('refuses numbers it could not read back', () => {
+    expect(() => canonicalJson({ size: 1.5 })).toThrow(TypeError);
+    expect(() => canonicalJson({ size: 2 ** 53 })).toThrow(TypeError);
+  });
+});
