@@ -42,6 +42,10 @@ const json: FlagSpec = { type: 'boolean', description: 'print a JSON document in
 const trust: FlagSpec = { type: 'string', value: 'FILE', description: "the host's trust policy (JSON)" };
 const env: FlagSpec = { type: 'string', value: 'NAME', description: 'the policy environment whose thresholds apply (default: "default")' };
 const key: FlagSpec = { type: 'string', value: 'FILE', description: 'PEM private key to sign with (passphrase from MIGSEAL_KEY_PASSPHRASE or MIGSEAL_KEY_PASSPHRASE_FILE)' };
+const db: FlagSpec = { type: 'string', value: 'URL', description: 'sqlite:PATH or postgres://user@host/db (default: $MIGSEAL_DATABASE_URL; password only from PGPASSWORD, MIGSEAL_DATABASE_PASSWORD or MIGSEAL_DATABASE_PASSWORD_FILE)' };
+const lockTimeout: FlagSpec = { type: 'string', value: 'SECONDS', description: "how long to wait for another runner's lock (default: $MIGSEAL_LOCK_TIMEOUT, else 30)" };
+const auditLog: FlagSpec = { type: 'string', value: 'FILE', description: 'audit log to record the run in (default: $MIGSEAL_AUDIT_LOG, else migseal-audit.jsonl)' };
+const allowUnknownApplied: FlagSpec = { type: 'boolean', description: 'accept applied migrations that the bundle does not contain' };
 
 export const COMMANDS: Record<string, CommandSpec> = {
   'keys generate': {
@@ -88,6 +92,18 @@ export const COMMANDS: Record<string, CommandSpec> = {
     },
     load: () => import('./commands/sign.js'),
   },
+  lint: {
+    summary: 'check migrations for destructive, locking and out-of-schema statements',
+    usage: 'migseal lint DIR [--layout auto|...] [--dialect postgres|sqlite] [--format text|json|sarif]',
+    positionals: { min: 1, max: 1 },
+    flags: {
+      layout: { type: 'string', value: 'NAME', description: 'source layout (default: auto)' },
+      dialect: { type: 'string', value: 'NAME', description: 'postgres or sqlite (default: what the folder says, else the parser that reads it)' },
+      format: { type: 'string', value: 'FORMAT', description: 'text (default), json or sarif (SARIF 2.1.0); exit code 2 when an error finding is not allowed by a directive' },
+      json,
+    },
+    load: () => import('./commands/lint.js'),
+  },
   inspect: {
     summary: 'show what a bundle claims, without trusting it',
     usage: 'migseal inspect BUNDLE [--json]',
@@ -101,6 +117,65 @@ export const COMMANDS: Record<string, CommandSpec> = {
     positionals: { min: 1, max: 1 },
     flags: { trust, env, json },
     load: () => import('./commands/verify.js'),
+  },
+  plan: {
+    summary: 'verify a bundle and show what apply would do, changing nothing',
+    usage: 'migseal plan BUNDLE --trust FILE [--env NAME] [--db URL] [--json]',
+    positionals: { min: 1, max: 1 },
+    flags: { trust, env, db, 'allow-unknown-applied': allowUnknownApplied, 'audit-log': auditLog, json },
+    load: () => import('./commands/plan.js'),
+  },
+  apply: {
+    summary: 'verify a bundle, then apply its pending migrations',
+    usage: 'migseal apply BUNDLE --trust FILE [--env NAME] [--db URL] [--lock-timeout SECONDS] [--json]',
+    positionals: { min: 1, max: 1 },
+    flags: { trust, env, db, 'lock-timeout': lockTimeout, 'allow-unknown-applied': allowUnknownApplied, 'audit-log': auditLog, json },
+    load: () => import('./commands/apply.js'),
+  },
+  status: {
+    summary: "show a database's release, dirty marks and (with --bundle) what is pending",
+    usage: 'migseal status [--db URL] [--bundle FILE [--trust FILE]] [--json]',
+    positionals: { min: 0, max: 0 },
+    flags: { db, bundle: { type: 'string', value: 'FILE', description: 'compare with this bundle (verified when --trust is given)' }, trust, env, json },
+    load: () => import('./commands/status.js'),
+  },
+  history: {
+    summary: 'list the runs and migrations recorded in a database, with provenance',
+    usage: 'migseal history [--db URL] [--json]',
+    positionals: { min: 0, max: 0 },
+    flags: { db, json },
+    load: () => import('./commands/history.js'),
+  },
+  rollback: {
+    summary: "roll back to a version with the bundle's verified down scripts",
+    usage: 'migseal rollback BUNDLE --trust FILE --to VERSION [--env NAME] [--db URL] [--json]',
+    positionals: { min: 1, max: 1 },
+    flags: {
+      trust,
+      env,
+      db,
+      to: { type: 'string', value: 'VERSION', description: 'the version to keep; later ones are rolled back, newest first (0: all)' },
+      'lock-timeout': lockTimeout,
+      'allow-unknown-applied': allowUnknownApplied,
+      'audit-log': auditLog,
+      json,
+    },
+    load: () => import('./commands/rollback.js'),
+  },
+  resolve: {
+    summary: 'record how a failed non-transactional migration ended, and clear the dirty mark',
+    usage: 'migseal resolve --version V --as applied|rolled-back --reason TEXT [--db URL] [--json]',
+    positionals: { min: 0, max: 0 },
+    flags: {
+      db,
+      version: { type: 'string', value: 'V', description: 'the migration version to resolve' },
+      as: { type: 'string', value: 'STATE', description: 'applied (it took effect) or rolled-back (it did not)' },
+      reason: { type: 'string', value: 'TEXT', description: 'why; recorded with who decided' },
+      'lock-timeout': lockTimeout,
+      'audit-log': auditLog,
+      json,
+    },
+    load: () => import('./commands/resolve.js'),
   },
   'audit-log verify': {
     summary: "check an audit log's hash chain and name the first broken record",

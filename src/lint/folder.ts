@@ -1,0 +1,35 @@
+/** Analyses a migrations folder as pack would read it: same layout, same transaction modes. */
+import { MigsealError } from '../errors.js';
+import type { Dialect } from '../format/manifest.js';
+import { readFolder } from '../layouts/folder.js';
+import { chooseLayout } from '../layouts/index.js';
+import type { FolderListing, LayoutResult } from '../layouts/layout.js';
+import { analyzeMigrations } from './analyze.js';
+import { guessDialect } from './parse.js';
+import type { Finding, LintDialect } from './types.js';
+
+export interface FolderAnalysis {
+  layout: string;
+  dialect: LintDialect;
+  migrations: number;
+  findings: Finding[];
+}
+
+export function analyzeFolder(dir: string, options: { layout?: string; dialect?: string } = {}): FolderAnalysis {
+  if (options.dialect !== undefined && options.dialect !== 'postgres' && options.dialect !== 'sqlite') {
+    throw new MigsealError('USAGE', `lint reads postgres and sqlite migrations, not "${options.dialect}".`);
+  }
+  const listing = readFolder(dir);
+  const layout = chooseLayout(options.layout ?? 'auto', listing);
+  const found = layout.read(listing);
+  const dialect = lintDialectFor((options.dialect as Dialect | undefined) ?? found.dialect ?? 'any', listing, found);
+  if (!dialect) throw new MigsealError('USAGE', `lint reads postgres and sqlite migrations; this folder declares ${found.dialect}.`);
+  return { layout: layout.name, dialect, migrations: found.migrations.length, findings: analyzeMigrations({ migrations: found.migrations, read: (p) => listing.read(p), dialect }) };
+}
+
+/** The parser to use for a bundle's dialect; "any" is decided by which parser reads the folder. Undefined for dialects not analysed. */
+export function lintDialectFor(dialect: Dialect, listing: FolderListing, found: LayoutResult): LintDialect | undefined {
+  if (dialect === 'postgres' || dialect === 'sqlite') return dialect;
+  if (dialect !== 'any') return undefined;
+  return guessDialect(found.migrations.filter((m) => m.runner !== 'native').map((m) => listing.read(m.up).toString('utf8')));
+}
