@@ -1,0 +1,29 @@
+import { readHistory, readRuns, type AppliedMigration, type RunRecord } from '../../apply/index.js';
+import { databaseUrl, withDatabase } from '../database.js';
+import type { CommandRun } from '../table.js';
+
+export const run: CommandRun = async ({ flags }, { env, cwd }) => {
+  const url = databaseUrl(flags, env, cwd);
+  const { history, runs } = await withDatabase(url, env, true, async (driver) => ({ history: await readHistory(driver), runs: await readRuns(driver) }));
+  const text = !history.exists
+    ? `${url.display} has no migseal history: nothing was ever applied here by migseal`
+    : [
+        `history of ${url.display}${history.marker ? `: project ${history.marker.project}, newest release ${history.marker.release} (sha256:${history.marker.bundleDigest.slice(0, 16)}…)` : ''}`,
+        'runs:',
+        ...runs.map(describeRun),
+        'migrations:',
+        ...history.migrations.map(describeMigration),
+      ].join('\n');
+  return { text, json: { database: url.display, exists: history.exists, release: history.marker ?? null, runs, migrations: history.migrations } };
+};
+
+function describeRun(r: RunRecord): string {
+  const what = r.command === 'resolve' ? `resolve ${r.reason ?? ''}` : `${r.command} ${r.project ?? '?'} release ${r.release ?? '?'} (sha256:${(r.bundleDigest ?? '').slice(0, 16)}…)`;
+  const lines = [`  ${r.startedAt}  ${what}  ${r.outcome}`, `      by ${r.osUser}@${r.host}${r.environment ? `, environment ${r.environment}` : ''}${r.signers.length ? `, signed by ${r.signers.join(', ')}` : ''}`];
+  if (r.error) lines.push(`      error: ${r.error}`);
+  return lines.join('\n');
+}
+
+function describeMigration(m: AppliedMigration): string {
+  return `  ${m.version}  ${m.name}  ${m.state}  release ${m.release}  ${m.appliedAt}  ${m.appliedBy}  ${m.durationMs} ms  sha256:${m.checksum.slice(0, 12)}…${m.note ? `  (${m.note})` : ''}`;
+}

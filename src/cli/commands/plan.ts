@@ -1,0 +1,62 @@
+import { previewApply, type PreviewReport } from '../../apply/index.js';
+import { loadTrustPolicy } from '../../trust/policy.js';
+import { verifyBundle, type VerifiedBundle } from '../../verify/index.js';
+import { AuditTrail } from '../audit-trail.js';
+import { databaseUrl, withDatabase } from '../database.js';
+import { readInput } from '../io.js';
+import { requireFlag } from '../parse.js';
+import { COMMANDS, type CommandRun } from '../table.js';
+import { provenance } from './apply.js';
+
+export const run: CommandRun = async ({ positionals, flags }, { env, cwd, progress }) => {
+  const bundlePath = positionals[0]!;
+  const audit = new AuditTrail(flags, env, cwd, { event: 'plan', command: 'plan', bundle: bundlePath });
+  let verified: VerifiedBundle | undefined;
+  let target: string | undefined;
+  const report = await audit.around(
+    async () => {
+      const url = databaseUrl(flags, env, cwd);
+      target = url.display;
+      const policy = loadTrustPolicy(requireFlag(flags, 'trust', COMMANDS.plan!.usage));
+      audit.ensureWritable();
+      progress(`verifying ${bundlePath}`);
+      verified = await verifyBundle(readInput(bundlePath, 'bundle'), { policy, ...(typeof flags.env === 'string' && { environment: flags.env }) });
+      const bundle = verified;
+      return withDatabase(url, env, true, (driver) => previewApply(bundle, driver, { allowUnknownApplied: flags['allow-unknown-applied'] === true }));
+    },
+    () => ({ database: target, ...(verified && provenance(verified)) }),
+  );
+  const v = verified!;
+  const { plan } = report;
+  const summary = {
+    applied: plan.applied.map((a) => a.planned.migration.version),
+    pending: plan.pending.map((p) => ({ version: p.migration.version, name: p.migration.name, mode: report.modes[p.key] ?? 'native' })),
+    drift: plan.drift.map((d) => ({ version: d.planned.migration.version, applied: d.row.checksum, bundle: d.planned.checksum })),
+    unknownApplied: plan.unknownApplied.map((m) => m.version),
+    outOfOrder: plan.outOfOrder.map((o) => o.planned.migration.version),
+    dirty: plan.dirty.map((m) => m.version),
+  };
+  audit.record({ outcome: report.refusal ? 'would-refuse' : 'planned', database: report.target, ...provenance(v), pending: summary.pending.map((p) => p.version), refusal: report.refusal?.code });
+  return {
+    text: describe(v, report),
+    json: { ok: report.refusal === undefined, ...provenance(v), database: report.target, ...summary, refusal: report.refusal ?? null },
+    ...(report.refusal && { exitCode: 2 }),
+  };
+};
+
+function describe(v: VerifiedBundle, report: PreviewReport): string {
+  const { plan } = report;
+  const lines = [`plan for ${v.manifest.project} release ${v.manifest.release} (sha256:${v.digest.slice(0, 16)}…) on ${report.target} (nothing was changed)`];
+  for (const a of plan.applied) lines.push(`  applied   ${a.planned.migration.version}  ${a.planned.migration.name}`);
+  for (const d of plan.drift) lines.push(`  DRIFT     ${d.planned.migration.version}  ${d.planned.migration.name}  (applied ${d.row.checksum.slice(0, 12)}…, bundle ${d.planned.checksum.slice(0, 12)}…)`);
+  for (const m of plan.unknownApplied) lines.push(`  UNKNOWN   ${m.version}  ${m.name}  (applied, not in this bundle)`);
+  for (const m of plan.dirty) lines.push(`  DIRTY     ${m.version}  ${m.name}`);
+  for (const p of plan.pending) {
+    const mode = report.modes[p.key];
+    lines.push(`  pending   ${p.migration.version}  ${p.migration.name}${mode === 'outside' ? '  (outside a transaction)' : mode === undefined ? '  (native tool only)' : ''}`);
+  }
+  if (report.refusal) lines.push(`apply would refuse: ${report.refusal.code}: ${report.refusal.message}`);
+  else if (plan.pending.length === 0) lines.push('apply would do nothing: the database is up to date');
+  else lines.push(`apply would run ${plan.pending.length} migration${plan.pending.length === 1 ? '' : 's'}`);
+  return lines.join('\n');
+}

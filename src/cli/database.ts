@@ -1,0 +1,38 @@
+/**
+ * The database a runner command works on: --db or MIGSEAL_DATABASE_URL, with the password
+ * only ever from MIGSEAL_DATABASE_PASSWORD(_FILE) or PGPASSWORD, and the lock wait from
+ * --lock-timeout or MIGSEAL_LOCK_TIMEOUT (seconds).
+ */
+import { MigsealError } from '../errors.js';
+import { LIMITS } from '../limits.js';
+import { openDatabase, parseDatabaseUrl, type DatabaseUrl, type Driver } from '../db/index.js';
+import { readSecret } from './io.js';
+
+export function databaseUrl(flags: Record<string, unknown>, env: Record<string, string | undefined>, cwd: string): DatabaseUrl {
+  const raw = typeof flags.db === 'string' ? flags.db : env.MIGSEAL_DATABASE_URL;
+  if (!raw) throw new MigsealError('USAGE', 'Name the database with --db URL or MIGSEAL_DATABASE_URL (sqlite:PATH or postgres://user@host/db).');
+  return parseDatabaseUrl(raw, cwd);
+}
+
+export async function connect(url: DatabaseUrl, env: Record<string, string | undefined>, readOnly = false): Promise<Driver> {
+  const password = url.dialect === 'postgres' ? (readSecret(env, 'MIGSEAL_DATABASE_PASSWORD') ?? (env.PGPASSWORD || undefined)) : undefined;
+  return openDatabase(url, { readOnly, ...(password !== undefined && { password }) });
+}
+
+/** Opens the database, runs fn, and always closes the connection. */
+export async function withDatabase<T>(url: DatabaseUrl, env: Record<string, string | undefined>, readOnly: boolean, fn: (driver: Driver) => Promise<T>): Promise<T> {
+  const driver = await connect(url, env, readOnly);
+  try {
+    return await fn(driver);
+  } finally {
+    await driver.close().catch(() => undefined);
+  }
+}
+
+export function lockTimeoutMs(flags: Record<string, unknown>, env: Record<string, string | undefined>): number {
+  const raw = typeof flags['lock-timeout'] === 'string' ? flags['lock-timeout'] : env.MIGSEAL_LOCK_TIMEOUT;
+  if (raw === undefined || raw === '') return LIMITS.lockTimeoutMs;
+  const seconds = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || !Number.isFinite(seconds)) throw new MigsealError('USAGE', `--lock-timeout takes a number of seconds, not "${raw}".`);
+  return Math.round(seconds * 1000);
+}
