@@ -13,6 +13,8 @@ import { signManifest } from '../signing/sign-manifest.js';
 import type { Signer } from '../signing/signer.js';
 import type { Role } from '../signing/statement.js';
 import { readSource, type SourceFlags } from './source-info.js';
+import { analyzeMigrations, ANALYSIS_TOOL, lintDialectFor } from '../lint/index.js';
+import { refuseUnrunnable } from './refuse-unrunnable.js';
 
 export interface PackOptions {
   dir: string;
@@ -52,6 +54,11 @@ export async function pack(options: PackOptions): Promise<PackResult> {
   const { source, builderId, commitTime } = readSource(options.dir, options.source ?? {}, env);
   const epoch = sourceDateEpoch(env) ?? commitTime ?? 0;
 
+  // The same analysis as `migseal lint`; every finding is signed into the manifest.
+  const lintDialect = lintDialectFor(options.dialect ?? found.dialect ?? 'any', listing, found);
+  const findings = [...(options.findings ?? []), ...(lintDialect ? analyzeMigrations({ migrations: found.migrations, read: (p) => listing.read(p), dialect: lintDialect }) : [])];
+  refuseUnrunnable(findings);
+
   const files = new Map<string, Buffer>();
   for (const path of [...found.files].sort()) files.set(path, listing.read(path));
   const manifest: Manifest = {
@@ -66,7 +73,8 @@ export async function pack(options: PackOptions): Promise<PackResult> {
     builder: { id: builderId },
     migrations: found.migrations,
     files: [...files].map(([path, data]) => ({ path, sha256: sha256Hex(data), size: data.length })),
-    findings: options.findings ?? [],
+    findings,
+    ...(lintDialect && { analysis: { tool: ANALYSIS_TOOL, dialect: lintDialect } }),
   };
   const problems = validateManifest(JSON.parse(JSON.stringify(manifest)));
   if (problems.length) throw new MigsealError('USAGE', `Cannot pack: ${problems.join('; ')}.`);

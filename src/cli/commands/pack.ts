@@ -33,8 +33,9 @@ export const run: CommandRun = async ({ positionals, flags }, { env, progress })
       `packed ${manifest.project} release ${manifest.release} into ${out}`,
       `  release id  sha256:${result.digest}`,
       `  layout      ${manifest.layout}, ${manifest.migrations.length} migrations, ${manifest.files.length} files, dialect ${manifest.dialect}`,
+      `  findings    ${manifest.findings.length}${manifest.analysis ? ` (${manifest.analysis.dialect}; ${manifest.findings.filter((f) => f.severity === 'error' && !f.suppressed).length} errors not allowed by directives; see migseal lint)` : ' (not analysed)'}`,
       `  signatures  ${signers.length === 0 ? 'none (add one with migseal sign --role release)' : signers.map((s) => s.role).join(', ')}`,
     ].join('\n'),
-    json: { ok: true, out, digest: result.digest, project: manifest.project, release: manifest.release, layout: manifest.layout, migrations: manifest.migrations.length, files: manifest.files.length, signatures: signers.length },
+    json: { ok: true, out, digest: result.digest, project: manifest.project, release: manifest.release, layout: manifest.layout, migrations: manifest.migrations.length, files: manifest.files.length, signatures: signers.length, findings: manifest.findings.length },
   };
 };
