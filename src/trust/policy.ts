@@ -13,6 +13,8 @@ import { DIALECTS, type Dialect } from '../format/manifest.js';
 import { ROLES, type Role } from '../signing/statement.js';
 import { keyIdOf, loadPublicKey } from '../signing/keys.js';
 import { insecurePermissions } from './file-permissions.js';
+import { parseIdentities, type TrustedIdentity } from './identities.js';
+import type { SignerAuthority } from '../verify/sigstore-signature.js';
 
 export interface TrustedKey {
   id: string;
@@ -22,11 +24,15 @@ export interface TrustedKey {
   notBefore?: Date;
   notAfter?: Date;
   revoked: boolean;
+  /** Past notAfter, still accepted for signatures a trusted time places inside the window. */
+  retired: boolean;
 }
 
 export interface EnvironmentRule {
   thresholds: Partial<Record<Role, number>>;
   requireExpiry: boolean;
+  /** Approvals count only from keys or identities other than those that signed the release. */
+  approversDistinctFromRelease: boolean;
 }
 
 export interface TrustPolicy {
@@ -34,8 +40,13 @@ export interface TrustPolicy {
   project: string;
   dialect?: Dialect;
   keys: TrustedKey[];
+  /** Certificate authorities by id (including the built-in public-good one when used). */
+  authorities: ReadonlyMap<string, SignerAuthority>;
+  identities: TrustedIdentity[];
   environments: Record<string, EnvironmentRule>;
 }
+
+export type { TrustedIdentity } from './identities.js';
 
 export const DEFAULT_ENVIRONMENT = 'default';
 
@@ -68,7 +79,7 @@ function buildPolicy(raw: unknown, path: string): TrustPolicy {
   const p: string[] = [];
   const base = dirname(path);
   if (!isObj(raw)) throw new MigsealError('POLICY_INVALID', `The trust policy ${path} is not a JSON object.`);
-  allowOnly(raw, '$', ['project', 'dialect', 'keys', 'environments', 'description'], p);
+  allowOnly(raw, '$', ['project', 'dialect', 'keys', 'cas', 'identities', 'environments', 'description'], p);
   if (typeof raw.project !== 'string' || raw.project === '') p.push('$.project must name the project');
   if (raw.dialect !== undefined && !DIALECTS.includes(raw.dialect as Dialect)) p.push(`$.dialect must be one of ${DIALECTS.join(', ')}`);
 
@@ -79,7 +90,7 @@ function buildPolicy(raw: unknown, path: string): TrustPolicy {
     raw.keys.forEach((k, i) => {
       const at = `$.keys[${i}]`;
       if (!isObj(k)) return void p.push(`${at} must be an object`);
-      allowOnly(k, at, ['id', 'publicKey', 'roles', 'notBefore', 'notAfter', 'revoked', 'description'], p);
+      allowOnly(k, at, ['id', 'publicKey', 'roles', 'notBefore', 'notAfter', 'revoked', 'retired', 'description'], p);
       if (typeof k.id !== 'string' || k.id === '') return void p.push(`${at}.id must be a string`);
       if (ids.has(k.id)) p.push(`${at}.id repeats "${k.id}"`);
       ids.add(k.id);
@@ -88,6 +99,8 @@ function buildPolicy(raw: unknown, path: string): TrustPolicy {
       const notBefore = optTime(k.notBefore, `${at}.notBefore`, p);
       const notAfter = optTime(k.notAfter, `${at}.notAfter`, p);
       if (k.revoked !== undefined && typeof k.revoked !== 'boolean') p.push(`${at}.revoked must be a boolean`);
+      if (k.retired !== undefined && typeof k.retired !== 'boolean') p.push(`${at}.retired must be a boolean`);
+      if (k.retired === true && !notAfter) p.push(`${at}.retired needs a notAfter: the end of the window its signatures stay valid for`);
       if (typeof k.publicKey !== 'string') return void p.push(`${at}.publicKey must be a path to a PEM public key`);
       const keyPath = resolve(base, k.publicKey);
       const unsafe = insecurePermissions(keyPath);
@@ -106,6 +119,7 @@ function buildPolicy(raw: unknown, path: string): TrustPolicy {
         ...(notBefore && { notBefore }),
         ...(notAfter && { notAfter }),
         revoked: k.revoked === true,
+        retired: k.retired === true,
       });
     });
   const seenKeyIds = new Map<string, string>();
@@ -113,6 +127,12 @@ function buildPolicy(raw: unknown, path: string): TrustPolicy {
     const other = seenKeyIds.get(key.keyId);
     if (other) p.push(`keys "${other}" and "${key.id}" are the same public key`);
     seenKeyIds.set(key.keyId, key.id);
+  }
+
+  const { authorities, identities } = parseIdentities(raw, base, p, (v, at) => optTime(v, at, p));
+  for (const identity of identities) {
+    if (ids.has(identity.id)) p.push(`identity id "${identity.id}" repeats a key or identity id`);
+    ids.add(identity.id);
   }
 
   const environments: Record<string, EnvironmentRule> = Object.create(null);
@@ -124,7 +144,7 @@ function buildPolicy(raw: unknown, path: string): TrustPolicy {
         p.push(`${at} must be an object`);
         continue;
       }
-      allowOnly(rule, at, [...ROLES, 'requireExpiry'], p);
+      allowOnly(rule, at, [...ROLES, 'requireExpiry', 'approversDistinctFromRelease'], p);
       const thresholds: Partial<Record<Role, number>> = {};
       for (const role of ROLES) {
         const n = rule[role];
@@ -134,7 +154,8 @@ function buildPolicy(raw: unknown, path: string): TrustPolicy {
       }
       if ((thresholds.release ?? 0) < 1) p.push(`${at}.release must be at least 1: every environment needs a release signature`);
       if (rule.requireExpiry !== undefined && typeof rule.requireExpiry !== 'boolean') p.push(`${at}.requireExpiry must be a boolean`);
-      environments[name] = { thresholds, requireExpiry: rule.requireExpiry === true };
+      if (rule.approversDistinctFromRelease !== undefined && typeof rule.approversDistinctFromRelease !== 'boolean') p.push(`${at}.approversDistinctFromRelease must be a boolean`);
+      environments[name] = { thresholds, requireExpiry: rule.requireExpiry === true, approversDistinctFromRelease: rule.approversDistinctFromRelease === true };
     }
 
   if (p.length > 0) {
@@ -147,6 +168,8 @@ function buildPolicy(raw: unknown, path: string): TrustPolicy {
     project: raw.project as string,
     ...(raw.dialect !== undefined && { dialect: raw.dialect as Dialect }),
     keys,
+    authorities,
+    identities,
     environments,
   };
 }

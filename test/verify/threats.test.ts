@@ -226,7 +226,7 @@ describe('key compromise', () => {
   });
 
   it('production needs an approval the bundle lacks', async () => {
-    await expectRefused(world, world.bundle, 'THRESHOLD_NOT_MET', /needs 1 more approve signature/, { env: 'production' });
+    await expectRefused(world, world.bundle, 'THRESHOLD_NOT_MET', /needs 1 more approval from role approve/, { env: 'production' });
   });
 
   it('threshold k-of-n: one key signing twice is counted once', async () => {
@@ -246,7 +246,7 @@ describe('key compromise', () => {
     expect(first.equals(second)).toBe(false); // ECDSA: two distinct signatures by one key
     const twice = encodeBundle({ manifestBytes: contents.manifestBytes, files: contents.files, signatures: [...contents.signatures.values(), first, second] });
     expect((await decodeBundle(twice)).signatures.size).toBe(3);
-    await expectRefused(world, twice, 'THRESHOLD_NOT_MET', /needs 1 more approve signature from distinct trusted keys/, { policy, env: 'production' });
+    await expectRefused(world, twice, 'THRESHOLD_NOT_MET', /needs 1 more approval from role approve \(distinct keys or identities\)/, { policy, env: 'production' });
     const distinct = encodeBundle({ manifestBytes: contents.manifestBytes, files: contents.files, signatures: [...contents.signatures.values(), first, await signManifest(digest, claim, other.signer)] });
     await expectVerified(world, distinct, { policy, env: 'production' });
   });

@@ -1,0 +1,123 @@
+/**
+ * The certificate side of the trust policy: which authorities issue signing certificates
+ * ("cas") and which certificate identities may sign, in which roles ("identities").
+ * Identity and issuer match exactly; a pattern is an explicit opt-in, always anchored.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { X509Certificate } from '@sigstore/core';
+import { MigsealError } from '../errors.js';
+import { ROLES, type Role } from '../signing/statement.js';
+import type { SignerAuthority, ValidityAt } from '../verify/sigstore-signature.js';
+import { insecurePermissions } from './file-permissions.js';
+import { loadTrustedRootFile, PUBLIC_GOOD, publicGoodTrustedRoot } from './sigstore-root.js';
+
+export interface TrustedIdentity {
+  id: string;
+  authority: SignerAuthority;
+  identity?: string;
+  identityPattern?: RegExp;
+  issuer: string;
+  roles: Role[];
+  validityAt: ValidityAt;
+  notBefore?: Date;
+  notAfter?: Date;
+  revoked: boolean;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const VALIDITY: readonly ValidityAt[] = ['trusted-time', 'verification-time'];
+
+/** Compiles a policy pattern so that it must match the whole identity: ^(?:pattern)$. */
+export function compileIdentityPattern(pattern: string): RegExp {
+  return new RegExp(`^(?:${pattern})$`, 'u');
+}
+
+/** Reads `cas` and `identities`; pushes every problem into `p`. Times are parsed by the caller's `time`. */
+export function parseIdentities(
+  raw: Obj,
+  base: string,
+  p: string[],
+  time: (v: unknown, at: string) => Date | undefined,
+): { authorities: Map<string, SignerAuthority>; identities: TrustedIdentity[] } {
+  const authorities = new Map<string, SignerAuthority>();
+  if (raw.cas !== undefined && !Array.isArray(raw.cas)) p.push('$.cas must be an array');
+  (Array.isArray(raw.cas) ? raw.cas : []).forEach((ca, i) => {
+    const at = `$.cas[${i}]`;
+    if (!isObj(ca)) return void p.push(`${at} must be an object`);
+    for (const k of Object.keys(ca)) if (!['id', 'certificate', 'trustedRoot', 'description'].includes(k)) p.push(`${at}.${k} is not a known field`);
+    if (typeof ca.id !== 'string' || ca.id === '') return void p.push(`${at}.id must be a string`);
+    if (ca.id === PUBLIC_GOOD || authorities.has(ca.id)) return void p.push(`${at}.id repeats "${ca.id}"${ca.id === PUBLIC_GOOD ? ' (a built-in authority)' : ''}`);
+    if ((typeof ca.certificate === 'string') === (typeof ca.trustedRoot === 'string')) return void p.push(`${at} must name either a certificate (PEM) or a trustedRoot (Sigstore trusted_root.json)`);
+    const path = resolve(base, (ca.certificate ?? ca.trustedRoot) as string);
+    const unsafe = insecurePermissions(path);
+    if (unsafe) throw new MigsealError('POLICY_INSECURE', `The trust policy is not safe to use: ${unsafe}.`);
+    try {
+      if (typeof ca.trustedRoot === 'string') authorities.set(ca.id, { kind: 'sigstore', id: ca.id, trustedRoot: loadTrustedRootFile(path) });
+      else authorities.set(ca.id, { kind: 'ca', id: ca.id, certificate: readCaCertificate(path) });
+    } catch (error) {
+      p.push(`${at}: ${error instanceof MigsealError ? error.message : `cannot read ${path}`}`);
+    }
+  });
+
+  const identities: TrustedIdentity[] = [];
+  if (raw.identities !== undefined && !Array.isArray(raw.identities)) p.push('$.identities must be an array');
+  (Array.isArray(raw.identities) ? raw.identities : []).forEach((entry, i) => {
+    const at = `$.identities[${i}]`;
+    if (!isObj(entry)) return void p.push(`${at} must be an object`);
+    const known = ['id', 'ca', 'identity', 'identityPattern', 'issuer', 'roles', 'validityAt', 'notBefore', 'notAfter', 'revoked', 'description'];
+    for (const k of Object.keys(entry)) if (!known.includes(k)) p.push(`${at}.${k} is not a known field`);
+    if (typeof entry.id !== 'string' || entry.id === '') return void p.push(`${at}.id must be a string`);
+    const roles = Array.isArray(entry.roles) ? entry.roles : [];
+    if (roles.length === 0 || !roles.every((r) => ROLES.includes(r as Role))) p.push(`${at}.roles must list roles from ${ROLES.join(', ')}`);
+    if (typeof entry.issuer !== 'string' || !entry.issuer) p.push(`${at}.issuer must be the exact OIDC issuer URL`);
+    if ((typeof entry.identity === 'string') === (typeof entry.identityPattern === 'string')) p.push(`${at} must have exactly one of identity (exact) or identityPattern (anchored regular expression)`);
+    let pattern: RegExp | undefined;
+    if (typeof entry.identityPattern === 'string') {
+      try {
+        pattern = compileIdentityPattern(entry.identityPattern);
+      } catch {
+        p.push(`${at}.identityPattern is not a valid regular expression`);
+      }
+    }
+    if (entry.validityAt !== undefined && !VALIDITY.includes(entry.validityAt as ValidityAt)) p.push(`${at}.validityAt must be one of ${VALIDITY.join(', ')}`);
+    if (entry.revoked !== undefined && typeof entry.revoked !== 'boolean') p.push(`${at}.revoked must be a boolean`);
+    const notBefore = time(entry.notBefore, `${at}.notBefore`);
+    const notAfter = time(entry.notAfter, `${at}.notAfter`);
+    const authority = typeof entry.ca === 'string' ? (entry.ca === PUBLIC_GOOD ? publicGood() : authorities.get(entry.ca)) : undefined;
+    if (!authority) return void p.push(`${at}.ca must name an entry of $.cas or "${PUBLIC_GOOD}"`);
+    if (authority.kind === 'sigstore' && entry.validityAt === 'verification-time') p.push(`${at}.validityAt: a Sigstore authority always checks certificates at the transparency log's time`);
+    identities.push({
+      id: entry.id,
+      authority,
+      ...(typeof entry.identity === 'string' && { identity: entry.identity }),
+      ...(pattern && { identityPattern: pattern }),
+      issuer: String(entry.issuer),
+      roles: roles as Role[],
+      validityAt: (entry.validityAt as ValidityAt | undefined) ?? 'trusted-time',
+      ...(notBefore && { notBefore }),
+      ...(notAfter && { notAfter }),
+      revoked: entry.revoked === true,
+    });
+  });
+  return { authorities, identities };
+}
+
+function publicGood(): SignerAuthority {
+  return { kind: 'sigstore', id: PUBLIC_GOOD, trustedRoot: publicGoodTrustedRoot() };
+}
+
+function readCaCertificate(path: string): X509Certificate {
+  let cert: X509Certificate;
+  try {
+    const pem = readFileSync(path, 'utf8');
+    const body = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/.exec(pem)?.[1];
+    if (!body) throw new Error('no PEM certificate');
+    cert = X509Certificate.parse(Buffer.from(body.replace(/\s+/g, ''), 'base64'));
+  } catch (error) {
+    throw new MigsealError('POLICY_INVALID', `The file ${path} is not a PEM certificate.`, { cause: error });
+  }
+  if (!cert.isCA) throw new MigsealError('POLICY_INVALID', `The certificate ${path} is not a CA certificate (basic constraints and keyCertSign).`);
+  return cert;
+}

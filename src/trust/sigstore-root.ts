@@ -1,0 +1,48 @@
+/**
+ * Sigstore trusted roots, read offline: the public-good root that ships inside
+ * @sigstore/tuf (its TUF seed holds trusted_root.json, base64), or a trusted_root.json the
+ * policy names. Nothing here touches the network.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { TrustedRoot } from '@sigstore/protobuf-specs';
+import { MigsealError } from '../errors.js';
+import { decodeUtf8Strict, parseStrictJson } from '../format/strict-json.js';
+
+export const PUBLIC_GOOD = 'sigstore-public-good';
+const PUBLIC_GOOD_REPOSITORY = 'https://tuf-repo-cdn.sigstore.dev';
+
+let publicGood: TrustedRoot | undefined;
+
+/** The public-good trusted root embedded in @sigstore/tuf's seed, parsed once. */
+export function publicGoodTrustedRoot(): TrustedRoot {
+  if (publicGood) return publicGood;
+  try {
+    const require = createRequire(import.meta.url);
+    const seeds = JSON.parse(readFileSync(require.resolve('@sigstore/tuf/seeds.json'), 'utf8')) as Record<string, { targets?: Record<string, string> }>;
+    const encoded = seeds[PUBLIC_GOOD_REPOSITORY]?.targets?.['trusted_root.json'];
+    if (typeof encoded !== 'string') throw new Error('the seed has no trusted_root.json');
+    publicGood = TrustedRoot.fromJSON(JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')));
+    return publicGood;
+  } catch (error) {
+    throw new MigsealError('IO', `Cannot read the Sigstore public-good trusted root shipped with @sigstore/tuf: ${(error as Error).message}.`, { cause: error });
+  }
+}
+
+/** A Sigstore trusted_root.json file (for example a private Sigstore instance's). */
+export function loadTrustedRootFile(path: string): TrustedRoot {
+  let raw: unknown;
+  try {
+    raw = parseStrictJson(decodeUtf8Strict(readFileSync(path)));
+  } catch (error) {
+    throw new MigsealError('POLICY_INVALID', `The trusted root ${path} cannot be read as strict JSON: ${(error as Error).message}.`, { cause: error });
+  }
+  try {
+    const root = TrustedRoot.fromJSON(raw);
+    if (root.certificateAuthorities.length === 0) throw new Error('it names no certificate authority');
+    if (root.tlogs.length === 0) throw new Error('it names no transparency log');
+    return root;
+  } catch (error) {
+    throw new MigsealError('POLICY_INVALID', `The trusted root ${path} is not a Sigstore trusted root: ${(error as Error).message}.`, { cause: error });
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * One Sigstore bundle, one expected artifact, one authority: verifies the signature and
+ * returns who signed and at which trusted times. Identity is NOT judged here (see
+ * signer-identity.ts); this layer only says what the cryptography proves.
+ *
+ * Three authorities: a Fulcio-style Sigstore root (certificate chain, transparency-log
+ * entry and SCT required, validity checked at the log's time), an organisation CA from the
+ * policy (chain checked here, validity at a trusted time or, if the policy allows it, now),
+ * and a plain public key.
+ */
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import type { Bundle } from '@sigstore/bundle';
+import { RFC3161Timestamp, X509Certificate } from '@sigstore/core';
+import { TrustedRoot } from '@sigstore/protobuf-specs';
+import { toSignedEntity, toTrustMaterial, Verifier, VerificationError } from '@sigstore/verify';
+import { MigsealError } from '../errors.js';
+import { decodeUtf8Strict, parseStrictJson } from '../format/strict-json.js';
+import { publicGoodTrustedRoot } from '../trust/sigstore-root.js';
+
+export type SignerAuthority =
+  | { kind: 'sigstore'; id: string; trustedRoot: TrustedRoot }
+  | { kind: 'ca'; id: string; certificate: X509Certificate }
+  | { kind: 'key'; id: string; publicKey: KeyObject };
+
+/** What the signature must be over: the artifact's bytes, or (for DSSE statements) its digest. */
+export type ArtifactRef = { bytes: Buffer } | { digest: { algorithm: 'sha256' | 'sha512'; hex: string } };
+
+export type ValidityAt = 'trusted-time' | 'verification-time';
+
+/** Who must have signed: the exact SAN (or an anchored pattern, only if the policy opts in) and the exact issuer. */
+export interface ExpectedIdentity {
+  identity?: string;
+  identityPattern?: RegExp;
+  issuer: string;
+  validityAt?: ValidityAt;
+}
+
+export interface VerifiedSignature {
+  /** The certificate's SAN (URI or email) and Fulcio issuer extension; absent for keys. */
+  identity?: string;
+  issuer?: string;
+  /** Times vouched for by a transparency log or a timestamp authority the root trusts. */
+  trustedTimes: Date[];
+  /** The DSSE payload, when the bundle holds one. */
+  payload?: Buffer;
+}
+
+const OID_ISSUER_V1 = '1.3.6.1.4.1.57264.1.1';
+const OID_ISSUER_V2 = '1.3.6.1.4.1.57264.1.8';
+const EMPTY_ROOT = TrustedRoot.fromJSON({ mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1', tlogs: [], certificateAuthorities: [], ctlogs: [], timestampAuthorities: [] });
+
+/**
+ * Verifies `bundle` over `artifact` under `authority`. For certificates, `expected` is
+ * required and compared exactly after the cryptography (never given to @sigstore/verify,
+ * whose string policies are unanchored regular expressions).
+ */
+export function verifySigstoreSignature(bundle: Bundle, artifact: ArtifactRef, authority: SignerAuthority, now: Date, expected?: ExpectedIdentity): VerifiedSignature {
+  const bytes = 'bytes' in artifact ? artifact.bytes : undefined;
+  if (bundle.content.$case === 'messageSignature' && !bytes) {
+    throw new MigsealError('SIGNATURE_MALFORMED', 'A message-signature bundle can only be checked against the artifact bytes, not a digest.');
+  }
+  const verified =
+    authority.kind === 'sigstore'
+      ? checkIdentity(verifyFulcio(bundle, bytes, authority), expected)
+      : authority.kind === 'ca'
+        ? verifyWithCa(bundle, bytes, authority, now, expected)
+        : verifyKeyed(bundle, bytes, authority.publicKey);
+  if (bundle.content.$case === 'dsseEnvelope') checkSubject(verified.payload!, artifact);
+  return verified;
+}
+
+// Checks chain to the root's Fulcio CA, SCT, inclusion in its log, and the signature.
+function verifyFulcio(bundle: Bundle, bytes: Buffer | undefined, authority: { id: string; trustedRoot: TrustedRoot }): VerifiedSignature {
+  const verifier = new Verifier(toTrustMaterial(authority.trustedRoot), { tlogThreshold: 1, ctlogThreshold: 1, timestampThreshold: 1 });
+  if (bundle.verificationMaterial.content.$case === 'publicKey') throw new MigsealError('SIGNER_UNKNOWN', `The signature is made with a key, not a certificate from "${authority.id}".`);
+  const signer = run(() => verifier.verify(toSignedEntity(bundle, bytes)), authority.id);
+  return { identity: signer.identity?.subjectAlternativeName, issuer: signer.identity?.extensions?.issuer, trustedTimes: trustedTimes(bundle), ...payloadOf(bundle) };
+}
+
+// Checks the leaf was issued by the policy's CA, valid at the chosen time, then the signature with its key.
+function verifyWithCa(bundle: Bundle, bytes: Buffer | undefined, authority: { id: string; certificate: X509Certificate }, now: Date, expected: ExpectedIdentity | undefined): VerifiedSignature {
+  const leaf = leafOf(bundle);
+  if (!leaf) throw new MigsealError('SIGNER_UNKNOWN', `The signature is made with a key, not a certificate from CA "${authority.id}".`);
+  const ca = authority.certificate;
+  let issued = false;
+  try {
+    issued = ca.isCA && leaf.issuer.equals(ca.subject) && leaf.verify(ca);
+  } catch {
+    issued = false;
+  }
+  if (!issued) throw new MigsealError('SIGNER_UNKNOWN', `The signing certificate was not issued by CA "${authority.id}".`);
+  const verified = checkIdentity({ ...verifyKeyed(asKeyed(bundle), bytes, createPublicKey({ key: leaf.publicKey, format: 'der', type: 'spki' })), ...identityOf(leaf) }, expected);
+  const times = expected?.validityAt === 'verification-time' ? [now] : verified.trustedTimes;
+  if (times.length === 0) {
+    throw new MigsealError(
+      'TRUSTED_TIME_MISSING',
+      `The certificate from CA "${authority.id}" can only be checked at a trusted time (a timestamp or a transparency-log entry), and the signature carries none; the policy may allow checking it at verification time ("validityAt": "verification-time").`,
+    );
+  }
+  for (const t of times) {
+    if (!leaf.validForDate(t) || !ca.validForDate(t)) {
+      throw new MigsealError('SIGNER_OUTSIDE_VALIDITY', `The signing certificate from CA "${authority.id}" is not valid at ${t.toISOString()} (it is valid from ${leaf.notBefore.toISOString()} to ${leaf.notAfter.toISOString()}).`);
+    }
+  }
+  return verified;
+}
+
+// Checks the certificate names exactly the expected identity and issuer.
+function checkIdentity(verified: VerifiedSignature, expected: ExpectedIdentity | undefined): VerifiedSignature {
+  if (!expected) throw new MigsealError('SIGNER_IDENTITY_MISMATCH', 'A certificate signature can only be accepted for an expected identity and issuer.');
+  const { identity, issuer } = verified;
+  const identityOk = identity !== undefined && (expected.identityPattern ? expected.identityPattern.test(identity) : identity === expected.identity);
+  if (!identityOk || issuer !== expected.issuer) {
+    throw new MigsealError(
+      'SIGNER_IDENTITY_MISMATCH',
+      `The certificate names identity "${identity ?? '(none)'}" from issuer "${issuer ?? '(none)'}", not "${expected.identity ?? expected.identityPattern?.source}" from "${expected.issuer}".`,
+    );
+  }
+  return verified;
+}
+
+// Checks the signature with a known key; any log entries or timestamps present are checked against the public-good root.
+function verifyKeyed(bundle: Bundle, bytes: Buffer | undefined, publicKey: KeyObject): VerifiedSignature {
+  const witnessed = bundle.verificationMaterial.tlogEntries.length > 0 || (bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps.length ?? 0) > 0;
+  const root = witnessed ? publicGoodTrustedRoot() : EMPTY_ROOT;
+  const verifier = new Verifier(toTrustMaterial(root, () => ({ publicKey, validFor: () => true })), { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 });
+  run(() => verifier.verify(toSignedEntity(bundle, bytes)), 'key');
+  return { trustedTimes: trustedTimes(bundle), ...payloadOf(bundle) };
+}
+
+function run<T>(step: () => T, authority: string): T {
+  try {
+    return step();
+  } catch (error) {
+    const code = error instanceof VerificationError ? error.code : undefined;
+    if (code === 'CERTIFICATE_ERROR') {
+      throw new MigsealError('SIGNER_UNKNOWN', `The signing certificate does not chain to a valid certificate of "${authority}" at the signing time (${error instanceof Error ? error.message : 'unknown'}).`, { cause: error });
+    }
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new MigsealError('SIGNATURE_INVALID', `The signature does not verify${code ? ` (${code})` : ''}: ${reason}.`, { cause: error });
+  }
+}
+
+function leafOf(bundle: Bundle): X509Certificate | undefined {
+  const m = bundle.verificationMaterial.content;
+  const raw = m.$case === 'certificate' ? m.certificate.rawBytes : m.$case === 'x509CertificateChain' ? m.x509CertificateChain.certificates[0]?.rawBytes : undefined;
+  if (!raw) return undefined;
+  try {
+    return X509Certificate.parse(Buffer.from(raw));
+  } catch (error) {
+    throw new MigsealError('SIGNATURE_MALFORMED', 'The signing certificate is not valid DER.', { cause: error });
+  }
+}
+
+function asKeyed(bundle: Bundle): Bundle {
+  return { ...bundle, verificationMaterial: { ...bundle.verificationMaterial, content: { $case: 'publicKey', publicKey: { hint: 'certificate' } } } } as Bundle;
+}
+
+function identityOf(cert: X509Certificate): { identity?: string; issuer?: string } {
+  const v2 = cert.extension(OID_ISSUER_V2);
+  const issuer = v2 ? v2.valueObj.subs[0]?.value.toString('utf8') : cert.extension(OID_ISSUER_V1)?.value.toString('utf8');
+  return { ...(cert.subjectAltName !== undefined && { identity: cert.subjectAltName }), ...(issuer !== undefined && { issuer }) };
+}
+
+function trustedTimes(bundle: Bundle): Date[] {
+  const times: Date[] = [];
+  for (const entry of bundle.verificationMaterial.tlogEntries) {
+    const seconds = Number(entry.integratedTime);
+    if (entry.inclusionPromise && seconds > 0) times.push(new Date(seconds * 1000));
+  }
+  for (const ts of bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps ?? []) {
+    times.push(RFC3161Timestamp.parse(Buffer.from(ts.signedTimestamp)).signingTime);
+  }
+  return times;
+}
+
+function payloadOf(bundle: Bundle): { payload?: Buffer } {
+  return bundle.content.$case === 'dsseEnvelope' ? { payload: Buffer.from(bundle.content.dsseEnvelope.payload) } : {};
+}
+
+// DSSE verification ignores the artifact: the statement's subject must name it.
+function checkSubject(payload: Buffer, artifact: ArtifactRef): void {
+  const want = 'bytes' in artifact ? { algorithm: 'sha256', hex: createHash('sha256').update(artifact.bytes).digest('hex') } : artifact.digest;
+  let statement: unknown;
+  try {
+    statement = parseStrictJson(decodeUtf8Strict(payload));
+  } catch (error) {
+    throw new MigsealError('SIGNATURE_MALFORMED', `The signed statement is not strict JSON: ${(error as Error).message}.`, { cause: error });
+  }
+  const subjects = (statement as { subject?: unknown }).subject;
+  const named = Array.isArray(subjects) && subjects.some((s) => (s as { digest?: Record<string, unknown> })?.digest?.[want.algorithm] === want.hex);
+  if (!named) throw new MigsealError('SIGNATURE_SUBJECT_MISMATCH', `The signed statement does not name the artifact (${want.algorithm}:${want.hex.slice(0, 16)}…).`);
+}
