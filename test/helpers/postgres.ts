@@ -200,7 +200,8 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     },
     urlFor: (db) => urlFor(db),
     psql,
-    dump: (db = database) => client('pg_dump', ['--no-owner', '-d', db]),
+    // pg_dump brackets its output with a random \restrict key; drop those lines so dumps compare.
+    dump: async (db = database) => (await client('pg_dump', ['--no-owner', '-d', db])).replace(/^\\(un)?restrict .*\n/gm, ''),
     // SIGQUIT is pg_ctl's "-m immediate", SIGINT its "-m fast".
     halt: (mode = 'immediate') => signalServer(mode === 'immediate' ? 'SIGQUIT' : 'SIGINT'),
     restart: async () => {
