@@ -132,7 +132,7 @@ describe('apply on PostgreSQL refuses, changing nothing', () => {
     await applyOk(await world.bundle(pick(1), { release: '1' }), db.url);
     const good = await world.bundle(pick(1, 2), { release: '2' });
     const bytes = readFileSync(good);
-    bytes[bytes.length - 30] ^= 0x01;
+    bytes[bytes.length - 30] = bytes[bytes.length - 30]! ^ 0x01;
     const bad = `${good}.tampered`;
     writeFileSync(bad, bytes);
     const before = await cluster.dump(db.name);
