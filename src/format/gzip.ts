@@ -4,7 +4,7 @@
  * Decompression is capped in absolute size and in ratio, so a small bundle cannot
  * inflate into an exhausting one.
  */
-import { gunzip, gzipSync, constants } from 'node:zlib';
+import { gunzip, gzipSync, constants, type ZlibOptions } from 'node:zlib';
 import { promisify } from 'node:util';
 import { LIMITS } from '../limits.js';
 
@@ -38,8 +38,9 @@ export async function gunzipCapped(compressed: Buffer): Promise<Buffer> {
     throw new GunzipError('malformed', 'the bundle is not a gzip stream');
   }
   const cap = decompressionCap(compressed.length);
+  let inflated: { buffer: Buffer; engine: { bytesWritten: number } };
   try {
-    return await gunzipAsync(compressed, { maxOutputLength: cap });
+    inflated = (await gunzipAsync(compressed, { maxOutputLength: cap, info: true } as ZlibOptions)) as unknown as typeof inflated;
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) {
@@ -47,4 +48,10 @@ export async function gunzipCapped(compressed: Buffer): Promise<Buffer> {
     }
     throw new GunzipError('malformed', `the bundle's compressed stream is damaged (${(error as Error).message})`, error);
   }
+  // zlib skips bytes after a member and decodes any further member: refuse both (one member, whose ISIZE is the whole output).
+  const { buffer, engine } = inflated;
+  if (engine.bytesWritten !== compressed.length || compressed.readUInt32LE(compressed.length - 4) !== buffer.length % 2 ** 32) {
+    throw new GunzipError('malformed', 'the bundle has data after its compressed stream');
+  }
+  return buffer;
 }
