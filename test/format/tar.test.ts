@@ -124,6 +124,14 @@ describe('gunzipCapped', () => {
     expect(error).toBeInstanceOf(GunzipError);
     expect((error as GunzipError).reason).toBe('limit');
   });
+  it('refuses bytes after the compressed stream (zero padding, a second member)', async () => {
+    const gz = gzipDeterministic(three);
+    for (const tail of [Buffer.alloc(16), gzip(Buffer.alloc(BLOCK)), gzip(Buffer.alloc(0))]) {
+      const error = await gunzipCapped(Buffer.concat([gz, tail])).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(GunzipError);
+      expect((error as GunzipError).message).toMatch(/data after its compressed stream/);
+    }
+  });
   it('refuses what is not gzip, and a damaged stream', async () => {
     expect(((await gunzipCapped(three).catch((e: unknown) => e)) as GunzipError).reason).toBe('malformed');
     const gz = gzipDeterministic(three);

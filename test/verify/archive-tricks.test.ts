@@ -164,6 +164,11 @@ describe('framing', () => {
     it('inside the last entry (on a block boundary)', at((t) => t.length - 3 * BLOCK, /truncated/));
     it('before the end-of-archive marker', at((t) => t.length - 2 * BLOCK, /no end-of-archive marker/));
     it('half of the end-of-archive marker', at((t) => t.length - BLOCK, /incomplete end-of-archive marker/));
+    it('bytes after the compressed stream (zeros, or a second gzip member)', async () => {
+      const gz = gzip(rawTar(base));
+      await expectRefused(world, Buffer.concat([gz, Buffer.alloc(64)]), 'ARCHIVE_MALFORMED', /data after its compressed stream/);
+      await expectRefused(world, Buffer.concat([gz, gzip(Buffer.alloc(BLOCK))]), 'ARCHIVE_MALFORMED', /data after its compressed stream/);
+    });
     it('the compressed stream cut short', async () => {
       const gz = gzip(rawTar(base));
       await expectRefused(world, gz.subarray(0, gz.length - 100), 'ARCHIVE_MALFORMED', /compressed stream is damaged/);
