@@ -1,0 +1,271 @@
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeDir } from '../helpers/fixtures.js';
+import { codeOf, createWorld, dumpSqlite, rows, tableNames, V1, V2, type RunnerWorld } from './runner-fixtures.js';
+
+let world: RunnerWorld;
+let n = 0;
+const freshDb = () => join(world.dir, `db-${n++}.sqlite`);
+const apply = (bundle: string, db: string, ...extra: string[]) => world.cli(['apply', bundle, '--trust', world.policy, '--db', `sqlite:${db}`, '--json', ...extra]);
+
+beforeAll(() => {
+  world = createWorld();
+});
+afterAll(() => removeDir(world.dir));
+
+/** Runs a command that must be refused before anything runs, and proves the database did not change. */
+async function expectRefusal(db: string, run: () => ReturnType<RunnerWorld['cli']>, code: string, message: RegExp): Promise<void> {
+  const before = dumpSqlite(db);
+  const result = await run();
+  expect(result.stderr).toMatch(message);
+  expect(codeOf(result)).toBe(code);
+  expect(result.code).toBe(2);
+  expect(dumpSqlite(db)).toBe(before);
+}
+
+describe('apply on SQLite', () => {
+  it('verifies, applies every migration with its history, and is a no-op the second time', async () => {
+    const bundle = await world.bundle('v1', V1);
+    const db = freshDb();
+    const first = await apply(bundle, db);
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout).applied.map((a: { version: string }) => a.version)).toEqual(['1', '2']);
+    expect(tableNames(db)).toEqual(['migseal_migrations', 'migseal_release', 'migseal_runs', 'orders', 'users']);
+    const history = rows(db, 'SELECT version, state, release, checksum, bundle_digest, applied_by FROM migseal_migrations ORDER BY version');
+    expect(history.map((r) => [r.version, r.state, r.release])).toEqual([
+      ['1', 'applied', '1'],
+      ['2', 'applied', '1'],
+    ]);
+    expect(history[0]!.checksum).toMatch(/^[0-9a-f]{64}$/);
+    const run = rows(db, 'SELECT * FROM migseal_runs')[0]!;
+    expect(run).toMatchObject({ command: 'apply', project: 'shop', release: '1', outcome: 'succeeded', environment: 'default' });
+    expect((JSON.parse(String(run.signers)) as string[]).sort()).toEqual(['approver (approve)', 'release (release)']);
+    expect(rows(db, 'SELECT project, dialect, release FROM migseal_release')).toEqual([{ project: 'shop', dialect: 'sqlite', release: '1' }]);
+
+    const before = dumpSqlite(db);
+    const again = await apply(bundle, db);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ upToDate: true, applied: [] });
+    expect(dumpSqlite(db)).toBe(before);
+  });
+
+  it('applies only the new migrations of a later release', async () => {
+    const db = freshDb();
+    expect((await apply(await world.bundle('r1', V1), db)).code).toBe(0);
+    const result = await apply(await world.bundle('r2', V2, { release: '2' }), db);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ alreadyApplied: 2, applied: [{ version: '3' }] });
+    expect(rows(db, 'SELECT release FROM migseal_release')).toEqual([{ release: '2' }]);
+  });
+
+  it('prints a human report and writes apply records to the audit log', async () => {
+    const db = freshDb();
+    const result = await world.cli(['apply', await world.bundle('human', V1), '--trust', world.policy, '--db', `sqlite:${db}`]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/verified shop release 1 .*\napplied 2 migrations to sqlite:/);
+    expect(result.stderr).toBe('');
+    const audit = readFileSync(join(world.dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(audit.some((r) => r.event === 'apply' && r.outcome === 'applied' && r.database === `sqlite:${db}`)).toBe(true);
+  });
+});
+
+describe('plan', () => {
+  it('creates nothing on a database that does not exist yet, and lists everything as pending', async () => {
+    const db = freshDb();
+    const result = await world.cli(['plan', await world.bundle('plan', V1), '--trust', world.policy, '--db', `sqlite:${db}`, '--json']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).pending.map((p: { version: string }) => p.version)).toEqual(['1', '2']);
+    expect(existsSync(db)).toBe(false);
+  });
+
+  it('changes nothing on an applied database and shows applied, pending and drift', async () => {
+    const db = freshDb();
+    await apply(await world.bundle('plan-a', V1), db);
+    const before = dumpSqlite(db);
+    const changed = { ...V2, '2_create_orders.up.sql': 'CREATE TABLE orders (id INTEGER PRIMARY KEY);\n' };
+    const result = await world.cli(['plan', await world.bundle('plan-b', changed, { release: '2' }), '--trust', world.policy, '--db', `sqlite:${db}`, '--json']);
+    const doc = JSON.parse(result.stdout);
+    expect(doc.applied).toEqual(['1']);
+    expect(doc.drift.map((d: { version: string }) => d.version)).toEqual(['2']);
+    expect(doc.pending.map((p: { version: string }) => p.version)).toEqual(['3']);
+    expect(doc.refusal.code).toBe('MIGRATION_DRIFT');
+    expect(result.code).toBe(2);
+    expect(dumpSqlite(db)).toBe(before);
+  });
+});
+
+describe('apply refuses, exit 2, database unchanged', () => {
+  it('a bundle with one byte changed (verification runs before the database is touched)', async () => {
+    const db = freshDb();
+    await apply(await world.bundle('t1', V1), db);
+    const bundle = await world.bundle('t2', V2, { release: '2' });
+    const bytes = readFileSync(bundle);
+    const { gunzipSync, gzipSync } = await import('node:zlib');
+    const tar = gunzipSync(bytes);
+    const at = tar.indexOf('CREATE INDEX orders_user');
+    tar[at] = 'c'.charCodeAt(0);
+    writeFileSync(bundle, gzipSync(tar));
+    await expectRefusal(db, () => apply(bundle, db), 'FILE_DIGEST_MISMATCH', /refused: .*3_index_orders\.up\.sql/);
+  });
+
+  it('drift: an applied migration whose bytes changed', async () => {
+    const db = freshDb();
+    await apply(await world.bundle('d1', V1), db);
+    const edited = { ...V2, '1_create_users.up.sql': V1['1_create_users.up.sql']!.replace('NOT NULL', 'NOT NULL UNIQUE') };
+    const bundle = await world.bundle('d2', edited, { release: '2' });
+    await expectRefusal(db, () => apply(bundle, db), 'MIGRATION_DRIFT', /Migration 1 \(create_users\) was applied .* with checksum/);
+  });
+
+  it('an applied migration the bundle does not contain, unless --allow-unknown-applied', async () => {
+    const db = freshDb();
+    await apply(await world.bundle('u1', V2), db);
+    const { ['3_index_orders.up.sql']: _u, ['3_index_orders.down.sql']: _d, ...withoutThree } = V2;
+    const bundle = await world.bundle('u2', { ...withoutThree, '4_add_notes.up.sql': 'CREATE TABLE notes (id INTEGER PRIMARY KEY);\n' }, { release: '2' });
+    await expectRefusal(db, () => apply(bundle, db), 'MIGRATION_UNKNOWN_APPLIED', /has 1 applied migration\(s\) that this bundle does not contain \(3\)/);
+    const allowed = await apply(bundle, db, '--allow-unknown-applied');
+    expect(allowed.code).toBe(0);
+    expect(tableNames(db)).toContain('notes');
+  });
+
+  it('a pending migration ordered before an applied one', async () => {
+    const db = freshDb();
+    const { ['2_create_orders.up.sql']: _u, ['2_create_orders.down.sql']: _d, ...gap } = V1;
+    await apply(await world.bundle('o1', { ...gap, '3_notes.up.sql': 'CREATE TABLE notes (id INTEGER);\n' }), db);
+    const bundle = await world.bundle('o2', { ...V1, '3_notes.up.sql': 'CREATE TABLE notes (id INTEGER);\n' }, { release: '2' });
+    await expectRefusal(db, () => apply(bundle, db), 'MIGRATION_OUT_OF_ORDER', /Migration 2 \(create_orders\) is pending, but .* already has the later migration 3/);
+  });
+
+  it('a release older than the newest applied (rollback / replay)', async () => {
+    const db = freshDb();
+    const old = await world.bundle('rel1', V1, { release: '1' });
+    await apply(await world.bundle('rel2', V2, { release: '2' }), db);
+    await expectRefusal(db, () => apply(old, db), 'RELEASE_ROLLBACK', /Release 1 is older than release 2, already applied/);
+  });
+
+  it('the same release number from a different bundle', async () => {
+    const db = freshDb();
+    await apply(await world.bundle('same1', V1, { release: '5' }), db);
+    const other = await world.bundle('same2', V2, { release: '5' });
+    await expectRefusal(db, () => apply(other, db), 'RELEASE_ROLLBACK', /Release 5 was already applied .* from another bundle/);
+  });
+
+  it('a bundle for another project than the one the database holds', async () => {
+    const db = freshDb();
+    const billing = createWorld('migseal-billing-');
+    try {
+      // The database was migrated by project "billing" under billing's own policy.
+      const billingPolicy = join(billing.dir, 'billing-trust.json');
+      writeFileSync(billingPolicy, readFileSync(billing.policy, 'utf8').replace('"project": "shop"', '"project": "billing"'));
+      const billingBundle = await billing.bundle('b', { '1_ledger.up.sql': 'CREATE TABLE ledger (id INTEGER);\n' }, { project: 'billing' });
+      const first = await billing.cli(['apply', billingBundle, '--trust', billingPolicy, '--db', `sqlite:${db}`]);
+      expect(first.code).toBe(0);
+    } finally {
+      removeDir(billing.dir);
+    }
+    const bundle = await world.bundle('proj', V1);
+    await expectRefusal(db, () => apply(bundle, db), 'WRONG_PROJECT', /The bundle is for project "shop", but .* holds project "billing"/);
+  });
+
+  it('a bundle for another dialect', async () => {
+    const db = freshDb();
+    await apply(await world.bundle('dia1', V1), db);
+    const bundle = await world.bundle('dia2', V2, { release: '2', dialect: 'postgres' });
+    await expectRefusal(db, () => apply(bundle, db), 'WRONG_DIALECT', /The bundle is for postgres, but sqlite:.* is sqlite/);
+  });
+
+  it('a password in the database URL, without echoing it', async () => {
+    const bundle = await world.bundle('cred', V1);
+    const result = await world.cli(['apply', bundle, '--trust', world.policy, '--db', 'postgres://deploy:hunter2-secret@127.0.0.1:1/shop', '--json']);
+    expect(result.code).toBe(1);
+    expect(codeOf(result)).toBe('CREDENTIALS_ON_COMMAND_LINE');
+    expect(result.stderr).toMatch(/PGPASSWORD, MIGSEAL_DATABASE_PASSWORD or MIGSEAL_DATABASE_PASSWORD_FILE/);
+    expect(result.stdout + result.stderr + readFileSync(join(world.dir, 'audit.jsonl'), 'utf8')).not.toContain('hunter2-secret');
+  });
+});
+
+describe('failures while running, exit 3', () => {
+  it('a failing transactional migration is rolled back; the ones before it stay recorded', async () => {
+    const db = freshDb();
+    const bundle = await world.bundle('fail', {
+      ...V1,
+      '3_broken.up.sql': 'CREATE TABLE half (id INTEGER);\nINSERT INTO no_such_table VALUES (1);\n',
+    });
+    const result = await apply(bundle, db);
+    expect(result.code).toBe(3);
+    expect(codeOf(result)).toBe('MIGRATION_FAILED');
+    expect(result.stderr).toMatch(/Migration 3 \(broken\) failed: no such table: no_such_table\. Migrations 1, 2 were applied and recorded; its changes were rolled back\./);
+    expect(tableNames(db)).not.toContain('half');
+    expect(rows(db, 'SELECT version, state FROM migseal_migrations ORDER BY version')).toEqual([
+      { version: '1', state: 'applied' },
+      { version: '2', state: 'applied' },
+    ]);
+    expect(rows(db, 'SELECT outcome, error FROM migseal_runs')[0]).toMatchObject({ outcome: 'failed', error: expect.stringContaining('no_such_table') });
+  });
+
+  it('a failing migration outside a transaction marks the database dirty until resolve; then apply continues', async () => {
+    const db = freshDb();
+    // The file manages its own transaction, so the runner cannot wrap it: it runs outside one.
+    const files = {
+      ...V1,
+      '3_own_tx.up.sql': 'BEGIN;\nCREATE TABLE audit_trail (id INTEGER);\nCOMMIT;\nINSERT INTO no_such_table VALUES (1);\n',
+      '4_after.up.sql': 'CREATE TABLE after_resolve (id INTEGER);\n',
+    };
+    const bundle = await world.bundle('dirty', files);
+    const failed = await apply(bundle, db);
+    expect(failed.code).toBe(3);
+    expect(failed.stderr).toMatch(/Migration 3 \(own_tx\) failed: .*it ran outside a transaction, so sqlite:.* is marked dirty until migseal resolve --version 3/);
+    expect(tableNames(db)).toContain('audit_trail');
+    expect(rows(db, "SELECT state FROM migseal_migrations WHERE version = '3'")).toEqual([{ state: 'dirty' }]);
+
+    await expectRefusal(db, () => apply(bundle, db), 'DATABASE_DIRTY', /is dirty: migration 3 \(own_tx\) did not finish outside a transaction/);
+
+    const resolved = await world.cli(['resolve', '--db', `sqlite:${db}`, '--version', '3', '--as', 'applied', '--reason', 'audit_trail exists; the insert was a typo', '--json']);
+    expect(resolved.code).toBe(0);
+    expect(JSON.parse(resolved.stdout)).toMatchObject({ from: 'dirty', to: 'applied' });
+    const row = rows(db, "SELECT state, note FROM migseal_migrations WHERE version = '3'")[0]!;
+    expect(row.state).toBe('applied');
+    expect(String(row.note)).toMatch(/resolved as applied by .+@.+: audit_trail exists; the insert was a typo/);
+    expect(rows(db, "SELECT reason FROM migseal_runs WHERE command = 'resolve'")[0]!.reason).toMatch(/3 dirty -> applied/);
+
+    const resumed = await apply(bundle, db);
+    expect(resumed.code).toBe(0);
+    expect(JSON.parse(resumed.stdout).applied.map((a: { version: string }) => a.version)).toEqual(['4']);
+    const audit = readFileSync(join(world.dir, 'audit.jsonl'), 'utf8');
+    expect(audit).toContain('"event":"resolve"');
+    expect(audit).toContain('"code":"DATABASE_DIRTY"');
+  });
+});
+
+describe('rollback', () => {
+  it('runs the verified down scripts newest first and records them; apply brings them back', async () => {
+    const db = freshDb();
+    const bundle = await world.bundle('rb', V2);
+    await apply(bundle, db);
+    const result = await world.cli(['rollback', bundle, '--trust', world.policy, '--db', `sqlite:${db}`, '--to', '1', '--json']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).rolledBack.map((r: { version: string }) => r.version)).toEqual(['3', '2']);
+    expect(tableNames(db)).not.toContain('orders');
+    expect(rows(db, 'SELECT version, state FROM migseal_migrations ORDER BY version')).toEqual([
+      { version: '1', state: 'applied' },
+      { version: '2', state: 'rolled-back' },
+      { version: '3', state: 'rolled-back' },
+    ]);
+    expect(rows(db, "SELECT outcome, reason FROM migseal_runs WHERE command = 'rollback'")).toEqual([{ outcome: 'succeeded', reason: 'rollback to 1' }]);
+    const again = await apply(bundle, db);
+    expect(JSON.parse(again.stdout).applied.map((a: { version: string }) => a.version)).toEqual(['2', '3']);
+  });
+
+  it('is refused before anything runs when a needed down script is missing', async () => {
+    const db = freshDb();
+    const { ['2_create_orders.down.sql']: _missing, ...noDown } = V2;
+    const bundle = await world.bundle('rb-missing', noDown);
+    await apply(bundle, db);
+    await expectRefusal(
+      db,
+      () => world.cli(['rollback', bundle, '--trust', world.policy, '--db', `sqlite:${db}`, '--to', '0', '--json']),
+      'DOWN_SCRIPT_MISSING',
+      /Migration 2 \(create_orders\) has no down script, so nothing was rolled back/,
+    );
+  });
+});
