@@ -47,6 +47,8 @@ const lockTimeout: FlagSpec = { type: 'string', value: 'SECONDS', description: "
 const auditLog: FlagSpec = { type: 'string', value: 'FILE', description: 'audit log to record the run in (default: $MIGSEAL_AUDIT_LOG, else migseal-audit.jsonl)' };
 const allowUnknownApplied: FlagSpec = { type: 'boolean', description: 'accept applied migrations that the bundle does not contain' };
 
+const cert: FlagSpec = { type: 'string', value: 'FILE', description: 'PEM certificate for --key (from migseal ca issue): sign as its identity' };
+
 export const COMMANDS: Record<string, CommandSpec> = {
   'keys generate': {
     summary: 'create a signing key pair',
@@ -69,6 +71,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       release: { type: 'string', value: 'N', description: 'release version: dot-separated numbers, ordered numerically (42, 2026.11.3)' },
       out: { type: 'string', value: 'FILE', description: 'where to write the bundle' },
       key,
+      cert,
       role: { type: 'string', value: 'ROLE', description: 'role of the --key signature (default: release)' },
       layout: { type: 'string', value: 'NAME', description: 'source layout (default: auto)' },
       dialect: { type: 'string', value: 'NAME', description: 'sqlite, postgres, mysql or any (default: what the folder says, else any)' },
@@ -86,6 +89,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     positionals: { min: 1, max: 1 },
     flags: {
       key,
+      cert,
       role: { type: 'string', value: 'ROLE', description: 'release or approve (default: approve)' },
       out: { type: 'string', value: 'FILE', description: 'write the signed bundle here (default: in place)' },
       json,
@@ -196,5 +200,33 @@ export const COMMANDS: Record<string, CommandSpec> = {
     },
     command: true,
     load: () => import('./commands/exec.js'),
+  },
+  'ca init': {
+    summary: "create the organisation's signing certificate authority",
+    usage: 'migseal ca init --out DIR [--name CN] [--days N] [--force]',
+    positionals: { min: 0, max: 0 },
+    flags: {
+      out: { type: 'string', value: 'DIR', description: 'writes DIR/ca.crt and DIR/ca.key (mode 0600)' },
+      name: { type: 'string', value: 'CN', description: 'the CA\'s common name (default: "migseal signing CA")' },
+      days: { type: 'string', value: 'N', description: 'validity in days (default: 3650)' },
+      force: { type: 'boolean', description: 'overwrite existing files' },
+      json,
+    },
+    load: () => import('./commands/ca-init.js'),
+  },
+  'ca issue': {
+    summary: 'issue a code-signing certificate for a signer identity',
+    usage: 'migseal ca issue --ca DIR --identity URI|EMAIL --issuer URL --out PREFIX [--days N] [--force]',
+    positionals: { min: 0, max: 0 },
+    flags: {
+      ca: { type: 'string', value: 'DIR', description: 'the CA folder made by migseal ca init' },
+      identity: { type: 'string', value: 'ID', description: 'the signer identity: a URI (CI workflow) or an email address' },
+      issuer: { type: 'string', value: 'URL', description: 'the OIDC issuer recorded in the certificate (exactly as the policy names it)' },
+      days: { type: 'string', value: 'N', description: 'validity in days (default: 90)' },
+      out: { type: 'string', value: 'PREFIX', description: 'writes PREFIX.crt and PREFIX.key (mode 0600)' },
+      force: { type: 'boolean', description: 'overwrite existing files' },
+      json,
+    },
+    load: () => import('./commands/ca-issue.js'),
   },
 };
