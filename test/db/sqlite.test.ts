@@ -1,0 +1,54 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SqliteDriver } from '../../src/db/sqlite.js';
+import { removeDir, tempDir } from '../helpers/fixtures.js';
+
+const dir = tempDir('migseal-sqlite-');
+afterAll(() => removeDir(dir));
+
+describe('SQLite driver', () => {
+  it('runs whole scripts, and a transaction commits all or nothing', async () => {
+    const driver = SqliteDriver.open(join(dir, 'a.db'));
+    await driver.exec('CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1); INSERT INTO t VALUES (2);');
+    await expect(
+      driver.transaction(async () => {
+        await driver.query('INSERT INTO t VALUES (?)', [3]);
+        await driver.exec('INSERT INTO missing VALUES (1)');
+      }),
+    ).rejects.toThrow(/no such table: missing/);
+    expect(await driver.query('SELECT n FROM t ORDER BY n')).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(await driver.hasTable('t')).toBe(true);
+    expect(await driver.hasTable('missing')).toBe(false);
+    await driver.close();
+  });
+
+  it('ends a transaction that a failing script opened itself', async () => {
+    const driver = SqliteDriver.open(join(dir, 'b.db'));
+    await driver.exec('CREATE TABLE t (n INTEGER)');
+    await expect(driver.exec('BEGIN; INSERT INTO t VALUES (1); INSERT INTO missing VALUES (1); COMMIT;')).rejects.toThrow(/missing/);
+    await driver.exec('INSERT INTO t VALUES (2)');
+    expect(await driver.query('SELECT n FROM t')).toEqual([{ n: 2 }]);
+    await driver.close();
+  });
+
+  it('opens a missing file read-only without creating it', async () => {
+    const path = join(dir, 'never.db');
+    const driver = SqliteDriver.open(path, { readOnly: true });
+    expect(await driver.hasTable('migseal_migrations')).toBe(false);
+    await driver.close();
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('gives the runner lock to one connection at a time and times out with LOCK_TIMEOUT', async () => {
+    const path = join(dir, 'c.db');
+    const first = SqliteDriver.open(path);
+    const second = SqliteDriver.open(path);
+    await first.lock(100);
+    await expect(second.lock(150)).rejects.toMatchObject({ code: 'LOCK_TIMEOUT' });
+    await first.unlock();
+    await second.lock(100);
+    await second.close();
+    await first.close();
+  });
+});
