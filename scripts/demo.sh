@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# The quick-start demo: keys, trust policy, pack, approve, verify, apply to an embedded
+# SQLite database, history, and a tampered bundle that is refused with the database unchanged.
+# Run from a fresh clone after `npm ci`:  npm run demo
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+show() { printf '$ %s\n' "$*"; "$@"; }
+
+step "Building migseal"
+npm run --silent build >/dev/null
+migseal() { node "$ROOT/bin/migseal.js" "$@"; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/migseal-demo.XXXXXX")
+chmod 700 "$WORK"
+trap 'rm -rf "$WORK"' EXIT
+cd "$WORK"
+export MIGSEAL_AUDIT_LOG="$WORK/audit.jsonl"
+echo "working in $WORK (removed at the end)"
+
+step "1. Generate a release key (for CI) and an approval key (for a reviewer)"
+mkdir -m 700 keys
+show migseal keys generate --out keys/release
+show migseal keys generate --out keys/approver
+
+step "2. Write the production host's trust policy: releases need a release signature and an approval"
+cat > keys/trust.json <<'JSON'
+{
+  "project": "shop",
+  "dialect": "sqlite",
+  "keys": [
+    { "id": "ci-release", "publicKey": "release.pub", "roles": ["release"] },
+    { "id": "reviewer", "publicKey": "approver.pub", "roles": ["approve"] }
+  ],
+  "environments": { "production": { "release": 1, "approve": 1 } }
+}
+JSON
+chmod 644 keys/trust.json
+cat keys/trust.json
+
+step "3. A small golang-migrate folder of migrations"
+mkdir migrations
+cat > migrations/1_create_users.up.sql <<'SQL'
+CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE);
+SQL
+echo 'DROP TABLE users;' > migrations/1_create_users.down.sql
+cat > migrations/2_create_orders.up.sql <<'SQL'
+CREATE TABLE orders (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id), total_cents INTEGER NOT NULL);
+CREATE INDEX orders_user ON orders(user_id);
+SQL
+echo 'DROP TABLE orders;' > migrations/2_create_orders.down.sql
+cat > migrations/3_seed_admin.up.sql <<'SQL'
+INSERT INTO users (email) VALUES ('admin@example.com');
+SQL
+echo "DELETE FROM users WHERE email = 'admin@example.com';" > migrations/3_seed_admin.down.sql
+ls migrations
+
+step "4. CI packs the folder into a deterministic bundle and signs it as a release"
+show migseal pack migrations --project shop --release 42 --dialect sqlite --out shop-42.migseal --key keys/release.key
+
+step "5. A reviewer adds an approval signature"
+show migseal sign shop-42.migseal --key keys/approver.key --role approve
+
+step "6. The production host verifies the bundle against its trust policy"
+show migseal verify shop-42.migseal --trust keys/trust.json --env production
+
+step "7. plan: what apply would do (read-only; the database file is not even created)"
+show migseal plan shop-42.migseal --trust keys/trust.json --env production --db sqlite:shop.db
+[ ! -e shop.db ] && echo "(shop.db still does not exist)"
+
+step "8. apply: verify again, lock the database, run each migration with its history row"
+show migseal apply shop-42.migseal --trust keys/trust.json --env production --db sqlite:shop.db
+
+step "9. history: what ran, from which release, signed by whom, run by whom"
+show migseal history --db sqlite:shop.db
+
+step "10. An attacker changes one byte of one migration inside the bundle"
+node - shop-42.migseal <<'JS'
+const fs = require('node:fs');
+const zlib = require('node:zlib');
+const path = process.argv[2];
+const tar = zlib.gunzipSync(fs.readFileSync(path));
+const at = tar.indexOf("VALUES ('admin@example.com')") + "VALUES ('".length;
+tar[at] = 'e'.charCodeAt(0); // admin@… becomes edmin@… in 3_seed_admin.up.sql
+fs.writeFileSync('shop-42-tampered.migseal', zlib.gzipSync(tar));
+console.log('wrote shop-42-tampered.migseal: 3_seed_admin.up.sql now inserts edmin@example.com');
+JS
+BEFORE=$(sha256sum shop.db | cut -d' ' -f1)
+set +e
+show migseal apply shop-42-tampered.migseal --trust keys/trust.json --env production --db sqlite:shop.db
+CODE=$?
+set -e
+AFTER=$(sha256sum shop.db | cut -d' ' -f1)
+echo "exit code: $CODE (2 = refused before anything ran)"
+echo "shop.db sha256 before: $BEFORE"
+echo "shop.db sha256 after:  $AFTER"
+if [ "$CODE" -ne 2 ] || [ "$BEFORE" != "$AFTER" ]; then
+  echo "demo FAILED: the tampered bundle was not refused cleanly" >&2
+  exit 1
+fi
+
+step "11. Every plan, apply and refusal is in the hash-chained audit log"
+show migseal audit-log verify "$MIGSEAL_AUDIT_LOG"
+
+printf '\n\033[1mDemo complete:\033[0m the signed release applied; the tampered copy was refused and the database is byte-for-byte unchanged.\n'
