@@ -229,4 +229,11 @@ export const COMMANDS: Record<string, CommandSpec> = {
     },
     load: () => import('./commands/ca-issue.js'),
   },
+  'trust check': {
+    summary: 'lint a trust policy (permissions, unreadable keys, duplicate ids, unreachable thresholds)',
+    usage: 'migseal trust check POLICY [--json]',
+    positionals: { min: 1, max: 1 },
+    flags: { json },
+    load: () => import('./commands/trust-check.js'),
+  },
 };
