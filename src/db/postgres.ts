@@ -6,6 +6,7 @@
  * server releases when the connection ends.
  */
 import pg from 'pg';
+import { parse as parseConnectionString } from 'pg-connection-string';
 import { MigsealError } from '../errors.js';
 import { sleep, type ConnectOptions, type Driver, type Row } from './driver.js';
 
@@ -31,7 +32,13 @@ export class PostgresDriver implements Driver {
   }
 
   static async open(connectionString: string, display: string, options: ConnectOptions = {}): Promise<PostgresDriver> {
-    const client = new pg.Client({ connectionString, application_name: 'migseal', ...(options.password !== undefined && { password: options.password }) });
+    // Parsed here: given to pg as connectionString, the URL's (absent) password would replace ours.
+    const parsed = parseConnectionString(connectionString) as pg.ClientConfig;
+    const client = new pg.Client({
+      ...parsed,
+      application_name: 'migseal',
+      ...(options.password !== undefined && { password: options.password }),
+    });
     const driver = new PostgresDriver(client, display);
     try {
       await client.connect();

@@ -1,0 +1,90 @@
+/**
+ * The PostgreSQL driver against a real throwaway server: scripts sent as one simple query
+ * (a lone CREATE INDEX CONCURRENTLY, a file with its own BEGIN/COMMIT), the advisory lock,
+ * a password only from the environment, and one refusal that leaves the database unchanged.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresDriver } from '../../src/db/postgres.js';
+import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';
+import { removeDir } from '../helpers/fixtures.js';
+import { codeOf, createWorld, type RunnerWorld } from '../apply/runner-fixtures.js';
+
+const PASSWORD = 'pg-driver-pw-4Kd8';
+let cluster: PostgresCluster;
+let world: RunnerWorld;
+
+beforeAll(async () => {
+  cluster = await startPostgres({ passwordRole: { user: 'deploy', password: PASSWORD } });
+  world = createWorld('migseal-pg-driver-');
+});
+afterAll(async () => {
+  await cluster?.stop();
+  if (world) removeDir(world.dir);
+});
+
+const FILES: Record<string, string> = {
+  '1_create_users.up.sql': 'CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL);\n',
+  '1_create_users.down.sql': 'DROP TABLE users;\n',
+  '2_index_concurrently.up.sql': 'CREATE INDEX CONCURRENTLY users_email ON users (email);\n',
+  '2_index_concurrently.down.sql': 'DROP INDEX CONCURRENTLY users_email;\n',
+  '3_own_transaction.up.sql': 'BEGIN;\nCREATE TABLE orders (id serial PRIMARY KEY, user_id int NOT NULL REFERENCES users (id));\nINSERT INTO users (email) VALUES (\'a@example.com\');\nCOMMIT;\n',
+  '3_own_transaction.down.sql': 'DROP TABLE orders;\n',
+};
+
+describe('PostgreSQL driver', () => {
+  it('gives the advisory lock to one session at a time, with LOCK_TIMEOUT after the wait', async () => {
+    const url = await cluster.createDatabase('driver_lock');
+    const first = await PostgresDriver.open(url, url);
+    const second = await PostgresDriver.open(url, url);
+    try {
+      await first.lock(100);
+      await expect(second.lock(200)).rejects.toMatchObject({ code: 'LOCK_TIMEOUT' });
+      await first.unlock();
+      await second.lock(200);
+    } finally {
+      await second.close();
+      await first.close();
+    }
+  });
+
+  it('applies a lone CREATE INDEX CONCURRENTLY and a file with its own BEGIN/COMMIT, with the password from the environment', async () => {
+    await cluster.createDatabase('driver_apply');
+    await cluster.psql('GRANT ALL ON SCHEMA public TO deploy', 'driver_apply');
+    const db = cluster.urlFor('driver_apply').replace('postgres@', 'deploy@');
+    const bundle = await world.bundle('pg', FILES, { dialect: 'postgres' });
+    const result = await world.cli(['apply', bundle, '--trust', world.policy, '--db', db, '--json'], { MIGSEAL_DATABASE_PASSWORD: PASSWORD });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const applied = JSON.parse(result.stdout).applied as Array<{ version: string; mode: string }>;
+    expect(applied.map((a) => [a.version, a.mode])).toEqual([
+      ['1', 'transaction'],
+      ['2', 'outside'],
+      ['3', 'outside'],
+    ]);
+    expect(await cluster.psql("SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_email'::regclass", 'driver_apply')).toBe('t\n');
+    expect(await cluster.psql("SELECT version || ':' || state FROM migseal_migrations ORDER BY version", 'driver_apply')).toBe('1:applied\n2:applied\n3:applied\n');
+    expect(await cluster.psql('SELECT count(*) FROM users', 'driver_apply')).toBe('1\n');
+
+    // PGPASSWORD works too; a wrong password fails without being echoed.
+    const again = await world.cli(['status', '--db', db], { PGPASSWORD: PASSWORD });
+    expect(again.code).toBe(0);
+    const wrong = await world.cli(['status', '--db', db], { PGPASSWORD: 'not-the-password-9q' });
+    expect(wrong.code).toBe(3);
+    expect(wrong.stderr).toMatch(/password authentication failed/);
+    expect(wrong.stdout + wrong.stderr).not.toContain('not-the-password-9q');
+  });
+
+  it('refuses drift before running anything, leaving the database as it was', async () => {
+    const url = await cluster.createDatabase('driver_refusal');
+    const first = await world.bundle('pg-r1', FILES, { dialect: 'postgres' });
+    expect((await world.cli(['apply', first, '--trust', world.policy, '--db', url])).code).toBe(0);
+    const edited = { ...FILES, '1_create_users.up.sql': 'CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL);\n', '4_more.up.sql': 'CREATE TABLE more (id int);\n' };
+    const second = await world.bundle('pg-r2', edited, { dialect: 'postgres', release: '2' });
+    const before = await cluster.psql('SELECT string_agg(migration_key || state || checksum, \',\' ORDER BY migration_key) FROM migseal_migrations', 'driver_refusal');
+    const result = await world.cli(['apply', second, '--trust', world.policy, '--db', url, '--json']);
+    expect(result.code).toBe(2);
+    expect(codeOf(result)).toBe('MIGRATION_DRIFT');
+    expect(await cluster.psql("SELECT to_regclass('more') IS NULL", 'driver_refusal')).toBe('t\n');
+    expect(await cluster.psql('SELECT string_agg(migration_key || state || checksum, \',\' ORDER BY migration_key) FROM migseal_migrations', 'driver_refusal')).toBe(before);
+  });
+});
