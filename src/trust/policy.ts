@@ -13,6 +13,7 @@ import { DIALECTS, type Dialect } from '../format/manifest.js';
 import { ROLES, type Role } from '../signing/statement.js';
 import { keyIdOf, loadPublicKey } from '../signing/keys.js';
 import { insecurePermissions } from './file-permissions.js';
+import { parseFindingsPolicy, type FindingsPolicy } from './findings-policy.js';
 import { parseIdentities, type TrustedIdentity } from './identities.js';
 import type { SignerAuthority } from '../verify/sigstore-signature.js';
 
@@ -33,6 +34,8 @@ export interface EnvironmentRule {
   requireExpiry: boolean;
   /** Approvals count only from keys or identities other than those that signed the release. */
   approversDistinctFromRelease: boolean;
+  /** What to do with each analysis finding in the manifest (see findings-policy.ts); absent: the defaults. */
+  findings?: FindingsPolicy;
 }
 
 export interface TrustPolicy {
@@ -144,7 +147,7 @@ function buildPolicy(raw: unknown, path: string): TrustPolicy {
         p.push(`${at} must be an object`);
         continue;
       }
-      allowOnly(rule, at, [...ROLES, 'requireExpiry', 'approversDistinctFromRelease'], p);
+      allowOnly(rule, at, [...ROLES, 'requireExpiry', 'approversDistinctFromRelease', 'findings'], p);
       const thresholds: Partial<Record<Role, number>> = {};
       for (const role of ROLES) {
         const n = rule[role];
@@ -155,7 +158,8 @@ function buildPolicy(raw: unknown, path: string): TrustPolicy {
       if ((thresholds.release ?? 0) < 1) p.push(`${at}.release must be at least 1: every environment needs a release signature`);
       if (rule.requireExpiry !== undefined && typeof rule.requireExpiry !== 'boolean') p.push(`${at}.requireExpiry must be a boolean`);
       if (rule.approversDistinctFromRelease !== undefined && typeof rule.approversDistinctFromRelease !== 'boolean') p.push(`${at}.approversDistinctFromRelease must be a boolean`);
-      environments[name] = { thresholds, requireExpiry: rule.requireExpiry === true, approversDistinctFromRelease: rule.approversDistinctFromRelease === true };
+      const findings = parseFindingsPolicy(rule.findings, `${at}.findings`, p);
+      environments[name] = { thresholds, requireExpiry: rule.requireExpiry === true, approversDistinctFromRelease: rule.approversDistinctFromRelease === true, ...(findings && { findings }) };
     }
 
   if (p.length > 0) {

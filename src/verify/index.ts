@@ -14,6 +14,7 @@ import { checkFileSet } from './check-file-set.js';
 import { checkFileDigests } from './check-file-digests.js';
 import { checkTarget } from './check-target.js';
 import { checkExpiry } from './check-expiry.js';
+import { checkFindings } from './check-findings.js';
 
 export interface VerifyOptions {
   policy: TrustPolicy;
@@ -59,6 +60,8 @@ export async function verifyBundle(bundle: Buffer, options: VerifyOptions): Prom
   // The bundle is for this host's project and dialect, and not past its signed expiry.
   checkTarget(manifest, policy);
   checkExpiry(manifest, rule, environment, now);
+  // Every analysis finding signed into the manifest is allowed here, or approved by a signature.
+  checkFindings(manifest, rule, signatures.accepted, environment);
 
   return {
     digest,
