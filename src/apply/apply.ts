@@ -10,7 +10,7 @@ import { LIMITS } from '../limits.js';
 import type { VerifiedBundle } from '../verify/index.js';
 import { checkAgainstHistory } from './checks.js';
 import { ensureHistorySchema } from './history-schema.js';
-import { finishRun, readHistory, startRun, type History } from './history.js';
+import { closeInterruptedRuns, finishRun, readHistory, startRun, type History } from './history.js';
 import { planMigrations } from './plan.js';
 import { runMigration, type MigrationResult } from './run-migration.js';
 import { describeFailure } from './failure.js';
@@ -59,6 +59,7 @@ export async function applyBundle(verified: VerifiedBundle, driver: Driver, opti
     if (report.upToDate) return report;
 
     await ensureHistorySchema(driver);
+    await closeInterruptedRuns(driver);
     const runId = randomUUID();
     report.runId = runId;
     await startRun(driver, {

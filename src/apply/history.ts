@@ -40,7 +40,8 @@ export interface RunRecord {
   osUser: string;
   startedAt: string;
   finishedAt: string | null;
-  outcome: 'running' | 'succeeded' | 'failed';
+  /** 'interrupted': the process died mid-run (found by the next runner to take the lock). */
+  outcome: 'running' | 'succeeded' | 'failed' | 'interrupted';
   error: string | null;
   reason: string | null;
 }
@@ -99,6 +100,11 @@ export async function startRun(driver: Driver, run: RunRecord): Promise<void> {
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [run.runId, run.command, run.bundleDigest, run.project, run.release, JSON.stringify(run.signers), run.environment, run.host, run.osUser, run.startedAt, run.finishedAt, run.outcome, run.error, run.reason],
   );
+}
+
+/** Runs still marked running when we hold the lock belong to a runner that died; say so. */
+export async function closeInterruptedRuns(driver: Driver): Promise<void> {
+  await driver.query(`UPDATE ${TABLES.runs} SET outcome = 'interrupted', finished_at = ? WHERE outcome = 'running'`, [new Date().toISOString()]);
 }
 
 export async function finishRun(driver: Driver, runId: string, outcome: 'succeeded' | 'failed', error: string | null): Promise<void> {

@@ -20,7 +20,7 @@ import { checkNoDrift } from './check-drift.js';
 import { checkNoUnknownApplied } from './check-unknown-applied.js';
 import { executionMode, type ExecutionMode } from './execution-mode.js';
 import { describeFailure } from './failure.js';
-import { finishRun, readHistory, setMigrationState, startRun } from './history.js';
+import { closeInterruptedRuns, finishRun, readHistory, setMigrationState, startRun } from './history.js';
 import { planMigrations, type PlannedMigration } from './plan.js';
 import { ScriptFailure } from './run-migration.js';
 import { runnerIdentity, type RunnerIdentity } from './runner-identity.js';
@@ -63,6 +63,7 @@ export async function rollbackBundle(verified: VerifiedBundle, driver: Driver, o
     const report: RollbackReport = { target: driver.target, to: options.to, rolledBack: [], runId: undefined };
     if (steps.length === 0) return report;
 
+    await closeInterruptedRuns(driver);
     const runId = randomUUID();
     report.runId = runId;
     await startRun(driver, {

@@ -4,6 +4,7 @@
  * it never blocks readers of the database itself.
  */
 import { existsSync, realpathSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { MigsealError } from '../errors.js';
 import { sleep, type ConnectOptions, type Driver, type Row } from './driver.js';
@@ -75,7 +76,7 @@ export class SqliteDriver implements Driver {
 
   async lock(timeoutMs: number): Promise<void> {
     if (this.#path === ':memory:') return;
-    const lockPath = `${existsSync(this.#path) ? realpathSync(this.#path) : this.#path}-migseal-lock`;
+    const lockPath = `${lockBase(this.#path)}-migseal-lock`;
     const lockDb = new Database(lockPath);
     lockDb.pragma('busy_timeout = 0');
     const deadline = Date.now() + timeoutMs;
@@ -113,5 +114,14 @@ export class SqliteDriver implements Driver {
   async close(): Promise<void> {
     await this.unlock();
     this.#db.close();
+  }
+}
+
+/** The same lock file for every spelling of the path (symlinks, relative paths), whether the database exists yet or not. */
+function lockBase(path: string): string {
+  try {
+    return existsSync(path) ? realpathSync(path) : join(realpathSync(dirname(path)), basename(path));
+  } catch {
+    return path;
   }
 }

@@ -70,6 +70,24 @@ describe('apply on SQLite', () => {
   });
 });
 
+describe('the database from the environment, and runs that died', () => {
+  it('takes the database from MIGSEAL_DATABASE_URL, and marks a run left "running" by a dead runner as interrupted', async () => {
+    const db = freshDb();
+    const env = { MIGSEAL_DATABASE_URL: `sqlite:${db}` };
+    expect((await world.cli(['apply', await world.bundle('env1', V1), '--trust', world.policy], env)).code).toBe(0);
+    // A runner killed mid-run leaves its run row as "running" (its transaction for the migration itself rolled back).
+    const Database = (await import('better-sqlite3')).default;
+    const raw = new Database(db);
+    raw.prepare("INSERT INTO migseal_runs (run_id, command, signers, host, os_user, started_at, outcome) VALUES ('dead', 'apply', '[]', 'h', 'u', '2000-01-01T00:00:00.000Z', 'running')").run();
+    raw.close();
+    const next = await world.cli(['apply', await world.bundle('env2', V2, { release: '2' }), '--trust', world.policy, '--json'], env);
+    expect(next.code).toBe(0);
+    expect(rows(db, "SELECT outcome FROM migseal_runs WHERE run_id = 'dead'")).toEqual([{ outcome: 'interrupted' }]);
+    const history = await world.cli(['history', '--json'], env);
+    expect(JSON.parse(history.stdout).runs.map((r: { outcome: string }) => r.outcome)).toEqual(['interrupted', 'succeeded', 'succeeded']);
+  });
+});
+
 describe('plan', () => {
   it('creates nothing on a database that does not exist yet, and lists everything as pending', async () => {
     const db = freshDb();
