@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBundle } from '../../src/format/bundle-archive.js';
-import { BIN, jsonOf, runCli } from '../helpers/cli.js';
+import { BIN, jsonOf, runCli } from './run.js';
 import { removeDir, SHOP_MIGRATIONS, tempDir, writeMigrations } from '../helpers/fixtures.js';
 
 let dir: string;
