@@ -13,7 +13,10 @@ import { MigsealError } from '../../src/errors.js';
 import { verifyBundle } from '../../src/verify/index.js';
 import { loadTrustPolicy, type TrustPolicy } from '../../src/trust/policy.js';
 import { gzip } from '../format/tar-bytes.js';
-import { makeKey, packBundle, removeDir, tempDir, writeMigrations, writePolicy } from '../helpers/fixtures.js';
+import { makeKey, packBundle, removeDir, tempDir, writeMigrations, writePolicy, type TestKey } from '../helpers/fixtures.js';
+import { encodeBundle } from '../../src/format/bundle-archive.js';
+import { sha256Hex } from '../../src/format/digest.js';
+import { signManifest } from '../../src/signing/sign-manifest.js';
 import { join } from 'node:path';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
@@ -22,6 +25,7 @@ const PER_CASE_MS = 5_000;
 let dir: string;
 let policy: TrustPolicy;
 let original: Buffer;
+let signer: TestKey['signer'];
 let expected: { manifestBytes: Buffer; files: Map<string, Buffer> };
 
 beforeAll(async () => {
@@ -33,6 +37,7 @@ beforeAll(async () => {
     '1_users.down.sql': 'DROP TABLE users;\n',
     '2_posts.up.sql': 'CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER);\n',
   });
+  signer = key.signer;
   original = await packBundle({ dir: migrations, signers: [{ signer: key.signer, role: 'release' }] });
   const verified = await verifyBundle(original, { policy, now: NOW });
   expected = { manifestBytes: Buffer.from(verified.manifestBytes), files: new Map([...verified.files].map(([p, b]) => [p, Buffer.from(b)])) };
@@ -96,5 +101,33 @@ describe('mutation', () => {
     const counts = await mutate('tar', tar, (b) => gzip(b, 1));
     // Header padding, unused header bytes read as zero-required, etc. make most changes refusals.
     expect(counts.refused).toBeGreaterThan(tar.length);
+  });
+
+  it('every byte of the manifest flipped and validly re-signed: the strict parser decides', { timeout: 60_000 }, async () => {
+    const counts: Record<string, number> = {};
+    const bytes = expected.manifestBytes;
+    for (let i = 0; i < bytes.length; i++) {
+      for (const value of [bytes[i]! ^ 0xff, (bytes[i]! + 1) & 0xff, 0x22, 0x5c]) {
+        const manifest = Buffer.from(bytes);
+        manifest[i] = value;
+        if (manifest.equals(bytes)) continue;
+        const signature = await signManifest(sha256Hex(manifest), { role: 'release', project: 'shop', release: '42' }, signer);
+        const bundle = encodeBundle({ manifestBytes: manifest, files: expected.files, signatures: [signature] });
+        try {
+          const verified = await verifyBundle(bundle, { policy, now: NOW });
+          // Accepted only as a valid manifest over exactly the original files.
+          expect(verified.manifestBytes.equals(manifest)).toBe(true);
+          expect([...verified.files].every(([p, d]) => expected.files.get(p)?.equals(d))).toBe(true);
+          expect(verified.files.size).toBe(expected.files.size);
+          counts.accepted = (counts.accepted ?? 0) + 1;
+        } catch (error) {
+          if (!(error instanceof MigsealError) || error.exitCode !== 2) throw new Error(`manifest byte ${i} = ${value}: ${(error as Error).message}`, { cause: error });
+          counts[error.code] = (counts[error.code] ?? 0) + 1;
+        }
+      }
+    }
+    console.log(`signed manifest: ${bytes.length} bytes, ${Object.values(counts).reduce((a, b) => a + b, 0)} mutations: ${JSON.stringify(counts)}`);
+    expect(counts.MANIFEST_MALFORMED).toBeGreaterThan(0);
+    expect(counts.MANIFEST_INVALID).toBeGreaterThan(0);
   });
 });
