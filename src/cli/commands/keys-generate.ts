@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { MigsealError } from '../../errors.js';
 import { generateKeyPair, KEY_TYPES, type KeyType } from '../../signing/keys.js';
 import { readSecret, writeOutput } from '../io.js';
@@ -11,6 +12,10 @@ export const run: CommandRun = async ({ flags }, { env }) => {
   const passphrase = readSecret(env, 'MIGSEAL_KEY_PASSPHRASE');
   const pair = generateKeyPair(type, passphrase);
   const force = flags.force === true;
+  // Check both names before writing either, so a refusal never leaves a new .key beside an old .pub.
+  for (const path of force ? [] : [`${out}.key`, `${out}.pub`]) {
+    if (existsSync(path)) throw new MigsealError('IO', `${path} already exists; pass --force to overwrite it.`);
+  }
   writeOutput(`${out}.key`, pair.privateKeyPem, 0o600, force);
   writeOutput(`${out}.pub`, pair.publicKeyPem, 0o644, force);
   return {
