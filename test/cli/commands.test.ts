@@ -76,6 +76,15 @@ describe('keys generate', () => {
     expect(jsonOf(forced).keyId).not.toBe(report.keyId);
   });
 
+  it('refuses before writing anything when only the .pub exists (no mismatched pair left behind)', async () => {
+    writeFileSync(join(dir, 'half.pub'), 'an older public key\n');
+    const result = await cli(['keys', 'generate', '--out', 'half']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/half\.pub already exists; pass --force/);
+    expect(existsSync(join(dir, 'half.key'))).toBe(false);
+    expect(readFileSync(join(dir, 'half.pub'), 'utf8')).toBe('an older public key\n');
+  });
+
   it('keeps mode 0600 on the private key under umask 000', async () => {
     const result = spawnSync('sh', ['-c', 'umask 000 && exec "$0" "$@"', process.execPath, BIN, 'keys', 'generate', '--out', 'umask-key'], { cwd: dir, encoding: 'utf8' });
     expect(result.status, result.stderr).toBe(0);
