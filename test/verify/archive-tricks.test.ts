@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
+import { LIMITS } from '../../src/limits.js';
 import { BLOCK, gzip, paxRecord, rawTar, type RawEntry } from '../format/tar-bytes.js';
 import { decodeBundle, expectRefused, expectVerified, makeWorld, type World } from './world.js';
 
@@ -116,6 +117,12 @@ describe('duplicates', () => {
 describe('limits', () => {
   it('entry size over the cap (declared 8 GiB)', () =>
     refuse(rawTar(withEntry({ name: 'files/huge.sql', size: 0o77777777777, data: Buffer.alloc(0) })), 'ARCHIVE_LIMIT_EXCEEDED', /larger than \d+ bytes/));
+
+  it('entry count over the cap (one more entry than LIMITS.maxEntries)', { timeout: 120_000 }, async () => {
+    const extra = LIMITS.maxEntries - base.length + 1;
+    const entries = [...base, ...Array.from({ length: extra }, (_, i) => ({ name: `files/pad/${i.toString(36)}.sql` }))];
+    await expectRefused(world, gzip(rawTar(entries), 1), 'ARCHIVE_LIMIT_EXCEEDED', new RegExp(`more than ${LIMITS.maxEntries} entries`));
+  });
 
   it('gzip bomb (32 MiB of zeros in ~32 KiB: ratio over the cap)', async () => {
     const tar = rawTar([...base, { name: 'files/zeros.sql', data: Buffer.alloc(32 * 1024 ** 2) }]);
