@@ -17,7 +17,7 @@ export interface MigrationRun {
   release: string;
   bundleDigest: string;
   appliedBy: string;
-  /** Written with each migration while the bundle's release is at least the marker's. */
+  /** Written with the first migration that commits (then cleared): the release is on record from its first change. */
   marker: ReleaseMarker | undefined;
 }
 
@@ -70,10 +70,12 @@ export async function runMigration(run: MigrationRun, planned: PlannedMigration)
       await bookkeeping('applied', took, null);
       return took;
     });
+    run.marker = undefined;
     return { version: planned.migration.version, name: planned.migration.name, mode, durationMs };
   }
 
   await driver.transaction(() => bookkeeping('dirty', 0, `started outside a transaction at ${new Date().toISOString()}`));
+  run.marker = undefined;
   const started = performance.now();
   try {
     await execScript(driver, planned, mode);
