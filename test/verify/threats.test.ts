@@ -3,7 +3,7 @@
  * for real (real keys, real signatures, real archive bytes) and shows that `migseal verify`
  * refuses it with exit 2, the right code and a message naming the cause, changing nothing.
  */
-import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBundle } from '../../src/format/bundle-archive.js';
@@ -270,5 +270,19 @@ describe('trust policy tampered on the host', () => {
     chmodSync(join(policy, '..'), 0o777);
     await expectRefused(world, world.bundle, 'POLICY_INSECURE', /writable by others/, { policy });
     chmodSync(join(policy, '..'), 0o700);
+  });
+
+  // src/trust/policy.ts checks the policy's own folder and each key file, but not the folder of
+  // a key that lives elsewhere: anyone may replace a key in a world-writable folder.
+  it.fails('key file in a world-writable folder outside the policy folder (POLICY_INSECURE)', async () => {
+    const shared = join(world.dir, 'shared-keys');
+    mkdirSync(shared, { mode: 0o700 });
+    chmodSync(shared, 0o777);
+    copyFileSync(world.release.publicPath, join(shared, 'release.pub'));
+    const policyDir = join(world.dir, 'policy-outside');
+    mkdirSync(policyDir, { mode: 0o700 });
+    const policy = join(policyDir, 'trust.json');
+    writeFileSync(policy, JSON.stringify({ project: 'shop', keys: [{ id: 'release', publicKey: '../shared-keys/release.pub', roles: ['release'] }], environments: { default: { release: 1 } } }), { mode: 0o644 });
+    await expectRefused(world, world.bundle, 'POLICY_INSECURE', /shared-keys is writable by others/, { policy });
   });
 });
