@@ -4,7 +4,9 @@ import { parseSqlite } from './sqlite/parse.js';
 import type { LintDialect, Statement } from './types.js';
 
 export function parseStatements(text: string, dialect: LintDialect): Statement[] {
-  return dialect === 'postgres' ? parsePostgres(text) : parseSqlite(text);
+  const statements = dialect === 'postgres' ? parsePostgres(text) : parseSqlite(text);
+  // The gap before a statement runs from the end of the one before it (or the top of the file).
+  return statements.map((s, i) => ({ ...s, gapStart: i === 0 ? 0 : statements[i - 1]!.end }));
 }
 
 /** For a folder that names no dialect: the parser that reads the most statements, PostgreSQL on a tie. */
