@@ -3,7 +3,7 @@
  * side file (`DB-migseal-lock`): the operating system drops it if the process dies, and
  * it never blocks readers of the database itself.
  */
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { MigsealError } from '../errors.js';
@@ -19,10 +19,13 @@ export class SqliteDriver implements Driver {
   #path: string;
   #lockDb: Database.Database | undefined;
   #inTransaction = false;
+  /** Opening created the file: if nothing was ever written to it, close removes it again. */
+  #created: boolean;
 
-  private constructor(db: Database.Database, path: string) {
+  private constructor(db: Database.Database, path: string, created = false) {
     this.#db = db;
     this.#path = path;
+    this.#created = created;
     this.target = `sqlite:${path}`;
   }
 
@@ -30,9 +33,10 @@ export class SqliteDriver implements Driver {
   static open(path: string, options: ConnectOptions = {}): SqliteDriver {
     try {
       if (options.readOnly && path !== ':memory:' && !existsSync(path)) return new SqliteDriver(new Database(':memory:'), path);
+      const created = path !== ':memory:' && !existsSync(path);
       const db = new Database(path, { readonly: options.readOnly === true, fileMustExist: options.readOnly === true });
       db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      return new SqliteDriver(db, path);
+      return new SqliteDriver(db, path, created);
     } catch (error) {
       throw new MigsealError('DATABASE_ERROR', `Cannot open the SQLite database ${path}: ${(error as Error).message}.`, { cause: error });
     }
@@ -114,6 +118,8 @@ export class SqliteDriver implements Driver {
   async close(): Promise<void> {
     await this.unlock();
     this.#db.close();
+    // A refused run on a database that did not exist leaves no empty file behind.
+    if (this.#created && existsSync(this.#path) && statSync(this.#path).size === 0) unlinkSync(this.#path);
   }
 }
 
