@@ -2,12 +2,12 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, test } from 'vitest';
-import type AjvDraft04 from 'ajv-draft-04';
 import { analyzeFile } from '../../src/lint/analyze.js';
 import { toSarif } from '../../src/lint/sarif.js';
 
 const require = createRequire(import.meta.url);
-const Ajv = require('ajv-draft-04') as typeof AjvDraft04;
+type Validate = ((data: unknown) => boolean) & { errors?: unknown[] | null };
+const Ajv = require('ajv-draft-04') as new (options: Record<string, unknown>) => { compile(schema: object): Validate };
 const schema = JSON.parse(readFileSync(require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8')) as Record<string, unknown>;
 
 function validator() {
