@@ -1,0 +1,133 @@
+/**
+ * The apply bench: 500 small migrations applied to a fresh PostgreSQL database and a fresh
+ * SQLite file, by migseal (verification included) and, in the same run, by
+ *   - the floor: one connection, each file in its own transaction, nothing else (bench/apply-floor.mjs);
+ *   - psql -1 -f / sqlite3 over the concatenated SQL in one transaction;
+ *   - dbmate and postgrator over the same SQL in their own layouts.
+ * Prints the median times and migseal's ratio to each. Not a test: exits 0 unless something breaks.
+ *
+ *   npm run build && node bench/apply.mjs
+ *   BENCH_MIGRATIONS=500 BENCH_RUNS=3     migrations, runs per figure (median)
+ *   BENCH_PG_FSYNC=off                    a PostgreSQL without fsync (the default keeps the server's durable settings)
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeMigrations, writePolicy } from './data.mjs';
+import { formatMs, median, run, table } from './lib.mjs';
+import { startBenchPostgres } from './postgres.mjs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const NODE = process.execPath;
+const COUNT = Number(process.env.BENCH_MIGRATIONS ?? 500);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const log = (line) => process.stderr.write(`${line}\n`);
+
+const tmp = mkdtempSync(join(tmpdir(), 'migseal-bench-apply-'));
+const at = (name) => join(tmp, name);
+// A snapshot of the built CLI, so a rebuild in the checkout during the run cannot disturb it.
+for (const part of ['bin', 'dist', 'package.json']) cpSync(join(ROOT, part), at(`app/${part}`), { recursive: true });
+symlinkSync(join(ROOT, 'node_modules'), at('app/node_modules'));
+const BIN = at('app/bin/migseal.js');
+const DBMATE = join(ROOT, 'node_modules/.bin/dbmate');
+const env = { PATH: process.env.PATH, HOME: process.env.HOME, MIGSEAL_AUDIT_LOG: at('audit.jsonl') };
+const has = (command) => spawnSync(command, ['--version'], { stdio: 'ignore' }).status === 0;
+
+/** The same migrations in each tool's layout, and as one concatenated script. */
+function layouts() {
+  const source = writeMigrations(at('golang-migrate'), COUNT);
+  const ups = readdirSync(source).filter((f) => f.endsWith('.up.sql')).sort();
+  mkdirSync(at('dbmate'));
+  mkdirSync(at('postgrator'));
+  let concatenated = '';
+  for (const up of ups) {
+    const [version, ...rest] = up.replace(/\.up\.sql$/, '').split('_');
+    const upSql = readFileSync(join(source, up), 'utf8');
+    const downSql = readFileSync(join(source, up.replace('.up.sql', '.down.sql')), 'utf8');
+    writeFileSync(at(`dbmate/${version}_${rest.join('_')}.sql`), `-- migrate:up\n${upSql}\n-- migrate:down\n${downSql}`);
+    writeFileSync(at(`postgrator/${version}.do.${rest.join('-')}.sql`), upSql);
+    concatenated += upSql;
+  }
+  writeFileSync(at('all.sql'), concatenated);
+  writeFileSync(at('all-sqlite.sql'), `.bail on\nBEGIN;\n${concatenated}COMMIT;\n`);
+  return source;
+}
+
+let fresh = 0;
+/**
+ * Median of RUNS runs per case, each against a fresh database from `target()`. The cases run
+ * round-robin, so drift in machine load affects every tool alike.
+ */
+function measureAll(cases, target) {
+  const times = cases.map(() => []);
+  for (let i = 0; i < RUNS; i++) {
+    cases.forEach(([, command], c) => {
+      const t = target();
+      times[c].push(command(t));
+    });
+  }
+  cases.forEach(([label], c) => log(`  ${label}: ${times[c].map(formatMs).join(', ')}`));
+  return cases.map(([label], c) => [label, median(times[c])]);
+}
+
+const results = [];
+let pg;
+try {
+  console.log(`migseal apply bench: node ${process.version}, ${cpus().length} cores, ${COUNT} migrations, ${RUNS} runs per figure (median)`);
+  run(NODE, [BIN, 'keys', 'generate', '--out', at('release')], { cwd: tmp, env });
+  const policy = writePolicy(tmp, 'release');
+  const source = layouts();
+  run(NODE, [BIN, 'pack', source, '--project', 'bench', '--release', '1', '--key', at('release.key'), '--out', at('bench.migseal')], { cwd: tmp, env });
+  const apply = (url) => run(NODE, [BIN, 'apply', at('bench.migseal'), '--trust', policy, '--db', url], { cwd: tmp, env });
+
+  // PostgreSQL
+  pg = await startBenchPostgres();
+  console.log(`PostgreSQL 15 throwaway cluster, fsync ${pg.fsync ? 'on' : 'off'}`);
+  const pgDatabase = () => {
+    const name = `bench_${++fresh}`;
+    pg.createDatabase(name);
+    return pg.url(name);
+  };
+  log('PostgreSQL');
+  const pgRows = measureAll(
+    [
+      ['migseal apply (verify + apply + history)', apply],
+      ['floor: each file in its own transaction, one connection', (url) => run(NODE, [join(ROOT, 'bench/apply-floor.mjs'), 'postgres', url, source], { env })],
+      ['psql -1 -f over the concatenated SQL', (url) => run(join(pg.bindir, 'psql'), ['-X', '-q', '-1', '-v', 'ON_ERROR_STOP=1', '-f', at('all.sql'), url])],
+      ['dbmate up', (url) => run(DBMATE, ['--url', `${url}?sslmode=disable`, '--migrations-dir', at('dbmate'), '--no-dump-schema', 'up'], { env })],
+      ['postgrator migrate', (url) => run(NODE, [join(ROOT, 'bench/apply-postgrator.mjs'), 'postgres', url, at('postgrator')], { env })],
+    ],
+    pgDatabase,
+  );
+  results.push(['PostgreSQL', pgRows]);
+
+  // SQLite
+  const sqliteFile = () => at(`bench-${++fresh}.db`);
+  log('SQLite');
+  const liteRows = measureAll(
+    [
+      ['migseal apply (verify + apply + history)', (path) => apply(`sqlite:${path}`)],
+      ['floor: each file in its own transaction, one connection', (path) => run(NODE, [join(ROOT, 'bench/apply-floor.mjs'), 'sqlite', path, source], { env })],
+      ...(has('sqlite3') ? [['sqlite3 over the concatenated SQL, one transaction', (path) => run('sh', ['-c', `sqlite3 "${path}" < "${at('all-sqlite.sql')}"`])]] : []),
+      ['dbmate up', (path) => run(DBMATE, ['--url', `sqlite:${path}`, '--migrations-dir', at('dbmate'), '--no-dump-schema', 'up'], { env })],
+      ['postgrator migrate', (path) => run(NODE, [join(ROOT, 'bench/apply-postgrator.mjs'), 'sqlite', path, at('postgrator')], { env })],
+    ],
+    sqliteFile,
+  );
+  results.push(['SQLite', liteRows]);
+
+  for (const [database, rows] of results) {
+    const migseal = rows[0][1];
+    console.log(`\n${database}: apply ${COUNT} migrations to a fresh database`);
+    console.log(table([['tool', 'median', 'migseal / tool'], ...rows.map(([tool, ms]) => [tool, formatMs(ms), (migseal / ms).toFixed(2)])]));
+    const floor = rows[1][1];
+    const peers = rows.filter(([tool]) => tool.startsWith('dbmate') || tool.startsWith('postgrator'));
+    console.log(`  target: within 1.2x of the floor: ${(migseal / floor).toFixed(2)}x, ${migseal / floor <= 1.2 ? 'met' : 'NOT met'}`);
+    console.log(`  target: faster than dbmate and postgrator: ${peers.every(([, ms]) => migseal < ms) ? 'met' : 'NOT met'}`);
+  }
+} finally {
+  await pg?.stop();
+  rmSync(tmp, { recursive: true, force: true });
+}
