@@ -1,33 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempDir, writeMigrations } from '../helpers/fixtures.js';
+import { writeMigrations } from '../helpers/fixtures.js';
 import { decodeBundle } from '../../src/format/bundle-archive.js';
 import { migrationScript } from '../../src/format/migration-script.js';
+import { dbmateFile, dbmateFolder } from './folders.js';
 import { expectLayoutError, packWithCli, summary } from './helpers.js';
-
-const m = (up: string, down: string, upOptions = '', downOptions = ''): string =>
-  `-- migrate:up${upOptions}\n${up}\n\n-- migrate:down${downOptions}\n${down}\n`;
-
-/** A dbmate folder: 11 migrations, transaction:false, an empty down block, leading comments, a README. */
-export const DBMATE_FILES: Record<string, string> = {
-  'README.md': 'dbmate migrations: run `dbmate up`.\n',
-  '20240101000001_create_users.sql': m('CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL);', 'DROP TABLE users;'),
-  '20240101000002_create_orders.sql': m('CREATE TABLE orders (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id), total INTEGER NOT NULL);', 'DROP TABLE orders;'),
-  '20240101000003_orders_user_index.sql': m('CREATE INDEX orders_user ON orders (user_id);', 'DROP INDEX orders_user;', ' transaction:false', ' transaction:false'),
-  '20240101000004_add_status.sql': `-- Orders get a status.\n-- Reviewed by the data team.\n\n${m("ALTER TABLE orders ADD COLUMN status TEXT NOT NULL DEFAULT 'new';", 'ALTER TABLE orders DROP COLUMN status;')}`,
-  '20240101000005_create_products.sql': m('CREATE TABLE products (id INTEGER PRIMARY KEY, sku TEXT UNIQUE, price INTEGER);', 'DROP TABLE products;'),
-  '20240101000006_order_items.sql': m('CREATE TABLE order_items (order_id INTEGER NOT NULL, product_id INTEGER NOT NULL, qty INTEGER NOT NULL DEFAULT 1);', 'DROP TABLE order_items;'),
-  '20240101000007_seed_products.sql': m("INSERT INTO products (id, sku, price) VALUES (1, 'TEA', 300);", ''),
-  '20240101000008_users_name.sql': m('ALTER TABLE users ADD COLUMN name TEXT;', 'ALTER TABLE users DROP COLUMN name;'),
-  '20240101000009_vacuum.sql': m('VACUUM;', '', ' transaction:false'),
-  '20240101000010_create_audit.sql': m('CREATE TABLE audit (id INTEGER PRIMARY KEY, at TEXT NOT NULL);', 'DROP TABLE audit;'),
-  '20240101000011_audit_index.sql': m('CREATE INDEX audit_at ON audit (at);', 'DROP INDEX audit_at;'),
-};
-
-export function dbmateFolder(): string {
-  return writeMigrations(tempDir('migseal-dbmate-'), DBMATE_FILES);
-}
 
 describe('dbmate layout', () => {
   it('packs one migration per file, both directions cut by sections, transaction:false honoured', async () => {
@@ -65,7 +43,7 @@ describe('dbmate layout', () => {
     await expectLayoutError(noDown, '20240101000008_users_name.sql', /needs a down block/);
 
     const before = dbmateFolder();
-    writeFileSync(join(before, '20240101000005_create_products.sql'), `CREATE TYPE x AS ENUM ('a');\n${m('SELECT 1;', 'SELECT 1;')}`);
+    writeFileSync(join(before, '20240101000005_create_products.sql'), `CREATE TYPE x AS ENUM ('a');\n${dbmateFile('SELECT 1;', 'SELECT 1;')}`);
     await expectLayoutError(before, '20240101000005_create_products.sql', /statements may not precede/);
 
     const order = dbmateFolder();
@@ -73,11 +51,11 @@ describe('dbmate layout', () => {
     await expectLayoutError(order, '20240101000005_create_products.sql', /must come before/);
 
     const duplicate = dbmateFolder();
-    writeMigrations(duplicate, { '20240101000005_again.sql': m('SELECT 1;', 'SELECT 1;') });
+    writeMigrations(duplicate, { '20240101000005_again.sql': dbmateFile('SELECT 1;', 'SELECT 1;') });
     await expectLayoutError(duplicate, '20240101000005_create_products.sql', /duplicate version 20240101000005/);
 
     const mixed = dbmateFolder();
-    writeFileSync(join(mixed, '20240101000010_create_audit.sql'), m('SELECT 1;', 'SELECT 1;', '', ' transaction:false'));
+    writeFileSync(join(mixed, '20240101000010_create_audit.sql'), dbmateFile('SELECT 1;', 'SELECT 1;', '', ' transaction:false'));
     await expectLayoutError(mixed, '20240101000010_create_audit.sql', /one transaction mode per migration/);
 
     const stray = dbmateFolder();

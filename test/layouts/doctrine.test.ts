@@ -5,37 +5,9 @@ import { runCli } from '../helpers/cli.js';
 import { makeKey, tempDir, writeMigrations, writePolicy } from '../helpers/fixtures.js';
 import { decodeBundle } from '../../src/format/bundle-archive.js';
 import { migrationScript } from '../../src/format/migration-script.js';
+import { doctrineFolder, php } from './folders.js';
 import { expectLayoutError, packWithCli, summary } from './helpers.js';
 
-const php = (version: string, sql: string, extra = ''): string => `<?php
-
-declare(strict_types=1);
-
-namespace DoctrineMigrations;
-
-use Doctrine\\DBAL\\Schema\\Schema;
-
-final class Version${version} extends AppMigration
-{
-${extra}    public function up(Schema $schema): void
-    {
-        $this->addSql('${sql}');
-    }
-}
-`;
-
-export function doctrineFolder(): string {
-  const versions = ['20240101000000', '20240102000000', '20240103000000', '20240104000000', '20240105000000', '20240106000000', '20240107000000', '20240108000000', '20240109000000', '20240110000000', '20240111000000'];
-  const files: Record<string, string> = {
-    'README.md': 'Run bin/console doctrine:migrations:migrate.\n',
-    'migrations.php': "<?php\nreturn ['migrations_paths' => ['DoctrineMigrations' => __DIR__ . '/migrations'], 'transactional' => true];\n",
-    'migrations/AppMigration.php': '<?php\nnamespace DoctrineMigrations;\nuse Doctrine\\Migrations\\AbstractMigration;\nabstract class AppMigration extends AbstractMigration {}\n',
-  };
-  versions.forEach((v, i) => {
-    files[`migrations/Version${v}.php`] = php(v, `CREATE TABLE t${i} (id INT)`, i === 4 ? '    public function isTransactional(): bool\n    {\n        return false;\n    }\n\n' : '');
-  });
-  return writeMigrations(tempDir('migseal-doctrine-'), files);
-}
 
 describe('Doctrine Migrations layout', () => {
   it('packs the PHP classes as files for their own runner, with the configuration and base class', async () => {

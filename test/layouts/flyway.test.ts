@@ -1,33 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempDir, writeMigrations } from '../helpers/fixtures.js';
+import { writeMigrations } from '../helpers/fixtures.js';
+import { flywayFolder } from './folders.js';
 import { expectLayoutError, packWithCli, summary } from './helpers.js';
-
-/** A Flyway folder: dotted versions (1.2 < 1.10), underscores, sub-folders, undo scripts, repeatables and .sql.conf files. */
-export function flywayFolder(): string {
-  return writeMigrations(tempDir('migseal-flyway-'), {
-    'README.md': 'Flyway migrations; run flyway migrate.\n',
-    'V1__create_users.sql': 'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL);\n',
-    'U1__create_users.sql': 'DROP TABLE users;\n',
-    'V1.1__create_orders.sql': 'CREATE TABLE orders (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, total INTEGER NOT NULL);\n',
-    'U1.1__create_orders.sql': 'DROP TABLE orders;\n',
-    'V1.2__orders_index.sql': 'CREATE INDEX CONCURRENTLY orders_user ON orders (user_id);\n',
-    'V1.2__orders_index.sql.conf': '# created concurrently\nexecuteInTransaction=false\n',
-    'V1.10__add_status.sql': "ALTER TABLE orders ADD COLUMN status TEXT NOT NULL DEFAULT 'new';\n",
-    'V1_3__create_products.sql': 'CREATE TABLE products (id INTEGER PRIMARY KEY, sku TEXT UNIQUE);\n',
-    'V2__order_items.sql': 'CREATE TABLE order_items (order_id INTEGER NOT NULL, product_id INTEGER NOT NULL);\n',
-    'U2__order_items.sql': 'DROP TABLE order_items;\n',
-    'V2.0.1__items_qty.sql': 'ALTER TABLE order_items ADD COLUMN qty INTEGER NOT NULL DEFAULT 1;\n',
-    'V10__audit.sql': 'CREATE TABLE audit (id INTEGER PRIMARY KEY, at TEXT);\n',
-    'V10__audit.sql.conf': 'executeInTransaction=true\n',
-    'V9__users_name.sql': 'ALTER TABLE users ADD COLUMN name TEXT;\n',
-    'reporting/V11__reporting_schema.sql': 'CREATE TABLE report_runs (id INTEGER PRIMARY KEY);\n',
-    'R__order_totals_view.sql': 'DROP VIEW IF EXISTS order_totals;\nCREATE VIEW order_totals AS SELECT user_id, SUM(total) AS total FROM orders GROUP BY user_id;\n',
-    'R__active_users_view.sql': 'DROP VIEW IF EXISTS active_users;\nCREATE VIEW active_users AS SELECT * FROM users;\n',
-    'R__active_users_view.sql.conf': 'executeInTransaction=false\n',
-  });
-}
 
 describe('Flyway layout', () => {
   it("orders versions Flyway's way, pairs undo scripts, puts repeatables last and follows .sql.conf", async () => {
