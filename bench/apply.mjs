@@ -11,7 +11,7 @@
  *   BENCH_PG_FSYNC=off                    a PostgreSQL without fsync (the default keeps the server's durable settings)
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,6 +56,21 @@ function layouts() {
 }
 
 let fresh = 0;
+const GNU_TIME = '/usr/bin/time';
+const withTime = existsSync(GNU_TIME);
+
+/**
+ * Runs a command; returns its wall time and, with GNU time, the CPU time (user + sys) of the
+ * process and its children. On a shared, loaded machine wall times drift; CPU time does not.
+ */
+function timedRun(command, args, options) {
+  if (!withTime) return { ms: run(command, args, options), cpuMs: NaN };
+  const out = at('time.txt');
+  const ms = run(GNU_TIME, ['-f', '%U %S', '-o', out, command, ...args], options);
+  const [user, sys] = readFileSync(out, 'utf8').trim().split(/\s+/).slice(-2).map(Number);
+  return { ms, cpuMs: (user + sys) * 1000 };
+}
+
 /**
  * Median of RUNS runs per case, each against a fresh database from `target()`. The cases run
  * round-robin, so drift in machine load affects every tool alike.
@@ -68,8 +83,8 @@ function measureAll(cases, target) {
       times[c].push(command(t));
     });
   }
-  cases.forEach(([label], c) => log(`  ${label}: ${times[c].map(formatMs).join(', ')}`));
-  return cases.map(([label], c) => [label, median(times[c])]);
+  cases.forEach(([label], c) => log(`  ${label}: ${times[c].map((t) => formatMs(t.ms)).join(', ')}`));
+  return cases.map(([label], c) => [label, median(times[c].map((t) => t.ms)), median(times[c].map((t) => t.cpuMs))]);
 }
 
 const results = [];
@@ -80,7 +95,7 @@ try {
   const policy = writePolicy(tmp, 'release');
   const source = layouts();
   run(NODE, [BIN, 'pack', source, '--project', 'bench', '--release', '1', '--key', at('release.key'), '--out', at('bench.migseal')], { cwd: tmp, env });
-  const apply = (url) => run(NODE, [BIN, 'apply', at('bench.migseal'), '--trust', policy, '--db', url], { cwd: tmp, env });
+  const apply = (url) => timedRun(NODE, [BIN, 'apply', at('bench.migseal'), '--trust', policy, '--db', url], { cwd: tmp, env });
 
   // PostgreSQL
   pg = await startBenchPostgres();
@@ -94,14 +109,14 @@ try {
   const pgRows = measureAll(
     [
       ['migseal apply (verify + apply + history)', apply],
-      ['floor: each file in its own transaction, one connection', (url) => run(NODE, [join(ROOT, 'bench/apply-floor.mjs'), 'postgres', url, source], { env })],
-      ['psql -1 -f over the concatenated SQL', (url) => run(join(pg.bindir, 'psql'), ['-X', '-q', '-1', '-v', 'ON_ERROR_STOP=1', '-f', at('all.sql'), url])],
-      ['dbmate up', (url) => run(DBMATE, ['--url', `${url}?sslmode=disable`, '--migrations-dir', at('dbmate'), '--no-dump-schema', 'up'], { env })],
-      ['postgrator migrate', (url) => run(NODE, [join(ROOT, 'bench/apply-postgrator.mjs'), 'postgres', url, at('postgrator')], { env })],
+      ['floor: each file in its own transaction, one connection', (url) => timedRun(NODE, [join(ROOT, 'bench/apply-floor.mjs'), 'postgres', url, source], { env })],
+      ['psql -1 -f over the concatenated SQL', (url) => timedRun(join(pg.bindir, 'psql'), ['-X', '-q', '-1', '-v', 'ON_ERROR_STOP=1', '-f', at('all.sql'), url])],
+      ['dbmate up', (url) => timedRun(DBMATE, ['--url', `${url}?sslmode=disable`, '--migrations-dir', at('dbmate'), '--no-dump-schema', 'up'], { env })],
+      ['postgrator migrate', (url) => timedRun(NODE, [join(ROOT, 'bench/apply-postgrator.mjs'), 'postgres', url, at('postgrator')], { env })],
     ],
     pgDatabase,
   );
-  results.push(['PostgreSQL', pgRows]);
+  results.push(['PostgreSQL', pgRows, false]);
 
   // SQLite
   const sqliteFile = () => at(`bench-${++fresh}.db`);
@@ -109,24 +124,27 @@ try {
   const liteRows = measureAll(
     [
       ['migseal apply (verify + apply + history)', (path) => apply(`sqlite:${path}`)],
-      ['floor: each file in its own transaction, one connection', (path) => run(NODE, [join(ROOT, 'bench/apply-floor.mjs'), 'sqlite', path, source], { env })],
-      ...(has('sqlite3') ? [['sqlite3 over the concatenated SQL, one transaction', (path) => run('sh', ['-c', `sqlite3 "${path}" < "${at('all-sqlite.sql')}"`])]] : []),
-      ['dbmate up', (path) => run(DBMATE, ['--url', `sqlite:${path}`, '--migrations-dir', at('dbmate'), '--no-dump-schema', 'up'], { env })],
-      ['postgrator migrate', (path) => run(NODE, [join(ROOT, 'bench/apply-postgrator.mjs'), 'sqlite', path, at('postgrator')], { env })],
+      ['floor: each file in its own transaction, one connection', (path) => timedRun(NODE, [join(ROOT, 'bench/apply-floor.mjs'), 'sqlite', path, source], { env })],
+      ...(has('sqlite3') ? [['sqlite3 over the concatenated SQL, one transaction', (path) => timedRun('sh', ['-c', `sqlite3 "${path}" < "${at('all-sqlite.sql')}"`])]] : []),
+      ['dbmate up', (path) => timedRun(DBMATE, ['--url', `sqlite:${path}`, '--migrations-dir', at('dbmate'), '--no-dump-schema', 'up'], { env })],
+      ['postgrator migrate', (path) => timedRun(NODE, [join(ROOT, 'bench/apply-postgrator.mjs'), 'sqlite', path, at('postgrator')], { env })],
     ],
     sqliteFile,
   );
-  results.push(['SQLite', liteRows]);
+  results.push(['SQLite', liteRows, true]);
 
-  for (const [database, rows] of results) {
+  for (const [database, rows, cpuMatters] of results) {
     const migseal = rows[0][1];
     console.log(`\n${database}: apply ${COUNT} migrations to a fresh database`);
-    console.log(table([['tool', 'median', 'migseal / tool'], ...rows.map(([tool, ms]) => [tool, formatMs(ms), (migseal / ms).toFixed(2)])]));
+    const header = ['tool', 'median', 'migseal / tool', ...(cpuMatters && withTime ? ['CPU (user+sys)', 'migseal / tool'] : [])];
+    const line = ([tool, ms, cpu]) => [tool, formatMs(ms), (migseal / ms).toFixed(2), ...(cpuMatters && withTime ? [formatMs(cpu), (cpu > 0 ? (rows[0][2] / cpu).toFixed(2) : "n/a")] : [])];
+    console.log(table([header, ...rows.map(line)]));
     const floor = rows[1][1];
     const peers = rows.filter(([tool]) => tool.startsWith('dbmate') || tool.startsWith('postgrator'));
     console.log(`  target: within 1.2x of the floor: ${(migseal / floor).toFixed(2)}x, ${migseal / floor <= 1.2 ? 'met' : 'NOT met'}`);
     console.log(`  target: faster than dbmate and postgrator: ${peers.every(([, ms]) => migseal < ms) ? 'met' : 'NOT met'}`);
   }
+  console.log('\nCPU is shown for SQLite only: for PostgreSQL most of the work is the server\'s, which a client\'s CPU time does not include.');
 } finally {
   await pg?.stop();
   rmSync(tmp, { recursive: true, force: true });
