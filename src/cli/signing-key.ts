@@ -2,6 +2,7 @@ import { MigsealError } from '../errors.js';
 import { loadPrivateKey } from '../signing/keys.js';
 import { KeySigner } from '../signing/key-signer.js';
 import { CertificateSigner } from '../signing/certificate-signer.js';
+import type { Witness } from '@sigstore/sign';
 import { ROLES, type Role } from '../signing/statement.js';
 import { readInput, readSecret } from './io.js';
 
@@ -22,4 +23,11 @@ export function signerFromFlags(flags: Record<string, unknown>, keyPath: string,
   const pem = readInput(keyPath, 'private key').toString('utf8');
   const privateKey = loadPrivateKey(pem, keyPath, readSecret(env, 'MIGSEAL_KEY_PASSPHRASE'));
   return new CertificateSigner(privateKey, readInput(flags.cert, 'certificate').toString('utf8'), flags.cert);
+}
+
+/** The --timestamp-url witness, when asked for. */
+export async function witnessesFromFlags(flags: Record<string, unknown>): Promise<Witness[]> {
+  if (typeof flags['timestamp-url'] !== 'string') return [];
+  const { timestampWitness } = await import('../signing/timestamp-witness.js');
+  return [await timestampWitness(flags['timestamp-url'])];
 }

@@ -47,6 +47,7 @@ const lockTimeout: FlagSpec = { type: 'string', value: 'SECONDS', description: "
 const auditLog: FlagSpec = { type: 'string', value: 'FILE', description: 'audit log to record the run in (default: $MIGSEAL_AUDIT_LOG, else migseal-audit.jsonl)' };
 const allowUnknownApplied: FlagSpec = { type: 'boolean', description: 'accept applied migrations that the bundle does not contain' };
 
+const timestampUrl: FlagSpec = { type: 'string', value: 'URL', description: 'RFC 3161 timestamp authority (Sigstore API) whose timestamp proves when the signature was made' };
 const cert: FlagSpec = { type: 'string', value: 'FILE', description: 'PEM certificate for --key (from migseal ca issue): sign as its identity' };
 
 export const COMMANDS: Record<string, CommandSpec> = {
@@ -72,6 +73,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       out: { type: 'string', value: 'FILE', description: 'where to write the bundle' },
       key,
       cert,
+      'timestamp-url': timestampUrl,
       role: { type: 'string', value: 'ROLE', description: 'role of the --key signature (default: release)' },
       layout: { type: 'string', value: 'NAME', description: 'source layout (default: auto)' },
       dialect: { type: 'string', value: 'NAME', description: 'sqlite, postgres, mysql or any (default: what the folder says, else any)' },
@@ -90,6 +92,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     flags: {
       key,
       cert,
+      'timestamp-url': timestampUrl,
       role: { type: 'string', value: 'ROLE', description: 'release or approve (default: approve)' },
       out: { type: 'string', value: 'FILE', description: 'write the signed bundle here (default: in place)' },
       json,

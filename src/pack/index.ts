@@ -11,6 +11,7 @@ import { readFolder } from '../layouts/folder.js';
 import { chooseLayout } from '../layouts/index.js';
 import { signManifest } from '../signing/sign-manifest.js';
 import type { Signer } from '../signing/signer.js';
+import type { Witness } from '@sigstore/sign';
 import type { Role } from '../signing/statement.js';
 import { readSource, type SourceFlags } from './source-info.js';
 import { analyzeMigrations, ANALYSIS_TOOL, lintDialectFor } from '../lint/index.js';
@@ -25,7 +26,7 @@ export interface PackOptions {
   /** RFC 3339 time after which hosts refuse the release. */
   expiresAt?: string;
   source?: SourceFlags;
-  signers?: Array<{ signer: Signer; role: Role }>;
+  signers?: Array<{ signer: Signer; role: Role; witnesses?: Witness[] }>;
   /** Findings of static analysis to record in the manifest. */
   findings?: ManifestFinding[];
   env?: Record<string, string | undefined>;
@@ -82,8 +83,8 @@ export async function pack(options: PackOptions): Promise<PackResult> {
   const manifestBytes = serializeManifest(manifest);
   const digest = sha256Hex(manifestBytes);
   const signatures: Buffer[] = [];
-  for (const { signer, role } of options.signers ?? []) {
-    signatures.push(await signManifest(digest, { role, project: manifest.project, release: manifest.release }, signer));
+  for (const { signer, role, witnesses } of options.signers ?? []) {
+    signatures.push(await signManifest(digest, { role, project: manifest.project, release: manifest.release }, signer, witnesses));
   }
   const bundle = encodeBundle({ manifestBytes, files, signatures }, sourceDateEpoch(env) ?? 0);
   return { bundle, manifest, digest };

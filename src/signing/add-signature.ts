@@ -10,15 +10,16 @@ import { checkFileSet } from '../verify/check-file-set.js';
 import { checkFileDigests } from '../verify/check-file-digests.js';
 import { signManifest } from './sign-manifest.js';
 import type { Signer } from './signer.js';
+import type { Witness } from '@sigstore/sign';
 import type { Role } from './statement.js';
 
-export async function addSignature(bundle: Buffer, signer: Signer, role: Role): Promise<{ bundle: Buffer; digest: string; manifest: Manifest }> {
+export async function addSignature(bundle: Buffer, signer: Signer, role: Role, witnesses: Witness[] = []): Promise<{ bundle: Buffer; digest: string; manifest: Manifest }> {
   const contents = await decodeBundle(bundle);
   const manifest = parseManifest(contents.manifestBytes);
   checkFileSet(contents.files, manifest);
   checkFileDigests(contents.files, manifest);
   const digest = sha256Hex(contents.manifestBytes);
-  const signature = await signManifest(digest, { role, project: manifest.project, release: manifest.release }, signer);
+  const signature = await signManifest(digest, { role, project: manifest.project, release: manifest.release }, signer, witnesses);
   const out = encodeBundle({ manifestBytes: contents.manifestBytes, files: contents.files, signatures: [...contents.signatures.values(), signature] }, contents.mtime);
   return { bundle: out, digest, manifest };
 }

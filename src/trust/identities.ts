@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { X509Certificate } from '@sigstore/core';
+import { TrustedRoot, type CertificateAuthority } from '@sigstore/protobuf-specs';
 import { MigsealError } from '../errors.js';
 import { ROLES, type Role } from '../signing/statement.js';
 import type { SignerAuthority, ValidityAt } from '../verify/sigstore-signature.js';
@@ -40,8 +41,9 @@ export function parseIdentities(
   base: string,
   p: string[],
   time: (v: unknown, at: string) => Date | undefined,
-): { authorities: Map<string, SignerAuthority>; identities: TrustedIdentity[] } {
+): { authorities: Map<string, SignerAuthority>; identities: TrustedIdentity[]; timestampAuthorities: CertificateAuthority[] } {
   const authorities = new Map<string, SignerAuthority>();
+  const timestampAuthorities = parseTimestampAuthorities(raw, base, p);
   if (raw.cas !== undefined && !Array.isArray(raw.cas)) p.push('$.cas must be an array');
   (Array.isArray(raw.cas) ? raw.cas : []).forEach((ca, i) => {
     const at = `$.cas[${i}]`;
@@ -55,7 +57,7 @@ export function parseIdentities(
     if (unsafe) throw new MigsealError('POLICY_INSECURE', `The trust policy is not safe to use: ${unsafe}.`);
     try {
       if (typeof ca.trustedRoot === 'string') authorities.set(ca.id, { kind: 'sigstore', id: ca.id, trustedRoot: loadTrustedRootFile(path) });
-      else authorities.set(ca.id, { kind: 'ca', id: ca.id, certificate: readCaCertificate(path) });
+      else authorities.set(ca.id, { kind: 'ca', id: ca.id, certificate: readCaCertificate(path), timestampAuthorities });
     } catch (error) {
       p.push(`${at}: ${error instanceof MigsealError ? error.message : `cannot read ${path}`}`);
     }
@@ -101,7 +103,52 @@ export function parseIdentities(
       revoked: entry.revoked === true,
     });
   });
-  return { authorities, identities };
+  return { authorities, identities, timestampAuthorities };
+}
+
+/** `timestampAuthorities`: RFC 3161 authorities whose timestamps are trusted times, each a chain leaf first. */
+function parseTimestampAuthorities(raw: Obj, base: string, p: string[]): CertificateAuthority[] {
+  if (raw.timestampAuthorities !== undefined && !Array.isArray(raw.timestampAuthorities)) p.push('$.timestampAuthorities must be an array');
+  const entries: unknown[] = [];
+  (Array.isArray(raw.timestampAuthorities) ? raw.timestampAuthorities : []).forEach((tsa, i) => {
+    const at = `$.timestampAuthorities[${i}]`;
+    if (!isObj(tsa)) return void p.push(`${at} must be an object`);
+    for (const k of Object.keys(tsa)) if (!['id', 'certificates', 'description'].includes(k)) p.push(`${at}.${k} is not a known field`);
+    if (typeof tsa.id !== 'string' || tsa.id === '') return void p.push(`${at}.id must be a string`);
+    const files = Array.isArray(tsa.certificates) && tsa.certificates.length > 0 && tsa.certificates.every((c) => typeof c === 'string') ? (tsa.certificates as string[]) : undefined;
+    if (!files) return void p.push(`${at}.certificates must list PEM files: the authority's certificate first, then its issuers up to the root`);
+    try {
+      const chain = files.map((file) => {
+        const path = resolve(base, file);
+        const unsafe = insecurePermissions(path);
+        if (unsafe) throw new MigsealError('POLICY_INSECURE', `The trust policy is not safe to use: ${unsafe}.`);
+        return pemCertificate(path);
+      });
+      entries.push({
+        subject: { organization: tsa.id, commonName: tsa.id },
+        uri: '',
+        certChain: { certificates: chain.map((c) => ({ rawBytes: c.der.toString('base64') })) },
+        validFor: { start: chain[0]!.cert.notBefore.toISOString(), end: chain[0]!.cert.notAfter.toISOString() },
+      });
+    } catch (error) {
+      if (error instanceof MigsealError && error.code === 'POLICY_INSECURE') throw error;
+      p.push(`${at}: ${error instanceof MigsealError ? error.message : 'cannot read its certificates'}`);
+    }
+  });
+  if (entries.length === 0) return [];
+  return TrustedRoot.fromJSON({ mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1', tlogs: [], certificateAuthorities: [], ctlogs: [], timestampAuthorities: entries }).timestampAuthorities;
+}
+
+function pemCertificate(path: string): { cert: X509Certificate; der: Buffer } {
+  try {
+    const pem = readFileSync(path, 'utf8');
+    const body = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/.exec(pem)?.[1];
+    if (!body) throw new Error('no PEM certificate');
+    const der = Buffer.from(body.replace(/\s+/g, ''), 'base64');
+    return { cert: X509Certificate.parse(der), der };
+  } catch (error) {
+    throw new MigsealError('POLICY_INVALID', `The file ${path} is not a PEM certificate.`, { cause: error });
+  }
 }
 
 function publicGood(): SignerAuthority {
@@ -109,15 +156,7 @@ function publicGood(): SignerAuthority {
 }
 
 function readCaCertificate(path: string): X509Certificate {
-  let cert: X509Certificate;
-  try {
-    const pem = readFileSync(path, 'utf8');
-    const body = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/.exec(pem)?.[1];
-    if (!body) throw new Error('no PEM certificate');
-    cert = X509Certificate.parse(Buffer.from(body.replace(/\s+/g, ''), 'base64'));
-  } catch (error) {
-    throw new MigsealError('POLICY_INVALID', `The file ${path} is not a PEM certificate.`, { cause: error });
-  }
+  const { cert } = pemCertificate(path);
   if (!cert.isCA) throw new MigsealError('POLICY_INVALID', `The certificate ${path} is not a CA certificate (basic constraints and keyCertSign).`);
   return cert;
 }

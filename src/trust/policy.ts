@@ -16,6 +16,7 @@ import { insecurePermissions } from './file-permissions.js';
 import { parseFindingsPolicy, type FindingsPolicy } from './findings-policy.js';
 import { parseIdentities, type TrustedIdentity } from './identities.js';
 import type { SignerAuthority } from '../verify/sigstore-signature.js';
+import type { CertificateAuthority } from '@sigstore/protobuf-specs';
 
 export interface TrustedKey {
   id: string;
@@ -46,6 +47,8 @@ export interface TrustPolicy {
   /** Certificate authorities by id (including the built-in public-good one when used). */
   authorities: ReadonlyMap<string, SignerAuthority>;
   identities: TrustedIdentity[];
+  /** RFC 3161 timestamp authorities whose timestamps count as trusted signing times. */
+  timestampAuthorities: CertificateAuthority[];
   environments: Record<string, EnvironmentRule>;
 }
 
@@ -82,7 +85,7 @@ function buildPolicy(raw: unknown, path: string): TrustPolicy {
   const p: string[] = [];
   const base = dirname(path);
   if (!isObj(raw)) throw new MigsealError('POLICY_INVALID', `The trust policy ${path} is not a JSON object.`);
-  allowOnly(raw, '$', ['project', 'dialect', 'keys', 'cas', 'identities', 'environments', 'description'], p);
+  allowOnly(raw, '$', ['project', 'dialect', 'keys', 'cas', 'identities', 'timestampAuthorities', 'environments', 'description'], p);
   if (typeof raw.project !== 'string' || raw.project === '') p.push('$.project must name the project');
   if (raw.dialect !== undefined && !DIALECTS.includes(raw.dialect as Dialect)) p.push(`$.dialect must be one of ${DIALECTS.join(', ')}`);
 
@@ -132,7 +135,7 @@ function buildPolicy(raw: unknown, path: string): TrustPolicy {
     seenKeyIds.set(key.keyId, key.id);
   }
 
-  const { authorities, identities } = parseIdentities(raw, base, p, (v, at) => optTime(v, at, p));
+  const { authorities, identities, timestampAuthorities } = parseIdentities(raw, base, p, (v, at) => optTime(v, at, p));
   for (const identity of identities) {
     if (ids.has(identity.id)) p.push(`identity id "${identity.id}" repeats a key or identity id`);
     ids.add(identity.id);
@@ -174,6 +177,7 @@ function buildPolicy(raw: unknown, path: string): TrustPolicy {
     keys,
     authorities,
     identities,
+    timestampAuthorities,
     environments,
   };
 }

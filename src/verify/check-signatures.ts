@@ -53,7 +53,7 @@ export function checkSignatures(signatures: ReadonlyMap<string, Buffer>, manifes
         continue;
       }
       const what = `key "${key.id}"`;
-      const verified = withEntry(entry, what, () => verifySigstoreSignature(bundle, artifact, { kind: 'key', id: key.id, publicKey: key.publicKey }, now));
+      const verified = withEntry(entry, what, () => verifySigstoreSignature(bundle, artifact, { kind: 'key', id: key.id, publicKey: key.publicKey, timestampAuthorities: policy.timestampAuthorities }, now));
       signer = { trusted: key, verified, what, principal: `key:${key.keyId}` };
     } else {
       const found = findIdentity(entry, bundle, artifact, policy.identities, now);
@@ -124,7 +124,7 @@ function rewrap(entry: string, what: string, error: unknown): MigsealError {
   if (error instanceof MigsealError) {
     const message =
       error.code === 'SIGNATURE_INVALID'
-        ? `The signature ${entry} by ${what} does not verify.`
+        ? `The signature ${entry} by ${what} does not verify: ${error.message.replace(/^The signature /, 'the signature ')}`
         : error.code === 'SIGNATURE_SUBJECT_MISMATCH'
           ? `The signature ${entry} by ${what} is for another manifest, not this one.`
           : `The signature ${entry} by ${what}: ${error.message}`;

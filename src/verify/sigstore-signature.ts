@@ -11,7 +11,7 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import type { Bundle } from '@sigstore/bundle';
 import { RFC3161Timestamp, X509Certificate } from '@sigstore/core';
-import { TrustedRoot } from '@sigstore/protobuf-specs';
+import { TrustedRoot, type CertificateAuthority } from '@sigstore/protobuf-specs';
 import { toSignedEntity, toTrustMaterial, Verifier, VerificationError } from '@sigstore/verify';
 import { MigsealError } from '../errors.js';
 import { decodeUtf8Strict, parseStrictJson } from '../format/strict-json.js';
@@ -19,8 +19,8 @@ import { publicGoodTrustedRoot } from '../trust/sigstore-root.js';
 
 export type SignerAuthority =
   | { kind: 'sigstore'; id: string; trustedRoot: TrustedRoot }
-  | { kind: 'ca'; id: string; certificate: X509Certificate }
-  | { kind: 'key'; id: string; publicKey: KeyObject };
+  | { kind: 'ca'; id: string; certificate: X509Certificate; timestampAuthorities?: CertificateAuthority[] }
+  | { kind: 'key'; id: string; publicKey: KeyObject; timestampAuthorities?: CertificateAuthority[] };
 
 /** What the signature must be over: the artifact's bytes, or (for DSSE statements) its digest. */
 export type ArtifactRef = { bytes: Buffer } | { digest: { algorithm: 'sha256' | 'sha512'; hex: string } };
@@ -64,7 +64,7 @@ export function verifySigstoreSignature(bundle: Bundle, artifact: ArtifactRef, a
       ? checkIdentity(verifyFulcio(bundle, bytes, authority), expected)
       : authority.kind === 'ca'
         ? verifyWithCa(bundle, bytes, authority, now, expected)
-        : verifyKeyed(bundle, bytes, authority.publicKey);
+        : verifyKeyed(bundle, bytes, authority.publicKey, authority.timestampAuthorities);
   if (bundle.content.$case === 'dsseEnvelope') checkSubject(verified.payload!, artifact);
   return verified;
 }
@@ -78,7 +78,7 @@ function verifyFulcio(bundle: Bundle, bytes: Buffer | undefined, authority: { id
 }
 
 // Checks the leaf was issued by the policy's CA, valid at the chosen time, then the signature with its key.
-function verifyWithCa(bundle: Bundle, bytes: Buffer | undefined, authority: { id: string; certificate: X509Certificate }, now: Date, expected: ExpectedIdentity | undefined): VerifiedSignature {
+function verifyWithCa(bundle: Bundle, bytes: Buffer | undefined, authority: { id: string; certificate: X509Certificate; timestampAuthorities?: CertificateAuthority[] }, now: Date, expected: ExpectedIdentity | undefined): VerifiedSignature {
   const leaf = leafOf(bundle);
   if (!leaf) throw new MigsealError('SIGNER_UNKNOWN', `The signature is made with a key, not a certificate from CA "${authority.id}".`);
   const ca = authority.certificate;
@@ -89,7 +89,7 @@ function verifyWithCa(bundle: Bundle, bytes: Buffer | undefined, authority: { id
     issued = false;
   }
   if (!issued) throw new MigsealError('SIGNER_UNKNOWN', `The signing certificate was not issued by CA "${authority.id}".`);
-  const verified = checkIdentity({ ...verifyKeyed(asKeyed(bundle), bytes, createPublicKey({ key: leaf.publicKey, format: 'der', type: 'spki' })), ...identityOf(leaf) }, expected);
+  const verified = checkIdentity({ ...verifyKeyed(asKeyed(bundle), bytes, createPublicKey({ key: leaf.publicKey, format: 'der', type: 'spki' }), authority.timestampAuthorities), ...identityOf(leaf) }, expected);
   const times = expected?.validityAt === 'verification-time' ? [now] : verified.trustedTimes;
   if (times.length === 0) {
     throw new MigsealError(
@@ -119,10 +119,11 @@ function checkIdentity(verified: VerifiedSignature, expected: ExpectedIdentity |
   return verified;
 }
 
-// Checks the signature with a known key; any log entries or timestamps present are checked against the public-good root.
-function verifyKeyed(bundle: Bundle, bytes: Buffer | undefined, publicKey: KeyObject): VerifiedSignature {
-  const witnessed = bundle.verificationMaterial.tlogEntries.length > 0 || (bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps.length ?? 0) > 0;
-  const root = witnessed ? publicGoodTrustedRoot() : EMPTY_ROOT;
+// Checks the signature with a known key. Log entries present must verify against the public-good Rekor, and
+// timestamps against a timestamp authority the policy names; either gives a trusted signing time.
+function verifyKeyed(bundle: Bundle, bytes: Buffer | undefined, publicKey: KeyObject, timestampAuthorities: CertificateAuthority[] = []): VerifiedSignature {
+  const logged = bundle.verificationMaterial.tlogEntries.length > 0;
+  const root: TrustedRoot = { ...EMPTY_ROOT, tlogs: logged ? publicGoodTrustedRoot().tlogs : [], timestampAuthorities };
   const verifier = new Verifier(toTrustMaterial(root, () => ({ publicKey, validFor: () => true })), { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 });
   run(() => verifier.verify(toSignedEntity(bundle, bytes)), 'key');
   return { trustedTimes: trustedTimes(bundle), ...payloadOf(bundle) };
@@ -135,6 +136,9 @@ function run<T>(step: () => T, authority: string): T {
     const code = error instanceof VerificationError ? error.code : undefined;
     if (code === 'CERTIFICATE_ERROR') {
       throw new MigsealError('SIGNER_UNKNOWN', `The signing certificate does not chain to a valid certificate of "${authority}" at the signing time (${error instanceof Error ? error.message : 'unknown'}).`, { cause: error });
+    }
+    if (code === 'TIMESTAMP_ERROR') {
+      throw new MigsealError('SIGNATURE_INVALID', `The signature carries a timestamp that does not verify against a timestamp authority the policy names (${error instanceof Error ? error.message : 'unknown'}).`, { cause: error });
     }
     const reason = error instanceof Error ? error.message : String(error);
     throw new MigsealError('SIGNATURE_INVALID', `The signature does not verify${code ? ` (${code})` : ''}: ${reason}.`, { cause: error });

@@ -33,7 +33,8 @@ function conformanceCase(name: string): { bundlePath: string; artifact: Artifact
   const dir = join(CONFORMANCE, name);
   const artifactPath = existsSync(join(dir, 'artifact')) ? join(dir, 'artifact') : join(CONFORMANCE, 'a.txt');
   const authority: SignerAuthority = existsSync(join(dir, 'key.pub'))
-    ? { kind: 'key', id: 'managed', publicKey: loadPublicKey(readFileSync(join(dir, 'key.pub'), 'utf8'), 'key.pub') }
+    ? // The bundle also carries a public-good TSA timestamp: name that authority, as a policy would.
+      { kind: 'key', id: 'managed', publicKey: loadPublicKey(readFileSync(join(dir, 'key.pub'), 'utf8'), 'key.pub'), timestampAuthorities: publicGoodTrustedRoot().timestampAuthorities }
     : existsSync(join(dir, 'trusted_root.json'))
       ? { kind: 'sigstore', id: name, trustedRoot: loadTrustedRootFile(join(dir, 'trusted_root.json')) }
       : publicGood();
@@ -108,6 +109,12 @@ describe('public-good conformance bundles', () => {
     expect(verifySigstoreSignature(bundle, c.artifact, c.authority, NOW, { issuer: BEACON.issuer, identityPattern: whole }).identity).toBe(BEACON.identity);
     const prefixOnly = compileIdentityPattern('https://github\\.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon');
     expect(refusal(() => verifySigstoreSignature(bundle, c.artifact, c.authority, NOW, { issuer: BEACON.issuer, identityPattern: prefixOnly })).code).toBe('SIGNER_IDENTITY_MISMATCH');
+  });
+
+  it('refuses a keyed bundle whose timestamp comes from an authority that is not named', () => {
+    const c = conformanceCase('managed-key-happy-path');
+    const unnamed: SignerAuthority = { ...(c.authority as Extract<SignerAuthority, { kind: 'key' }>), timestampAuthorities: [] };
+    expect(refusal(() => verifySigstoreSignature(readBundle(c.bundlePath), c.artifact, unnamed, NOW)).message).toMatch(/timestamp that does not verify/);
   });
 
   it('refuses a certificate bundle checked against a plain key, and a keyed bundle checked as keyless', () => {

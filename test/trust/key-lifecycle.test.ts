@@ -9,6 +9,7 @@ import { bundleFromJSON } from '@sigstore/bundle';
 import { loadPublicKey } from '../../src/signing/keys.js';
 import { signerWindowProblem } from '../../src/verify/signer-window.js';
 import { verifySigstoreSignature } from '../../src/verify/sigstore-signature.js';
+import { publicGoodTrustedRoot } from '../../src/trust/sigstore-root.js';
 import { expectRefused, expectVerified, makeWorld, policyWith, type World } from '../verify/world.js';
 
 let world: World;
@@ -64,7 +65,7 @@ describe('retired keys and trusted time (a real Rekor entry)', () => {
   const dir = join(import.meta.dirname, '../../../shared/fixtures/sigstore-public-good/conformance');
   const bundle = bundleFromJSON(JSON.parse(readFileSync(join(dir, 'managed-key-happy-path/bundle.sigstore.json'), 'utf8')));
   const publicKey = loadPublicKey(readFileSync(join(dir, 'managed-key-happy-path/key.pub'), 'utf8'), 'key.pub');
-  const verified = verifySigstoreSignature(bundle, { bytes: readFileSync(join(dir, 'a.txt')) }, { kind: 'key', id: 'managed', publicKey }, new Date());
+  const verified = verifySigstoreSignature(bundle, { bytes: readFileSync(join(dir, 'a.txt')) }, { kind: 'key', id: 'managed', publicKey, timestampAuthorities: publicGoodTrustedRoot().timestampAuthorities }, new Date());
   const signedAt = verified.trustedTimes[0]!;
   const now = new Date();
 
