@@ -3,7 +3,7 @@
  * only ever from MIGSEAL_DATABASE_PASSWORD(_FILE) or PGPASSWORD, and the lock wait from
  * --lock-timeout or MIGSEAL_LOCK_TIMEOUT (seconds).
  */
-import { MigsealError } from '../errors.js';
+import { asMigsealError, MigsealError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import { openDatabase, parseDatabaseUrl, type DatabaseUrl, type Driver } from '../db/index.js';
 import { readSecret } from './io.js';
@@ -24,6 +24,9 @@ export async function withDatabase<T>(url: DatabaseUrl, env: Record<string, stri
   const driver = await connect(url, env, readOnly);
   try {
     return await fn(driver);
+  } catch (error) {
+    // The database's own errors (a file that is not a database, a full disk, a lost server) keep their text, with a code.
+    throw asMigsealError(error, 'DATABASE_ERROR', `${url.display}: ${String((error as Error)?.message ?? error).replace(/\.$/, '')}.`);
   } finally {
     await driver.close().catch(() => undefined);
   }

@@ -255,6 +255,19 @@ describe('failures while running, exit 3', () => {
   });
 });
 
+describe('database errors', () => {
+  it('a file that is not a SQLite database: exit 3 with the database error, the file untouched', async () => {
+    const db = freshDb();
+    writeFileSync(db, 'not a database, only text that is long enough to have a header of 100 bytes............................\n');
+    const before = readFileSync(db);
+    const result = await apply(await world.bundle('notdb', V1), db);
+    expect(result.code).toBe(3);
+    expect(codeOf(result)).toBe('DATABASE_ERROR');
+    expect(result.stderr).toMatch(/failed: sqlite:.*: file is not a database\./);
+    expect(readFileSync(db).equals(before)).toBe(true);
+  });
+});
+
 describe('rollback', () => {
   it('runs the verified down scripts newest first and records them; apply brings them back', async () => {
     const db = freshDb();
