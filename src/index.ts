@@ -10,3 +10,5 @@ export { MigsealError, ERROR_CODES, type ErrorCode } from './errors.js';
 export { LIMITS } from './limits.js';
 export { compareReleases } from './format/release-version.js';
 export type { Manifest, ManifestMigration, ManifestFile, ManifestFinding } from './format/manifest.js';
+export { applyBundle, previewApply, rollbackBundle, resolveMigration, readHistory, readRuns, type ApplyReport, type PreviewReport, type RollbackReport, type ResolveReport, type History } from './apply/index.js';
+export { openDatabase, parseDatabaseUrl, type Driver, type DatabaseUrl } from './db/index.js';
