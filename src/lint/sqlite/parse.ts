@@ -1,9 +1,11 @@
 /**
  * Reads SQLite SQL with sql-parser-cst's SQLite grammar. When a file does not parse as a
  * whole, it is cut at semicolons outside quotes and comments, and each piece is parsed on
- * its own, so one bad statement becomes one unreadable statement.
+ * its own, so one bad statement becomes one unreadable statement. The grammar is loaded on
+ * first use only: it is large, and PostgreSQL folders never need it.
  */
-import { parse } from 'sql-parser-cst';
+import { createRequire } from 'node:module';
+import type { parse as ParseFn } from 'sql-parser-cst';
 import { lineAt, skipTrivia } from '../source-text.js';
 import type { Statement } from '../types.js';
 
@@ -13,6 +15,12 @@ interface CstStatement {
 }
 
 const OPTIONS = { dialect: 'sqlite', includeRange: true } as const;
+let loaded: typeof ParseFn | undefined;
+
+function parse(sql: string, options: typeof OPTIONS): ReturnType<typeof ParseFn> {
+  loaded ??= (createRequire(import.meta.url)('sql-parser-cst') as { parse: typeof ParseFn }).parse;
+  return loaded(sql, options);
+}
 
 export function parseSqlite(text: string): Statement[] {
   try {
