@@ -59,8 +59,8 @@ compareWithSquawk(unsafeDir, unsafe.report.findings, { ...safe, ...unsafeFiles }
 rmSync(tmp, { recursive: true, force: true });
 
 function compareWithSquawk(dir, ours, files) {
-  const squawk = join(ROOT, 'node_modules/.bin/squawk');
-  if (!existsSync(squawk)) return void console.log('  squawk              not installed (npm install --no-save squawk-cli to compare)');
+  const squawk = process.env.SQUAWK ?? join(ROOT, 'node_modules/.bin/squawk');
+  if (!existsSync(squawk)) return void console.log('  squawk              not installed (npm install squawk-cli somewhere, then SQUAWK=path/to/squawk)');
   const upFiles = Object.keys(files).filter((f) => f.endsWith('.up.sql'));
   const started = process.hrtime.bigint();
   const r = spawnSync(squawk, ['--reporter', 'json', ...upFiles.map((f) => join(dir, f))], { encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -80,9 +80,10 @@ function compareWithSquawk(dir, ours, files) {
   console.log(`  squawk ${spawnSync(squawk, ['--version'], { encoding: 'utf8' }).stdout.trim()}: ${upFiles.length} files in ${ms.toFixed(0)} ms, ${theirs.length} violations`);
   const oursByFile = new Map();
   for (const f of ours) oursByFile.set(f.file, [...(oursByFile.get(f.file) ?? []), f.rule]);
-  for (const file of upFiles) {
-    const a = oursByFile.get(file) ?? [];
-    const b = byFile.get(file) ?? [];
-    if ((a.length === 0) !== (b.length === 0) || unsafeFiles[file]) console.log(`    ${file.padEnd(48)} migseal: ${a.join(', ') || '-'} | squawk: ${[...new Set(b)].join(', ') || '-'}`);
-  }
+  const onSafe = new Map();
+  for (const file of upFiles.filter((f) => !unsafeFiles[f])) for (const rule of new Set(byFile.get(file) ?? [])) onSafe.set(rule, [...(onSafe.get(rule) ?? []), file]);
+  console.log('    squawk rules on the safe files (migseal reports nothing there):');
+  for (const [rule, list] of [...onSafe].sort((a, b) => b[1].length - a[1].length)) console.log(`      ${rule.padEnd(36)} ${String(list.length).padStart(4)} files, e.g. ${list[0]}`);
+  console.log('    the unsafe files:');
+  for (const file of Object.keys(unsafeFiles)) console.log(`      ${file.padEnd(32)} migseal: ${(oursByFile.get(file) ?? []).join(', ') || '-'} | squawk: ${[...new Set(byFile.get(file) ?? [])].join(', ') || '-'}`);
 }

@@ -48,6 +48,7 @@ const auditLog: FlagSpec = { type: 'string', value: 'FILE', description: 'audit 
 const allowUnknownApplied: FlagSpec = { type: 'boolean', description: 'accept applied migrations that the bundle does not contain' };
 
 const timestampUrl: FlagSpec = { type: 'string', value: 'URL', description: 'RFC 3161 timestamp authority (Sigstore API) whose timestamp proves when the signature was made' };
+const keyless: FlagSpec = { type: 'boolean', description: 'sign in CI without a key: Fulcio certificate for the CI OIDC identity, Rekor entry (GitHub Actions, GitLab CI)' };
 const cert: FlagSpec = { type: 'string', value: 'FILE', description: 'PEM certificate for --key (from migseal ca issue): sign as its identity' };
 
 export const COMMANDS: Record<string, CommandSpec> = {
@@ -65,7 +66,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   pack: {
     summary: 'pack a migrations folder into a signed bundle',
-    usage: 'migseal pack DIR --project NAME --release N --out FILE [--key FILE] [--layout auto|...] [--dialect D]',
+    usage: 'migseal pack DIR --project NAME --release N --out FILE [--key FILE [--cert FILE] | --keyless] [--timestamp-url URL] [--layout auto|...] [--dialect D]',
     positionals: { min: 1, max: 1 },
     flags: {
       project: { type: 'string', value: 'NAME', description: 'the project the release belongs to' },
@@ -74,6 +75,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       key,
       cert,
       'timestamp-url': timestampUrl,
+      keyless,
       role: { type: 'string', value: 'ROLE', description: 'role of the --key signature (default: release)' },
       layout: { type: 'string', value: 'NAME', description: 'source layout (default: auto)' },
       dialect: { type: 'string', value: 'NAME', description: 'sqlite, postgres, mysql or any (default: what the folder says, else any)' },
@@ -87,12 +89,13 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   sign: {
     summary: 'add a co-signature (e.g. an approval) to a bundle',
-    usage: 'migseal sign BUNDLE --key FILE [--role release|approve] [--out FILE]',
+    usage: 'migseal sign BUNDLE --key FILE [--cert FILE] | --keyless [--role release|approve] [--timestamp-url URL] [--out FILE]',
     positionals: { min: 1, max: 1 },
     flags: {
       key,
       cert,
       'timestamp-url': timestampUrl,
+      keyless,
       role: { type: 'string', value: 'ROLE', description: 'release or approve (default: approve)' },
       out: { type: 'string', value: 'FILE', description: 'write the signed bundle here (default: in place)' },
       json,

@@ -3,13 +3,14 @@ import { pack } from '../../pack/index.js';
 import type { Dialect } from '../../format/manifest.js';
 import { writeOutput } from '../io.js';
 import { requireFlag } from '../parse.js';
-import { parseRole, signerFromFlags, witnessesFromFlags } from '../signing-key.js';
+import { parseRole, signingFromFlags } from '../signing-key.js';
 import { COMMANDS, type CommandRun } from '../table.js';
 
 export const run: CommandRun = async ({ positionals, flags }, { env, progress }) => {
   const usage = COMMANDS.pack!.usage;
   const out = requireFlag(flags, 'out', usage);
-  const signers = typeof flags.key === 'string' ? [{ signer: signerFromFlags(flags, flags.key, env), role: parseRole(flags.role, 'release'), witnesses: await witnessesFromFlags(flags) }] : [];
+  const signing = await signingFromFlags(flags, env, progress);
+  const signers = signing ? [{ signer: signing.signer, role: parseRole(flags.role, 'release'), witnesses: signing.witnesses }] : [];
   progress(`packing ${positionals[0]}`);
   const result = await pack({
     dir: resolve(positionals[0]!),
