@@ -137,7 +137,7 @@ try {
     const migseal = rows[0][1];
     console.log(`\n${database}: apply ${COUNT} migrations to a fresh database`);
     const header = ['tool', 'median', 'migseal / tool', ...(cpuMatters && withTime ? ['CPU (user+sys)', 'migseal / tool'] : [])];
-    const line = ([tool, ms, cpu]) => [tool, formatMs(ms), (migseal / ms).toFixed(2), ...(cpuMatters && withTime ? [formatMs(cpu), (cpu > 0 ? (rows[0][2] / cpu).toFixed(2) : "n/a")] : [])];
+    const line = ([tool, ms, cpu]) => [tool, formatMs(ms), (migseal / ms).toFixed(2), ...(cpuMatters && withTime ? [formatMs(cpu), (cpu > 0 ? (rows[0][2] / cpu).toFixed(2) : 'n/a')] : [])];
     console.log(table([header, ...rows.map(line)]));
     const floor = rows[1][1];
     const peers = rows.filter(([tool]) => tool.startsWith('dbmate') || tool.startsWith('postgrator'));
