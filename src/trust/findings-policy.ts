@@ -10,8 +10,9 @@
  *
  * "allow" lets the finding run, "approve" needs an approval signature on the bundle,
  * "refuse" refuses the bundle. The most specific entry decides: rule, then category, then
- * severity. When the policy says nothing, destructive, outside-schema and unreadable (parse)
- * findings need an approval, as does any other error; warnings and notes pass. Findings a
+ * severity. When the policy says nothing, destructive and outside-schema findings need an
+ * approval whatever their severity, as does any other error (an unreadable statement, SQL
+ * built at run time, a transaction rule); other warnings and notes pass. Findings a
  * migseal:allow directive suppressed are judged like the others unless "suppressed" is
  * "allow": the author's directive is not a second person's approval.
  */
@@ -34,7 +35,7 @@ export interface FindingDecision {
 }
 
 const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
-const DEFAULT_CATEGORY: Record<string, FindingAction> = { destructive: 'approve', 'outside-schema': 'approve', parse: 'approve' };
+const DEFAULT_CATEGORY: Record<string, FindingAction> = { destructive: 'approve', 'outside-schema': 'approve' };
 const DEFAULT_SEVERITY: Record<Severity, FindingAction> = { error: 'approve', warning: 'allow', info: 'allow' };
 
 type Obj = Record<string, unknown>;

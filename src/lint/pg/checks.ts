@@ -5,6 +5,8 @@
 import type { Hit, Statement } from '../types.js';
 import { classifyTypeChange, columnTypeOf, type SchemaModel } from './column-types.js';
 import { functionCalls } from './walk.js';
+import { doBlockContents } from './plpgsql.js';
+import { parseSync } from 'libpg-query';
 
 export interface PgFileState {
   transactional: boolean;
@@ -136,6 +138,9 @@ export function checkPostgres(stmt: Statement, file: PgFileState, schema: Schema
       if (n.is_program) hit('outside-schema/copy-program');
       else if (n.filename) hit('outside-schema/copy-server-file', n.filename);
       break;
+    case 'DoStmt':
+      hits.push(...checkDoBlock(stmt, n, file, schema));
+      break;
     case 'CreateExtensionStmt':
       if (n.extname === 'dblink' || n.extname === 'postgres_fdw') hit('outside-schema/dblink', n.extname);
       break;
@@ -147,6 +152,25 @@ export function checkPostgres(stmt: Statement, file: PgFileState, schema: Schema
   if (strongLockOn !== '' && existing(strongLockOn) && !file.lockTimeout && !file.lockTimeoutReported) {
     file.lockTimeoutReported = true;
     hit('locking/missing-lock-timeout', strongLockOn);
+  }
+  return hits;
+}
+
+/** Applies the rules to each statement inside a DO block, reported at the block. */
+function checkDoBlock(stmt: Statement, n: Node, file: PgFileState, schema: SchemaModel): Hit[] {
+  const contents = doBlockContents(n);
+  if (!contents) return [];
+  if (contents.error !== undefined) return [{ rule: 'parse/unreadable-statement', statement: stmt, detail: contents.error }];
+  const hits: Hit[] = contents.dynamic ? [{ rule: 'parse/dynamic-sql', statement: stmt }] : [];
+  for (const sql of contents.sql) {
+    let inner: Array<{ stmt?: Node }>;
+    try {
+      inner = (parseSync(sql) as { stmts?: Array<{ stmt?: Node }> }).stmts ?? [];
+    } catch (error) {
+      hits.push({ rule: 'parse/unreadable-statement', statement: stmt, detail: `in the DO block: ${(error as Error).message}` });
+      continue;
+    }
+    for (const s of inner) for (const hit of checkPostgres({ ...stmt, node: s.stmt ?? {} }, file, schema)) hits.push({ ...hit, statement: stmt, detail: `in the DO block${hit.detail ? `: ${hit.detail}` : ''}` });
   }
   return hits;
 }
