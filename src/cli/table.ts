@@ -242,4 +242,19 @@ export const COMMANDS: Record<string, CommandSpec> = {
     flags: { json },
     load: () => import('./commands/trust-check.js'),
   },
+  adopt: {
+    summary: 'take over a database another migration tool managed, recording what it applied',
+    usage: 'migseal adopt BUNDLE --trust FILE --from golang-migrate|prisma|diesel|dbmate|flyway|doctrine [--db URL] [--env NAME] [--json]',
+    positionals: { min: 1, max: 1 },
+    flags: {
+      trust,
+      env,
+      from: { type: 'string', value: 'TOOL', description: "the tool whose history table to read: golang-migrate, prisma, diesel, dbmate, flyway or doctrine (its table is never written)" },
+      db,
+      'lock-timeout': lockTimeout,
+      'audit-log': auditLog,
+      json,
+    },
+    load: () => import('./commands/adopt.js'),
+  },
 };

@@ -1,0 +1,229 @@
+/**
+ * Adopting databases other tools managed: each peer's history table created exactly as the tool
+ * creates it (or by running dbmate itself), adopted, the rest applied, schemas compared with a
+ * database migseal built from scratch. Refusals change nothing, the peer's table included.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { jsonOf, runCli } from '../helpers/cli.js';
+import { makeKey, tempDir, writeMigrations, writePolicy } from '../helpers/fixtures.js';
+import { dumpSqlite } from '../apply/runner-fixtures.js';
+import { flywayChecksum } from '../../src/adopt/flyway-checksum.js';
+import { dbmateFolder } from '../layouts/folders.js';
+
+const DBMATE = join(process.cwd(), 'node_modules/.bin/dbmate');
+let dir: string;
+let policy: string;
+let key: string;
+let n = 0;
+
+beforeAll(() => {
+  dir = tempDir('migseal-adopt-');
+  const release = makeKey(dir, 'release');
+  key = release.privatePath;
+  policy = writePolicy(dir, { keys: [{ key: release, roles: ['release'] }] });
+});
+
+async function bundleOf(folder: string): Promise<string> {
+  const out = join(dir, `b${n++}.migseal`);
+  const r = await runCli(['pack', folder, '--project', 'shop', '--release', '5', '--key', key, '--out', out]);
+  expect(r.code).toBe(0);
+  return out;
+}
+const cli = (args: string[]) => runCli([...args, '--trust', policy, '--audit-log', join(dir, 'audit.jsonl'), '--json']);
+const adopt = (bundle: string, db: string, from: string) => cli(['adopt', bundle, '--db', `sqlite:${db}`, '--from', from]);
+const apply = (bundle: string, db: string) => cli(['apply', bundle, '--db', `sqlite:${db}`]);
+
+/** User tables and their columns, without any tool's bookkeeping. */
+function schema(path: string): string[] {
+  const db = new Database(path, { readonly: true });
+  try {
+    return (db.prepare("SELECT name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND tbl_name NOT LIKE 'migseal_%' AND tbl_name NOT IN ('schema_migrations', '_prisma_migrations', 'flyway_schema_history') ORDER BY name").all() as Array<{ name: string; sql: string }>).map((r) => `${r.name}: ${r.sql}`);
+  } finally {
+    db.close();
+  }
+}
+function sql(path: string, text: string): void {
+  const db = new Database(path);
+  db.exec(text);
+  db.close();
+}
+
+const GOLANG: Record<string, string> = {
+  '1_users.up.sql': 'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL);\n',
+  '1_users.down.sql': 'DROP TABLE users;\n',
+  '2_orders.up.sql': 'CREATE TABLE orders (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL);\n',
+  '3_orders_index.up.sql': 'CREATE INDEX orders_user ON orders (user_id);\n',
+  '4_products.up.sql': 'CREATE TABLE products (id INTEGER PRIMARY KEY, sku TEXT);\n',
+  '5_users_name.up.sql': 'ALTER TABLE users ADD COLUMN name TEXT;\n',
+};
+
+describe('adopt --from golang-migrate', () => {
+  function managed(version: number, dirty: boolean): string {
+    const db = join(dir, `golang-${n++}.sqlite`);
+    for (const v of [1, 2, 3].filter((x) => x <= version)) sql(db, GOLANG[Object.keys(GOLANG).find((k) => k.startsWith(`${v}_`) && k.endsWith('.up.sql'))!]!);
+    sql(db, `CREATE TABLE schema_migrations (version bigint not null primary key, dirty boolean not null); INSERT INTO schema_migrations VALUES (${version}, ${dirty ? 1 : 0});`);
+    return db;
+  }
+
+  it('counts everything up to the current version as applied; apply runs the rest; same schema as a fresh run', async () => {
+    const bundle = await bundleOf(writeMigrations(join(dir, 'golang'), GOLANG));
+    const db = managed(3, false);
+    const adopted = await adopt(bundle, db, 'golang-migrate');
+    expect(adopted.stderr).toBe('');
+    expect(jsonOf(adopted)).toMatchObject({ ok: true, adopted: [{ version: '1' }, { version: '2' }, { version: '3' }], pending: 2 });
+    const applied = await apply(bundle, db);
+    expect(jsonOf(applied).applied).toMatchObject([{ version: '4' }, { version: '5' }]);
+    const fresh = join(dir, 'golang-fresh.sqlite');
+    expect((await apply(bundle, fresh)).code).toBe(0);
+    expect(schema(db)).toEqual(schema(fresh));
+    const rows = new Database(db, { readonly: true }).prepare("SELECT migration_key, state FROM migseal_migrations ORDER BY migration_key").all();
+    expect(rows).toEqual([{ migration_key: '1', state: 'adopted' }, { migration_key: '2', state: 'adopted' }, { migration_key: '3', state: 'adopted' }, { migration_key: '4', state: 'applied' }, { migration_key: '5', state: 'applied' }]);
+    // The peer's table is left exactly as golang-migrate wrote it.
+    expect(new Database(db, { readonly: true }).prepare('SELECT * FROM schema_migrations').all()).toEqual([{ version: 3, dirty: 0 }]);
+  });
+
+  it('refuses a dirty database and changes nothing', async () => {
+    const bundle = await bundleOf(writeMigrations(join(dir, 'golang-d'), GOLANG));
+    const db = managed(2, true);
+    const before = dumpSqlite(db);
+    const r = await adopt(bundle, db, 'golang-migrate');
+    expect(r.code).toBe(2);
+    expect(jsonOf(r)).toMatchObject({ code: 'DATABASE_DIRTY' });
+    expect(dumpSqlite(db)).toBe(before);
+  });
+
+  it('refuses a version the bundle does not contain', async () => {
+    const bundle = await bundleOf(writeMigrations(join(dir, 'golang-u'), GOLANG));
+    const db = managed(3, false);
+    sql(db, 'UPDATE schema_migrations SET version = 7');
+    const before = dumpSqlite(db);
+    const r = await adopt(bundle, db, 'golang-migrate');
+    expect(jsonOf(r)).toMatchObject({ code: 'MIGRATION_UNKNOWN_APPLIED' });
+    expect(dumpSqlite(db)).toBe(before);
+  });
+});
+
+describe('adopt --from dbmate (dbmate itself applied the first migrations)', () => {
+  it('adopts what dbmate applied, applies the rest, and ends with the schema dbmate builds', async () => {
+    const full = dbmateFolder();
+    const partial = tempDir('migseal-dbmate-partial-');
+    for (const f of readdirSync(full).filter((f) => f < '20240101000007')) cpSync(join(full, f), join(partial, f));
+    const db = join(dir, 'dbmate.sqlite');
+    const run = (folder: string, path: string) => spawnSync(DBMATE, ['--url', `sqlite:${path}`, '--migrations-dir', folder, '--no-dump-schema', 'up'], { encoding: 'utf8' });
+    expect(run(partial, db).status).toBe(0);
+    const bundle = await bundleOf(full);
+    const adopted = await adopt(bundle, db, 'dbmate');
+    expect(adopted.stderr).toBe('');
+    expect((jsonOf(adopted).adopted as unknown[]).length).toBe(6);
+    expect(jsonOf(await apply(bundle, db)).applied).toHaveLength(5);
+    const theirs = join(dir, 'dbmate-all.sqlite');
+    expect(run(full, theirs).status).toBe(0);
+    expect(schema(db)).toEqual(schema(theirs));
+  });
+
+  it('refuses when dbmate applied a migration the bundle lacks', async () => {
+    const full = dbmateFolder();
+    const db = join(dir, 'dbmate-extra.sqlite');
+    sql(db, "CREATE TABLE schema_migrations (version varchar(128) primary key); INSERT INTO schema_migrations VALUES ('20240101000001'), ('20990101000000');");
+    const before = dumpSqlite(db);
+    const r = await adopt(await bundleOf(full), db, 'dbmate');
+    expect(jsonOf(r)).toMatchObject({ code: 'MIGRATION_UNKNOWN_APPLIED' });
+    expect(String(jsonOf(r).message)).toContain('20990101000000');
+    expect(dumpSqlite(db)).toBe(before);
+  });
+});
+
+describe('adopt --from prisma', () => {
+  const FILES = {
+    'migration_lock.toml': 'provider = "sqlite"\n',
+    '20240101000000_init/migration.sql': 'CREATE TABLE "User" ("id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, "email" TEXT NOT NULL);\n',
+    '20240102000000_posts/migration.sql': 'CREATE TABLE "Post" ("id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, "title" TEXT NOT NULL);\n',
+    '20240103000000_email_index/migration.sql': 'CREATE UNIQUE INDEX "User_email_key" ON "User"("email");\n',
+  };
+  const PRISMA_TABLE = 'CREATE TABLE "_prisma_migrations" ("id" TEXT PRIMARY KEY NOT NULL, "checksum" TEXT NOT NULL, "finished_at" DATETIME, "migration_name" TEXT NOT NULL, "logs" TEXT, "rolled_back_at" DATETIME, "started_at" DATETIME NOT NULL DEFAULT current_timestamp, "applied_steps_count" INTEGER UNSIGNED NOT NULL DEFAULT 0);';
+  function managed(checksumOf: (name: string, sqlText: string) => string, finished = true): string {
+    const db = join(dir, `prisma-${n++}.sqlite`);
+    sql(db, PRISMA_TABLE);
+    for (const name of ['20240101000000_init', '20240102000000_posts']) {
+      const text = FILES[`${name}/migration.sql` as keyof typeof FILES];
+      sql(db, text);
+      const stmt = new Database(db);
+      stmt.prepare('INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, applied_steps_count) VALUES (?, ?, ?, ?, 1)').run(`id-${name}`, checksumOf(name, text), finished ? '2024-01-05 00:00:00' : null, name);
+      stmt.close();
+    }
+    return db;
+  }
+  const sha = (_: string, t: string) => createHash('sha256').update(t).digest('hex');
+
+  it("checks Prisma's SHA-256 checksums, adopts, and apply runs the rest", async () => {
+    const bundle = await bundleOf(writeMigrations(join(dir, 'prisma'), FILES));
+    const db = managed(sha);
+    expect(jsonOf(await adopt(bundle, db, 'prisma'))).toMatchObject({ adopted: [{ version: '20240101000000' }, { version: '20240102000000' }], pending: 1 });
+    expect(jsonOf(await apply(bundle, db)).applied).toMatchObject([{ version: '20240103000000' }]);
+  });
+
+  it('refuses a checksum that disagrees with the bundle, and an unfinished migration', async () => {
+    const bundle = await bundleOf(writeMigrations(join(dir, 'prisma-r'), FILES));
+    const edited = managed((name, t) => (name.endsWith('posts') ? sha(name, `${t}-- edited\n`) : sha(name, t)));
+    const before = dumpSqlite(edited);
+    const drift = await adopt(bundle, edited, 'prisma');
+    expect(jsonOf(drift)).toMatchObject({ code: 'MIGRATION_DRIFT' });
+    expect(String(jsonOf(drift).message)).toContain('20240102000000_posts');
+    expect(dumpSqlite(edited)).toBe(before);
+    const unfinished = managed(sha, false);
+    expect(jsonOf(await adopt(bundle, unfinished, 'prisma'))).toMatchObject({ code: 'DATABASE_DIRTY' });
+  });
+});
+
+describe('adopt --from flyway', () => {
+  const FILES = {
+    'V1__users.sql': 'CREATE TABLE users (id INTEGER PRIMARY KEY);\r\n',
+    'V1.1__orders.sql': 'CREATE TABLE orders (id INTEGER PRIMARY KEY);\n',
+    'V2__items.sql': 'CREATE TABLE items (id INTEGER PRIMARY KEY);\n',
+    'R__user_ids.sql': 'DROP VIEW IF EXISTS user_ids;\nCREATE VIEW user_ids AS SELECT id FROM users;\n',
+  };
+  const HISTORY = 'CREATE TABLE flyway_schema_history (installed_rank INT NOT NULL PRIMARY KEY, version VARCHAR(50), description VARCHAR(200) NOT NULL, type VARCHAR(20) NOT NULL, script VARCHAR(1000) NOT NULL, checksum INT, installed_by VARCHAR(100) NOT NULL, installed_on TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP, execution_time INT NOT NULL, success BOOLEAN NOT NULL);';
+
+  function managed(success: boolean, tamper = false): string {
+    const db = join(dir, `flyway-${n++}.sqlite`);
+    sql(db, HISTORY);
+    const rows: Array<[string | null, string, string]> = [['1', 'users', 'V1__users.sql'], ['1.1', 'orders', 'V1.1__orders.sql'], [null, 'user ids', 'R__user_ids.sql']];
+    const h = new Database(db);
+    rows.forEach(([version, description, script], i) => {
+      const text = FILES[script as keyof typeof FILES];
+      h.exec(text);
+      const checksum = flywayChecksum(Buffer.from(tamper && script === 'V1.1__orders.sql' ? `${text}-- edited\n` : text));
+      h.prepare('INSERT INTO flyway_schema_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(i + 1, version, description, 'SQL', script, checksum, 'flyway', '2024-01-01', 3, success || i < 1 ? 1 : 0);
+    });
+    h.close();
+    return db;
+  }
+
+  it('matches Flyway versions and CRC32 checksums (line endings ignored), and repeatables by description', async () => {
+    const bundle = await bundleOf(writeMigrations(join(dir, 'flyway'), FILES));
+    const db = managed(true);
+    expect(jsonOf(await adopt(bundle, db, 'flyway')).adopted).toEqual([{ version: '1', name: 'users' }, { version: '1.1', name: 'orders' }, { version: 'R', name: 'user ids' }]);
+    expect(jsonOf(await apply(bundle, db)).applied).toMatchObject([{ version: '2' }]);
+  });
+
+  it('refuses success = false and a CRC32 that disagrees', async () => {
+    const bundle = await bundleOf(writeMigrations(join(dir, 'flyway-r'), FILES));
+    expect(jsonOf(await adopt(bundle, managed(false), 'flyway'))).toMatchObject({ code: 'DATABASE_DIRTY' });
+    expect(jsonOf(await adopt(bundle, managed(true, true), 'flyway'))).toMatchObject({ code: 'MIGRATION_DRIFT' });
+  });
+});
+
+describe('adopt usage', () => {
+  it('needs --from naming a known tool, and a peer table to read', async () => {
+    const bundle = await bundleOf(writeMigrations(join(dir, 'usage'), GOLANG));
+    const db = join(dir, 'empty.sqlite');
+    expect(jsonOf(await adopt(bundle, db, 'liquibase'))).toMatchObject({ code: 'USAGE' });
+    const none = await adopt(bundle, db, 'diesel');
+    expect(jsonOf(none)).toMatchObject({ code: 'MIGRATION_UNKNOWN_APPLIED' });
+  });
+});
