@@ -14,7 +14,7 @@ import { checkFileSet } from './check-file-set.js';
 import { checkFileDigests } from './check-file-digests.js';
 import { checkTarget } from './check-target.js';
 import { checkExpiry } from './check-expiry.js';
-import { checkFindings } from './check-findings.js';
+import { checkFindings, type FindingVerdict } from './check-findings.js';
 
 export interface VerifyOptions {
   policy: TrustPolicy;
@@ -32,6 +32,8 @@ export interface VerifiedBundle {
   signers: AcceptedSignature[];
   notCounted: SignatureCheckResult['setAside'];
   environment: string;
+  /** Each analysis finding with what the environment's policy decided (all allowed or approved). */
+  findings: FindingVerdict[];
 }
 
 export async function verifyBundle(bundle: Buffer, options: VerifyOptions): Promise<VerifiedBundle> {
@@ -61,7 +63,7 @@ export async function verifyBundle(bundle: Buffer, options: VerifyOptions): Prom
   checkTarget(manifest, policy);
   checkExpiry(manifest, rule, environment, now);
   // Every analysis finding signed into the manifest is allowed here, or approved by a signature.
-  checkFindings(manifest, rule, signatures.accepted, environment);
+  const findings = checkFindings(manifest, rule, signatures.accepted, environment);
 
   return {
     digest,
@@ -71,5 +73,6 @@ export async function verifyBundle(bundle: Buffer, options: VerifyOptions): Prom
     signers: signatures.accepted,
     notCounted: signatures.setAside,
     environment,
+    findings,
   };
 }

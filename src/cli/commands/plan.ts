@@ -39,7 +39,7 @@ export const run: CommandRun = async ({ positionals, flags }, { env, cwd, progre
   audit.record({ outcome: report.refusal ? 'would-refuse' : 'planned', database: report.target, ...provenance(v), pending: summary.pending.map((p) => p.version), refusal: report.refusal?.code });
   return {
     text: describe(v, report),
-    json: { ok: report.refusal === undefined, ...provenance(v), database: report.target, ...summary, refusal: report.refusal ?? null },
+    json: { ok: report.refusal === undefined, ...provenance(v), database: report.target, ...summary, refusal: report.refusal ?? null, findings: v.findings },
     ...(report.refusal && { exitCode: 2 }),
   };
 };
@@ -55,6 +55,7 @@ function describe(v: VerifiedBundle, report: PreviewReport): string {
     const mode = report.modes[p.key];
     lines.push(`  pending   ${p.migration.version}  ${p.migration.name}${mode === 'outside' ? '  (outside a transaction)' : mode === undefined ? '  (native tool only)' : ''}`);
   }
+  for (const f of v.findings) lines.push(`  finding   ${f.finding.file}:${f.finding.line}  ${f.finding.rule}: ${f.action === 'allow' ? 'allowed' : 'approved'} (by ${f.because})`);
   if (report.refusal) lines.push(`apply would refuse: ${report.refusal.code}: ${report.refusal.message}`);
   else if (plan.pending.length === 0) lines.push('apply would do nothing: the database is up to date');
   else lines.push(`apply would run ${plan.pending.length} migration${plan.pending.length === 1 ? '' : 's'}`);
