@@ -13,8 +13,8 @@ export const TABLES = Object.freeze({
   release: 'migseal_release',
 });
 
-const DDL = [
-  `CREATE TABLE IF NOT EXISTS ${TABLES.migrations} (
+const ddl = (t: (name: string) => string): string[] => [
+  `CREATE TABLE IF NOT EXISTS ${t(TABLES.migrations)} (
     migration_key TEXT PRIMARY KEY,
     version TEXT NOT NULL,
     name TEXT NOT NULL,
@@ -29,7 +29,7 @@ const DDL = [
     run_id TEXT NOT NULL,
     note TEXT
   )`,
-  `CREATE TABLE IF NOT EXISTS ${TABLES.runs} (
+  `CREATE TABLE IF NOT EXISTS ${t(TABLES.runs)} (
     run_id TEXT PRIMARY KEY,
     command TEXT NOT NULL,
     bundle_digest TEXT,
@@ -45,7 +45,7 @@ const DDL = [
     error TEXT,
     reason TEXT
   )`,
-  `CREATE TABLE IF NOT EXISTS ${TABLES.release} (
+  `CREATE TABLE IF NOT EXISTS ${t(TABLES.release)} (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     project TEXT NOT NULL,
     dialect TEXT NOT NULL,
@@ -56,12 +56,12 @@ const DDL = [
 ];
 
 export async function historyExists(driver: Driver): Promise<boolean> {
-  return driver.hasTable(TABLES.migrations);
+  return driver.hasTable(driver.table(TABLES.migrations));
 }
 
 export async function ensureHistorySchema(driver: Driver): Promise<void> {
   if (await historyExists(driver)) return;
   await driver.transaction(async () => {
-    for (const statement of DDL) await driver.exec(statement);
+    for (const statement of ddl((name) => driver.table(name))) await driver.exec(statement);
   });
 }

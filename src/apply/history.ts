@@ -58,20 +58,20 @@ export const isInSchema = (m: AppliedMigration): boolean => m.state === 'applied
 
 export async function readHistory(driver: Driver): Promise<History> {
   if (!(await historyExists(driver))) return { exists: false, migrations: [], marker: undefined };
-  const rows = await driver.query(`SELECT * FROM ${TABLES.migrations} ORDER BY applied_at, migration_key`);
-  const marker = (await driver.query(`SELECT * FROM ${TABLES.release} WHERE id = 1`))[0];
+  const rows = await driver.query(`SELECT * FROM ${driver.table(TABLES.migrations)} ORDER BY applied_at, migration_key`);
+  const marker = (await driver.query(`SELECT * FROM ${driver.table(TABLES.release)} WHERE id = 1`))[0];
   return { exists: true, migrations: rows.map(toMigration), marker: marker && toMarker(marker) };
 }
 
 export async function readRuns(driver: Driver): Promise<RunRecord[]> {
   if (!(await historyExists(driver))) return [];
-  const rows = await driver.query(`SELECT * FROM ${TABLES.runs} ORDER BY started_at, run_id`);
+  const rows = await driver.query(`SELECT * FROM ${driver.table(TABLES.runs)} ORDER BY started_at, run_id`);
   return rows.map(toRun);
 }
 
 export async function writeMigration(driver: Driver, m: AppliedMigration): Promise<void> {
   await driver.query(
-    `INSERT INTO ${TABLES.migrations} (migration_key, version, name, kind, checksum, release, bundle_digest, applied_at, applied_by, duration_ms, state, run_id, note)
+    `INSERT INTO ${driver.table(TABLES.migrations)} (migration_key, version, name, kind, checksum, release, bundle_digest, applied_at, applied_by, duration_ms, state, run_id, note)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (migration_key) DO UPDATE SET version = excluded.version, name = excluded.name, kind = excluded.kind, checksum = excluded.checksum,
        release = excluded.release, bundle_digest = excluded.bundle_digest, applied_at = excluded.applied_at, applied_by = excluded.applied_by,
@@ -81,13 +81,13 @@ export async function writeMigration(driver: Driver, m: AppliedMigration): Promi
 }
 
 export async function setMigrationState(driver: Driver, key: string, state: MigrationState, runId: string, note: string | null): Promise<void> {
-  await driver.query(`UPDATE ${TABLES.migrations} SET state = ?, run_id = ?, note = ? WHERE migration_key = ?`, [state, runId, note, key]);
+  await driver.query(`UPDATE ${driver.table(TABLES.migrations)} SET state = ?, run_id = ?, note = ? WHERE migration_key = ?`, [state, runId, note, key]);
 }
 
 /** Sets the release marker; callers only ever raise it. */
 export async function writeMarker(driver: Driver, marker: ReleaseMarker): Promise<void> {
   await driver.query(
-    `INSERT INTO ${TABLES.release} (id, project, dialect, release, bundle_digest, updated_at) VALUES (1, ?, ?, ?, ?, ?)
+    `INSERT INTO ${driver.table(TABLES.release)} (id, project, dialect, release, bundle_digest, updated_at) VALUES (1, ?, ?, ?, ?, ?)
      ON CONFLICT (id) DO UPDATE SET project = excluded.project, dialect = excluded.dialect, release = excluded.release,
        bundle_digest = excluded.bundle_digest, updated_at = excluded.updated_at`,
     [marker.project, marker.dialect, marker.release, marker.bundleDigest, marker.updatedAt],
@@ -96,7 +96,7 @@ export async function writeMarker(driver: Driver, marker: ReleaseMarker): Promis
 
 export async function startRun(driver: Driver, run: RunRecord): Promise<void> {
   await driver.query(
-    `INSERT INTO ${TABLES.runs} (run_id, command, bundle_digest, project, release, signers, environment, host, os_user, started_at, finished_at, outcome, error, reason)
+    `INSERT INTO ${driver.table(TABLES.runs)} (run_id, command, bundle_digest, project, release, signers, environment, host, os_user, started_at, finished_at, outcome, error, reason)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [run.runId, run.command, run.bundleDigest, run.project, run.release, JSON.stringify(run.signers), run.environment, run.host, run.osUser, run.startedAt, run.finishedAt, run.outcome, run.error, run.reason],
   );
@@ -104,11 +104,11 @@ export async function startRun(driver: Driver, run: RunRecord): Promise<void> {
 
 /** Runs still marked running when we hold the lock belong to a runner that died; say so. */
 export async function closeInterruptedRuns(driver: Driver): Promise<void> {
-  await driver.query(`UPDATE ${TABLES.runs} SET outcome = 'interrupted', finished_at = ? WHERE outcome = 'running'`, [new Date().toISOString()]);
+  await driver.query(`UPDATE ${driver.table(TABLES.runs)} SET outcome = 'interrupted', finished_at = ? WHERE outcome = 'running'`, [new Date().toISOString()]);
 }
 
 export async function finishRun(driver: Driver, runId: string, outcome: 'succeeded' | 'failed', error: string | null): Promise<void> {
-  await driver.query(`UPDATE ${TABLES.runs} SET finished_at = ?, outcome = ?, error = ? WHERE run_id = ?`, [new Date().toISOString(), outcome, error, runId]);
+  await driver.query(`UPDATE ${driver.table(TABLES.runs)} SET finished_at = ?, outcome = ?, error = ? WHERE run_id = ?`, [new Date().toISOString(), outcome, error, runId]);
 }
 
 const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));

@@ -17,8 +17,13 @@ export interface Driver {
   query(sql: string, params?: readonly unknown[]): Promise<Row[]>;
   /** Runs fn inside one transaction: all of it commits, or none of it. */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
-  /** Whether a table exists (in the current schema). */
+  /** Whether a table exists (a bare name resolves as the session would resolve it). */
   hasTable(name: string): Promise<boolean>;
+  /**
+   * How migseal names one of its own tables in SQL: fixed at connect time, so a migration
+   * that changes the session's search path (pg_dump output sets it to '') cannot move them.
+   */
+  table(name: string): string;
   /** Takes the one-runner-per-database lock, waiting at most timeoutMs (LOCK_TIMEOUT after). */
   lock(timeoutMs: number): Promise<void>;
   unlock(): Promise<void>;

@@ -21,6 +21,8 @@ export class PostgresDriver implements Driver {
   #inTransaction = false;
   #locked = false;
   #lost: Error | undefined;
+  /** The schema migseal's tables live in: the session's current schema when it connected. */
+  #schema = 'public';
 
   private constructor(client: pg.Client, target: string) {
     this.#client = client;
@@ -43,6 +45,8 @@ export class PostgresDriver implements Driver {
     try {
       await client.connect();
       if (options.readOnly) await client.query('SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY');
+      const schema = (await client.query('SELECT current_schema() AS schema')).rows[0]?.schema;
+      if (typeof schema === 'string' && schema !== '') driver.#schema = schema;
     } catch (error) {
       await client.end().catch(() => undefined);
       throw new MigsealError('DATABASE_ERROR', `Cannot connect to ${display}: ${(error as Error).message}.`, { cause: error });
@@ -88,6 +92,10 @@ export class PostgresDriver implements Driver {
   async hasTable(name: string): Promise<boolean> {
     const rows = await this.query('SELECT to_regclass(?) IS NOT NULL AS present', [name]);
     return rows[0]?.present === true;
+  }
+
+  table(name: string): string {
+    return `"${this.#schema.replace(/"/g, '""')}".${name}`;
   }
 
   async lock(timeoutMs: number): Promise<void> {

@@ -78,6 +78,10 @@ export class SqliteDriver implements Driver {
     return this.#db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
   }
 
+  table(name: string): string {
+    return name;
+  }
+
   async lock(timeoutMs: number): Promise<void> {
     if (this.#path === ':memory:') return;
     const lockPath = `${lockBase(this.#path)}-migseal-lock`;

@@ -74,6 +74,18 @@ describe('PostgreSQL driver', () => {
     expect(wrong.stdout + wrong.stderr).not.toContain('not-the-password-9q');
   });
 
+  it("keeps its history in the schema it connected to when a migration empties the search path (as pg_dump output does)", async () => {
+    const url = await cluster.createDatabase('driver_search_path');
+    const bundle = await world.bundle('pg-sp', {
+      '1_from_dump.up.sql': "SELECT pg_catalog.set_config('search_path', '', false);\nCREATE TABLE public.items (id integer NOT NULL);\n",
+      '2_after.up.sql': 'CREATE TABLE public.more_items (id integer);\n',
+    }, { dialect: 'postgres' });
+    const result = await world.cli(['apply', bundle, '--trust', world.policy, '--db', url]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(await cluster.psql("SELECT string_agg(version || ':' || state, ',' ORDER BY version) FROM public.migseal_migrations", 'driver_search_path')).toBe('1:applied,2:applied\n');
+  });
+
   it('refuses drift before running anything, leaving the database as it was', async () => {
     const url = await cluster.createDatabase('driver_refusal');
     const first = await world.bundle('pg-r1', FILES, { dialect: 'postgres' });
