@@ -1,6 +1,7 @@
 /**
  * The commands as a user runs them: lint in CI (exit 2 on error findings, JSON, SARIF), and
- * apply refusing a destructive release before anything runs, then applying it once approved.
+ * apply refusing a destructive release before anything runs, then plan showing the decision
+ * and apply running it once approved.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -82,6 +83,9 @@ describe('apply enforces the findings policy before anything runs', () => {
 
     const signed = await runCli(['sign', bundle, '--key', approver.privatePath, '--role', 'approve']);
     expect(signed.code).toBe(0);
+    const plan = await runCli(['plan', bundle, '--trust', trust, '--db', `sqlite:${db}`]);
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toMatch(/finding {3}2_drop_nickname\.up\.sql:1 {2}destructive\/drop-column: approved \(by category "destructive" \(default\)\)/);
     const applied = await runCli(['apply', bundle, '--trust', trust, '--db', `sqlite:${db}`]);
     expect(applied.stderr).toBe('');
     expect(applied.code).toBe(0);
