@@ -91,6 +91,14 @@ describe('layouts applied to SQLite', () => {
     expect(schema).toContain("table orders(id INTEGER, user_id INTEGER, total INTEGER, status TEXT)");
     const rows = (path: string) => new Database(path, { readonly: true }).prepare('SELECT * FROM products').all();
     expect(rows(ours)).toEqual(rows(theirs));
+
+    // Down blocks too: three steps back with each tool, the same schema again.
+    const back = await runCli(['rollback', join(dir, `b${n - 1}.migseal`), '--trust', policy, '--db', `sqlite:${ours}`, '--to', '20240101000008', '--audit-log', join(dir, 'audit.jsonl'), '--json']);
+    expect(back.stderr).toBe('');
+    expect(back.code).toBe(0);
+    for (let i = 0; i < 3; i++) expect(spawnSync(DBMATE, ['--url', `sqlite:${theirs}`, '--migrations-dir', folder, '--no-dump-schema', 'rollback'], { encoding: 'utf8' }).status).toBe(0);
+    expect(sqliteSchema(ours)).toEqual(sqliteSchema(theirs));
+    expect(sqliteSchema(ours).join('\n')).not.toContain('audit');
   });
 });
 
