@@ -8,10 +8,11 @@ import { createHash } from 'node:crypto';
 import { cpSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonOf, runCli } from '../helpers/cli.js';
 import { makeKey, tempDir, writeMigrations, writePolicy } from '../helpers/fixtures.js';
 import { dumpSqlite } from '../apply/runner-fixtures.js';
+import { postgresAvailable, startPostgres, type PostgresCluster } from '../helpers/postgres.js';
 import { flywayChecksum } from '../../src/adopt/flyway-checksum.js';
 import { dbmateFolder } from '../layouts/folders.js';
 
@@ -225,5 +226,71 @@ describe('adopt usage', () => {
     expect(jsonOf(await adopt(bundle, db, 'liquibase'))).toMatchObject({ code: 'USAGE' });
     const none = await adopt(bundle, db, 'diesel');
     expect(jsonOf(none)).toMatchObject({ code: 'MIGRATION_UNKNOWN_APPLIED' });
+  });
+});
+
+describe('adopt --from diesel and --from doctrine', () => {
+  it('Diesel: versions without dashes, as Diesel records them', async () => {
+    const folder = writeMigrations(join(dir, 'diesel'), {
+      '2015-12-19-180527_users/up.sql': 'CREATE TABLE users (id INTEGER PRIMARY KEY);\n',
+      '2015-12-19-180527_users/down.sql': 'DROP TABLE users;\n',
+      '20160101000000_posts/up.sql': 'CREATE TABLE posts (id INTEGER PRIMARY KEY);\n',
+      '2016-02-01-000000_tags/up.sql': 'CREATE TABLE tags (id INTEGER PRIMARY KEY);\n',
+    });
+    const db = join(dir, 'diesel.sqlite');
+    sql(db, "CREATE TABLE __diesel_schema_migrations (version VARCHAR(50) PRIMARY KEY NOT NULL, run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP); INSERT INTO __diesel_schema_migrations (version) VALUES ('20151219180527'), ('20160101000000'); CREATE TABLE users (id INTEGER PRIMARY KEY); CREATE TABLE posts (id INTEGER PRIMARY KEY);");
+    const bundle = await bundleOf(folder);
+    expect(jsonOf(await adopt(bundle, db, 'diesel'))).toMatchObject({ adopted: [{ version: '20151219180527' }, { version: '20160101000000' }], pending: 1 });
+    expect(jsonOf(await apply(bundle, db)).applied).toMatchObject([{ version: '20160201000000' }]);
+  });
+
+  it('Doctrine: class names matched to versions; the rest stays for migseal exec', async () => {
+    const php = (v: string) => `<?php\nnamespace DoctrineMigrations;\nfinal class Version${v} extends \\Doctrine\\Migrations\\AbstractMigration {}\n`;
+    const folder = writeMigrations(join(dir, 'doctrine'), { 'Version20240101000000.php': php('20240101000000'), 'Version20240102000000.php': php('20240102000000') });
+    const db = join(dir, 'doctrine.sqlite');
+    sql(db, "CREATE TABLE doctrine_migration_versions (version VARCHAR(191) NOT NULL PRIMARY KEY, executed_at DATETIME DEFAULT NULL, execution_time INTEGER DEFAULT NULL); INSERT INTO doctrine_migration_versions VALUES ('DoctrineMigrations\\Version20240101000000', '2024-01-01 00:00:00', 12);");
+    const bundle = await bundleOf(folder);
+    expect(jsonOf(await adopt(bundle, db, 'doctrine'))).toMatchObject({ adopted: [{ version: '20240101000000' }], pending: 1 });
+    sql(db, "INSERT INTO doctrine_migration_versions VALUES ('DoctrineMigrations\\Version20231231000000', NULL, NULL);");
+    expect(jsonOf(await adopt(bundle, db, 'doctrine'))).toMatchObject({ code: 'MIGRATION_UNKNOWN_APPLIED' });
+  });
+});
+
+describe.skipIf(!postgresAvailable())('adopt on PostgreSQL', () => {
+  let pg: PostgresCluster;
+  beforeAll(async () => {
+    pg = await startPostgres();
+  });
+  afterAll(async () => {
+    await pg?.stop();
+  });
+
+  it('golang-migrate and Prisma tables as the tools create them', async () => {
+    const golangUrl = await pg.createDatabase('golang');
+    await pg.psql(`${GOLANG['1_users.up.sql']}${GOLANG['2_orders.up.sql']}CREATE TABLE schema_migrations (version bigint not null primary key, dirty boolean not null); INSERT INTO schema_migrations VALUES (2, false);`, 'golang');
+    const golang = await bundleOf(writeMigrations(join(dir, 'golang-pg'), GOLANG));
+    expect(jsonOf(await cli(['adopt', golang, '--db', golangUrl, '--from', 'golang-migrate']))).toMatchObject({ adopted: [{ version: '1' }, { version: '2' }], pending: 3 });
+    expect(jsonOf(await cli(['apply', golang, '--db', golangUrl])).applied).toHaveLength(3);
+
+    const prismaUrl = await pg.createDatabase('prisma');
+    const files = { 'migration_lock.toml': 'provider = "postgresql"\n', '20240101000000_init/migration.sql': 'CREATE TABLE "User" ("id" SERIAL NOT NULL, CONSTRAINT "User_pkey" PRIMARY KEY ("id"));\n', '20240102000000_post/migration.sql': 'CREATE TABLE "Post" ("id" SERIAL NOT NULL);\n' };
+    const checksum = createHash('sha256').update(files['20240101000000_init/migration.sql']).digest('hex');
+    await pg.psql(
+      `${files['20240101000000_init/migration.sql']}CREATE TABLE "_prisma_migrations" ("id" VARCHAR(36) NOT NULL, "checksum" VARCHAR(64) NOT NULL, "finished_at" TIMESTAMPTZ, "migration_name" VARCHAR(255) NOT NULL, "logs" TEXT, "rolled_back_at" TIMESTAMPTZ, "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(), "applied_steps_count" INTEGER NOT NULL DEFAULT 0, CONSTRAINT "_prisma_migrations_pkey" PRIMARY KEY ("id")); INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, applied_steps_count) VALUES ('a1', '${checksum}', now(), '20240101000000_init', 1);`,
+      'prisma',
+    );
+    const prisma = await bundleOf(writeMigrations(join(dir, 'prisma-pg'), files));
+    expect(jsonOf(await cli(['adopt', prisma, '--db', prismaUrl, '--from', 'prisma']))).toMatchObject({ adopted: [{ version: '20240101000000' }], pending: 1 });
+    expect(jsonOf(await cli(['apply', prisma, '--db', prismaUrl])).applied).toMatchObject([{ version: '20240102000000' }]);
+    expect((await pg.psql("SELECT count(*) FROM _prisma_migrations", 'prisma')).trim()).toBe('1');
+  });
+
+  it('refuses a dirty golang-migrate database on PostgreSQL', async () => {
+    const url = await pg.createDatabase('golang_dirty');
+    await pg.psql(`${GOLANG['1_users.up.sql']}CREATE TABLE schema_migrations (version bigint not null primary key, dirty boolean not null); INSERT INTO schema_migrations VALUES (1, true);`, 'golang_dirty');
+    const before = await pg.dump('golang_dirty');
+    const r = await cli(['adopt', await bundleOf(writeMigrations(join(dir, 'golang-pg-d'), GOLANG)), '--db', url, '--from', 'golang-migrate']);
+    expect(jsonOf(r)).toMatchObject({ code: 'DATABASE_DIRTY' });
+    expect(await pg.dump('golang_dirty')).toBe(before);
   });
 });
