@@ -38,7 +38,7 @@ beforeAll(async () => {
   const packed = await runCli(['pack', world.migrations, '--project', 'shop', '--release', '42', '--out', join(world.dir, 'cert.migseal'), '--key', join(world.dir, 'ci', 'release.key'), '--cert', join(world.dir, 'ci', 'release.crt')]);
   expect(packed.code, packed.stderr).toBe(0);
   bundle = readFileSync(join(world.dir, 'cert.migseal'));
-}, 60_000);
+}, 120_000);
 afterAll(() => world?.cleanup());
 
 /** A policy naming the CA made above (and optionally more CAs) and the given identities. */

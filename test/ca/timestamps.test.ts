@@ -31,7 +31,7 @@ beforeAll(async () => {
   tsa = makeTsa({ notBefore: new Date(Date.now() - 10 * DAY) });
   otherTsa = makeTsa({ notBefore: new Date(Date.now() - 10 * DAY) });
   server = await serveTsa(tsa, () => stampAt());
-}, 60_000);
+}, 120_000);
 afterAll(async () => {
   await server?.close();
   world?.cleanup();
