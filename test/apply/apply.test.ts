@@ -268,6 +268,37 @@ describe('database errors', () => {
   });
 });
 
+describe('resolve as rolled-back, and a failing down script', () => {
+  it('status names the dirty migration; resolve --as rolled-back makes it pending again', async () => {
+    const db = freshDb();
+    const bundle = await world.bundle('rb-resolve', { ...V1, '3_bad.up.sql': 'BEGIN;\nCREATE TABLE partial (id INTEGER);\nCOMMIT;\nSELECT * FROM no_such_table;\n' });
+    expect((await apply(bundle, db)).code).toBe(3);
+    const status = await world.cli(['status', '--db', `sqlite:${db}`, '--json']);
+    expect(JSON.parse(status.stdout)).toMatchObject({ counts: { applied: 2, dirty: 1 }, dirty: [{ version: '3', name: 'bad' }] });
+    const resolved = await world.cli(['resolve', '--db', `sqlite:${db}`, '--version', '3', '--as', 'rolled-back', '--reason', 'dropped the partial table by hand']);
+    expect(resolved.code).toBe(0);
+    expect(resolved.stdout).toMatch(/resolved migration 3 \(bad\) on sqlite:.*: dirty -> rolled-back, recorded as decided by .+@.+/);
+    const plan = await world.cli(['plan', bundle, '--trust', world.policy, '--db', `sqlite:${db}`, '--json']);
+    expect(JSON.parse(plan.stdout).pending.map((p: { version: string }) => p.version)).toEqual(['3']);
+  });
+
+  it('a down script that fails outside a transaction stops the rollback and marks the database dirty', async () => {
+    const db = freshDb();
+    const bundle = await world.bundle('rb-fail', { ...V2, '3_index_orders.down.sql': 'BEGIN;\nDROP INDEX orders_user;\nCOMMIT;\nDROP TABLE no_such_table;\n' });
+    await apply(bundle, db);
+    const result = await world.cli(['rollback', bundle, '--trust', world.policy, '--db', `sqlite:${db}`, '--to', '0', '--json']);
+    expect(result.code).toBe(3);
+    expect(codeOf(result)).toBe('MIGRATION_FAILED');
+    expect(result.stderr).toMatch(/Migration 3 \(index_orders\) failed: no such table: no_such_table\. No migration was rolled back; it ran outside a transaction/);
+    expect(rows(db, 'SELECT version, state FROM migseal_migrations ORDER BY version')).toEqual([
+      { version: '1', state: 'applied' },
+      { version: '2', state: 'applied' },
+      { version: '3', state: 'dirty' },
+    ]);
+    expect(tableNames(db)).toContain('orders');
+  });
+});
+
 describe('rollback', () => {
   it('runs the verified down scripts newest first and records them; apply brings them back', async () => {
     const db = freshDb();
