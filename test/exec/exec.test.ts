@@ -102,7 +102,10 @@ describe('migseal exec', () => {
     expect(result.stdout).toMatch(/^--configuration=\/.+\/migseal-exec-[^/]+\/migrations\.php\nsha256:[0-9a-f]{64}\n$/);
   });
 
-  it('forwards SIGTERM to the command and still removes the folder', async () => {
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const)('forwards %s to the command and still removes the folder', async (signal, expected) => {
     const child = spawn(process.execPath, [BIN, 'exec', bundle, '--trust', policy, '--audit-log', join(auditDir, 'audit.jsonl'), '--', 'sh', '-c', 'echo "$1"; exec sleep 30', 'sh', '{dir}'], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME },
     });
@@ -115,12 +118,12 @@ describe('migseal exec', () => {
     });
     expect(existsSync(folder)).toBe(true);
     const started = Date.now();
-    child.kill('SIGTERM');
+    child.kill(signal);
     const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect(code).toBe(143);
+    expect(code).toBe(expected);
     expect(existsSync(folder)).toBe(false);
-    expect(auditRecords().at(-1)).toMatchObject({ outcome: 'failed', signal: 'SIGTERM', exitCode: 143 });
+    expect(auditRecords().at(-1)).toMatchObject({ outcome: 'failed', signal, exitCode: expected });
   });
 
   it('never starts the command for an unsigned bundle', async () => {
