@@ -3,7 +3,7 @@
  * mid-stream): every record lands exactly once, numbered in order, and the chain holds.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
@@ -25,10 +25,14 @@ const [path, id, count] = process.argv.slice(2);
 for (let n = 0; n < Number(count); n++) appendAuditRecord(path, { event: 'apply', writer: Number(id), n });
 `,
   );
+  // Inside the checkout, so the bundled worker still resolves better-sqlite3 (left external).
   worker = join(ROOT, 'node_modules', '.cache', `audit-worker-${process.pid}.mjs`);
   buildSync({ entryPoints: [entry], outfile: worker, bundle: true, platform: 'node', format: 'esm', external: ['better-sqlite3'], logLevel: 'error' });
 });
-afterAll(() => removeDir(dir));
+afterAll(() => {
+  removeDir(dir);
+  rmSync(worker, { force: true });
+});
 
 function append(path: string, id: number, count: number): { done: Promise<number | null>; kill: () => void } {
   const child = spawn(process.execPath, [worker, path, String(id), String(count)], { stdio: ['ignore', 'ignore', 'pipe'] });
