@@ -1,7 +1,7 @@
 /**
  * One Sigstore bundle, one expected artifact, one authority: verifies the signature and
- * returns who signed and at which trusted times. Identity is NOT judged here (see
- * signer-identity.ts); this layer only says what the cryptography proves.
+ * returns who signed and at which trusted times. A certificate's identity and issuer are
+ * compared exactly with the expected ones (certificate-identity.ts).
  *
  * Three authorities: a Fulcio-style Sigstore root (certificate chain, transparency-log
  * entry and SCT required, validity checked at the log's time), an organisation CA from the
@@ -10,12 +10,16 @@
  */
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import type { Bundle } from '@sigstore/bundle';
-import { RFC3161Timestamp, X509Certificate } from '@sigstore/core';
+import type { X509Certificate } from '@sigstore/core';
 import { TrustedRoot, type CertificateAuthority } from '@sigstore/protobuf-specs';
 import { toSignedEntity, toTrustMaterial, Verifier, VerificationError } from '@sigstore/verify';
 import { MigsealError } from '../errors.js';
 import { decodeUtf8Strict, parseStrictJson } from '../format/strict-json.js';
 import { publicGoodTrustedRoot } from '../trust/sigstore-root.js';
+import { checkIdentity, identityOf, leafOf, type ExpectedIdentity } from './certificate-identity.js';
+import { trustedTimes } from './trusted-times.js';
+
+export type { ExpectedIdentity } from './certificate-identity.js';
 
 export type SignerAuthority =
   | { kind: 'sigstore'; id: string; trustedRoot: TrustedRoot }
@@ -27,14 +31,6 @@ export type ArtifactRef = { bytes: Buffer } | { digest: { algorithm: 'sha256' | 
 
 export type ValidityAt = 'trusted-time' | 'verification-time';
 
-/** Who must have signed: the exact SAN (or an anchored pattern, only if the policy opts in) and the exact issuer. */
-export interface ExpectedIdentity {
-  identity?: string;
-  identityPattern?: RegExp;
-  issuer: string;
-  validityAt?: ValidityAt;
-}
-
 export interface VerifiedSignature {
   /** The certificate's SAN (URI or email) and Fulcio issuer extension; absent for keys. */
   identity?: string;
@@ -45,8 +41,6 @@ export interface VerifiedSignature {
   payload?: Buffer;
 }
 
-const OID_ISSUER_V1 = '1.3.6.1.4.1.57264.1.1';
-const OID_ISSUER_V2 = '1.3.6.1.4.1.57264.1.8';
 const EMPTY_ROOT = TrustedRoot.fromJSON({ mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1', tlogs: [], certificateAuthorities: [], ctlogs: [], timestampAuthorities: [] });
 
 /**
@@ -105,20 +99,6 @@ function verifyWithCa(bundle: Bundle, bytes: Buffer | undefined, authority: { id
   return verified;
 }
 
-// Checks the certificate names exactly the expected identity and issuer.
-function checkIdentity(verified: VerifiedSignature, expected: ExpectedIdentity | undefined): VerifiedSignature {
-  if (!expected) throw new MigsealError('SIGNER_IDENTITY_MISMATCH', 'A certificate signature can only be accepted for an expected identity and issuer.');
-  const { identity, issuer } = verified;
-  const identityOk = identity !== undefined && (expected.identityPattern ? expected.identityPattern.test(identity) : identity === expected.identity);
-  if (!identityOk || issuer !== expected.issuer) {
-    throw new MigsealError(
-      'SIGNER_IDENTITY_MISMATCH',
-      `The certificate names identity "${identity ?? '(none)'}" from issuer "${issuer ?? '(none)'}", not "${expected.identity ?? expected.identityPattern?.source}" from "${expected.issuer}".`,
-    );
-  }
-  return verified;
-}
-
 // Checks the signature with a known key. Log entries present must verify against the public-good Rekor, and
 // timestamps against a timestamp authority the policy names; either gives a trusted signing time.
 function verifyKeyed(bundle: Bundle, bytes: Buffer | undefined, publicKey: KeyObject, timestampAuthorities: CertificateAuthority[] = []): VerifiedSignature {
@@ -145,37 +125,8 @@ function run<T>(step: () => T, authority: string): T {
   }
 }
 
-function leafOf(bundle: Bundle): X509Certificate | undefined {
-  const m = bundle.verificationMaterial.content;
-  const raw = m.$case === 'certificate' ? m.certificate.rawBytes : m.$case === 'x509CertificateChain' ? m.x509CertificateChain.certificates[0]?.rawBytes : undefined;
-  if (!raw) return undefined;
-  try {
-    return X509Certificate.parse(Buffer.from(raw));
-  } catch (error) {
-    throw new MigsealError('SIGNATURE_MALFORMED', 'The signing certificate is not valid DER.', { cause: error });
-  }
-}
-
 function asKeyed(bundle: Bundle): Bundle {
   return { ...bundle, verificationMaterial: { ...bundle.verificationMaterial, content: { $case: 'publicKey', publicKey: { hint: 'certificate' } } } } as Bundle;
-}
-
-function identityOf(cert: X509Certificate): { identity?: string; issuer?: string } {
-  const v2 = cert.extension(OID_ISSUER_V2);
-  const issuer = v2 ? v2.valueObj.subs[0]?.value.toString('utf8') : cert.extension(OID_ISSUER_V1)?.value.toString('utf8');
-  return { ...(cert.subjectAltName !== undefined && { identity: cert.subjectAltName }), ...(issuer !== undefined && { issuer }) };
-}
-
-function trustedTimes(bundle: Bundle): Date[] {
-  const times: Date[] = [];
-  for (const entry of bundle.verificationMaterial.tlogEntries) {
-    const seconds = Number(entry.integratedTime);
-    if (entry.inclusionPromise && seconds > 0) times.push(new Date(seconds * 1000));
-  }
-  for (const ts of bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps ?? []) {
-    times.push(RFC3161Timestamp.parse(Buffer.from(ts.signedTimestamp)).signingTime);
-  }
-  return times;
 }
 
 function payloadOf(bundle: Bundle): { payload?: Buffer } {
