@@ -136,4 +136,25 @@ describe.skipIf(!postgresAvailable())('layouts applied to PostgreSQL', () => {
     expect(await indexes('atlas')).toContain('orders_user');
     expect((await columns('dbmate', 'users')).trim()).toBe('id integer, email text, name text');
   });
+
+  it('dbmate on PostgreSQL: the same schema as dbmate itself builds', async () => {
+    const folder = dbmateFolder();
+    const ours = await pg.createDatabase('dbmate_ours');
+    await packAndApply(folder, ours);
+    const theirs = await pg.createDatabase('dbmate_theirs');
+    const url = `${theirs}${theirs.includes('?') ? '&' : '?'}sslmode=disable`;
+    const run = spawnSync(DBMATE, ['--url', url, '--migrations-dir', folder, '--no-dump-schema', 'up'], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const shape = (db: string) =>
+      pg.psql(
+        "SELECT string_agg(table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, ''), E'\\n' ORDER BY table_name, ordinal_position) FROM information_schema.columns WHERE table_schema = 'public' AND table_name NOT LIKE 'migseal_%' AND table_name <> 'schema_migrations'",
+        db,
+      );
+    expect(await shape('dbmate_ours')).toBe(await shape('dbmate_theirs'));
+    const userIndexes = (db: string) =>
+      pg.psql("SELECT string_agg(indexdef, E'\\n' ORDER BY indexname) FROM pg_indexes WHERE schemaname = 'public' AND tablename NOT LIKE 'migseal_%' AND tablename <> 'schema_migrations'", db);
+    expect(await userIndexes('dbmate_ours')).toBe(await userIndexes('dbmate_theirs'));
+    expect(await userIndexes('dbmate_ours')).toContain('orders_user');
+  });
 });
