@@ -12,3 +12,5 @@ export { compareReleases } from './format/release-version.js';
 export type { Manifest, ManifestMigration, ManifestFile, ManifestFinding } from './format/manifest.js';
 export { applyBundle, previewApply, rollbackBundle, resolveMigration, readHistory, readRuns, type ApplyReport, type PreviewReport, type RollbackReport, type ResolveReport, type History } from './apply/index.js';
 export { openDatabase, parseDatabaseUrl, type Driver, type DatabaseUrl } from './db/index.js';
+export { execBundle, type ExecOptions, type ExecResult } from './exec/index.js';
+export { adoptDatabase, PEERS, type AdoptReport, type Peer } from './adopt/index.js';
