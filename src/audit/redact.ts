@@ -3,16 +3,19 @@
  * - any field whose name suggests a secret (password, passphrase, secret, token, …) replaced by "[redacted]";
  * - the password part of a URL's userinfo (`scheme://user:pw@host`) and `password=…` pairs replaced by "***";
  * - the values of secret-looking environment variables (PGPASSWORD, *PASSWORD*, *SECRET*, *TOKEN*,
- *   *PASSPHRASE*) replaced by "***" wherever they appear in a string.
+ *   *PASSPHRASE*; not *_FILE paths, nor values under 6 characters or like "true") replaced by "***"
+ *   wherever they appear in a string.
  * Numbers that canonical JSON cannot hold (fractions, huge values) become strings; dates become ISO strings.
  */
-const SECRET_KEY = /pass(word|wd|phrase)?$|passphrase|password|secret|token|credential|api[-_]?key|private[-_]?key/i;
+const SECRET_KEY = /pass(wd)?$|password|passphrase|secret|token|credential|api[-_]?key|private[-_]?key/i;
 const SECRET_ENV = /PASS|SECRET|TOKEN|CREDENTIAL/i;
-const MIN_SECRET_LENGTH = 4;
+/** Values too short or too plain to scrub everywhere without mangling ordinary text. */
+const MIN_SECRET_LENGTH = 6;
+const PLAIN_VALUE = /^(true|false|yes|no|on|off|\d+)$/i;
 
 export function secretValuesFromEnv(env: Record<string, string | undefined>): string[] {
   return Object.entries(env)
-    .filter(([name, value]) => SECRET_ENV.test(name) && typeof value === 'string' && value.length >= MIN_SECRET_LENGTH)
+    .filter(([name, value]) => SECRET_ENV.test(name) && !name.endsWith('_FILE') && typeof value === 'string' && value.length >= MIN_SECRET_LENGTH && !PLAIN_VALUE.test(value))
     .map(([, value]) => value!)
     .sort((a, b) => b.length - a.length);
 }

@@ -82,6 +82,13 @@ describe('appendAuditRecord', () => {
     expect(verifyAuditLog(path).ok).toBe(true);
   });
 
+  it('does not scrub plain values or file paths of secret-named variables from ordinary text', () => {
+    const path = logPath();
+    const env = { SKIP_TOKEN_CHECK: 'true', MIGSEAL_DATABASE_PASSWORD_FILE: '/run/secrets/db', PGPASSWORD: 'abc' };
+    appendAuditRecord(path, { note: 'dirty: true; password read from /run/secrets/db; abc order' }, { env });
+    expect((JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>).note).toBe('dirty: true; password read from /run/secrets/db; abc order');
+  });
+
   it('closes off a torn last line and keeps chaining; verify names the torn line', () => {
     const path = logPath();
     appendAuditRecord(path, { event: 'a' }, { env: {} });
