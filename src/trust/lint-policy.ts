@@ -4,6 +4,7 @@
  * signers the policy names can never meet. Reports every problem; never throws for them.
  */
 import { readFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { MigsealError } from '../errors.js';
 import { decodeUtf8Strict, parseStrictJson } from '../format/strict-json.js';
@@ -44,6 +45,7 @@ export function lintTrustPolicy(path: string, now = new Date()): LintProblem[] {
   const files = [
     ...list(raw.keys).map((k) => ({ owner: `key "${String(k.id)}"`, file: k.publicKey })),
     ...list(raw.cas).map((c) => ({ owner: `CA "${String(c.id)}"`, file: c.certificate ?? c.trustedRoot })),
+    ...list(raw.timestampAuthorities).flatMap((t) => (Array.isArray(t.certificates) ? t.certificates : []).map((file) => ({ owner: `timestamp authority "${String(t.id)}"`, file }))),
   ];
   for (const { owner, file } of files) {
     if (typeof file !== 'string') continue;
@@ -99,7 +101,8 @@ function eligible(raw: Obj, base: string, role: Role, now: Date): Set<string> {
       /* reported above */
     }
   }
-  for (const i of list(raw.identities)) if (usable(i)) out.add(`identity:${String(i.id)}`);
+  const expiredCas = new Set(list(raw.cas).filter((c) => typeof c.certificate === 'string' && caExpired(resolve(base, c.certificate), now)).map((c) => c.id));
+  for (const i of list(raw.identities)) if (usable(i) && !expiredCas.has(i.ca)) out.add(`identity:${String(i.id)}`);
   return out;
 }
 
@@ -123,4 +126,13 @@ function unreachableThresholds(raw: Obj, base: string, now: Date): string[] {
     }
   }
   return out;
+}
+
+// A CA certificate that has expired can no longer vouch for new signatures.
+function caExpired(path: string, now: Date): boolean {
+  try {
+    return Date.parse(new X509Certificate(readFileSync(path)).validTo) < now.getTime();
+  } catch {
+    return false; // unreadable files are reported on their own
+  }
 }

@@ -91,3 +91,22 @@ describe('migseal trust check', () => {
     expect(result.stdout).toMatch(/duplicate-id/);
   });
 });
+
+describe('migseal trust check with certificate identities', () => {
+  it('counts no identity of an expired CA, and checks timestamp authority files', async () => {
+    const { createCa } = await import('../../src/ca/certificates.js');
+    const path = sound();
+    const dir = dirname(path);
+    const expired = createCa({ name: 'old corp', days: 1, bits: 2048, now: new Date(Date.now() - 5 * 86_400_000) });
+    writeFileSync(join(dir, 'old-ca.crt'), expired.certificatePem);
+    const doc = JSON.parse(readFileSync(path, 'utf8'));
+    doc.keys = [doc.keys[1]];
+    doc.cas = [{ id: 'old', certificate: 'old-ca.crt' }];
+    doc.identities = [{ id: 'release-ci', ca: 'old', identity: 'https://ci.example.com/shop', issuer: 'https://ci.example.com', roles: ['release'], validityAt: 'verification-time' }];
+    doc.timestampAuthorities = [{ id: 'tsa', certificates: ['tsa.crt'] }];
+    writeFileSync(path, JSON.stringify(doc));
+    const problems = await problemsOf(path);
+    expect(problems).toContainEqual({ kind: 'threshold-unreachable', message: expect.stringMatching(/"default" needs 1 release signers, but only 0/) });
+    expect(problems).toContainEqual({ kind: 'unreadable', message: expect.stringMatching(/timestamp authority "tsa": cannot read .*tsa\.crt \(ENOENT\)/) });
+  });
+});
