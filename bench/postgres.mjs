@@ -4,7 +4,7 @@
  * when run as root, a free loopback port and a socket in the folder.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, chownSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chownSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +60,14 @@ export async function startBenchPostgres({ fsync = process.env.BENCH_PG_FSYNC !=
     url: (db) => `postgres://postgres@127.0.0.1:${port}/${db}`,
     psql,
     createDatabase: (db) => psql(`CREATE DATABASE "${db}"`),
+    /**
+     * CPU time (ms) of the server's finished backends so far: the postmaster's cutime + cstime
+     * (/proc/PID/stat fields 16-17, in clock ticks of 10 ms). A backend counts once it exited.
+     */
+    backendCpuMs() {
+      const fields = readFileSync(`/proc/${server.pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+      return (Number(fields[13]) + Number(fields[14])) * 10;
+    },
     async stop() {
       if (server.exitCode === null) {
         const gone = new Promise((r) => server.once('exit', r));
