@@ -1,5 +1,6 @@
 /** File effects for commands: reading inputs with coded errors, writing outputs atomically. */
-import { readFileSync, renameSync, writeFileSync, existsSync, unlinkSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync, existsSync, unlinkSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { MigsealError } from '../errors.js';
 
@@ -7,9 +8,47 @@ export function readInput(path: string, what: string): Buffer {
   try {
     return readFileSync(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new MigsealError('IO', `Cannot read the ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : code}.`, { cause: error });
+    throw cannotRead(path, what, error);
   }
+}
+
+const READ_CHUNK = 1024 * 1024;
+
+/**
+ * An input read in chunks when iterated, for inputs too large to hold twice (a bundle is
+ * inflated as it is read). At most the size found on opening is read.
+ */
+export function streamInput(path: string, what: string): { size: number; chunks: AsyncIterable<Buffer> } {
+  let size: number;
+  try {
+    const stat = statSync(path);
+    if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    size = stat.size;
+  } catch (error) {
+    throw cannotRead(path, what, error);
+  }
+  async function* chunks(): AsyncGenerator<Buffer> {
+    let file;
+    try {
+      file = await open(path, 'r');
+      for (let at = 0; at < size; ) {
+        const { buffer, bytesRead } = await file.read(Buffer.allocUnsafe(Math.min(READ_CHUNK, size - at)), 0, Math.min(READ_CHUNK, size - at), at);
+        if (bytesRead === 0) return;
+        at += bytesRead;
+        yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+      }
+    } catch (error) {
+      throw cannotRead(path, what, error);
+    } finally {
+      await file?.close();
+    }
+  }
+  return { size, chunks: chunks() };
+}
+
+function cannotRead(path: string, what: string, error: unknown): MigsealError {
+  const code = (error as NodeJS.ErrnoException).code;
+  return new MigsealError('IO', `Cannot read the ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : code}.`, { cause: error });
 }
 
 /** Writes via a temporary file and a rename, so readers never see a half-written file. */

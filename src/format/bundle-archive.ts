@@ -4,8 +4,8 @@
  * strict and happens entirely in memory.
  */
 import { MigsealError, type ErrorCode } from '../errors.js';
-import { gunzipCapped, gzipDeterministic, GunzipError } from './gzip.js';
-import { readTar, TarError, writeTar, type TarEntry } from './tar.js';
+import { decompressionCap, gunzipStream, gzipDeterministic, GunzipError } from './gzip.js';
+import { TarError, TarReader, writeTar, type TarEntry } from './tar.js';
 import { FILES_DIR, MANIFEST_PATH } from './manifest.js';
 import { sha256Hex } from './digest.js';
 import { LIMITS } from '../limits.js';
@@ -21,6 +21,15 @@ export interface BundleContents {
   signatures: Map<string, Buffer>;
   /** The archive's entry mtime, kept when a signature is added. */
   mtime: number;
+  /** Hex SHA-256 of each file, computed while decoding when asked to (keyed like `files`). */
+  digests?: Map<string, string>;
+}
+
+/** A bundle read in chunks (from a file, say) rather than held whole. */
+export interface BundleSource {
+  /** The compressed size: it sets the decompression cap before the first byte is read. */
+  size: number;
+  chunks: Iterable<Buffer> | AsyncIterable<Buffer>;
 }
 
 /** The archive entry name for a signature: derived from its bytes, so adding the same one twice is a no-op. */
@@ -48,19 +57,24 @@ const TAR_CODES: Record<TarError['reason'], ErrorCode> = {
   'duplicate-entry': 'ARCHIVE_DUPLICATE_ENTRY',
 };
 
-/** Decompresses and parses a bundle; refuses any entry outside the three known places. */
-export async function decodeBundle(bundle: Buffer): Promise<BundleContents> {
-  if (bundle.length > LIMITS.maxBundleBytes) throw new MigsealError('ARCHIVE_LIMIT_EXCEEDED', `The bundle is larger than ${LIMITS.maxBundleBytes} bytes.`);
-  let tar: Buffer;
+/**
+ * Decompresses and parses a bundle; refuses any entry outside the three known places. The
+ * tar reader parses blocks as they inflate, and with `hash` each file's SHA-256 is computed
+ * on the way, so a large file is read once, while zlib works on the next chunk.
+ */
+export async function decodeBundle(bundle: Buffer | BundleSource, options: { hash?: boolean } = {}): Promise<BundleContents> {
+  const source = Buffer.isBuffer(bundle) ? { size: bundle.length, chunks: [bundle] } : bundle;
+  if (source.size > LIMITS.maxBundleBytes) throw new MigsealError('ARCHIVE_LIMIT_EXCEEDED', `The bundle is larger than ${LIMITS.maxBundleBytes} bytes.`);
+  const reader = new TarReader({ maxArchiveBytes: decompressionCap(source.size), ...(options.hash && { hash: true }) });
   try {
-    tar = await gunzipCapped(bundle);
+    await gunzipStream(source.chunks, source.size, (chunk) => reader.push(chunk));
   } catch (error) {
     if (error instanceof GunzipError) throw new MigsealError(error.reason === 'limit' ? 'ARCHIVE_LIMIT_EXCEEDED' : 'ARCHIVE_MALFORMED', `${error.message}.`, { cause: error });
     throw error;
   }
   let entries: TarEntry[];
   try {
-    entries = readTar(tar);
+    entries = reader.end();
   } catch (error) {
     if (error instanceof TarError) throw new MigsealError(TAR_CODES[error.reason], `The bundle's archive is refused: ${error.message}.`, { cause: error });
     throw error;
@@ -68,13 +82,17 @@ export async function decodeBundle(bundle: Buffer): Promise<BundleContents> {
   let manifestBytes: Buffer | undefined;
   let mtime = 0;
   const files = new Map<string, Buffer>();
+  const digests = new Map<string, string>();
   const signatures = new Map<string, Buffer>();
-  for (const { path, data } of entries) {
+  for (const { path, data, sha256 } of entries) {
     if (path === MANIFEST_PATH) {
       manifestBytes = data;
       mtime = entries.find((e) => e.path === MANIFEST_PATH)?.mtime ?? 0;
     }
-    else if (path.startsWith(FILES_DIR)) files.set(path.slice(FILES_DIR.length), data);
+    else if (path.startsWith(FILES_DIR)) {
+      files.set(path.slice(FILES_DIR.length), data);
+      if (sha256 !== undefined) digests.set(path.slice(FILES_DIR.length), sha256);
+    }
     else if (path.startsWith(SIGNATURES_DIR) && path.endsWith(SIGNATURE_SUFFIX) && !path.slice(SIGNATURES_DIR.length).includes('/')) {
       if (signatures.size >= LIMITS.maxSignatures) throw new MigsealError('ARCHIVE_LIMIT_EXCEEDED', `The bundle holds more than ${LIMITS.maxSignatures} signatures.`);
       if (data.length > LIMITS.maxSignatureBytes) throw new MigsealError('ARCHIVE_LIMIT_EXCEEDED', `The signature ${path} is larger than ${LIMITS.maxSignatureBytes} bytes.`);
@@ -83,5 +101,5 @@ export async function decodeBundle(bundle: Buffer): Promise<BundleContents> {
   }
   if (manifestBytes === undefined) throw new MigsealError('FILE_SET_MISMATCH', 'The bundle has no manifest.json.');
   if (manifestBytes.length > LIMITS.maxManifestBytes) throw new MigsealError('ARCHIVE_LIMIT_EXCEEDED', `The manifest is larger than ${LIMITS.maxManifestBytes} bytes.`);
-  return { manifestBytes, files, signatures, mtime };
+  return { manifestBytes, files, signatures, mtime, ...(options.hash && { digests }) };
 }

@@ -4,11 +4,10 @@
  * Decompression is capped in absolute size and in ratio, so a small bundle cannot
  * inflate into an exhausting one.
  */
-import { gunzip, gzipSync, constants, type ZlibOptions } from 'node:zlib';
-import { promisify } from 'node:util';
+import { createGunzip, gzipSync, constants } from 'node:zlib';
+import { pipeline } from 'node:stream/promises';
 import { LIMITS } from '../limits.js';
 
-const gunzipAsync = promisify(gunzip);
 const OS_BYTE = 9;
 const OS_UNKNOWN = 0xff;
 
@@ -34,24 +33,80 @@ export function decompressionCap(compressedBytes: number): number {
 
 /** Decompresses off the main thread, refusing output above the cap and any trailing bytes. */
 export async function gunzipCapped(compressed: Buffer): Promise<Buffer> {
-  if (compressed.length < 18 || compressed[0] !== 0x1f || compressed[1] !== 0x8b || compressed[2] !== 8) {
-    throw new GunzipError('malformed', 'the bundle is not a gzip stream');
-  }
-  const cap = decompressionCap(compressed.length);
-  let inflated: { buffer: Buffer; engine: { bytesWritten: number } };
-  try {
-    inflated = (await gunzipAsync(compressed, { maxOutputLength: cap, info: true } as ZlibOptions)) as unknown as typeof inflated;
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) {
-      throw new GunzipError('limit', `the bundle decompresses to more than ${cap} bytes (limit for its size)`, error);
+  const parts: Buffer[] = [];
+  await gunzipStream([compressed], compressed.length, (part) => parts.push(part));
+  return Buffer.concat(parts);
+}
+
+const INFLATE_CHUNK = 256 * 1024;
+
+/**
+ * Inflates `compressedBytes` bytes arriving in chunks, handing each inflated chunk to
+ * `onOutput` as it comes. zlib inflates on the thread pool while the main thread handles the
+ * previous chunk. The rules are those of a whole-buffer gunzip: a gzip header, at most the
+ * cap for this compressed size, exactly one member whose ISIZE is the output length, and no
+ * byte after it. Returns the number of bytes inflated.
+ */
+export async function gunzipStream(source: Iterable<Buffer> | AsyncIterable<Buffer>, compressedBytes: number, onOutput: (chunk: Buffer) => void): Promise<number> {
+  if (compressedBytes < 18) throw notGzip();
+  const cap = decompressionCap(compressedBytes);
+  const tail = Buffer.alloc(4);
+  let fed = 0;
+  let inflatedBytes = 0;
+  // Nothing reaches zlib before the first three bytes are known to be a gzip header.
+  async function* counted(): AsyncGenerator<Buffer> {
+    let head: Buffer | undefined = Buffer.alloc(0);
+    for await (let chunk of source) {
+      if (head) {
+        head = Buffer.concat([head, chunk]);
+        if (head.length < 3) continue;
+        if (head[0] !== 0x1f || head[1] !== 0x8b || head[2] !== 8) throw notGzip();
+        chunk = head;
+        head = undefined;
+      }
+      keepLastBytes(tail, chunk);
+      fed += chunk.length;
+      yield chunk;
     }
-    throw new GunzipError('malformed', `the bundle's compressed stream is damaged (${(error as Error).message})`, error);
+    if (head) throw notGzip();
+  }
+  const inflater = createGunzip({ chunkSize: INFLATE_CHUNK });
+  let ended = false;
+  inflater.once('end', () => (ended = true));
+  try {
+    await pipeline(counted(), inflater, async (inflated: AsyncIterable<Buffer>) => {
+      for await (const chunk of inflated) {
+        inflatedBytes += chunk.length;
+        if (inflatedBytes > cap) throw new GunzipError('limit', `the bundle decompresses to more than ${cap} bytes (limit for its size)`);
+        onOutput(chunk);
+      }
+    });
+  } catch (error) {
+    if (error instanceof GunzipError) throw error;
+    const code = (error as { code?: string }).code;
+    if (typeof code === 'string' && code.startsWith('Z_')) throw new GunzipError('malformed', `the bundle's compressed stream is damaged (${(error as Error).message})`, error);
+    // zlib stops at the end of a member followed by bytes that start no other member; the rest cannot be written.
+    if (ended) throw trailingData();
+    throw error;
   }
   // zlib skips bytes after a member and decodes any further member: refuse both (one member, whose ISIZE is the whole output).
-  const { buffer, engine } = inflated;
-  if (engine.bytesWritten !== compressed.length || compressed.readUInt32LE(compressed.length - 4) !== buffer.length % 2 ** 32) {
-    throw new GunzipError('malformed', 'the bundle has data after its compressed stream');
+  if (fed !== compressedBytes || inflater.bytesWritten !== fed || tail.readUInt32LE(0) !== inflatedBytes % 2 ** 32) throw trailingData();
+  return inflatedBytes;
+}
+
+function notGzip(): GunzipError {
+  return new GunzipError('malformed', 'the bundle is not a gzip stream');
+}
+
+function trailingData(): GunzipError {
+  return new GunzipError('malformed', 'the bundle has data after its compressed stream');
+}
+
+/** Keeps the last four bytes of the stream so far in `tail`. */
+function keepLastBytes(tail: Buffer, chunk: Buffer): void {
+  if (chunk.length >= 4) chunk.copy(tail, 0, chunk.length - 4);
+  else {
+    tail.copyWithin(0, chunk.length);
+    chunk.copy(tail, 4 - chunk.length);
   }
-  return buffer;
 }

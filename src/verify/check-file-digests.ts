@@ -3,13 +3,15 @@ import { createHash } from 'node:crypto';
 import { MigsealError } from '../errors.js';
 import type { Manifest } from '../format/manifest.js';
 
-export function checkFileDigests(files: ReadonlyMap<string, Buffer>, manifest: Manifest): void {
+/** `digests` holds SHA-256s computed while the archive was decoded; files missing from it are hashed here. */
+export function checkFileDigests(files: ReadonlyMap<string, Buffer>, manifest: Manifest, digests?: ReadonlyMap<string, string>): void {
   for (const expected of manifest.files) {
     const data = files.get(expected.path)!;
     if (data.length !== expected.size) {
       throw new MigsealError('FILE_DIGEST_MISMATCH', `The file ${expected.path} is ${data.length} bytes, but the signed manifest says ${expected.size}.`);
     }
-    if (createHash('sha256').update(data).digest('hex') !== expected.sha256) {
+    const actual = digests?.get(expected.path) ?? createHash('sha256').update(data).digest('hex');
+    if (actual !== expected.sha256) {
       throw new MigsealError('FILE_DIGEST_MISMATCH', `The file ${expected.path} does not match its SHA-256 in the signed manifest.`);
     }
   }

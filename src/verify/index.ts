@@ -3,7 +3,7 @@
  * check from the threat list; the first that fails refuses the bundle with a coded error.
  */
 import { MigsealError } from '../errors.js';
-import { decodeBundle } from '../format/bundle-archive.js';
+import { decodeBundle, type BundleSource } from '../format/bundle-archive.js';
 import { parseManifest, type Manifest } from '../format/manifest.js';
 import { sha256Hex } from '../format/digest.js';
 import { DEFAULT_ENVIRONMENT, type TrustPolicy } from '../trust/policy.js';
@@ -36,7 +36,8 @@ export interface VerifiedBundle {
   findings: FindingVerdict[];
 }
 
-export async function verifyBundle(bundle: Buffer, options: VerifyOptions): Promise<VerifiedBundle> {
+/** `bundle` is the bundle's bytes, or a source that streams them (a file, say): then only the files are kept in memory. */
+export async function verifyBundle(bundle: Buffer | BundleSource, options: VerifyOptions): Promise<VerifiedBundle> {
   const { policy } = options;
   const environment = options.environment ?? DEFAULT_ENVIRONMENT;
   const now = options.now ?? new Date();
@@ -45,8 +46,8 @@ export async function verifyBundle(bundle: Buffer, options: VerifyOptions): Prom
     throw new MigsealError('ENVIRONMENT_UNKNOWN', `The trust policy has no environment "${environment}" (it has ${Object.keys(policy.environments).join(', ')}).`);
   }
 
-  // The archive is well-formed, within limits, and holds only plain files at safe paths.
-  const contents = await decodeBundle(bundle);
+  // The archive is well-formed, within limits, and holds only plain files at safe paths (files are hashed on the way).
+  const contents = await decodeBundle(bundle, { hash: true });
   const digest = sha256Hex(contents.manifestBytes);
   // Signatures verify against trusted keys and name this exact manifest.
   const signatures = checkSignatures(contents.signatures, digest, policy, now);
@@ -58,7 +59,7 @@ export async function verifyBundle(bundle: Buffer, options: VerifyOptions): Prom
   checkStatementsMatchManifest(signatures.accepted, manifest);
   // The archive holds exactly the files the manifest names, each with its signed size and digest.
   checkFileSet(contents.files, manifest);
-  checkFileDigests(contents.files, manifest);
+  checkFileDigests(contents.files, manifest, contents.digests);
   // The bundle is for this host's project and dialect, and not past its signed expiry.
   checkTarget(manifest, policy);
   checkExpiry(manifest, rule, environment, now);

@@ -1,12 +1,12 @@
 import { verifyBundle } from '../../verify/index.js';
 import { loadTrustPolicy } from '../../trust/policy.js';
-import { readInput } from '../io.js';
+import { streamInput } from '../io.js';
 import { requireFlag } from '../parse.js';
 import { COMMANDS, type CommandRun } from '../table.js';
 
 export const run: CommandRun = async ({ positionals, flags }) => {
   const policy = loadTrustPolicy(requireFlag(flags, 'trust', COMMANDS.verify!.usage));
-  const verified = await verifyBundle(readInput(positionals[0]!, 'bundle'), {
+  const verified = await verifyBundle(streamInput(positionals[0]!, 'bundle'), {
     policy,
     ...(typeof flags.env === 'string' && { environment: flags.env }),
   });
