@@ -4,7 +4,7 @@
  * email) and the Fulcio issuer extensions, so they verify like Sigstore certificates.
  * Keys are generated with node:crypto (much faster than forge) and imported into forge.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import forge from 'node-forge';
 import { MigsealError } from '../errors.js';
 
@@ -22,6 +22,8 @@ export interface CaOptions {
   days: number;
   bits?: number;
   now?: Date;
+  /** Encrypts the CA's private key (PKCS#8, AES-256-CBC). */
+  passphrase?: string;
 }
 
 export interface LeafOptions {
@@ -34,7 +36,7 @@ export interface LeafOptions {
 }
 
 export function createCa(options: CaOptions): PemPair {
-  const { forgeKey, publicKey, privateKeyPem } = newRsaKey(options.bits ?? 3072);
+  const { forgeKey, publicKey, privateKeyPem } = newRsaKey(options.bits ?? 3072, options.passphrase);
   const cert = forge.pki.createCertificate();
   cert.publicKey = publicKey;
   cert.serialNumber = serial();
@@ -51,9 +53,9 @@ export function createCa(options: CaOptions): PemPair {
   return { certificatePem: forge.pki.certificateToPem(cert), privateKeyPem };
 }
 
-export function issueLeaf(ca: PemPair, options: LeafOptions): PemPair {
+export function issueLeaf(ca: PemPair & { passphrase?: string }, options: LeafOptions): PemPair {
   const caCert = forge.pki.certificateFromPem(ca.certificatePem);
-  const caKey = forge.pki.privateKeyFromPem(ca.privateKeyPem);
+  const caKey = forge.pki.privateKeyFromPem(decryptedPkcs1(ca.privateKeyPem, ca.passphrase));
   const san = sanOf(options.identity);
   if (!/^https:\/\/[^\s]+$/.test(options.issuer)) throw new MigsealError('USAGE', `--issuer must be an https URL, not "${options.issuer}".`);
   const { publicKey, privateKeyPem } = newRsaKey(options.bits ?? 3072);
@@ -61,6 +63,9 @@ export function issueLeaf(ca: PemPair, options: LeafOptions): PemPair {
   cert.publicKey = publicKey;
   cert.serialNumber = serial();
   setValidity(cert, options.notBefore ?? new Date(), options.days);
+  if (cert.validity.notAfter > caCert.validity.notAfter) {
+    throw new MigsealError('USAGE', `The certificate would outlive its CA, which expires at ${caCert.validity.notAfter.toISOString()}; issue it for fewer --days.`);
+  }
   cert.setSubject([]);
   cert.setIssuer(caCert.subject.attributes);
   const issuerUtf8 = forge.util.encodeUtf8(options.issuer);
@@ -84,11 +89,27 @@ function sanOf(identity: string): { type: number; value: string } {
   throw new MigsealError('USAGE', `--identity must be a URI (https://ci.example.com/shop/release@refs/heads/main) or an email address, not "${identity}".`);
 }
 
-function newRsaKey(bits: number): { forgeKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey; privateKeyPem: string } {
+function newRsaKey(bits: number, passphrase?: string): { forgeKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey; privateKeyPem: string } {
   const pair = generateKeyPairSync('rsa', { modulusLength: bits });
   const forgeKey = forge.pki.privateKeyFromPem(pair.privateKey.export({ type: 'pkcs1', format: 'pem' }) as string) as forge.pki.rsa.PrivateKey;
   const publicKey = forge.pki.publicKeyFromPem(pair.publicKey.export({ type: 'spki', format: 'pem' }) as string) as forge.pki.rsa.PublicKey;
-  return { forgeKey, publicKey, privateKeyPem: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string };
+  const privateKeyPem = pair.privateKey.export(passphrase ? { type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase } : { type: 'pkcs8', format: 'pem' }) as string;
+  return { forgeKey, publicKey, privateKeyPem };
+}
+
+// forge reads only unencrypted keys: node:crypto decrypts, forge gets PKCS#1.
+function decryptedPkcs1(pem: string, passphrase: string | undefined): string {
+  try {
+    const key = createPrivateKey(passphrase === undefined ? pem : { key: pem, format: 'pem', passphrase });
+    return key.export({ type: 'pkcs1', format: 'pem' }) as string;
+  } catch (error) {
+    const encrypted = pem.includes('ENCRYPTED');
+    throw new MigsealError(
+      'KEY_INVALID',
+      encrypted && passphrase === undefined ? 'The CA key is encrypted; set MIGSEAL_CA_PASSPHRASE or MIGSEAL_CA_PASSPHRASE_FILE.' : encrypted ? 'The CA key could not be decrypted with the given passphrase.' : 'The CA key is not a PEM private key.',
+      { cause: error },
+    );
+  }
 }
 
 function setValidity(cert: forge.pki.Certificate, from: Date, days: number): void {

@@ -212,7 +212,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     usage: 'migseal ca init --out DIR [--name CN] [--days N] [--force]',
     positionals: { min: 0, max: 0 },
     flags: {
-      out: { type: 'string', value: 'DIR', description: 'writes DIR/ca.crt and DIR/ca.key (mode 0600)' },
+      out: { type: 'string', value: 'DIR', description: 'writes DIR/ca.crt and DIR/ca.key (mode 0600; encrypted when MIGSEAL_CA_PASSPHRASE or MIGSEAL_CA_PASSPHRASE_FILE is set)' },
       name: { type: 'string', value: 'CN', description: 'the CA\'s common name (default: "migseal signing CA")' },
       days: { type: 'string', value: 'N', description: 'validity in days (default: 3650)' },
       force: { type: 'boolean', description: 'overwrite existing files' },

@@ -87,6 +87,30 @@ describe('ca init and ca issue', () => {
     expect(new NodeX509(mail.certificatePem).subjectAltName).toBe('email:alice@example.com');
   });
 
+  it('refuse a certificate that would outlive its CA', () => {
+    const shortCa = createCa({ name: 'short', days: 2, bits: 2048 });
+    expect(() => issueLeaf(shortCa, { identity: IDENTITY, issuer: ISSUER, days: 30, bits: 2048 })).toThrow(/would outlive its CA/);
+  });
+
+  it('encrypt the CA key with MIGSEAL_CA_PASSPHRASE, and need it to issue', async () => {
+    const dir = join(world.dir, 'encrypted-ca');
+    const secret = 'correct horse battery staple';
+    const init = await runCli(['ca', 'init', '--out', dir, '--days', '30'], { env: { MIGSEAL_CA_PASSPHRASE: secret } });
+    expect(init.code, init.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'ca.key'), 'utf8')).toMatch(/BEGIN ENCRYPTED PRIVATE KEY/);
+    const args = ['ca', 'issue', '--ca', dir, '--identity', IDENTITY, '--issuer', ISSUER, '--days', '1', '--out', join(dir, 'leaf')];
+    const without = await runCli(args);
+    expect(without.code).toBe(1);
+    expect(without.stderr).toMatch(/CA key is encrypted; set MIGSEAL_CA_PASSPHRASE/);
+    const wrong = await runCli(args, { env: { MIGSEAL_CA_PASSPHRASE: 'wrong' } });
+    expect(wrong.stderr).toMatch(/could not be decrypted/);
+    expect(wrong.stderr + wrong.stdout).not.toContain('wrong');
+    const right = await runCli(args, { env: { MIGSEAL_CA_PASSPHRASE: secret } });
+    expect(right.code, right.stderr).toBe(0);
+    expect(right.stdout + right.stderr).not.toContain(secret);
+    expect(new NodeX509(readFileSync(join(dir, 'leaf.crt'))).checkIssued(new NodeX509(readFileSync(join(dir, 'ca.crt'))))).toBe(true);
+  }, 120_000);
+
   it('refuse an identity that is neither a URI nor an email address', async () => {
     const result = await runCli(['ca', 'issue', '--ca', caDir, '--identity', 'release bot', '--issuer', ISSUER, '--out', join(world.dir, 'ci', 'bad')]);
     expect(result.code).toBe(1);

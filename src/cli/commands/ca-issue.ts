@@ -1,12 +1,12 @@
 import { dirname, join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { issueLeaf } from '../../ca/certificates.js';
-import { readInput, writeOutput } from '../io.js';
+import { readInput, readSecret, writeOutput } from '../io.js';
 import { requireFlag } from '../parse.js';
 import { COMMANDS, type CommandRun } from '../table.js';
 import { parseDays } from './ca-init.js';
 
-export const run: CommandRun = async ({ flags }) => {
+export const run: CommandRun = async ({ flags }, { env }) => {
   const usage = COMMANDS['ca issue']!.usage;
   const caDir = requireFlag(flags, 'ca', usage);
   const identity = requireFlag(flags, 'identity', usage);
@@ -17,7 +17,8 @@ export const run: CommandRun = async ({ flags }) => {
     certificatePem: readInput(join(caDir, 'ca.crt'), 'CA certificate').toString('utf8'),
     privateKeyPem: readInput(join(caDir, 'ca.key'), 'CA private key').toString('utf8'),
   };
-  const leaf = issueLeaf(ca, { identity, issuer, days });
+  const passphrase = readSecret(env, 'MIGSEAL_CA_PASSPHRASE');
+  const leaf = issueLeaf({ ...ca, ...(passphrase && { passphrase }) }, { identity, issuer, days });
   mkdirSync(dirname(out), { recursive: true });
   const force = flags.force === true;
   writeOutput(`${out}.key`, leaf.privateKeyPem, 0o600, force);
