@@ -26,7 +26,7 @@ export async function expectLayoutError(dir: string, file: string, rule: RegExp,
   const result = await runCli(['pack', dir, '--project', 'shop', '--release', '1', '--out', out, '--json', ...extra]);
   expect(result.code).toBe(1);
   const body = jsonOf(result);
-  expect(body.code).toBe('LAYOUT_INVALID');
+  expect(body.code, String(body.message)).toBe('LAYOUT_INVALID');
   expect(String(body.message)).toContain(file);
   expect(String(body.message)).toMatch(rule);
   return result;
