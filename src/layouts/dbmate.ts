@@ -32,8 +32,9 @@ export const dbmate: Layout = {
       const sections = dbmateSections(listing.read(path));
       if (typeof sections === 'string') throw layoutError(LAYOUT, path, sections);
       const upTx = inTransaction(sections.up);
-      // One transaction mode per migration: a down block may drop the transaction its up block
-      // keeps only by saying so on the up block too.
+      // The manifest keeps one transaction mode per migration: the up block's. A down block
+      // under an up block marked transaction:false runs without one too (the safe direction);
+      // a down block that drops the transaction its up block keeps is refused.
       if (upTx && !inTransaction(sections.down)) {
         throw layoutError(LAYOUT, path, 'the down block says transaction:false but the up block does not; mark both (migseal keeps one transaction mode per migration)');
       }
