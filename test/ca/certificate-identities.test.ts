@@ -121,7 +121,7 @@ describe('ca init and ca issue', () => {
 describe('verifying a certificate signature', () => {
   it('accepts the exact identity and issuer when the policy allows checking validity now', async () => {
     const report = await expectVerified(world, bundle, { policy: certPolicy([releaseCi()]) });
-    expect(report.signers).toEqual([{ id: 'release-ci', role: 'release' }]);
+    expect(report.signers).toEqual([{ id: 'release-ci', role: 'release', identity: { identity: IDENTITY, issuer: ISSUER, authority: 'corp' } }]);
   });
 
   it('refuses without a trusted time unless the policy opts into verification time (no TypeError)', async () => {

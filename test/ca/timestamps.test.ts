@@ -86,7 +86,7 @@ describe('certificates at the stamped time', () => {
   it('a certificate signature with a timestamp from the named TSA verifies without any opt-in', async () => {
     const bundle = await packStamped(current, new Date());
     const report = await expectVerified(world, bundle, { policy: policy(identity()) });
-    expect(report.signers).toEqual([{ id: 'release-ci', role: 'release' }]);
+    expect(report.signers).toEqual([{ id: 'release-ci', role: 'release', identity: { identity: IDENTITY, issuer: ISSUER, authority: 'corp' } }]);
   });
 
   it('a certificate that has expired since still verifies: it was valid when stamped', async () => {

@@ -90,7 +90,8 @@ describe('approvals by certificate identities', () => {
   it('the CI identity releases and a person approves', async () => {
     const bundle = await sealedBy([{ signer: ci, role: 'release' }, { signer: alice, role: 'approve' }]);
     const report = await expectVerified(world, bundle, { policy, env: 'production' });
-    expect((report.signers as Array<{ id: string }>).map((s) => s.id).sort()).toEqual(['alice', 'release-ci']);
+    const signers = (report.signers as Array<{ id: string; identity: { identity: string } }>).sort((a, b) => a.id.localeCompare(b.id));
+    expect(signers.map((s) => [s.id, s.identity.identity])).toEqual([['alice', 'alice@example.com'], ['release-ci', 'https://ci.example.com/shop/release@refs/heads/main']]);
   });
 
   it('the CI identity approving its own release does not count', async () => {

@@ -15,7 +15,7 @@ export const run: CommandRun = async ({ positionals, flags }) => {
     text: [
       `verified ${m.project} release ${m.release} for environment "${verified.environment}"`,
       `  release id  sha256:${verified.digest}`,
-      ...verified.signers.map((s) => `  signed by   ${s.signer} (${s.role})`),
+      ...verified.signers.map((s) => `  signed by   ${s.signer} (${s.role})${s.identity ? `: ${s.identity.identity}, issuer ${s.identity.issuer}` : ''}`),
       ...verified.notCounted.map((s) => `  not counted ${s.reason}`),
       `  contents    ${m.migrations.length} migrations, ${m.files.length} files, every hash matching`,
     ].join('\n'),
@@ -25,7 +25,7 @@ export const run: CommandRun = async ({ positionals, flags }) => {
       project: m.project,
       release: m.release,
       environment: verified.environment,
-      signers: verified.signers.map((s) => ({ id: s.signer, role: s.role, keyId: s.keyId })),
+      signers: verified.signers.map((s) => ({ id: s.signer, role: s.role, keyId: s.keyId, ...(s.identity && { identity: s.identity }) })),
       notCounted: verified.notCounted,
       migrations: m.migrations.length,
       files: m.files.length,
