@@ -43,6 +43,7 @@ export const RULES: readonly Rule[] = [
   rule('outside-schema/dblink', 'error', 'Connects to another database (dblink); keep each migration inside its own database.'),
   rule('outside-schema/attach', 'error', 'Attaches or detaches another database file; keep each migration inside its own database.'),
   rule('outside-schema/load-extension', 'error', 'Loads native code into the database (load_extension); load extensions in the application, not in a migration.'),
+  rule('outside-schema/native-code', 'error', 'Defines a function in C or an untrusted language, which runs code on the server outside the database; use SQL or PL/pgSQL, or have it approved.'),
   rule('parse/unreadable-statement', 'error', 'The parser cannot read this statement, so nothing about it was checked; fix the syntax or choose the right --dialect.'),
   rule('parse/dynamic-sql', 'error', 'Runs SQL built at run time (EXECUTE in a DO block), which no parser can check; write the statements out, or have the migration approved.'),
   rule('parse/bad-directive', 'error', 'A migseal:allow directive must name known rule ids and give a reason: -- migseal:allow RULE reason: WHY.'),

@@ -5,7 +5,7 @@
 import type { Hit, Statement } from '../types.js';
 import { classifyTypeChange, columnTypeOf, type SchemaModel } from './column-types.js';
 import { functionCalls } from './walk.js';
-import { doBlockContents } from './plpgsql.js';
+import { routineContents } from './plpgsql.js';
 import { parseSync } from 'libpg-query';
 
 export interface PgFileState {
@@ -139,7 +139,8 @@ export function checkPostgres(stmt: Statement, file: PgFileState, schema: Schema
       else if (n.filename) hit('outside-schema/copy-server-file', n.filename);
       break;
     case 'DoStmt':
-      hits.push(...checkDoBlock(stmt, n, file, schema));
+    case 'CreateFunctionStmt':
+      hits.push(...checkRoutine(stmt, kind, n, file, schema));
       break;
     case 'CreateExtensionStmt':
       if (n.extname === 'dblink' || n.extname === 'postgres_fdw') hit('outside-schema/dblink', n.extname);
@@ -156,22 +157,25 @@ export function checkPostgres(stmt: Statement, file: PgFileState, schema: Schema
   return hits;
 }
 
-/** Applies the rules to each statement inside a DO block, reported at the block. */
-function checkDoBlock(stmt: Statement, n: Node, file: PgFileState, schema: SchemaModel): Hit[] {
-  const contents = doBlockContents(n);
+/** Applies the rules to each statement inside a DO block or function body, reported at the statement. */
+function checkRoutine(stmt: Statement, kind: 'DoStmt' | 'CreateFunctionStmt', n: Node, file: PgFileState, schema: SchemaModel): Hit[] {
+  const contents = routineContents(kind, n, stmt.text);
   if (!contents) return [];
-  if (contents.error !== undefined) return [{ rule: 'parse/unreadable-statement', statement: stmt, detail: contents.error }];
-  const hits: Hit[] = contents.dynamic ? [{ rule: 'parse/dynamic-sql', statement: stmt }] : [];
+  const { where } = contents;
+  if (contents.native !== undefined) return [{ rule: 'outside-schema/native-code', statement: stmt, detail: `language ${contents.native}` }];
+  if (contents.error !== undefined) return [{ rule: 'parse/unreadable-statement', statement: stmt, detail: `${where}: ${contents.error}` }];
+  const hits: Hit[] = contents.dynamic ? [{ rule: 'parse/dynamic-sql', statement: stmt, detail: where }] : [];
+  const inner: unknown[] = [...contents.nodes];
   for (const sql of contents.sql) {
-    let inner: Array<{ stmt?: Node }>;
     try {
-      inner = (parseSync(sql) as { stmts?: Array<{ stmt?: Node }> }).stmts ?? [];
+      for (const s of (parseSync(sql) as { stmts?: Array<{ stmt?: Node }> }).stmts ?? []) inner.push(s.stmt ?? {});
     } catch (error) {
-      hits.push({ rule: 'parse/unreadable-statement', statement: stmt, detail: `in the DO block: ${(error as Error).message}` });
-      continue;
+      hits.push({ rule: 'parse/unreadable-statement', statement: stmt, detail: `${where}: ${(error as Error).message}` });
     }
-    for (const s of inner) for (const hit of checkPostgres({ ...stmt, node: s.stmt ?? {} }, file, schema)) hits.push({ ...hit, statement: stmt, detail: `in the DO block${hit.detail ? `: ${hit.detail}` : ''}` });
   }
+  const state: PgFileState = { ...file, transactional: false };
+  for (const node of inner) for (const hit of checkPostgres({ ...stmt, node }, state, schema)) hits.push({ ...hit, statement: stmt, detail: `${where}${hit.detail ? `: ${hit.detail}` : ''}` });
+  file.lockTimeoutReported ||= state.lockTimeoutReported;
   return hits;
 }
 
