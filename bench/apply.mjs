@@ -6,7 +6,7 @@
  *   - dbmate and postgrator over the same SQL in their own layouts.
  * Prints the median times and migseal's ratio to each. Not a test: exits 0 unless something breaks.
  *
- *   npm run build && node bench/apply.mjs
+ *   npm run bench:apply                  (builds, then runs: about 10 minutes on 2 cores)
  *   BENCH_MIGRATIONS=500 BENCH_RUNS=3     migrations, runs per figure (median)
  *   BENCH_PG_FSYNC=off                    a PostgreSQL without fsync (the default keeps the server's durable settings)
  */
