@@ -10,7 +10,7 @@
  * - 'none': the layout's marker turned the transaction off (e.g. `transaction:false`).
  */
 import type { Dialect } from '../format/manifest.js';
-import { cannotRunInTransaction, isTransactionControl } from './pg/checks.js';
+import { cannotRunInTransaction, isTransactionControl } from './pg/tree.js';
 import { sqliteCannotRunInTransaction, sqliteIsTransactionControl } from './sqlite/checks.js';
 import { parseStatements } from './parse.js';
 import type { LintDialect, Statement } from './types.js';
