@@ -18,39 +18,61 @@ const FILE_MODE = 0o644;
 // ---------------------------------------------------------------------------------------------
 // Writing
 
-/** Builds a tar stream: entries sorted by path, fixed mode/owner/mtime, no extensions. */
+/**
+ * Builds a tar stream: entries sorted by path bytes, fixed mode/owner/mtime, no extensions.
+ * Headers and data are written straight into one buffer of the final size.
+ */
 export function writeTar(entries: readonly TarEntry[], mtime = 0): Buffer {
-  const sorted = [...entries].sort((a, b) => compareBytes(a.path, b.path));
-  const parts: Buffer[] = [];
+  const sorted = sortByPathBytes(entries);
+  let total = BLOCK * 2;
+  for (const entry of sorted) total += BLOCK + entry.data.length + padding(entry.data.length);
+  const out = Buffer.alloc(total);
+  const chunk = chunkOf(out);
+  let template: Buffer | undefined;
+  let at = 0;
   for (const entry of sorted) {
     const problem = pathProblem(entry.path);
     if (problem) throw new TarError('unsafe-entry', `cannot write entry ${JSON.stringify(entry.path)}: ${problem}`, entry.path);
-    parts.push(encodeHeader(entry.path, entry.data.length, mtime), entry.data);
-    const pad = padding(entry.data.length);
-    if (pad) parts.push(Buffer.alloc(pad));
+    const [prefix, name] = splitPath(entry.path);
+    const size = octalDigits(entry.data.length, 12);
+    template ??= headerTemplate(mtime);
+    template.copy(out, at);
+    out.write(name, at, 100, 'ascii');
+    out.write(size, at + 124, 12, 'ascii');
+    if (prefix) out.write(prefix, at + 345, 155, 'ascii');
+    out.write(octalDigits(checksum(chunk, at), 8), at + 148, 8, 'ascii');
+    entry.data.copy(out, at + BLOCK);
+    at += BLOCK + entry.data.length + padding(entry.data.length);
   }
-  parts.push(Buffer.alloc(BLOCK * 2));
-  return Buffer.concat(parts);
+  return out;
 }
 
-function encodeHeader(path: string, size: number, mtime: number): Buffer {
+/** The fields every header shares: mode, owner, mtime, type, magic, device numbers, and a blank checksum. */
+function headerTemplate(mtime: number): Buffer {
   const header = Buffer.alloc(BLOCK);
-  const [prefix, name] = splitPath(path);
-  header.write(name, 0, 100, 'ascii');
-  writeOctal(header, 100, 8, FILE_MODE);
-  writeOctal(header, 108, 8, 0);
-  writeOctal(header, 116, 8, 0);
-  writeOctal(header, 124, 12, size);
-  writeOctal(header, 136, 12, mtime);
+  header.write(octalDigits(FILE_MODE, 8), 100, 8, 'ascii');
+  header.write(octalDigits(0, 8), 108, 8, 'ascii');
+  header.write(octalDigits(0, 8), 116, 8, 'ascii');
+  header.write(octalDigits(mtime, 12), 136, 12, 'ascii');
   header.write('        ', 148, 8, 'ascii');
   header.write('0', 156, 1, 'ascii');
   header.write('ustar\u000000', 257, 8, 'ascii');
-  writeOctal(header, 329, 8, 0);
-  writeOctal(header, 337, 8, 0);
-  header.write(prefix, 345, 155, 'ascii');
-  writeOctal(header, 148, 8, checksum(chunkOf(header)));
+  header.write(octalDigits(0, 8), 329, 8, 'ascii');
+  header.write(octalDigits(0, 8), 337, 8, 'ascii');
   return header;
 }
+
+/**
+ * Sorted by the UTF-8 bytes of their paths. For ASCII paths (all that a bundle may hold) that
+ * is the order of JavaScript strings, compared without encoding each path at every comparison.
+ */
+function sortByPathBytes(entries: readonly TarEntry[]): TarEntry[] {
+  if (entries.every((e) => ASCII.test(e.path))) return [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const keyed = entries.map((entry) => ({ entry, key: Buffer.from(entry.path) }));
+  return keyed.sort((a, b) => Buffer.compare(a.key, b.key)).map((k) => k.entry);
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
 
 function splitPath(path: string): [string, string] {
   if (path.length <= 100) return ['', path];
@@ -60,12 +82,9 @@ function splitPath(path: string): [string, string] {
   throw new TarError('limit', `path too long for the bundle format: ${path}`, path);
 }
 
-function writeOctal(buf: Buffer, offset: number, width: number, value: number): void {
+/** `value` as zero-padded octal digits and a NUL, `width` bytes in all. */
+function octalDigits(value: number, width: number): string {
   const digits = value.toString(8).padStart(width - 1, '0');
   if (digits.length > width - 1) throw new TarError('limit', `number ${value} does not fit a tar header field`);
-  buf.write(`${digits}\0`, offset, width, 'ascii');
-}
-
-function compareBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  return `${digits}\0`;
 }
