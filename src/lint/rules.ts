@@ -33,6 +33,7 @@ export const RULES: readonly Rule[] = [
   rule('locking/missing-lock-timeout', 'warning', "Takes a strong lock on an existing table without a lock_timeout, so it can queue behind long queries and block everyone; start with SET lock_timeout = '5s'."),
   rule('transaction/cannot-run-in-transaction', 'error', 'Cannot run inside a transaction, and this migration runs in one; put the statement in a migration of its own (or mark the migration non-transactional where the layout allows).'),
   rule('transaction/transaction-control', 'error', 'Controls the transaction (BEGIN/COMMIT/ROLLBACK) in a migration the runner already wraps in one; remove it and let the runner commit.'),
+  rule('transaction/pragma-in-transaction', 'warning', 'Sets a SQLite PRAGMA that has no effect (or fails) inside a transaction, and this migration runs in one; set it on the connection instead, or in a non-transactional migration.'),
   rule('outside-schema/grant', 'error', 'Grants privileges; manage privileges outside the migrations, or have the grant approved.'),
   rule('outside-schema/revoke', 'error', 'Revokes privileges; manage privileges outside the migrations, or have the revoke approved.'),
   rule('outside-schema/role', 'error', 'Creates, alters or drops a role; manage roles outside the migrations.'),

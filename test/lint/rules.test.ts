@@ -74,6 +74,8 @@ const CASES: Case[] = [
   { rule: 'outside-schema/load-extension', bad: "SELECT load_extension('/tmp/evil.so');", good: "SELECT lower('X');", dialect: 'sqlite' },
   { rule: 'transaction/transaction-control', bad: 'BEGIN;\nCREATE TABLE t (id INTEGER);\nCOMMIT;', good: 'CREATE TABLE t (id INTEGER);', dialect: 'sqlite' },
   { rule: 'transaction/cannot-run-in-transaction', bad: 'VACUUM;', good: 'ANALYZE;', dialect: 'sqlite' },
+  { rule: 'transaction/pragma-in-transaction', bad: 'PRAGMA foreign_keys = OFF;', good: 'PRAGMA foreign_keys = OFF;', dialect: 'sqlite', goodTransactional: false },
+  { rule: 'transaction/pragma-in-transaction', bad: 'PRAGMA main.journal_mode = WAL;', good: 'PRAGMA user_version = 7;', dialect: 'sqlite' },
   { rule: 'parse/unreadable-statement', bad: 'CREATE TABLE t (id INTEGER,);', good: 'CREATE TABLE t (id INTEGER);', dialect: 'sqlite' },
 ];
 

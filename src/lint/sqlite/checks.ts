@@ -3,6 +3,9 @@ import type { Hit, Statement } from '../types.js';
 
 type Node = Record<string, any>;
 
+/** Settings SQLite ignores, or refuses to change, inside a transaction. */
+const IGNORED_IN_TRANSACTION = new Set(['foreign_keys', 'journal_mode', 'synchronous', 'page_size', 'auto_vacuum']);
+
 export interface SqliteFileState {
   transactional: boolean;
 }
@@ -13,7 +16,7 @@ export function sqliteCannotRunInTransaction(node: unknown): boolean {
 
 export function sqliteIsTransactionControl(node: unknown): boolean {
   const type = (node as Node | undefined)?.type;
-  return type === 'start_transaction_stmt' || type === 'commit_transaction_stmt' || type === 'rollback_transaction_stmt' && !(node as Node).savepoint;
+  return type === 'start_transaction_stmt' || type === 'commit_transaction_stmt' || (type === 'rollback_transaction_stmt' && !(node as Node).savepoint);
 }
 
 export function checkSqlite(stmt: Statement, file: SqliteFileState): Hit[] {
@@ -38,6 +41,12 @@ export function checkSqlite(stmt: Statement, file: SqliteFileState): Hit[] {
     case 'update_stmt':
       if (!hasWhere) hit('destructive/update-without-where', tableOf('update_clause'));
       break;
+    case 'pragma_stmt': {
+      const name = textOf(n.pragma?.type === 'pragma_assignment' || n.pragma?.type === 'pragma_func_call' ? n.pragma.name : undefined);
+      const pragma = name.slice(name.lastIndexOf('.') + 1).toLowerCase();
+      if (file.transactional && IGNORED_IN_TRANSACTION.has(pragma)) hit('transaction/pragma-in-transaction', pragma);
+      break;
+    }
     case 'attach_database_stmt':
     case 'detach_database_stmt':
       hit('outside-schema/attach', textOf(n.schema));
