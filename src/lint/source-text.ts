@@ -68,8 +68,16 @@ export function commentsIn(text: string, from: number, to: number): Comment[] {
   return out;
 }
 
-/** One line, whitespace collapsed, at most 200 characters: what a report shows of a statement. */
+/**
+ * One line, whitespace collapsed, credentials removed, at most 200 characters: what a report
+ * and the manifest show of a statement (a CREATE ROLE ... PASSWORD must not reach CI logs).
+ */
 export function excerpt(statement: string): string {
-  const flat = statement.replace(/\s+/g, ' ').trim();
+  const flat = statement
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/(\bpassword\s+)('(?:[^']|'')*'|\$([A-Za-z_]*)\$[\s\S]*?\$\3\$)/gi, "$1'***'")
+    .replace(/(password\s*=\s*)('[^']*'|"[^"]*"|[^\s',)]+)/gi, '$1***')
+    .replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@');
   return flat.length > 200 ? `${flat.slice(0, 199)}…` : flat;
 }

@@ -140,3 +140,18 @@ describe('what the rules leave alone', () => {
     expect(analyzeFile('x.sql', sql, true, 'postgres').map((f) => f.rule)).toEqual(['outside-schema/server-file-function']);
   });
 });
+
+describe('reports never carry credentials', () => {
+  test('passwords in role statements, connection strings and URLs are masked in the recorded statement', () => {
+    const sql = "CREATE ROLE app LOGIN PASSWORD 's3cret-pw';\nALTER ROLE app PASSWORD $x$an0ther$x$;\nSELECT dblink_exec('host=db user=a password=hunter2', 'select 1');\nSELECT dblink_exec('postgres://a:pa55@db/x', 'select 1');\n";
+    const findings = analyzeFile('x.sql', sql, true, 'postgres');
+    const text = JSON.stringify(findings);
+    for (const secret of ['s3cret-pw', 'an0ther', 'hunter2', 'pa55']) expect(text).not.toContain(secret);
+    expect(findings.map((f) => f.statement)).toEqual([
+      "CREATE ROLE app LOGIN PASSWORD '***'",
+      "ALTER ROLE app PASSWORD '***'",
+      "SELECT dblink_exec('host=db user=a password=***', 'select 1')",
+      "SELECT dblink_exec('postgres://a:***@db/x', 'select 1')",
+    ]);
+  });
+});
