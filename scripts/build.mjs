@@ -1,21 +1,46 @@
 // Bundles the CLI and the library into dist/. Each command stays a separate chunk that the
 // CLI imports only when that command runs; bundling dependencies saves start-up time
 // spent resolving hundreds of small module files.
+//
+// The build is written beside dist/ and moved in so that a migseal process already running
+// from dist/ keeps working: content-hashed chunks are added before the entry files are
+// renamed over the old ones, and chunks of earlier builds are removed only once they are
+// old enough that no process can still be loading them.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 
-rmSync('dist', { recursive: true, force: true });
-await build({
-  entryPoints: { cli: 'src/cli/main.ts', index: 'src/index.ts' },
-  outdir: 'dist',
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  chunkNames: 'chunks/[name]-[hash]',
-  external: ['better-sqlite3', 'pg-native', 'libpg-query'],
-  banner: { js: "import { createRequire as __migsealCreateRequire } from 'node:module'; const require = __migsealCreateRequire(import.meta.url);" },
-  legalComments: 'none',
-  logLevel: 'warning',
-});
+const OUT = 'dist';
+const STAGING = `.dist-build-${process.pid}`;
+const STALE_CHUNK_MS = 10 * 60 * 1000;
+
+rmSync(STAGING, { recursive: true, force: true });
+try {
+  await build({
+    entryPoints: { cli: 'src/cli/main.ts', index: 'src/index.ts' },
+    outdir: STAGING,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    chunkNames: 'chunks/[name]-[hash]',
+    external: ['better-sqlite3', 'pg-native'],
+    banner: { js: "import { createRequire as __migsealCreateRequire } from 'node:module'; const require = __migsealCreateRequire(import.meta.url);" },
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  mkdirSync(join(OUT, 'chunks'), { recursive: true });
+  const chunks = new Set(readdirSync(join(STAGING, 'chunks')));
+  for (const name of chunks) renameSync(join(STAGING, 'chunks', name), join(OUT, 'chunks', name));
+  for (const name of readdirSync(STAGING)) {
+    if (name !== 'chunks') renameSync(join(STAGING, name), join(OUT, name));
+  }
+  const now = Date.now();
+  for (const name of readdirSync(join(OUT, 'chunks'))) {
+    const path = join(OUT, 'chunks', name);
+    if (!chunks.has(name) && now - statSync(path).mtimeMs > STALE_CHUNK_MS) rmSync(path, { force: true });
+  }
+} finally {
+  rmSync(STAGING, { recursive: true, force: true });
+}
