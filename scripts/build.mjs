@@ -25,7 +25,7 @@ try {
     platform: 'node',
     target: 'node20',
     chunkNames: 'chunks/[name]-[hash]',
-    external: ['better-sqlite3', 'pg-native'],
+    external: ['better-sqlite3', 'pg-native', 'libpg-query'],
     banner: { js: "import { createRequire as __migsealCreateRequire } from 'node:module'; const require = __migsealCreateRequire(import.meta.url);" },
     legalComments: 'none',
     logLevel: 'warning',
