@@ -25,6 +25,7 @@ try {
     platform: 'node',
     target: 'node20',
     chunkNames: 'chunks/[name]-[hash]',
+    // Native addons, and libpg-query, which loads its .wasm file from beside its own module.
     external: ['better-sqlite3', 'pg-native', 'libpg-query'],
     banner: { js: "import { createRequire as __migsealCreateRequire } from 'node:module'; const require = __migsealCreateRequire(import.meta.url);" },
     legalComments: 'none',
