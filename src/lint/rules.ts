@@ -27,6 +27,8 @@ export const RULES: readonly Rule[] = [
   rule('destructive/narrowing-type-change', 'error', 'Changes a column to a narrower type, which can fail or cut data; widen instead, or add a new column and copy.'),
   rule('locking/create-index-non-concurrently', 'warning', 'Builds an index while blocking writes to the table; use CREATE INDEX CONCURRENTLY in a migration of its own.'),
   rule('locking/add-column-not-null-without-default', 'error', 'Adds a NOT NULL column without a default, which fails on a table with rows; add a DEFAULT, or add it nullable, backfill, then set NOT NULL.'),
+  rule('locking/add-column-volatile-default', 'warning', 'Adds a column whose default is computed per row (random(), gen_random_uuid(), nextval(), ...), which rewrites the table under lock; add it without a default, set the default, then backfill in batches.'),
+  rule('locking/set-not-null', 'warning', "Sets NOT NULL, which scans the whole table under an ACCESS EXCLUSIVE lock; add CHECK (col IS NOT NULL) NOT VALID, VALIDATE it in a later migration, then SET NOT NULL (PostgreSQL 12+ then skips the scan)."),
   rule('locking/type-change-rewrites', 'warning', 'Changes a column type, which can rewrite the table under an ACCESS EXCLUSIVE lock; add a new column, backfill, and switch over.'),
   rule('locking/add-constraint-without-not-valid', 'warning', 'Adds a constraint that scans the table under lock; add it NOT VALID, then VALIDATE CONSTRAINT in a later migration.'),
   rule('locking/add-unique-without-index', 'warning', 'Adds a unique or primary key constraint that builds its index under lock; CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT ... USING INDEX.'),

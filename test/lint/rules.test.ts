@@ -46,6 +46,8 @@ const CASES: Case[] = [
     bad: `${LT}ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);`,
     good: `${LT}ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_idx;`,
   },
+  { rule: 'locking/add-column-volatile-default', bad: `${LT}ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();`, good: `${LT}ALTER TABLE users ADD COLUMN created_at timestamptz DEFAULT now();` },
+  { rule: 'locking/set-not-null', bad: `${LT}ALTER TABLE users ALTER COLUMN email SET NOT NULL;`, good: `${LT}ALTER TABLE users ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL) NOT VALID;` },
   { rule: 'locking/missing-lock-timeout', bad: 'ALTER TABLE users ADD COLUMN bio text;', good: `${LT}ALTER TABLE users ADD COLUMN bio text;` },
   { rule: 'transaction/cannot-run-in-transaction', bad: `${LT}CREATE INDEX CONCURRENTLY users_email ON users (email);`, good: 'CREATE INDEX CONCURRENTLY users_email ON users (email);', transactional: true, goodTransactional: false },
   { rule: 'transaction/transaction-control', bad: 'BEGIN;\nCREATE TABLE t (id int);\nCOMMIT;', good: 'CREATE TABLE t (id int);' },

@@ -2,6 +2,10 @@
 import type { Hit } from '../types.js';
 import { classifyTypeChange, columnTypeOf, type SchemaModel } from './column-types.js';
 import { relationName, type Node } from './tree.js';
+import { functionCalls } from './walk.js';
+
+/** Defaults PostgreSQL must compute per row, so adding the column rewrites the table. */
+const VOLATILE = new Set(['random', 'gen_random_uuid', 'uuid_generate_v1', 'uuid_generate_v4', 'uuidv4', 'uuidv7', 'clock_timestamp', 'timeofday', 'nextval', 'txid_current']);
 
 /** Applies the rules to each subcommand; returns the table when it existed before this file (it is locked). */
 export function alterTable(n: Node, hit: (rule: Hit['rule'], detail?: string) => void, existing: (t: string) => boolean, schema: SchemaModel): string {
@@ -22,9 +26,15 @@ export function alterTable(n: Node, hit: (rule: Hit['rule'], detail?: string) =>
         const constraints = (def?.constraints ?? []).map((k: Node) => k.Constraint?.contype);
         const hasDefault = constraints.some((t: string) => t === 'CONSTR_DEFAULT' || t === 'CONSTR_IDENTITY' || t === 'CONSTR_GENERATED') || def?.identity || def?.generated;
         if (old && (constraints.includes('CONSTR_NOTNULL') || constraints.includes('CONSTR_PRIMARY')) && !hasDefault) hit('locking/add-column-not-null-without-default', `${table}.${column}`);
+        const defaultExpr = (def?.constraints ?? []).find((k: Node) => k.Constraint?.contype === 'CONSTR_DEFAULT')?.Constraint?.raw_expr;
+        const volatile = functionCalls(defaultExpr ?? {}).find((f) => VOLATILE.has(f));
+        if (old && volatile) hit('locking/add-column-volatile-default', `${table}.${column} DEFAULT ${volatile}()`);
         schema.setColumn(table, column, columnTypeOf(def?.typeName));
         break;
       }
+      case 'AT_SetNotNull':
+        if (old) hit('locking/set-not-null', `${table}.${column}`);
+        break;
       case 'AT_AlterColumnType': {
         const to = columnTypeOf(cmd.def?.ColumnDef?.typeName);
         if (!to) break;
