@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { join } from 'node:path';
-import { decodeBundle } from '../../src/format/bundle-archive.js';
-import { parseManifest } from '../../src/format/manifest.js';
+import { decodeBundle, encodeBundle } from '../../src/format/bundle-archive.js';
+import { parseManifest, serializeManifest } from '../../src/format/manifest.js';
 import { addSignature } from '../../src/signing/add-signature.js';
 import { verifyBundle } from '../../src/verify/index.js';
 import { MigsealError } from '../../src/errors.js';
@@ -142,6 +142,16 @@ describe('verify enforces the findings policy', () => {
     const bundle = await packBundle({ dir: src, dialect: 'postgres', signers: [{ signer: releaser.signer, role: 'release' }] });
     expect((await refusal(verifyBundle(bundle, { policy: policy({ default: { release: 1 } }) }))).code).toBe('FINDINGS_NOT_ALLOWED');
     await expect(verifyBundle(bundle, { policy: policy({ default: { release: 1, findings: { suppressed: 'allow' } } }) })).resolves.toBeDefined();
+  });
+
+  test('a finding cannot be dropped from a signed bundle: the signatures no longer match the manifest', async () => {
+    const contents = await decodeBundle(destructive);
+    const manifest = parseManifest(contents.manifestBytes);
+    expect(manifest.findings).toHaveLength(1);
+    const stripped = encodeBundle({ manifestBytes: serializeManifest({ ...manifest, findings: [] }), files: contents.files, signatures: contents.signatures.values() });
+    const error = await refusal(verifyBundle(stripped, { policy: policy({ default: { release: 1 } }) }));
+    expect(error.code).toMatch(/^SIGNATURE_/);
+    expect(error.exitCode).toBe(2);
   });
 
   test('a malformed findings section makes the policy invalid, naming each bad path', () => {
