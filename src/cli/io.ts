@@ -16,15 +16,21 @@ const READ_CHUNK = 1024 * 1024;
 
 /**
  * An input read in chunks when iterated, for inputs too large to hold twice (a bundle is
- * inflated as it is read). At most the size found on opening is read.
+ * inflated as it is read). At most the size found on opening is read. Anything but a regular
+ * file (a pipe such as /dev/stdin) has no size to go by and is read whole.
  */
-export function streamInput(path: string, what: string): { size: number; chunks: AsyncIterable<Buffer> } {
+export function streamInput(path: string, what: string): { size: number; chunks: Iterable<Buffer> | AsyncIterable<Buffer> } {
   let size: number;
   try {
     const stat = statSync(path);
     if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (!stat.isFile()) {
+      const whole = readInput(path, what);
+      return { size: whole.length, chunks: [whole] };
+    }
     size = stat.size;
   } catch (error) {
+    if (error instanceof MigsealError) throw error;
     throw cannotRead(path, what, error);
   }
   async function* chunks(): AsyncGenerator<Buffer> {
