@@ -20,12 +20,15 @@ export function writeMigrations(dir, count) {
 const CHUNK = 4 * 1024 * 1024;
 
 /**
- * One migration whose up file is `megabytes` MB: random bytes (gzip cannot shrink them) or
- * SQL-like text with varying numbers (shrinks roughly 4x, well within the ratio cap).
+ * One migration carrying a `megabytes` MB file: random bytes (gzip cannot shrink them) or
+ * SQL-like text with varying numbers (shrinks roughly 4x, well within the ratio cap). The big
+ * file is the down migration: pack parses up migrations to decide their transaction mode,
+ * which is not meant for files this size.
  */
 export function writeBigMigration(dir, megabytes, kind) {
   mkdirSync(dir, { recursive: true });
-  const path = join(dir, '000001_seed_data.up.sql');
+  writeFileSync(join(dir, '000001_seed_data.up.sql'), 'CREATE TABLE readings (id BIGINT, value BIGINT, tag TEXT, ratio REAL);\n');
+  const path = join(dir, '000001_seed_data.down.sql');
   const fd = openSync(path, 'w');
   let left = megabytes * 1024 * 1024;
   let row = 0;
@@ -47,7 +50,6 @@ export function writeBigMigration(dir, megabytes, kind) {
     left -= chunk.length;
   }
   closeSync(fd);
-  writeFileSync(join(dir, '000001_seed_data.down.sql'), 'DELETE FROM readings;\n');
   return path;
 }
 
