@@ -1,8 +1,12 @@
 /** Runs the built CLI as a user would: a real process, real files, captured output. */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export const BIN = fileURLToPath(new URL('../../bin/migseal.js', import.meta.url));
+
+const DEFAULT_AUDIT_LOG = join(tmpdir(), `migseal-test-audit-${process.pid}.jsonl`);
 
 export interface CliResult {
   code: number;
@@ -14,7 +18,9 @@ export function runCli(args: string[], options: { cwd?: string; env?: Record<str
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
+      // Runner commands append to an audit log in the working directory unless told otherwise;
+      // tests that do not name one keep it out of the checkout.
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, MIGSEAL_AUDIT_LOG: DEFAULT_AUDIT_LOG, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
