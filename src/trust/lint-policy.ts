@@ -25,13 +25,13 @@ const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObj) : []);
 
 export function lintTrustPolicy(path: string, now = new Date()): LintProblem[] {
   const problems: LintProblem[] = [];
-  const add = (kind: LintKind, message: string) => void problems.push({ kind, message });
+  const add = (kind: LintKind, message: string) => {
+    if (!problems.some((p) => p.message === message)) problems.push({ kind, message });
+  };
   const absolute = resolve(path);
   const base = dirname(absolute);
-  for (const p of [absolute, base]) {
-    const unsafe = insecurePermissions(p);
-    if (unsafe) add('insecure-permissions', unsafe);
-  }
+  const unsafePolicy = insecurePermissions(absolute);
+  if (unsafePolicy) add('insecure-permissions', unsafePolicy);
   let raw: unknown;
   try {
     raw = parseStrictJson(decodeUtf8Strict(readFileSync(absolute)));

@@ -58,7 +58,7 @@ export const DEFAULT_ENVIRONMENT = 'default';
 
 export function loadTrustPolicy(path: string): TrustPolicy {
   const absolute = resolve(path);
-  const problem = insecurePermissions(absolute) ?? insecurePermissions(dirname(absolute));
+  const problem = insecurePermissions(absolute);
   if (problem) throw new MigsealError('POLICY_INSECURE', `The trust policy is not safe to use: ${problem}.`);
   let text: string;
   try {

@@ -272,9 +272,8 @@ describe('trust policy tampered on the host', () => {
     chmodSync(join(policy, '..'), 0o700);
   });
 
-  // src/trust/policy.ts checks the policy's own folder and each key file, but not the folder of
-  // a key that lives elsewhere: anyone may replace a key in a world-writable folder.
-  it.fails('key file in a world-writable folder outside the policy folder (POLICY_INSECURE)', async () => {
+  // Anyone may replace a key kept in a world-writable folder, wherever the policy lives.
+  it('key file in a world-writable folder outside the policy folder (POLICY_INSECURE)', async () => {
     const shared = join(world.dir, 'shared-keys');
     mkdirSync(shared, { mode: 0o700 });
     chmodSync(shared, 0o777);
