@@ -4,7 +4,7 @@
  * or a migration failed, when the peer's checksum disagrees with the bundle's bytes, and when
  * the peer applied a migration the bundle does not contain.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../format/digest.js';
 import { MigsealError } from '../errors.js';
 import type { ManifestMigration } from '../format/manifest.js';
 import { compareFlywayVersions, flywayVersion } from '../layouts/flyway-version.js';
@@ -59,7 +59,7 @@ function sameMigration(peer: PeerHistory['peer'], m: ManifestMigration, row: Pee
 
 function checksumOf(peer: PeerHistory['peer'], m: ManifestMigration, files: ReadonlyMap<string, Buffer>): string {
   const bytes = files.get(m.up) ?? Buffer.alloc(0);
-  return peer === 'flyway' ? String(flywayChecksum(bytes)) : createHash('sha256').update(bytes).digest('hex');
+  return peer === 'flyway' ? String(flywayChecksum(bytes)) : sha256Hex(bytes);
 }
 
 function unknown(peer: PeerHistory, id: string): never {

@@ -14,7 +14,7 @@
  * `hash` seals each record's content; `prev` chains it to the bytes before it, so an edited,
  * deleted, inserted or reordered record breaks the chain at that point.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../format/digest.js';
 import { canonicalJson } from '../format/strict-json.js';
 
 export const GENESIS = '0'.repeat(64);
@@ -22,9 +22,7 @@ export const GENESIS = '0'.repeat(64);
 /** Fields the log writes itself; a caller's record may not set them. */
 export const RESERVED_FIELDS = Object.freeze(['seq', 'time', 'host', 'user', 'prev', 'hash'] as const);
 
-export function sha256Hex(bytes: string | Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
+export { sha256Hex };
 
 /** Canonical JSON of a record without its trailing newline. */
 export function canonicalLine(record: Record<string, unknown>): string {
