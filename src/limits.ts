@@ -26,6 +26,8 @@ export const LIMITS = Object.freeze({
   maxJsonDepth: 64,
   /** Trust policy file size. */
   maxPolicyBytes: 1024 ** 2,
+  /** Largest script static analysis parses; a larger one is reported as unreadable. */
+  maxAnalyzedScriptChars: 16 * 1024 ** 2,
   /** How long apply waits for another runner's lock before refusing. */
   lockTimeoutMs: 30_000,
   /** How long an audit log append waits for another process's append before failing. */

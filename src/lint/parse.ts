@@ -2,12 +2,33 @@
 import { parsePostgres } from './pg/parse.js';
 import { parseSqlite } from './sqlite/parse.js';
 import type { LintDialect, Statement } from './types.js';
+import { LIMITS } from '../limits.js';
 
+/**
+ * Parses a script. Packing asks for the same script several times (the layout's transaction
+ * mode, the dialect guess, the analysis), so results are kept for the life of the process,
+ * up to a bound; callers get fresh arrays.
+ */
 export function parseStatements(text: string, dialect: LintDialect): Statement[] {
-  const statements = dialect === 'postgres' ? parsePostgres(text) : parseSqlite(text);
-  // The gap before a statement runs from the end of the one before it (or the top of the file).
-  return statements.map((s, i) => ({ ...s, gapStart: i === 0 ? 0 : statements[i - 1]!.end }));
+  const key = `${dialect}\u0000${text}`;
+  let parsed = PARSED.get(key);
+  if (!parsed) {
+    const statements = text.length > LIMITS.maxAnalyzedScriptChars ? [tooLarge(text)] : dialect === 'postgres' ? parsePostgres(text) : parseSqlite(text);
+    // The gap before a statement runs from the end of the one before it (or the top of the file).
+    parsed = statements.map((s, i) => ({ ...s, gapStart: i === 0 ? 0 : statements[i - 1]!.end }));
+    if (PARSED.size >= MAX_CACHED_SCRIPTS) PARSED.clear();
+    PARSED.set(key, parsed);
+  }
+  return parsed.map((s) => ({ ...s }));
 }
+
+/** A script too large to parse is one unreadable statement: reported, never silently passed. */
+function tooLarge(text: string): Statement {
+  return { start: 0, end: text.length, gapStart: 0, line: 1, text: text.slice(0, 200), error: `the script is larger than ${LIMITS.maxAnalyzedScriptChars} characters and was not parsed` };
+}
+
+const MAX_CACHED_SCRIPTS = 20_000;
+const PARSED = new Map<string, Statement[]>();
 
 /** For a folder that names no dialect: the parser that reads the most statements, PostgreSQL on a tie. */
 export function guessDialect(texts: readonly string[]): LintDialect {
