@@ -1,10 +1,14 @@
 /**
  * The bundle's compression layer. Output is deterministic: no file name, mtime 0, and the
  * operating-system byte fixed to "unknown" so the same tar gives the same bytes everywhere.
+ * Compression uses fflate, a pure JavaScript deflate: node's zlib output depends on the zlib
+ * build and on CPU features (its SIMD match finders), so it differs between machines.
+ * Decompression, whose output is the same by definition, stays on node's zlib.
  * Decompression is capped in absolute size and in ratio, so a small bundle cannot
  * inflate into an exhausting one.
  */
-import { createGunzip, gzipSync, constants } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
+import { gzipSync } from 'fflate';
 import { pipeline } from 'node:stream/promises';
 import { LIMITS } from '../limits.js';
 
@@ -12,7 +16,7 @@ const OS_BYTE = 9;
 const OS_UNKNOWN = 0xff;
 
 export function gzipDeterministic(data: Buffer): Buffer {
-  const out = gzipSync(data, { level: 6, memLevel: 8, windowBits: 15, strategy: constants.Z_DEFAULT_STRATEGY });
+  const out = Buffer.from(gzipSync(data, { level: 6, mem: 8, mtime: 0 }).buffer);
   out[OS_BYTE] = OS_UNKNOWN;
   return out;
 }

@@ -1,0 +1,44 @@
+/**
+ * The same inputs give the same bundle on any machine: a fixed folder, a fixed Ed25519 key
+ * and a fixed SOURCE_DATE_EPOCH must always give these exact bytes. A change in the tar
+ * writer, the manifest, the signature encoding or the compressor that alters the output
+ * fails here, and so does any dependence on the machine it runs on.
+ */
+import { createPrivateKey } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pack } from '../../src/pack/index.js';
+import { KeySigner } from '../../src/signing/key-signer.js';
+import { sha256Hex } from '../../src/format/digest.js';
+import { removeDir, SHOP_MIGRATIONS, tempDir, writeMigrations } from '../helpers/fixtures.js';
+
+const SEED = Buffer.alloc(32, 7);
+const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+let dir: string;
+beforeAll(() => {
+  dir = tempDir();
+  writeMigrations(dir, SHOP_MIGRATIONS);
+});
+afterAll(() => removeDir(dir));
+
+describe('golden bundle', () => {
+  it('is byte for byte the expected bundle', async () => {
+    const key = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, SEED]), format: 'der', type: 'pkcs8' });
+    const { bundle, digest } = await pack({
+      dir,
+      project: 'shop',
+      release: '42',
+      dialect: 'sqlite',
+      env: { SOURCE_DATE_EPOCH: '1700000000' },
+      source: { repository: 'https://git.example.com/shop', commit: 'a'.repeat(40), builder: 'https://ci.example.com/shop/release' },
+      signers: [{ signer: new KeySigner(key), role: 'release' }],
+    });
+    expect({ manifest: digest, bundle: sha256Hex(bundle), size: bundle.length }).toEqual(GOLDEN);
+  });
+});
+
+const GOLDEN = {
+  manifest: 'de1e833538a20fd1c8aa6d707c29a38998e90e3a4f4c124ca82900695050e5b1',
+  bundle: '1576fd263a0ee937b678e1dcddc8f7aeedb5f6d221fcc4dde28f1230d9bc2c9c',
+  size: 1674,
+};
