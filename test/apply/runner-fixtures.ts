@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { makeKey, packBundle, tempDir, writeMigrations, writePolicy, type TestKey } from '../helpers/fixtures.js';
-import { runCli, type CliResult } from '../cli/run.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
 import { writeFileSync } from 'node:fs';
 
 export interface RunnerWorld {

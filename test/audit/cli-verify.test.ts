@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAuditRecord } from '../../src/audit/log.js';
-import { jsonOf, runCli } from '../cli/run.js';
+import { jsonOf, runCli } from '../helpers/cli.js';
 import { removeDir, tempDir } from '../helpers/fixtures.js';
 
 let dir: string;

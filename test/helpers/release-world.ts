@@ -7,7 +7,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dialect } from '../../src/format/manifest.js';
 // Retries only while dist/ is being rebuilt (see test/cli/run.ts).
-import { runCli, type CliResult } from '../cli/run.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
 import { makeKey, packBundle, removeDir, tempDir, writeMigrations, writePolicy, type TestKey } from './fixtures.js';
 
 export interface ReleaseWorld {

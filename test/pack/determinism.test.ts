@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeKey, removeDir, SHOP_MIGRATIONS, tempDir, type TestKey } from '../helpers/fixtures.js';
-import { runCli } from '../cli/run.js';
+import { runCli } from '../helpers/cli.js';
 import { pack } from '../../src/pack/index.js';
 import { decodeBundle } from '../../src/format/bundle-archive.js';
 

@@ -72,11 +72,8 @@ function startApply(args: string[], env: Record<string, string | undefined>) {
   return { child, exited, stderr: () => stderr, done: () => done };
 }
 
-/** `npm run build` deletes and rewrites dist/: a CLI started in that moment cannot load. */
-const distMissing = (stderr: string) => /Cannot find module '[^']*\/dist\//.test(stderr);
-
 /** Starts an apply and kills it once `threshold` migrations are committed (0: during start-up). */
-async function killAt(target: CrashTarget, threshold: number, args: string[], env: Record<string, string | undefined>, attempt = 0): Promise<'killed' | 'finished'> {
+async function killAt(target: CrashTarget, threshold: number, args: string[], env: Record<string, string | undefined>): Promise<'killed' | 'finished'> {
   const run = startApply(args, env);
   if (threshold === 0) await sleep(100 + Math.random() * 500);
   else while (!run.done() && (await target.applied()) < threshold) await sleep(3);
@@ -86,10 +83,6 @@ async function killAt(target: CrashTarget, threshold: number, args: string[], en
   }
   const { code, signal } = await run.exited;
   if (signal === 'SIGKILL') return 'killed';
-  if (code !== 0 && distMissing(run.stderr()) && attempt < 20) {
-    await sleep(250);
-    return killAt(target, threshold, args, env, attempt + 1);
-  }
   expect(code, run.stderr()).toBe(0);
   return 'finished';
 }
@@ -118,13 +111,8 @@ export async function crashChain(
     if (process.env.CRASH_DEBUG) console.log(threshold, outcome, state.history.length);
     if (outcome === 'killed') killedAt.push(state.history.length);
   }
-  let last = startApply(apply.args, apply.env);
-  let { code } = await last.exited;
-  for (let attempt = 0; code !== 0 && distMissing(last.stderr()) && attempt < 20; attempt++) {
-    await sleep(250);
-    last = startApply(apply.args, apply.env);
-    ({ code } = await last.exited);
-  }
+  const last = startApply(apply.args, apply.env);
+  const { code } = await last.exited;
   expect(code, last.stderr()).toBe(0);
   const final = await target.state();
   expectConsistent(final);

@@ -10,7 +10,7 @@ import { encodeBundle } from '../../src/format/bundle-archive.js';
 import { sha256Hex } from '../../src/format/digest.js';
 import { signManifest } from '../../src/signing/sign-manifest.js';
 import { makeKey, packBundle, writeMigrations, SHOP_MIGRATIONS } from '../helpers/fixtures.js';
-import { runCli } from '../cli/run.js';
+import { runCli } from '../helpers/cli.js';
 import { gzip, rawTar } from '../format/tar-bytes.js';
 import { decodeBundle, expectRefused, expectVerified, makeWorld, policyWith, sealBundle, type World } from './world.js';
 

@@ -12,7 +12,7 @@ import { signManifest } from '../../src/signing/sign-manifest.js';
 import type { Signer } from '../../src/signing/signer.js';
 import type { Role } from '../../src/signing/statement.js';
 import { makeKey, packBundle, removeDir, SHOP_MIGRATIONS, tempDir, writeMigrations, writePolicy, type PolicyKey, type TestKey } from '../helpers/fixtures.js';
-import { runCli } from '../cli/run.js';
+import { runCli } from '../helpers/cli.js';
 
 export interface World {
   dir: string;
