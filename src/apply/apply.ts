@@ -90,6 +90,8 @@ export async function applyBundle(verified: VerifiedBundle, driver: Driver, opti
       progress(`applying ${planned.migration.version} ${planned.migration.name}`);
       try {
         report.applied.push(await runMigration(run, planned));
+        // The first migration of the run moved the release marker; later ones need not rewrite it.
+        run.marker = undefined;
       } catch (error) {
         const failure = describeFailure(error, report.applied.map((a) => a.version), driver.target, 'applied');
         await finishRun(driver, runId, 'failed', failure.message).catch(() => undefined);
