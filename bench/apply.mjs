@@ -31,7 +31,7 @@ const at = (name) => join(tmp, name);
 for (const part of ['bin', 'dist', 'package.json']) cpSync(join(ROOT, part), at(`app/${part}`), { recursive: true });
 symlinkSync(join(ROOT, 'node_modules'), at('app/node_modules'));
 const BIN = at('app/bin/migseal.js');
-const DBMATE = join(ROOT, 'node_modules/.bin/dbmate');
+const DBMATE = join(ROOT, '.tools/dbmate/bin/dbmate'); // installed by scripts/peer-tools.sh
 const env = { PATH: process.env.PATH, HOME: process.env.HOME, MIGSEAL_AUDIT_LOG: at('audit.jsonl') };
 const has = (command) => spawnSync(command, ['--version'], { stdio: 'ignore' }).status === 0;
 

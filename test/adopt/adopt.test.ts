@@ -16,7 +16,7 @@ import { postgresAvailable, startPostgres, type PostgresCluster } from '../helpe
 import { flywayChecksum } from '../../src/adopt/flyway-checksum.js';
 import { dbmateFolder } from '../layouts/folders.js';
 
-const DBMATE = join(process.cwd(), 'node_modules/.bin/dbmate');
+const DBMATE = join(process.cwd(), '.tools/dbmate/bin/dbmate'); // installed by scripts/peer-tools.sh (npm test runs it)
 let dir: string;
 let policy: string;
 let key: string;

@@ -12,7 +12,7 @@ import { makeKey, tempDir, writePolicy } from '../helpers/fixtures.js';
 import { postgresAvailable, startPostgres, type PostgresCluster } from '../helpers/postgres.js';
 import { atlasFolder, dbmateFolder, dieselFolder, flywayFolder, forSqlite, prismaFolder } from './folders.js';
 
-const DBMATE = join(process.cwd(), 'node_modules/.bin/dbmate');
+const DBMATE = join(process.cwd(), '.tools/dbmate/bin/dbmate'); // installed by scripts/peer-tools.sh (npm test runs it)
 
 let dir: string;
 let policy: string;
