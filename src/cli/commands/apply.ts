@@ -1,11 +1,9 @@
 import { applyBundle, type ApplyReport } from '../../apply/index.js';
-import { loadTrustPolicy } from '../../trust/policy.js';
-import { verifyBundle, type VerifiedBundle } from '../../verify/index.js';
+import type { VerifiedBundle } from '../../verify/index.js';
+import { policyFromFlags, verifyFromFlags } from '../verify-from-flags.js';
 import { AuditTrail } from '../audit-trail.js';
 import { databaseUrl, lockTimeoutMs, withDatabase } from '../database.js';
-import { readInput } from '../io.js';
-import { requireFlag } from '../parse.js';
-import { COMMANDS, type CommandRun } from '../table.js';
+import type { CommandRun } from '../table.js';
 
 export const run: CommandRun = async ({ positionals, flags }, { env, cwd, progress }) => {
   const bundlePath = positionals[0]!;
@@ -16,10 +14,10 @@ export const run: CommandRun = async ({ positionals, flags }, { env, cwd, progre
     async () => {
       const url = databaseUrl(flags, env, cwd);
       target = url.display;
-      const policy = loadTrustPolicy(requireFlag(flags, 'trust', COMMANDS.apply!.usage));
+      const policy = policyFromFlags(flags, 'apply');
       audit.ensureWritable();
       progress(`verifying ${bundlePath}`);
-      verified = await verifyBundle(readInput(bundlePath, 'bundle'), { policy, ...(typeof flags.env === 'string' && { environment: flags.env }) });
+      verified = await verifyFromFlags(bundlePath, policy, flags);
       const bundle = verified;
       return withDatabase(url, env, false, (driver) =>
         applyBundle(bundle, driver, { allowUnknownApplied: flags['allow-unknown-applied'] === true, lockTimeoutMs: lockTimeoutMs(flags, env), progress }),

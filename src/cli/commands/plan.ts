@@ -1,11 +1,9 @@
 import { previewApply, type PreviewReport } from '../../apply/index.js';
-import { loadTrustPolicy } from '../../trust/policy.js';
-import { verifyBundle, type VerifiedBundle } from '../../verify/index.js';
+import type { VerifiedBundle } from '../../verify/index.js';
+import { policyFromFlags, verifyFromFlags } from '../verify-from-flags.js';
 import { AuditTrail } from '../audit-trail.js';
 import { databaseUrl, withDatabase } from '../database.js';
-import { readInput } from '../io.js';
-import { requireFlag } from '../parse.js';
-import { COMMANDS, type CommandRun } from '../table.js';
+import type { CommandRun } from '../table.js';
 import { provenance } from './apply.js';
 
 export const run: CommandRun = async ({ positionals, flags }, { env, cwd, progress }) => {
@@ -17,10 +15,10 @@ export const run: CommandRun = async ({ positionals, flags }, { env, cwd, progre
     async () => {
       const url = databaseUrl(flags, env, cwd);
       target = url.display;
-      const policy = loadTrustPolicy(requireFlag(flags, 'trust', COMMANDS.plan!.usage));
+      const policy = policyFromFlags(flags, 'plan');
       audit.ensureWritable();
       progress(`verifying ${bundlePath}`);
-      verified = await verifyBundle(readInput(bundlePath, 'bundle'), { policy, ...(typeof flags.env === 'string' && { environment: flags.env }) });
+      verified = await verifyFromFlags(bundlePath, policy, flags);
       const bundle = verified;
       return withDatabase(url, env, true, (driver) => previewApply(bundle, driver, { allowUnknownApplied: flags['allow-unknown-applied'] === true }));
     },

@@ -1,9 +1,8 @@
 import { rollbackBundle } from '../../apply/index.js';
-import { loadTrustPolicy } from '../../trust/policy.js';
-import { verifyBundle, type VerifiedBundle } from '../../verify/index.js';
+import type { VerifiedBundle } from '../../verify/index.js';
+import { policyFromFlags, verifyFromFlags } from '../verify-from-flags.js';
 import { AuditTrail } from '../audit-trail.js';
 import { databaseUrl, lockTimeoutMs, withDatabase } from '../database.js';
-import { readInput } from '../io.js';
 import { requireFlag } from '../parse.js';
 import { COMMANDS, type CommandRun } from '../table.js';
 import { provenance } from './apply.js';
@@ -19,10 +18,10 @@ export const run: CommandRun = async ({ positionals, flags }, { env, cwd, progre
     async () => {
       const url = databaseUrl(flags, env, cwd);
       target = url.display;
-      const policy = loadTrustPolicy(requireFlag(flags, 'trust', usage));
+      const policy = policyFromFlags(flags, 'rollback');
       audit.ensureWritable();
       progress(`verifying ${bundlePath}`);
-      verified = await verifyBundle(readInput(bundlePath, 'bundle'), { policy, ...(typeof flags.env === 'string' && { environment: flags.env }) });
+      verified = await verifyFromFlags(bundlePath, policy, flags);
       const bundle = verified;
       return withDatabase(url, env, false, (driver) =>
         rollbackBundle(bundle, driver, { to, allowUnknownApplied: flags['allow-unknown-applied'] === true, lockTimeoutMs: lockTimeoutMs(flags, env), progress }),

@@ -1,15 +1,8 @@
-import { verifyBundle } from '../../verify/index.js';
-import { loadTrustPolicy } from '../../trust/policy.js';
-import { streamInput } from '../io.js';
-import { requireFlag } from '../parse.js';
-import { COMMANDS, type CommandRun } from '../table.js';
+import { policyFromFlags, verifyFromFlags } from '../verify-from-flags.js';
+import type { CommandRun } from '../table.js';
 
 export const run: CommandRun = async ({ positionals, flags }) => {
-  const policy = loadTrustPolicy(requireFlag(flags, 'trust', COMMANDS.verify!.usage));
-  const verified = await verifyBundle(streamInput(positionals[0]!, 'bundle'), {
-    policy,
-    ...(typeof flags.env === 'string' && { environment: flags.env }),
-  });
+  const verified = await verifyFromFlags(positionals[0]!, policyFromFlags(flags, 'verify'), flags);
   const m = verified.manifest;
   return {
     text: [

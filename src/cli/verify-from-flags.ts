@@ -1,0 +1,18 @@
+/**
+ * How every command that acts on a bundle starts: the host's trust policy from --trust, then
+ * complete verification for --env. One place, so no command can skip a step or read a flag
+ * under another name.
+ */
+import { loadTrustPolicy, type TrustPolicy } from '../trust/policy.js';
+import { verifyBundle, type VerifiedBundle } from '../verify/index.js';
+import { streamInput } from './io.js';
+import { requireFlag } from './parse.js';
+import { COMMANDS } from './table.js';
+
+export function policyFromFlags(flags: Record<string, unknown>, command: string): TrustPolicy {
+  return loadTrustPolicy(requireFlag(flags, 'trust', COMMANDS[command]!.usage));
+}
+
+export function verifyFromFlags(bundlePath: string, policy: TrustPolicy, flags: Record<string, unknown>): Promise<VerifiedBundle> {
+  return verifyBundle(streamInput(bundlePath, 'bundle'), { policy, ...(typeof flags.env === 'string' && { environment: flags.env }) });
+}
