@@ -1,31 +1,18 @@
 import { adoptDatabase, parsePeer } from '../../adopt/index.js';
-import type { VerifiedBundle } from '../../verify/index.js';
-import { policyFromFlags, verifyFromFlags } from '../verify-from-flags.js';
-import { AuditTrail } from '../audit-trail.js';
-import { databaseUrl, lockTimeoutMs, withDatabase } from '../database.js';
+import { lockTimeoutMs } from '../database.js';
 import type { CommandRun } from '../table.js';
-import { provenance } from './apply.js';
+import { provenance, verifiedDatabaseRun } from '../verified-database-run.js';
 
-export const run: CommandRun = async ({ positionals, flags }, { env, cwd, progress }) => {
-  const bundlePath = positionals[0]!;
-  const audit = new AuditTrail(flags, env, cwd, { event: 'adopt', command: 'adopt', bundle: bundlePath, from: flags.from ?? null });
-  let verified: VerifiedBundle | undefined;
-  let target: string | undefined;
-  const report = await audit.around(
-    async () => {
-      const peer = parsePeer(flags.from);
-      const url = databaseUrl(flags, env, cwd);
-      target = url.display;
-      const policy = policyFromFlags(flags, 'adopt');
-      audit.ensureWritable();
-      progress(`verifying ${bundlePath}`);
-      verified = await verifyFromFlags(bundlePath, policy, flags);
-      const bundle = verified;
-      return withDatabase(url, env, false, (driver) => adoptDatabase(bundle, driver, peer, { lockTimeoutMs: lockTimeoutMs(flags, env) }));
-    },
-    () => ({ database: target, ...(verified && provenance(verified)) }),
+export const run: CommandRun = async ({ positionals, flags }, context) => {
+  let peer!: ReturnType<typeof parsePeer>;
+  const { verified: v, report, audit } = await verifiedDatabaseRun(
+    'adopt',
+    positionals[0]!,
+    flags,
+    context,
+    { readOnly: false, audit: { from: flags.from ?? null }, prepare: () => { peer = parsePeer(flags.from); } },
+    (bundle, driver) => adoptDatabase(bundle, driver, peer, { lockTimeoutMs: lockTimeoutMs(flags, context.env) }),
   );
-  const v = verified!;
   audit.record({ outcome: 'adopted', database: report.target, ...provenance(v), runId: report.runId, migrations: report.adopted.map((a) => a.version) });
   return {
     text: [

@@ -1,30 +1,12 @@
 import { previewApply, type PreviewReport } from '../../apply/index.js';
 import type { VerifiedBundle } from '../../verify/index.js';
-import { policyFromFlags, verifyFromFlags } from '../verify-from-flags.js';
-import { AuditTrail } from '../audit-trail.js';
-import { databaseUrl, withDatabase } from '../database.js';
 import type { CommandRun } from '../table.js';
-import { provenance } from './apply.js';
+import { provenance, verifiedDatabaseRun } from '../verified-database-run.js';
 
-export const run: CommandRun = async ({ positionals, flags }, { env, cwd, progress }) => {
-  const bundlePath = positionals[0]!;
-  const audit = new AuditTrail(flags, env, cwd, { event: 'plan', command: 'plan', bundle: bundlePath });
-  let verified: VerifiedBundle | undefined;
-  let target: string | undefined;
-  const report = await audit.around(
-    async () => {
-      const url = databaseUrl(flags, env, cwd);
-      target = url.display;
-      const policy = policyFromFlags(flags, 'plan');
-      audit.ensureWritable();
-      progress(`verifying ${bundlePath}`);
-      verified = await verifyFromFlags(bundlePath, policy, flags);
-      const bundle = verified;
-      return withDatabase(url, env, true, (driver) => previewApply(bundle, driver, { allowUnknownApplied: flags['allow-unknown-applied'] === true }));
-    },
-    () => ({ database: target, ...(verified && provenance(verified)) }),
+export const run: CommandRun = async ({ positionals, flags }, context) => {
+  const { verified: v, report, audit } = await verifiedDatabaseRun('plan', positionals[0]!, flags, context, { readOnly: true }, (bundle, driver) =>
+    previewApply(bundle, driver, { allowUnknownApplied: flags['allow-unknown-applied'] === true }),
   );
-  const v = verified!;
   const { plan } = report;
   const summary = {
     applied: plan.applied.map((a) => a.planned.migration.version),

@@ -1,35 +1,15 @@
 import { rollbackBundle } from '../../apply/index.js';
-import type { VerifiedBundle } from '../../verify/index.js';
-import { policyFromFlags, verifyFromFlags } from '../verify-from-flags.js';
-import { AuditTrail } from '../audit-trail.js';
-import { databaseUrl, lockTimeoutMs, withDatabase } from '../database.js';
+import { lockTimeoutMs } from '../database.js';
 import { requireFlag } from '../parse.js';
 import { COMMANDS, type CommandRun } from '../table.js';
-import { provenance } from './apply.js';
+import { provenance, verifiedDatabaseRun } from '../verified-database-run.js';
 
-export const run: CommandRun = async ({ positionals, flags }, { env, cwd, progress }) => {
-  const usage = COMMANDS.rollback!.usage;
-  const bundlePath = positionals[0]!;
-  const audit = new AuditTrail(flags, env, cwd, { event: 'rollback', command: 'rollback', bundle: bundlePath });
-  let verified: VerifiedBundle | undefined;
-  let target: string | undefined;
-  const to = requireFlag(flags, 'to', usage);
-  const report = await audit.around(
-    async () => {
-      const url = databaseUrl(flags, env, cwd);
-      target = url.display;
-      const policy = policyFromFlags(flags, 'rollback');
-      audit.ensureWritable();
-      progress(`verifying ${bundlePath}`);
-      verified = await verifyFromFlags(bundlePath, policy, flags);
-      const bundle = verified;
-      return withDatabase(url, env, false, (driver) =>
-        rollbackBundle(bundle, driver, { to, allowUnknownApplied: flags['allow-unknown-applied'] === true, lockTimeoutMs: lockTimeoutMs(flags, env), progress }),
-      );
-    },
-    () => ({ database: target, to, ...(verified && provenance(verified)) }),
+export const run: CommandRun = async ({ positionals, flags }, context) => {
+  const { env, progress } = context;
+  const to = requireFlag(flags, 'to', COMMANDS.rollback!.usage);
+  const { verified: v, report, audit } = await verifiedDatabaseRun('rollback', positionals[0]!, flags, context, { readOnly: false, audit: { to } }, (bundle, driver) =>
+    rollbackBundle(bundle, driver, { to, allowUnknownApplied: flags['allow-unknown-applied'] === true, lockTimeoutMs: lockTimeoutMs(flags, env), progress }),
   );
-  const v = verified!;
   audit.record({ outcome: 'rolled-back', database: report.target, to, ...provenance(v), runId: report.runId, migrations: report.rolledBack.map((r) => r.version) });
   const text =
     report.rolledBack.length === 0
