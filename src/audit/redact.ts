@@ -20,10 +20,15 @@ export function secretValuesFromEnv(env: Record<string, string | undefined>): st
     .sort((a, b) => b.length - a.length);
 }
 
+/**
+ * Removes credentials from text: the password of a URL's userinfo, `password=` values (up to
+ * the next white space, so a value holding `;` or `&` is not cut short), and any of `secrets`.
+ * Everything migseal shows or records passes through here.
+ */
 export function redactString(text: string, secrets: readonly string[] = []): string {
   let out = text
     .replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@')
-    .replace(/(password\s*=\s*)('[^']*'|"[^"]*"|[^\s&;]+)/gi, '$1***');
+    .replace(/(password\s*=\s*)('[^']*'|"[^"]*"|\S+)/gi, '$1***');
   for (const secret of secrets) out = out.split(secret).join('***');
   return out;
 }

@@ -7,7 +7,7 @@ import { closeSync, openSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { appendAuditRecord } from '../audit/log.js';
 import { asMigsealError, MigsealError } from '../errors.js';
-import { redact } from './redact.js';
+import { redactString as redact } from '../audit/redact.js';
 
 export class AuditTrail {
   readonly path: string;

@@ -6,7 +6,7 @@ import { COMMANDS, type CommandContext } from './table.js';
 import { findCommand, ownArguments, parseCommand } from './parse.js';
 import { MigsealError, isMigsealError } from '../errors.js';
 import { helpText, VERSION } from './help.js';
-import { redact } from './redact.js';
+import { redactString as redact } from '../audit/redact.js';
 
 export { COMMANDS } from './table.js';
 export { commandReference, withReference } from './reference.js';
