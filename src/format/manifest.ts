@@ -8,6 +8,7 @@ import { isReleaseVersion } from './release-version.js';
 import { SHA256_HEX } from './digest.js';
 import { pathProblem } from './tar.js';
 import { MigsealError } from '../errors.js';
+import { isJsonObject, allowOnly } from './json-shape.js';
 
 export const MANIFEST_FORMAT = 'migseal.manifest/v1';
 export const MANIFEST_PATH = 'manifest.json';
@@ -93,14 +94,12 @@ export function parseManifest(bytes: Buffer): Manifest {
   return value as unknown as Manifest;
 }
 
-type Obj = { [key: string]: JsonValue };
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._@/-]{0,127}$/;
 
 export function validateManifest(value: unknown): string[] {
   const p: string[] = [];
-  if (!isObj(value)) return ['$ is not an object'];
+  if (!isJsonObject(value)) return ['$ is not an object'];
   allowOnly(value, '$', ['format', 'project', 'release', 'dialect', 'layout', 'createdAt', 'expiresAt', 'source', 'builder', 'migrations', 'files', 'findings', 'analysis'], p);
   if (value.format !== MANIFEST_FORMAT) p.push(`$.format must be "${MANIFEST_FORMAT}"`);
   if (typeof value.project !== 'string' || !NAME.test(value.project)) p.push('$.project must be a project name');
@@ -110,14 +109,14 @@ export function validateManifest(value: unknown): string[] {
   isTime(value.createdAt, '$.createdAt', p);
   if (value.expiresAt !== undefined) isTime(value.expiresAt, '$.expiresAt', p);
 
-  if (!isObj(value.source)) p.push('$.source must be an object');
+  if (!isJsonObject(value.source)) p.push('$.source must be an object');
   else {
     allowOnly(value.source, '$.source', ['repository', 'commit', 'dirty'], p);
     optString(value.source.repository, '$.source.repository', p);
     if (value.source.commit !== undefined && (typeof value.source.commit !== 'string' || !/^[0-9a-f]{7,64}$/.test(value.source.commit))) p.push('$.source.commit must be a hex commit id');
     if (value.source.dirty !== undefined && typeof value.source.dirty !== 'boolean') p.push('$.source.dirty must be a boolean');
   }
-  if (!isObj(value.builder) || typeof value.builder.id !== 'string' || value.builder.id === '') p.push('$.builder.id must be a string');
+  if (!isJsonObject(value.builder) || typeof value.builder.id !== 'string' || value.builder.id === '') p.push('$.builder.id must be a string');
   else allowOnly(value.builder, '$.builder', ['id'], p);
 
   const filePaths = new Set<string>();
@@ -127,7 +126,7 @@ export function validateManifest(value: unknown): string[] {
   else
     value.files.forEach((f, i) => {
       const at = `$.files[${i}]`;
-      if (!isObj(f)) return void p.push(`${at} must be an object`);
+      if (!isJsonObject(f)) return void p.push(`${at} must be an object`);
       allowOnly(f, at, ['path', 'sha256', 'size'], p);
       if (typeof f.path !== 'string' || pathProblem(f.path)) p.push(`${at}.path must be a safe relative path`);
       else if (filePaths.has(f.path.toLowerCase())) p.push(`${at}.path repeats ${f.path}`);
@@ -144,7 +143,7 @@ export function validateManifest(value: unknown): string[] {
   else
     value.migrations.forEach((m, i) => {
       const at = `$.migrations[${i}]`;
-      if (!isObj(m)) return void p.push(`${at} must be an object`);
+      if (!isJsonObject(m)) return void p.push(`${at} must be an object`);
       allowOnly(m, at, ['version', 'name', 'up', 'down', 'transactional', 'repeatable', 'runner', 'sections'], p);
       if (typeof m.version !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(m.version)) p.push(`${at}.version must be a version string`);
       else {
@@ -165,7 +164,7 @@ export function validateManifest(value: unknown): string[] {
   else
     value.findings.forEach((f, i) => {
       const at = `$.findings[${i}]`;
-      if (!isObj(f)) return void p.push(`${at} must be an object`);
+      if (!isJsonObject(f)) return void p.push(`${at} must be an object`);
       allowOnly(f, at, ['rule', 'severity', 'category', 'file', 'line', 'message', 'statement', 'suppressed'], p);
       for (const k of ['rule', 'category', 'file', 'message'] as const) if (typeof f[k] !== 'string') p.push(`${at}.${k} must be a string`);
       if (!['error', 'warning', 'info'].includes(f.severity as string)) p.push(`${at}.severity must be error, warning or info`);
@@ -174,14 +173,10 @@ export function validateManifest(value: unknown): string[] {
       optString(f.suppressed, `${at}.suppressed`, p);
     });
   if (value.analysis !== undefined) {
-    if (!isObj(value.analysis) || typeof value.analysis.tool !== 'string' || typeof value.analysis.dialect !== 'string') p.push('$.analysis must name a tool and a dialect');
+    if (!isJsonObject(value.analysis) || typeof value.analysis.tool !== 'string' || typeof value.analysis.dialect !== 'string') p.push('$.analysis must name a tool and a dialect');
     else allowOnly(value.analysis, '$.analysis', ['tool', 'dialect'], p);
   }
   return p;
-}
-
-function allowOnly(obj: Obj, at: string, keys: readonly string[], p: string[]): void {
-  for (const k of Object.keys(obj)) if (!keys.includes(k)) p.push(`${at}.${k} is not a known field`);
 }
 
 function optString(v: unknown, at: string, p: string[]): void {

@@ -17,6 +17,7 @@
  * "allow": the author's directive is not a second person's approval.
  */
 import { CATEGORIES, isRuleId, type Severity } from '../lint/rules.js';
+import { isJsonObject, allowOnly } from '../format/json-shape.js';
 
 export const FINDING_ACTIONS = ['allow', 'approve', 'refuse'] as const;
 export type FindingAction = (typeof FINDING_ACTIONS)[number];
@@ -38,19 +39,16 @@ const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
 const DEFAULT_CATEGORY: Record<string, FindingAction> = { destructive: 'approve', 'outside-schema': 'approve' };
 const DEFAULT_SEVERITY: Record<Severity, FindingAction> = { error: 'approve', warning: 'allow', info: 'allow' };
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** Validates an environment's "findings" section, pushing every problem onto p. */
 export function parseFindingsPolicy(raw: unknown, at: string, p: string[]): FindingsPolicy | undefined {
   if (raw === undefined) return undefined;
-  if (!isObj(raw)) return void p.push(`${at} must be an object`);
-  for (const k of Object.keys(raw)) if (!['severity', 'category', 'rule', 'suppressed'].includes(k)) p.push(`${at}.${k} is not a known field`);
+  if (!isJsonObject(raw)) return void p.push(`${at} must be an object`);
+  allowOnly(raw, at, ['severity', 'category', 'rule', 'suppressed'], p);
   const table = (name: string, known: (key: string) => boolean, what: string): Record<string, FindingAction> => {
     const out: Record<string, FindingAction> = Object.create(null);
     const value = raw[name];
     if (value === undefined) return out;
-    if (!isObj(value)) return void p.push(`${at}.${name} must be an object`), out;
+    if (!isJsonObject(value)) return void p.push(`${at}.${name} must be an object`), out;
     for (const [key, action] of Object.entries(value)) {
       if (!known(key)) p.push(`${at}.${name}.${key} is not ${what}`);
       else if (!FINDING_ACTIONS.includes(action as FindingAction)) p.push(`${at}.${name}.${key} must be allow, approve or refuse`);

@@ -12,6 +12,7 @@ import { ROLES, type Role } from '../signing/statement.js';
 import type { SignerAuthority, ValidityAt } from '../verify/sigstore-signature.js';
 import { insecurePermissions } from './file-permissions.js';
 import { loadTrustedRootFile, PUBLIC_GOOD, publicGoodTrustedRoot } from './sigstore-root.js';
+import { isJsonObject, allowOnly, type JsonObject } from '../format/json-shape.js';
 
 export interface TrustedIdentity {
   id: string;
@@ -26,8 +27,6 @@ export interface TrustedIdentity {
   revoked: boolean;
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const VALIDITY: readonly ValidityAt[] = ['trusted-time', 'verification-time'];
 
 /** Compiles a policy pattern so that it must match the whole identity: ^(?:pattern)$. */
@@ -37,7 +36,7 @@ export function compileIdentityPattern(pattern: string): RegExp {
 
 /** Reads `cas` and `identities`; pushes every problem into `p`. Times are parsed by the caller's `time`. */
 export function parseIdentities(
-  raw: Obj,
+  raw: JsonObject,
   base: string,
   p: string[],
   time: (v: unknown, at: string) => Date | undefined,
@@ -47,8 +46,8 @@ export function parseIdentities(
   if (raw.cas !== undefined && !Array.isArray(raw.cas)) p.push('$.cas must be an array');
   (Array.isArray(raw.cas) ? raw.cas : []).forEach((ca, i) => {
     const at = `$.cas[${i}]`;
-    if (!isObj(ca)) return void p.push(`${at} must be an object`);
-    for (const k of Object.keys(ca)) if (!['id', 'certificate', 'trustedRoot', 'description'].includes(k)) p.push(`${at}.${k} is not a known field`);
+    if (!isJsonObject(ca)) return void p.push(`${at} must be an object`);
+    allowOnly(ca, at, ['id', 'certificate', 'trustedRoot', 'description'], p);
     if (typeof ca.id !== 'string' || ca.id === '') return void p.push(`${at}.id must be a string`);
     if (ca.id === PUBLIC_GOOD || authorities.has(ca.id)) return void p.push(`${at}.id repeats "${ca.id}"${ca.id === PUBLIC_GOOD ? ' (a built-in authority)' : ''}`);
     if ((typeof ca.certificate === 'string') === (typeof ca.trustedRoot === 'string')) return void p.push(`${at} must name either a certificate (PEM) or a trustedRoot (Sigstore trusted_root.json)`);
@@ -67,9 +66,9 @@ export function parseIdentities(
   if (raw.identities !== undefined && !Array.isArray(raw.identities)) p.push('$.identities must be an array');
   (Array.isArray(raw.identities) ? raw.identities : []).forEach((entry, i) => {
     const at = `$.identities[${i}]`;
-    if (!isObj(entry)) return void p.push(`${at} must be an object`);
+    if (!isJsonObject(entry)) return void p.push(`${at} must be an object`);
     const known = ['id', 'ca', 'identity', 'identityPattern', 'issuer', 'roles', 'validityAt', 'notBefore', 'notAfter', 'revoked', 'description'];
-    for (const k of Object.keys(entry)) if (!known.includes(k)) p.push(`${at}.${k} is not a known field`);
+    allowOnly(entry, at, known, p);
     if (typeof entry.id !== 'string' || entry.id === '') return void p.push(`${at}.id must be a string`);
     const roles = Array.isArray(entry.roles) ? entry.roles : [];
     if (roles.length === 0 || !roles.every((r) => ROLES.includes(r as Role))) p.push(`${at}.roles must list roles from ${ROLES.join(', ')}`);
@@ -107,13 +106,13 @@ export function parseIdentities(
 }
 
 /** `timestampAuthorities`: RFC 3161 authorities whose timestamps are trusted times, each a chain leaf first. */
-function parseTimestampAuthorities(raw: Obj, base: string, p: string[]): CertificateAuthority[] {
+function parseTimestampAuthorities(raw: JsonObject, base: string, p: string[]): CertificateAuthority[] {
   if (raw.timestampAuthorities !== undefined && !Array.isArray(raw.timestampAuthorities)) p.push('$.timestampAuthorities must be an array');
   const entries: unknown[] = [];
   (Array.isArray(raw.timestampAuthorities) ? raw.timestampAuthorities : []).forEach((tsa, i) => {
     const at = `$.timestampAuthorities[${i}]`;
-    if (!isObj(tsa)) return void p.push(`${at} must be an object`);
-    for (const k of Object.keys(tsa)) if (!['id', 'certificates', 'description'].includes(k)) p.push(`${at}.${k} is not a known field`);
+    if (!isJsonObject(tsa)) return void p.push(`${at} must be an object`);
+    allowOnly(tsa, at, ['id', 'certificates', 'description'], p);
     if (typeof tsa.id !== 'string' || tsa.id === '') return void p.push(`${at}.id must be a string`);
     const files = Array.isArray(tsa.certificates) && tsa.certificates.length > 0 && tsa.certificates.every((c) => typeof c === 'string') ? (tsa.certificates as string[]) : undefined;
     if (!files) return void p.push(`${at}.certificates must list PEM files: the authority's certificate first, then its issuers up to the root`);

@@ -11,6 +11,7 @@ import { decodeUtf8Strict, parseStrictJson } from '../format/strict-json.js';
 import { ROLES, type Role } from '../signing/statement.js';
 import { insecurePermissions } from './file-permissions.js';
 import { loadTrustPolicy } from './policy.js';
+import { isJsonObject, type JsonObject } from '../format/json-shape.js';
 
 export type LintKind = 'insecure-permissions' | 'unreadable' | 'invalid' | 'duplicate-id' | 'threshold-unreachable';
 
@@ -19,9 +20,7 @@ export interface LintProblem {
   message: string;
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const list = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObj) : []);
+const list = (v: unknown): JsonObject[] => (Array.isArray(v) ? v.filter(isJsonObject) : []);
 
 export function lintTrustPolicy(path: string, now = new Date()): LintProblem[] {
   const problems: LintProblem[] = [];
@@ -39,7 +38,7 @@ export function lintTrustPolicy(path: string, now = new Date()): LintProblem[] {
     add('unreadable', `cannot read ${path} as strict JSON: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     return problems;
   }
-  if (!isObj(raw)) return [...problems, { kind: 'invalid', message: `${path} is not a JSON object` }];
+  if (!isJsonObject(raw)) return [...problems, { kind: 'invalid', message: `${path} is not a JSON object` }];
 
   // Every file the policy names must be safe and readable.
   const files = [
@@ -89,9 +88,9 @@ export function lintTrustPolicy(path: string, now = new Date()): LintProblem[] {
 }
 
 // Signers that can sign new releases in a role today: not revoked, not retired or expired, file readable.
-function eligible(raw: Obj, base: string, role: Role, now: Date): Set<string> {
+function eligible(raw: JsonObject, base: string, role: Role, now: Date): Set<string> {
   const out = new Set<string>();
-  const usable = (e: Obj) => e.revoked !== true && e.retired !== true && Array.isArray(e.roles) && e.roles.includes(role) && !(typeof e.notAfter === 'string' && Date.parse(e.notAfter) < now.getTime()) && !(typeof e.notBefore === 'string' && Date.parse(e.notBefore) > now.getTime());
+  const usable = (e: JsonObject) => e.revoked !== true && e.retired !== true && Array.isArray(e.roles) && e.roles.includes(role) && !(typeof e.notAfter === 'string' && Date.parse(e.notAfter) < now.getTime()) && !(typeof e.notBefore === 'string' && Date.parse(e.notBefore) > now.getTime());
   for (const k of list(raw.keys)) {
     if (!usable(k) || typeof k.publicKey !== 'string') continue;
     try {
@@ -106,12 +105,12 @@ function eligible(raw: Obj, base: string, role: Role, now: Date): Set<string> {
   return out;
 }
 
-function unreachableThresholds(raw: Obj, base: string, now: Date): string[] {
+function unreachableThresholds(raw: JsonObject, base: string, now: Date): string[] {
   const out: string[] = [];
-  if (!isObj(raw.environments)) return out;
+  if (!isJsonObject(raw.environments)) return out;
   const byRole = Object.fromEntries(ROLES.map((r) => [r, eligible(raw, base, r, now)])) as Record<Role, Set<string>>;
   for (const [name, rule] of Object.entries(raw.environments)) {
-    if (!isObj(rule)) continue;
+    if (!isJsonObject(rule)) continue;
     const need = (r: Role) => (typeof rule[r] === 'number' ? (rule[r] as number) : 0);
     for (const role of ROLES) {
       if (need(role) > byRole[role].size) {

@@ -17,6 +17,7 @@ import { parseFindingsPolicy, type FindingsPolicy } from './findings-policy.js';
 import { parseIdentities, type TrustedIdentity } from './identities.js';
 import type { SignerAuthority } from '../verify/sigstore-signature.js';
 import type { CertificateAuthority } from '@sigstore/protobuf-specs';
+import { isJsonObject, allowOnly } from '../format/json-shape.js';
 
 export interface TrustedKey {
   id: string;
@@ -78,13 +79,10 @@ export function loadTrustPolicy(path: string): TrustPolicy {
   return buildPolicy(raw, absolute);
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 function buildPolicy(raw: unknown, path: string): TrustPolicy {
   const p: string[] = [];
   const base = dirname(path);
-  if (!isObj(raw)) throw new MigsealError('POLICY_INVALID', `The trust policy ${path} is not a JSON object.`);
+  if (!isJsonObject(raw)) throw new MigsealError('POLICY_INVALID', `The trust policy ${path} is not a JSON object.`);
   allowOnly(raw, '$', ['project', 'dialect', 'keys', 'cas', 'identities', 'timestampAuthorities', 'environments', 'description'], p);
   if (typeof raw.project !== 'string' || raw.project === '') p.push('$.project must name the project');
   if (raw.dialect !== undefined && !DIALECTS.includes(raw.dialect as Dialect)) p.push(`$.dialect must be one of ${DIALECTS.join(', ')}`);
@@ -95,7 +93,7 @@ function buildPolicy(raw: unknown, path: string): TrustPolicy {
   else
     raw.keys.forEach((k, i) => {
       const at = `$.keys[${i}]`;
-      if (!isObj(k)) return void p.push(`${at} must be an object`);
+      if (!isJsonObject(k)) return void p.push(`${at} must be an object`);
       allowOnly(k, at, ['id', 'publicKey', 'roles', 'notBefore', 'notAfter', 'revoked', 'retired', 'description'], p);
       if (typeof k.id !== 'string' || k.id === '') return void p.push(`${at}.id must be a string`);
       if (ids.has(k.id)) p.push(`${at}.id repeats "${k.id}"`);
@@ -142,11 +140,11 @@ function buildPolicy(raw: unknown, path: string): TrustPolicy {
   }
 
   const environments: Record<string, EnvironmentRule> = Object.create(null);
-  if (!isObj(raw.environments) || Object.keys(raw.environments).length === 0) p.push('$.environments must name at least one environment');
+  if (!isJsonObject(raw.environments) || Object.keys(raw.environments).length === 0) p.push('$.environments must name at least one environment');
   else
     for (const [name, rule] of Object.entries(raw.environments)) {
       const at = `$.environments.${name}`;
-      if (!isObj(rule)) {
+      if (!isJsonObject(rule)) {
         p.push(`${at} must be an object`);
         continue;
       }
@@ -180,10 +178,6 @@ function buildPolicy(raw: unknown, path: string): TrustPolicy {
     timestampAuthorities,
     environments,
   };
-}
-
-function allowOnly(obj: Obj, at: string, keys: readonly string[], p: string[]): void {
-  for (const k of Object.keys(obj)) if (!keys.includes(k)) p.push(`${at}.${k} is not a known field`);
 }
 
 function optTime(v: unknown, at: string, p: string[]): Date | undefined {
