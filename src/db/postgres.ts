@@ -4,6 +4,10 @@
  * CONCURRENTLY) runs outside any transaction, several run as one implicit transaction, and
  * a file's own BEGIN/COMMIT works. The runner lock is a session advisory lock, which the
  * server releases when the connection ends.
+ *
+ * A transaction's BEGIN travels in the same message as its first script ("BEGIN;" then the
+ * script, as psql -1 would send it), so a migration costs the round trips of the floor it is
+ * measured against: script, history row, COMMIT.
  */
 import pg from 'pg';
 import { parse as parseConnectionString } from 'pg-connection-string';
@@ -19,6 +23,8 @@ export class PostgresDriver implements Driver {
   readonly target: string;
   #client: pg.Client;
   #inTransaction = false;
+  /** Inside transaction(), BEGIN has not been sent yet: it goes with the next statement. */
+  #beginPending = false;
   #locked = false;
   #lost: Error | undefined;
   /** The schema migseal's tables live in: the session's current schema when it connected. */
@@ -56,8 +62,10 @@ export class PostgresDriver implements Driver {
 
   async exec(sql: string): Promise<void> {
     this.#check();
+    const text = this.#beginPending ? `BEGIN;\n${sql}` : sql;
+    this.#beginPending = false;
     try {
-      await this.#client.query(sql);
+      await this.#client.query(text);
     } catch (error) {
       // A failed script that opened its own transaction leaves the session in it; end it.
       if (!this.#inTransaction) await this.#client.query('ROLLBACK').catch(() => undefined);
@@ -69,24 +77,35 @@ export class PostgresDriver implements Driver {
     this.#check();
     let n = 0;
     const text = sql.replace(/\?/g, () => `$${++n}`);
+    await this.#sendPendingBegin();
     const result = await this.#client.query(text, params as unknown[]);
     return result.rows as Row[];
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
     this.#check();
-    await this.#client.query('BEGIN');
     this.#inTransaction = true;
+    this.#beginPending = true;
     try {
       const result = await fn();
-      await this.#client.query('COMMIT');
+      // Nothing was sent: there is no transaction to commit.
+      if (!this.#beginPending) await this.#client.query('COMMIT');
       return result;
     } catch (error) {
-      await this.#client.query('ROLLBACK').catch(() => undefined);
+      // A script that did not parse never ran its BEGIN either; ROLLBACK then only warns.
+      if (!this.#beginPending) await this.#client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
       this.#inTransaction = false;
+      this.#beginPending = false;
     }
+  }
+
+  /** Parameterised statements go in the extended protocol, which takes one statement: BEGIN goes first on its own. */
+  async #sendPendingBegin(): Promise<void> {
+    if (!this.#beginPending) return;
+    this.#beginPending = false;
+    await this.#client.query('BEGIN');
   }
 
   async hasTable(name: string): Promise<boolean> {

@@ -11,6 +11,7 @@ import { sleep, type ConnectOptions, type Driver, type Row } from './driver.js';
 
 const BUSY_TIMEOUT_MS = 5_000;
 const LOCK_POLL_MS = 25;
+const STATEMENT_CACHE_SIZE = 32;
 
 export class SqliteDriver implements Driver {
   readonly dialect = 'sqlite' as const;
@@ -19,6 +20,8 @@ export class SqliteDriver implements Driver {
   #path: string;
   #lockDb: Database.Database | undefined;
   #inTransaction = false;
+  /** Prepared once per connection: the runner writes the same history statements for every migration. */
+  #statements = new Map<string, Database.Statement>();
   /** Opening created the file: if nothing was ever written to it, close removes it again. */
   #created: boolean;
 
@@ -53,7 +56,11 @@ export class SqliteDriver implements Driver {
   }
 
   async query(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
-    const statement = this.#db.prepare(sql);
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      if (this.#statements.size < STATEMENT_CACHE_SIZE) this.#statements.set(sql, statement);
+    }
     if (statement.reader) return statement.all(...params) as Row[];
     statement.run(...params);
     return [];

@@ -86,6 +86,46 @@ describe('PostgreSQL driver', () => {
     expect(await cluster.psql("SELECT string_agg(version || ':' || state, ',' ORDER BY version) FROM public.migseal_migrations", 'driver_search_path')).toBe('1:applied,2:applied\n');
   });
 
+  it('commits a script and the statement after it together, or neither: BEGIN travels with the script', async () => {
+    const url = await cluster.createDatabase('driver_transaction');
+    const driver = await PostgresDriver.open(url, url);
+    try {
+      await driver.exec('CREATE TABLE log (n int NOT NULL)');
+      await driver.transaction(async () => {
+        await driver.exec('CREATE TABLE a (id int);\nINSERT INTO a VALUES (1);');
+        await driver.query('INSERT INTO log VALUES (?)', [1]);
+      });
+      // The statement after the script fails: the script's changes go too.
+      await expect(
+        driver.transaction(async () => {
+          await driver.exec('CREATE TABLE b (id int);');
+          await driver.query('INSERT INTO log VALUES (?)', [null]);
+        }),
+      ).rejects.toThrow(/null value/);
+      // The script fails half-way, at run time and at parse time: nothing of it stays, the session goes on.
+      await expect(driver.transaction(() => driver.exec('CREATE TABLE c (id int);\nSELECT 1/0;'))).rejects.toThrow(/division by zero/);
+      await expect(driver.transaction(() => driver.exec('CREATE TABLE d (id int);\nCREAT TABLE e (id int);'))).rejects.toThrow(/syntax error/);
+      // A parameterised statement first: BEGIN is sent on its own, and ROLLBACK undoes the row.
+      await expect(
+        driver.transaction(async () => {
+          await driver.query('INSERT INTO log VALUES (?)', [2]);
+          await driver.exec('SELECT 1/0;');
+        }),
+      ).rejects.toThrow(/division by zero/);
+      // A transaction that sends nothing commits nothing and leaves no transaction open.
+      await driver.transaction(async () => undefined);
+      const tables = await driver.query("SELECT string_agg(tablename, ',' ORDER BY tablename) AS t FROM pg_tables WHERE schemaname = 'public'");
+      expect(tables[0]?.t).toBe('a,log');
+      expect((await driver.query('SELECT string_agg(n::text, \',\' ORDER BY n) AS n FROM log'))[0]?.n).toBe('1');
+      expect((await driver.query('SELECT count(*)::int AS n FROM a'))[0]?.n).toBe(1);
+      // Outside transaction(), a script is sent as it is: a lone CREATE INDEX CONCURRENTLY still runs.
+      await driver.exec('CREATE INDEX CONCURRENTLY a_id ON a (id)');
+      expect((await driver.query("SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = 'a_id'"))[0]?.n).toBe(1);
+    } finally {
+      await driver.close();
+    }
+  });
+
   it('refuses drift before running anything, leaving the database as it was', async () => {
     const url = await cluster.createDatabase('driver_refusal');
     const first = await world.bundle('pg-r1', FILES, { dialect: 'postgres' });
