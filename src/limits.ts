@@ -28,6 +28,10 @@ export const LIMITS = Object.freeze({
   maxPolicyBytes: 1024 ** 2,
   /** Largest script static analysis parses; a larger one is reported as unreadable. */
   maxAnalyzedScriptChars: 16 * 1024 ** 2,
+  /** `diff --patch`: largest script shown as a diff, most inserted plus deleted lines, most lines printed per script. */
+  maxPatchScriptBytes: 1024 ** 2,
+  maxPatchEdits: 2_000,
+  maxPatchLines: 400,
   /** How long apply waits for another runner's lock before refusing. */
   lockTimeoutMs: 30_000,
   /** How long an audit log append waits for another process's append before failing. */

@@ -121,6 +121,18 @@ export const COMMANDS: Record<string, CommandSpec> = {
     flags: { json },
     load: () => import('./commands/inspect.js'),
   },
+  diff: {
+    summary: 'show what changed between two releases; a released migration whose bytes changed exits 2',
+    usage: 'migseal diff OLD NEW [--trust FILE [--env NAME]] [--patch] [--json]',
+    positionals: { min: 2, max: 2 },
+    flags: {
+      trust: { type: 'string', value: 'FILE', description: "verify both bundles against the host's trust policy first (without it, contents are claimed, not verified)" },
+      env,
+      patch: { type: 'boolean', description: 'add a unified diff of each changed script (bounded; control characters escaped)' },
+      json,
+    },
+    load: () => import('./commands/diff.js'),
+  },
   verify: {
     summary: "verify a bundle against the host's trust policy",
     usage: 'migseal verify BUNDLE --trust FILE [--env NAME] [--json]',

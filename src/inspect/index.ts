@@ -41,7 +41,8 @@ export async function inspectBundle(bundle: Buffer): Promise<InspectReport> {
   return { digest, manifest, filesMatch, signatures };
 }
 
-function describeSignature(entry: string, bytes: Buffer, digest: string): SignatureClaim {
+/** What one signature file claims (role, key id or certificate), or why it cannot be read. */
+export function describeSignature(entry: string, bytes: Buffer, digest: string): SignatureClaim {
   try {
     const bundle = bundleFromJSON(parseStrictJson(decodeUtf8Strict(bytes)));
     const material = bundle.verificationMaterial.content;

@@ -1,0 +1,63 @@
+/**
+ * One side of a diff: a release read with the strict in-memory reader. Claimed releases are
+ * checked only for internal consistency (the archive holds exactly the manifest's files,
+ * each with its size and SHA-256), so the diff compares what the manifests say about bytes
+ * that are really there; verified releases pass `verifyBundle` in full.
+ */
+import { decodeBundle, type BundleSource } from '../format/bundle-archive.js';
+import { sha256Hex } from '../format/digest.js';
+import { parseManifest, type Manifest } from '../format/manifest.js';
+import { describeSignature } from '../inspect/index.js';
+import { checkFileDigests } from '../verify/check-file-digests.js';
+import { checkFileSet } from '../verify/check-file-set.js';
+import { verifyBundle, type VerifyOptions } from '../verify/index.js';
+
+export interface ReleaseSigner {
+  role: string;
+  /** The policy's id for a verified signer; "key …" or "certificate" for a claimed one. */
+  signer: string;
+  keyId?: string;
+  identity?: string;
+  issuer?: string;
+  /** Why a claimed signature cannot count (unreadable, signs another manifest, …). */
+  problem?: string;
+}
+
+export interface ReleaseSide {
+  /** SHA-256 of manifest.json: the release identity. */
+  digest: string;
+  manifest: Manifest;
+  files: ReadonlyMap<string, Buffer>;
+  signers: ReleaseSigner[];
+  /** True only when the bundle passed verifyBundle against a trust policy. */
+  verified: boolean;
+}
+
+export async function readClaimedRelease(bundle: Buffer | BundleSource): Promise<ReleaseSide> {
+  const contents = await decodeBundle(bundle, { hash: true });
+  const digest = sha256Hex(contents.manifestBytes);
+  const manifest = parseManifest(contents.manifestBytes);
+  checkFileSet(contents.files, manifest);
+  checkFileDigests(contents.files, manifest, contents.digests);
+  const signers = [...contents.signatures].map(([entry, bytes]): ReleaseSigner => {
+    const claim = describeSignature(entry, bytes, digest);
+    return {
+      role: claim.role ?? '?',
+      signer: claim.keyId ? `key ${claim.keyId}` : (claim.identity ?? 'unknown signer'),
+      ...(claim.keyId && { keyId: claim.keyId }),
+      ...(claim.problem && { problem: claim.problem }),
+    };
+  });
+  return { digest, manifest, files: contents.files, signers, verified: false };
+}
+
+export async function readVerifiedRelease(bundle: Buffer | BundleSource, options: VerifyOptions): Promise<ReleaseSide> {
+  const verified = await verifyBundle(bundle, options);
+  const signers = verified.signers.map((s): ReleaseSigner => ({
+    role: s.role,
+    signer: s.signer,
+    ...(s.keyId && { keyId: s.keyId }),
+    ...(s.identity && { identity: s.identity.identity, issuer: s.identity.issuer }),
+  }));
+  return { digest: verified.digest, manifest: verified.manifest, files: verified.files, signers, verified: true };
+}
