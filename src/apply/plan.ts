@@ -32,11 +32,16 @@ export interface MigrationPlan {
 
 export const migrationKey = (m: ManifestMigration): string => (m.repeatable ? `R:${m.name}` : m.version);
 
+/** The bytes a migration's history checksum covers: its up script, or for native migrations the file their own tool runs. */
+export function upScript(migration: ManifestMigration, files: ReadonlyMap<string, Buffer>): Buffer {
+  return migration.runner === 'native' ? (files.get(migration.up) ?? Buffer.alloc(0)) : migrationScript(migration, 'up', files);
+}
+
 export function planMigrations(migrations: readonly ManifestMigration[], files: ReadonlyMap<string, Buffer>, history: History): MigrationPlan {
   const rows = new Map(history.migrations.map((r) => [r.key, r]));
   const planned = migrations.map((migration, index): PlannedMigration => {
     // Native migrations yield no SQL; their checksum is over the file their own tool runs.
-    const script = migration.runner === 'native' ? (files.get(migration.up) ?? Buffer.alloc(0)) : migrationScript(migration, 'up', files);
+    const script = upScript(migration, files);
     const sql = migration.runner === 'native' ? '' : scriptText(script, migration);
     return { migration, key: migrationKey(migration), index, checksum: sha256Hex(script), script, sql };
   });

@@ -199,6 +199,19 @@ export const COMMANDS: Record<string, CommandSpec> = {
     },
     load: () => import('./commands/resolve.js'),
   },
+  audit: {
+    summary: "the auditor's report on a bundle: verified or claimed facts, signers, provenance, migrations, findings and (with --db) the database's history",
+    usage: 'migseal audit BUNDLE [--trust FILE [--env NAME]] [--db URL] [--html FILE] [--json]',
+    positionals: { min: 1, max: 1 },
+    flags: {
+      trust: { type: 'string', value: 'FILE', description: "verify against the host's trust policy (without it every fact is only claimed)" },
+      env,
+      db: { type: 'string', value: 'URL', description: 'compare with this database\'s history, read-only (sqlite:PATH must exist; postgres://user@host/db, password only from PGPASSWORD, MIGSEAL_DATABASE_PASSWORD or MIGSEAL_DATABASE_PASSWORD_FILE)' },
+      html: { type: 'string', value: 'FILE', description: 'write the report as one self-contained HTML page (also when the bundle is refused)' },
+      json,
+    },
+    load: () => import('./commands/audit.js'),
+  },
   'audit-log verify': {
     summary: "check an audit log's hash chain and name the first broken record",
     usage: 'migseal audit-log verify FILE [--json]',

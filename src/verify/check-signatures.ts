@@ -24,6 +24,8 @@ export interface AcceptedSignature {
   principal: string;
   keyId?: string;
   identity?: { identity: string; issuer: string; authority: string };
+  /** The earliest signing time the signature's verified evidence vouches for (transparency log or RFC 3161 timestamp). */
+  signedAt?: string;
   statement: ReleaseStatement;
 }
 
@@ -88,11 +90,14 @@ export function checkSignatures(signatures: ReadonlyMap<string, Buffer>, manifes
       principal: signer.principal,
       ...('keyId' in trusted && { keyId: trusted.keyId }),
       ...('authority' in trusted && { identity: { identity: signer.verified.identity!, issuer: signer.verified.issuer!, authority: trusted.authority.id } }),
+      ...(signer.verified.trustedTimes.length > 0 && { signedAt: earliest(signer.verified.trustedTimes) }),
       statement,
     });
   }
   return result;
 }
+
+const earliest = (times: readonly Date[]): string => new Date(Math.min(...times.map((t) => t.getTime()))).toISOString();
 
 // Tries each identity the policy names; a certificate from another authority or naming someone else is not a failure.
 function findIdentity(entry: string, bundle: Bundle, artifact: ArtifactRef, identities: readonly TrustedIdentity[], now: Date): { identity: TrustedIdentity; verified: VerifiedSignature } | { unknown: string } {

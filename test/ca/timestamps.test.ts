@@ -89,6 +89,21 @@ describe('certificates at the stamped time', () => {
     expect(report.signers).toEqual([{ id: 'release-ci', role: 'release', identity: { identity: IDENTITY, issuer: ISSUER, authority: 'corp' } }]);
   });
 
+  it('the audit report names the certificate identity, its issuer and the stamped signing time', async () => {
+    const at = new Date();
+    const bundle = await packStamped(current, at);
+    const path = join(world.dir, `audit-${++count}.migseal`);
+    writeFileSync(path, bundle);
+    const result = await runCli(['audit', path, '--trust', policy(identity()), '--json']);
+    expect(result.code, result.stdout).toBe(0);
+    const facts = JSON.parse(result.stdout);
+    expect(facts.signatures.signers).toEqual([
+      expect.objectContaining({ policyId: 'release-ci', role: 'release', identity: { identity: IDENTITY, issuer: ISSUER, authority: 'corp' }, signedAt: expect.any(String) }),
+    ]);
+    // The stamped time, as the timestamp authority wrote it (to the second).
+    expect(Math.abs(Date.parse(facts.signatures.signers[0].signedAt) - at.getTime())).toBeLessThan(1000);
+  });
+
   it('a certificate that has expired since still verifies: it was valid when stamped', async () => {
     const bundle = await packStamped(expired, new Date(Date.now() - 2.5 * DAY));
     await expectVerified(world, bundle, { policy: policy(identity()) });

@@ -46,6 +46,13 @@ describe('argv -> options', () => {
     [['verify', 'shop-42.migseal', '--trust', 'keys/trust.json'], { name: 'verify', positionals: ['shop-42.migseal'], flags: { trust: 'keys/trust.json' } }],
     [['verify', 'b', '--trust', 't', '--env', 'production', '--json'], { name: 'verify', positionals: ['b'], flags: { trust: 't', env: 'production', json: true } }],
     [['verify', '--trust', 't', 'b'], { name: 'verify', positionals: ['b'], flags: { trust: 't' } }],
+    [
+      ['audit', 'shop-42.migseal', '--trust', 't', '--env', 'production', '--db', 'sqlite:shop.db', '--html', 'report.html', '--json'],
+      { name: 'audit', positionals: ['shop-42.migseal'], flags: { trust: 't', env: 'production', db: 'sqlite:shop.db', html: 'report.html', json: true } },
+    ],
+    // A bundle named "verify" is audited; only "audit-log verify" is the audit log's command.
+    [['audit', 'verify'], { name: 'audit', positionals: ['verify'], flags: {} }],
+    [['audit-log', 'verify', 'migseal-audit.jsonl'], { name: 'audit-log verify', positionals: ['migseal-audit.jsonl'], flags: {} }],
   ];
   for (const [argv, expected] of table) {
     it(argv.join(' '), () => {
