@@ -13,8 +13,12 @@ export interface Driver {
   readonly target: string;
   /** Runs a whole script (any number of statements) as the database's own tools send a file. */
   exec(sql: string): Promise<void>;
-  /** Runs one statement with `?` placeholders and returns its rows. */
-  query(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  /**
+   * Runs one statement with `?` placeholders and returns its rows. `repeated`: the runner
+   * sends this statement again and again (a history row per migration), so the driver may
+   * prepare it once per connection.
+   */
+  query(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<Row[]>;
   /** Runs fn inside one transaction: all of it commits, or none of it. */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
   /** Whether a table exists (a bare name resolves as the session would resolve it). */
@@ -28,6 +32,10 @@ export interface Driver {
   lock(timeoutMs: number): Promise<void>;
   unlock(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface QueryOptions {
+  repeated?: boolean;
 }
 
 export interface ConnectOptions {

@@ -12,17 +12,20 @@
 import pg from 'pg';
 import { parse as parseConnectionString } from 'pg-connection-string';
 import { MigsealError } from '../errors.js';
-import { sleep, type ConnectOptions, type Driver, type Row } from './driver.js';
+import { sleep, type ConnectOptions, type Driver, type QueryOptions, type Row } from './driver.js';
 
 /** Advisory lock key: the first 8 bytes of SHA-256("migseal"), as a signed bigint. */
 const LOCK_KEY = '7581215183639544856';
 const LOCK_POLL_MS = 50;
+const PREPARED_STATEMENTS = 16;
 
 export class PostgresDriver implements Driver {
   readonly dialect = 'postgres' as const;
   readonly target: string;
   #client: pg.Client;
   #inTransaction = false;
+  /** Repeated statements' texts and their names on this connection. */
+  #statements = new Map<string, string>();
   /** Inside transaction(), BEGIN has not been sent yet: it goes with the next statement. */
   #beginPending = false;
   #locked = false;
@@ -73,13 +76,21 @@ export class PostgresDriver implements Driver {
     }
   }
 
-  async query(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+  async query(sql: string, params: readonly unknown[] = [], options: QueryOptions = {}): Promise<Row[]> {
     this.#check();
     let n = 0;
     const text = sql.replace(/\?/g, () => `$${++n}`);
     await this.#sendPendingBegin();
-    const result = await this.#client.query(text, params as unknown[]);
+    // A named statement is parsed and planned once per connection; the server replans it itself after DDL.
+    const name = options.repeated ? this.#statementName(text) : undefined;
+    const result = await this.#client.query({ text, values: params as unknown[], ...(name && { name }) });
     return result.rows as Row[];
+  }
+
+  #statementName(text: string): string | undefined {
+    let name = this.#statements.get(text);
+    if (!name && this.#statements.size < PREPARED_STATEMENTS) this.#statements.set(text, (name = `migseal_${this.#statements.size + 1}`));
+    return name;
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {

@@ -7,11 +7,11 @@ import { existsSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { MigsealError } from '../errors.js';
-import { sleep, type ConnectOptions, type Driver, type Row } from './driver.js';
+import { sleep, type ConnectOptions, type Driver, type QueryOptions, type Row } from './driver.js';
 
 const BUSY_TIMEOUT_MS = 5_000;
 const LOCK_POLL_MS = 25;
-const STATEMENT_CACHE_SIZE = 32;
+const PREPARED_STATEMENTS = 16;
 
 export class SqliteDriver implements Driver {
   readonly dialect = 'sqlite' as const;
@@ -20,7 +20,7 @@ export class SqliteDriver implements Driver {
   #path: string;
   #lockDb: Database.Database | undefined;
   #inTransaction = false;
-  /** Prepared once per connection: the runner writes the same history statements for every migration. */
+  /** Repeated statements, prepared once per connection (SQLite prepares them again itself after a schema change). */
   #statements = new Map<string, Database.Statement>();
   /** Opening created the file: if nothing was ever written to it, close removes it again. */
   #created: boolean;
@@ -55,11 +55,11 @@ export class SqliteDriver implements Driver {
     }
   }
 
-  async query(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+  async query(sql: string, params: readonly unknown[] = [], options: QueryOptions = {}): Promise<Row[]> {
     let statement = this.#statements.get(sql);
     if (!statement) {
       statement = this.#db.prepare(sql);
-      if (this.#statements.size < STATEMENT_CACHE_SIZE) this.#statements.set(sql, statement);
+      if (options.repeated && this.#statements.size < PREPARED_STATEMENTS) this.#statements.set(sql, statement);
     }
     if (statement.reader) return statement.all(...params) as Row[];
     statement.run(...params);

@@ -126,6 +126,26 @@ describe('PostgreSQL driver', () => {
     }
   });
 
+  it('prepares a repeated statement once per connection, and it still works after the table it writes changes', async () => {
+    const url = await cluster.createDatabase('driver_repeated');
+    const driver = await PostgresDriver.open(url, url);
+    try {
+      await driver.exec('CREATE TABLE log (n int NOT NULL)');
+      const insert = (n: number) => driver.transaction(() => driver.query('INSERT INTO log (n) VALUES (?)', [n], { repeated: true }));
+      await insert(1);
+      await driver.exec('ALTER TABLE log ADD COLUMN note text NOT NULL DEFAULT \'x\'');
+      await insert(2);
+      await driver.exec('DROP TABLE log; CREATE TABLE log (id serial, n bigint NOT NULL)');
+      await insert(3);
+      await expect(insert(Number.NaN)).rejects.toThrow();
+      await insert(4);
+      expect((await driver.query("SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name LIKE 'migseal_%'"))[0]?.n).toBe(1);
+      expect((await driver.query("SELECT string_agg(n::text, ',' ORDER BY n) AS n FROM log"))[0]?.n).toBe('3,4');
+    } finally {
+      await driver.close();
+    }
+  });
+
   it('refuses drift before running anything, leaving the database as it was', async () => {
     const url = await cluster.createDatabase('driver_refusal');
     const first = await world.bundle('pg-r1', FILES, { dialect: 'postgres' });
