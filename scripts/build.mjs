@@ -7,12 +7,30 @@
 // renamed over the old ones, and chunks of earlier builds are removed only once they are
 // old enough that no process can still be loading them.
 import { build } from 'esbuild';
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const OUT = 'dist';
 const STAGING = `.dist-build-${process.pid}`;
 const STALE_CHUNK_MS = 10 * 60 * 1000;
+
+/**
+ * pg asks, when it loads, whether it runs in a Cloudflare Worker by constructing a fetch
+ * Response, which makes Node load its whole HTTP client (about 17 ms of every command that
+ * talks to PostgreSQL). migseal runs on Node only: take pg's Node sockets directly. The build
+ * fails if pg's code no longer has the expected shape, so the choice is never made silently.
+ */
+const nodeOnlyPg = {
+  name: 'pg-node-streams',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]pg[\\/]lib[\\/]stream\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const probe = 'if (isCloudflareRuntime()) {';
+      if (!source.includes(probe)) throw new Error(`${args.path}: pg's runtime probe changed; review the pg-node-streams build step`);
+      return { contents: source.replace(probe, 'if (false) {'), loader: 'js' };
+    });
+  },
+};
 
 rmSync(STAGING, { recursive: true, force: true });
 try {
@@ -28,6 +46,7 @@ try {
     // Native addons, and libpg-query, which loads its .wasm file from beside its own module.
     external: ['better-sqlite3', 'pg-native', 'libpg-query'],
     banner: { js: "import { createRequire as __migsealCreateRequire } from 'node:module'; const require = __migsealCreateRequire(import.meta.url);" },
+    plugins: [nodeOnlyPg],
     legalComments: 'none',
     logLevel: 'warning',
   });
