@@ -5,6 +5,7 @@
  */
 import type { FindingAction } from '../trust/findings-policy.js';
 import type { MigrationState } from '../apply/history.js';
+import type { ManifestFinding } from '../format/manifest.js';
 
 export type Trust = 'verified' | 'claimed';
 
@@ -96,15 +97,7 @@ export interface FileFacts {
   size: number;
 }
 
-export interface FindingFacts {
-  rule: string;
-  severity: string;
-  category: string;
-  file: string;
-  line: number;
-  message: string;
-  statement?: string;
-  suppressed?: string;
+export interface FindingFacts extends ManifestFinding {
   /** What the environment's policy decided (verified bundles only). */
   decision?: { action: FindingAction; because: string };
 }
