@@ -7,6 +7,7 @@ import { findCommand, ownArguments, parseCommand } from './parse.js';
 import { MigsealError, isMigsealError } from '../errors.js';
 import { helpText, VERSION } from './help.js';
 import { redactString as redact } from '../audit/redact.js';
+import { printableOutput as printable } from '../format/terminal-text.js';
 
 export { COMMANDS } from './table.js';
 export { commandReference, withReference } from './reference.js';
@@ -33,12 +34,14 @@ export async function main(argv: readonly string[]): Promise<number> {
       env: process.env,
       cwd: process.cwd(),
       progress: (line) => {
-        if (!wantsJson && process.stderr.isTTY) process.stderr.write(`${line}\n`);
+        if (!wantsJson && process.stderr.isTTY) process.stderr.write(`${printable(line)}\n`);
       },
     };
     const { run } = await parsed.spec.load();
     const outcome = await run({ positionals: parsed.positionals, flags: parsed.flags, ...(parsed.command && { command: parsed.command }) }, context);
-    process.stdout.write(wantsJson ? `${JSON.stringify(outcome.json, null, 2)}\n` : outcome.text.endsWith('\n') || outcome.text === '' ? outcome.text : `${outcome.text}\n`);
+    // Text carries names and messages from bundles and databases: no control character reaches the terminal.
+    const text = printable(outcome.text);
+    process.stdout.write(wantsJson ? `${JSON.stringify(outcome.json, null, 2)}\n` : text.endsWith('\n') || text === '' ? text : `${text}\n`);
     return outcome.exitCode ?? 0;
   } catch (error) {
     const coded = isMigsealError(error) ? error : new MigsealError('IO', `Unexpected failure: ${(error as Error)?.message ?? String(error)}`, { cause: error });
@@ -47,7 +50,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${JSON.stringify({ ok: false, code: coded.code, exitCode: coded.exitCode, message, ...(coded.details && { details: coded.details }) }, null, 2)}\n`);
     }
     const label = coded.exitCode === 2 ? 'refused' : coded.exitCode === 3 ? 'failed' : 'error';
-    process.stderr.write(`migseal: ${label}: ${message}\n`);
+    process.stderr.write(`migseal: ${label}: ${printable(message)}\n`);
     if (!isMigsealError(error) && process.env.MIGSEAL_DEBUG) process.stderr.write(`${redact(String((error as Error)?.stack))}\n`);
     return coded.exitCode;
   }

@@ -5,7 +5,7 @@
  */
 import { changedAfterRelease, type ReleaseDiff, type ReleaseSigner } from '../diff/index.js';
 import type { FileVersion } from '../diff/migrations.js';
-import { terminalSafe as safe } from '../diff/terminal-safe.js';
+import { terminalSafe as safe } from '../format/terminal-text.js';
 
 const W = 17;
 

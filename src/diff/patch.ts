@@ -5,7 +5,7 @@
  */
 import { LIMITS } from '../limits.js';
 import { lineEdits, type LineEdit } from './line-edits.js';
-import { terminalSafe } from './terminal-safe.js';
+import { terminalSafe } from '../format/terminal-text.js';
 
 export type ScriptPatch = { lines: string[]; truncated?: number } | { omitted: string };
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { lineEdits } from '../../src/diff/line-edits.js';
 import { movedKeys } from '../../src/diff/moved.js';
 import { scriptPatch } from '../../src/diff/patch.js';
-import { terminalSafe } from '../../src/diff/terminal-safe.js';
+import { terminalSafe } from '../../src/format/terminal-text.js';
 import { LIMITS } from '../../src/limits.js';
 
 const lines = (n: number, tag = '') => Array.from({ length: n }, (_, i) => `line ${i + 1}${tag}\n`).join('');
