@@ -49,6 +49,8 @@ export const ERROR_CODES = Object.freeze({
   FINDINGS_NOT_ALLOWED: 2,
   NATIVE_RUNNER_REQUIRED: 2,
   MIGRATION_CHANGED_AFTER_RELEASE: 2,
+  PROVENANCE_INVALID: 2,
+  PROVENANCE_REQUIRED: 2,
 
   // 3: failed while running; the database is left consistent and says what happened
   MIGRATION_FAILED: 3,

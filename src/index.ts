@@ -1,6 +1,7 @@
 /** The migseal library: pack, verify, inspect and diff bundles from code. */
 export { pack, type PackOptions, type PackResult } from './pack/index.js';
 export { verifyBundle, type VerifyOptions, type VerifiedBundle } from './verify/index.js';
+export type { VerifiedProvenance } from './verify/check-provenance.js';
 export { inspectBundle, type InspectReport } from './inspect/index.js';
 export { diffReleases, changedAfterRelease, readClaimedRelease, readVerifiedRelease, type ReleaseDiff, type ReleaseSide, type Alert } from './diff/index.js';
 export { addSignature } from './signing/add-signature.js';

@@ -22,6 +22,8 @@ export const LIMITS = Object.freeze({
   maxSignatureBytes: 256 * 1024,
   /** Signatures in one bundle. */
   maxSignatures: 64,
+  /** Attestations (build provenance) in one bundle; each is at most `maxSignatureBytes`. */
+  maxAttestations: 8,
   /** Nesting depth of any JSON document migseal parses. */
   maxJsonDepth: 64,
   /** Trust policy file size. */

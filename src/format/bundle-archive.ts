@@ -1,7 +1,8 @@
 /**
- * The bundle file: gzip(tar) with `manifest.json`, migration files under `files/`, and one
- * Sigstore bundle per signature under `signatures/`. Encoding is deterministic; decoding is
- * strict and happens entirely in memory.
+ * The bundle file: gzip(tar) with `manifest.json`, migration files under `files/`, one
+ * Sigstore bundle per signature under `signatures/`, and signed attestations about the
+ * release (the build provenance) under `attestations/`. Encoding is deterministic; decoding
+ * is strict and happens entirely in memory.
  */
 import { MigsealError, type ErrorCode } from '../errors.js';
 import { decompressionCap, gunzipStream, gzipDeterministic, GunzipError } from './gzip.js';
@@ -11,6 +12,7 @@ import { sha256Hex } from './digest.js';
 import { LIMITS } from '../limits.js';
 
 export const SIGNATURES_DIR = 'signatures/';
+export const ATTESTATIONS_DIR = 'attestations/';
 const SIGNATURE_SUFFIX = '.sigstore.json';
 
 export interface BundleContents {
@@ -19,6 +21,8 @@ export interface BundleContents {
   files: Map<string, Buffer>;
   /** Signature files keyed by their entry name. */
   signatures: Map<string, Buffer>;
+  /** Attestation files (Sigstore bundles over statements other than the release statement) keyed by their entry name. */
+  attestations: Map<string, Buffer>;
   /** The archive's entry mtime, kept when a signature is added. */
   mtime: number;
   /** Hex SHA-256 of each file, computed while decoding when asked to (keyed like `files`). */
@@ -33,20 +37,29 @@ export interface BundleSource {
 }
 
 /** The archive entry name for a signature: derived from its bytes, so adding the same one twice is a no-op. */
-export function signatureEntryName(signature: Buffer): string {
-  return `${SIGNATURES_DIR}${sha256Hex(signature).slice(0, 32)}${SIGNATURE_SUFFIX}`;
+export function signatureEntryName(signature: Buffer, dir: string = SIGNATURES_DIR): string {
+  return `${dir}${sha256Hex(signature).slice(0, 32)}${SIGNATURE_SUFFIX}`;
 }
 
-export function encodeBundle(contents: { manifestBytes: Buffer; files: ReadonlyMap<string, Buffer>; signatures: Iterable<Buffer> }, mtime = 0): Buffer {
+/** The archive entry name for an attestation, derived from its bytes like a signature's. */
+export function attestationEntryName(attestation: Buffer): string {
+  return signatureEntryName(attestation, ATTESTATIONS_DIR);
+}
+
+export function encodeBundle(
+  contents: { manifestBytes: Buffer; files: ReadonlyMap<string, Buffer>; signatures: Iterable<Buffer>; attestations?: Iterable<Buffer> },
+  mtime = 0,
+): Buffer {
   const entries: TarEntry[] = [{ path: MANIFEST_PATH, data: contents.manifestBytes }];
   for (const [path, data] of contents.files) entries.push({ path: `${FILES_DIR}${path}`, data });
-  const signatureNames = new Set<string>();
-  for (const signature of contents.signatures) {
-    const name = signatureEntryName(signature);
-    if (signatureNames.has(name)) continue;
-    signatureNames.add(name);
-    entries.push({ path: name, data: signature });
-  }
+  const names = new Set<string>();
+  const add = (name: string, data: Buffer) => {
+    if (names.has(name)) return;
+    names.add(name);
+    entries.push({ path: name, data });
+  };
+  for (const attestation of contents.attestations ?? []) add(attestationEntryName(attestation), attestation);
+  for (const signature of contents.signatures) add(signatureEntryName(signature), signature);
   return gzipDeterministic(writeTar(entries, mtime));
 }
 
@@ -58,7 +71,7 @@ const TAR_CODES: Record<TarError['reason'], ErrorCode> = {
 };
 
 /**
- * Decompresses and parses a bundle; refuses any entry outside the three known places. The
+ * Decompresses and parses a bundle; refuses any entry outside the four known places. The
  * tar reader parses blocks as they inflate, and with `hash` each file's SHA-256 is computed
  * on the way, so a large file is read once, while zlib works on the next chunk.
  */
@@ -84,6 +97,7 @@ export async function decodeBundle(bundle: Buffer | BundleSource, options: { has
   const files = new Map<string, Buffer>();
   const digests = new Map<string, string>();
   const signatures = new Map<string, Buffer>();
+  const attestations = new Map<string, Buffer>();
   for (const { path, data, sha256 } of entries) {
     if (path === MANIFEST_PATH) {
       manifestBytes = data;
@@ -93,13 +107,21 @@ export async function decodeBundle(bundle: Buffer | BundleSource, options: { has
       files.set(path.slice(FILES_DIR.length), data);
       if (sha256 !== undefined) digests.set(path.slice(FILES_DIR.length), sha256);
     }
-    else if (path.startsWith(SIGNATURES_DIR) && path.endsWith(SIGNATURE_SUFFIX) && !path.slice(SIGNATURES_DIR.length).includes('/')) {
+    else if (isSigstoreEntry(path, SIGNATURES_DIR)) {
       if (signatures.size >= LIMITS.maxSignatures) throw new MigsealError('ARCHIVE_LIMIT_EXCEEDED', `The bundle holds more than ${LIMITS.maxSignatures} signatures.`);
       if (data.length > LIMITS.maxSignatureBytes) throw new MigsealError('ARCHIVE_LIMIT_EXCEEDED', `The signature ${path} is larger than ${LIMITS.maxSignatureBytes} bytes.`);
       signatures.set(path, data);
-    } else throw new MigsealError('FILE_SET_MISMATCH', `The bundle holds an unexpected entry ${JSON.stringify(path)} outside manifest.json, files/ and signatures/.`);
+    } else if (isSigstoreEntry(path, ATTESTATIONS_DIR)) {
+      if (attestations.size >= LIMITS.maxAttestations) throw new MigsealError('ARCHIVE_LIMIT_EXCEEDED', `The bundle holds more than ${LIMITS.maxAttestations} attestations.`);
+      if (data.length > LIMITS.maxSignatureBytes) throw new MigsealError('ARCHIVE_LIMIT_EXCEEDED', `The attestation ${path} is larger than ${LIMITS.maxSignatureBytes} bytes.`);
+      attestations.set(path, data);
+    } else throw new MigsealError('FILE_SET_MISMATCH', `The bundle holds an unexpected entry ${JSON.stringify(path)} outside manifest.json, files/, signatures/ and attestations/.`);
   }
   if (manifestBytes === undefined) throw new MigsealError('FILE_SET_MISMATCH', 'The bundle has no manifest.json.');
   if (manifestBytes.length > LIMITS.maxManifestBytes) throw new MigsealError('ARCHIVE_LIMIT_EXCEEDED', `The manifest is larger than ${LIMITS.maxManifestBytes} bytes.`);
-  return { manifestBytes, files, signatures, mtime, ...(options.hash && { digests }) };
+  return { manifestBytes, files, signatures, attestations, mtime, ...(options.hash && { digests }) };
+}
+
+function isSigstoreEntry(path: string, dir: string): boolean {
+  return path.startsWith(dir) && path.endsWith(SIGNATURE_SUFFIX) && !path.slice(dir.length).includes('/');
 }

@@ -8,6 +8,7 @@ import { sha256Hex } from '../format/digest.js';
 import { parseManifest, type Manifest } from '../format/manifest.js';
 import { decodeUtf8Strict, parseStrictJson } from '../format/strict-json.js';
 import { statementProblems, type ReleaseStatement } from '../signing/statement.js';
+import { provenanceClaims, provenanceProblems, type ProvenanceClaims, type ProvenanceStatement } from '../signing/provenance-statement.js';
 import { checkFileSet } from '../verify/check-file-set.js';
 import { checkFileDigests } from '../verify/check-file-digests.js';
 
@@ -19,11 +20,20 @@ export interface SignatureClaim {
   problem?: string;
 }
 
+/** What a provenance attestation claims, unverified. */
+export interface ProvenanceClaim extends Partial<ProvenanceClaims> {
+  entry: string;
+  keyId?: string;
+  identity?: string;
+  problem?: string;
+}
+
 export interface InspectReport {
   digest: string;
   manifest: Manifest;
   filesMatch: boolean;
   signatures: SignatureClaim[];
+  provenance: ProvenanceClaim[];
 }
 
 export async function inspectBundle(bundle: Buffer): Promise<InspectReport> {
@@ -38,7 +48,24 @@ export async function inspectBundle(bundle: Buffer): Promise<InspectReport> {
     filesMatch = false;
   }
   const signatures = [...contents.signatures].map(([entry, bytes]) => describeSignature(entry, bytes, digest));
-  return { digest, manifest, filesMatch, signatures };
+  const provenance = [...contents.attestations].map(([entry, bytes]) => describeProvenance(entry, bytes, digest));
+  return { digest, manifest, filesMatch, signatures, provenance };
+}
+
+function describeProvenance(entry: string, bytes: Buffer, digest: string): ProvenanceClaim {
+  try {
+    const bundle = bundleFromJSON(parseStrictJson(decodeUtf8Strict(bytes)));
+    const material = bundle.verificationMaterial.content;
+    const who = material.$case === 'publicKey' ? { keyId: material.publicKey.hint } : { identity: 'certificate' };
+    if (bundle.content.$case !== 'dsseEnvelope') return { entry, ...who, problem: 'not a DSSE bundle' };
+    const statement = parseStrictJson(decodeUtf8Strict(bundle.content.dsseEnvelope.payload));
+    const problems = provenanceProblems(statement);
+    if (problems.length) return { entry, ...who, problem: problems.slice(0, 3).join('; ') };
+    const claims = provenanceClaims(statement as unknown as ProvenanceStatement);
+    return { entry, ...who, ...claims, ...((statement as unknown as ProvenanceStatement).subject[0].digest.sha256 !== digest && { problem: 'about another manifest' }) };
+  } catch (error) {
+    return { entry, problem: `unreadable: ${(error as Error).message}` };
+  }
 }
 
 /** What one signature file claims (role, key id or certificate), or why it cannot be read. */

@@ -1,6 +1,7 @@
 /**
  * Packs a migrations folder into a bundle: reads the layout, hashes every file, writes the
- * canonical manifest, signs it, and encodes the archive. The same inputs give the same bytes.
+ * canonical manifest, signs it, has the release signer sign the build provenance, and
+ * encodes the archive. The same inputs give the same bytes.
  */
 import { MigsealError } from '../errors.js';
 import { encodeBundle } from '../format/bundle-archive.js';
@@ -10,6 +11,8 @@ import { MANIFEST_FORMAT, serializeManifest, validateManifest, DIALECTS, type Di
 import { readFolder } from '../layouts/folder.js';
 import { chooseLayout } from '../layouts/index.js';
 import { signManifest } from '../signing/sign-manifest.js';
+import { signStatement } from '../signing/sign-statement.js';
+import { buildProvenance, type ProvenanceStatement } from '../signing/provenance-statement.js';
 import type { Signer } from '../signing/signer.js';
 import type { Witness } from '@sigstore/sign';
 import type { Role } from '../signing/statement.js';
@@ -36,6 +39,8 @@ export interface PackResult {
   bundle: Buffer;
   manifest: Manifest;
   digest: string;
+  /** The SLSA provenance written (signed by the first release signer); absent without one. */
+  provenance?: ProvenanceStatement;
 }
 
 export async function pack(options: PackOptions): Promise<PackResult> {
@@ -52,7 +57,7 @@ export async function pack(options: PackOptions): Promise<PackResult> {
   if (options.dialect && found.dialect && options.dialect !== found.dialect) {
     throw new MigsealError('LAYOUT_INVALID', `${options.dir}: the folder declares dialect ${found.dialect}, but --dialect is ${options.dialect}.`);
   }
-  const { source, builderId, commitTime } = readSource(options.dir, options.source ?? {}, env);
+  const { source, builderId, invocation, commitTime } = readSource(options.dir, options.source ?? {}, env);
   const epoch = sourceDateEpoch(env) ?? commitTime ?? 0;
 
   // The same analysis as `migseal lint`; every finding is signed into the manifest.
@@ -86,8 +91,12 @@ export async function pack(options: PackOptions): Promise<PackResult> {
   for (const { signer, role, witnesses } of options.signers ?? []) {
     signatures.push(await signManifest(digest, { role, project: manifest.project, release: manifest.release }, signer, witnesses));
   }
-  const bundle = encodeBundle({ manifestBytes, files, signatures }, sourceDateEpoch(env) ?? 0);
-  return { bundle, manifest, digest };
+  // The build provenance is the release signer's word on how the manifest was made; one per bundle.
+  const releaser = (options.signers ?? []).find((s) => s.role === 'release');
+  const provenance = releaser ? buildProvenance(digest, manifest, invocation) : undefined;
+  const attestations = releaser && provenance ? [await signStatement(provenance, releaser.signer, releaser.witnesses)] : [];
+  const bundle = encodeBundle({ manifestBytes, files, signatures, attestations }, sourceDateEpoch(env) ?? 0);
+  return { bundle, manifest, digest, ...(provenance && { provenance }) };
 }
 
 function sourceDateEpoch(env: Record<string, string | undefined>): number | undefined {

@@ -1,20 +1,36 @@
 /**
- * Where a release came from: repository, commit and whether the tree was dirty. Flags win,
- * then the CI's standard variables (GitHub Actions, GitLab CI), then git itself.
- * Credentials embedded in a remote URL are removed before anything is recorded.
+ * Where a release came from and how it was built: repository, commit, ref, whether the tree
+ * was dirty, the builder and the run. Flags win, then the CI's standard variables (GitHub
+ * Actions, GitLab CI), then git itself. Credentials embedded in a remote URL are removed
+ * before anything is recorded. Nothing here reads a clock: the same inputs give the same facts.
  */
 import { execFileSync } from 'node:child_process';
 import type { ManifestSource } from '../format/manifest.js';
+import type { BuildInvocation, CiSystem } from '../signing/provenance-statement.js';
 
 export interface SourceFlags {
   repository?: string;
   commit?: string;
   builder?: string;
+  /** The git ref built, e.g. refs/heads/main. */
+  ref?: string;
+  /** An id or URI of this build run. */
+  invocation?: string;
 }
 
 type Env = Record<string, string | undefined>;
 
-export function readSource(dir: string, flags: SourceFlags, env: Env = process.env): { source: ManifestSource; builderId: string; commitTime?: number } {
+interface CiFacts {
+  ci?: CiSystem;
+  repository?: string;
+  commit?: string;
+  builder?: string;
+  ref?: string;
+  invocationId?: string;
+  event?: string;
+}
+
+export function readSource(dir: string, flags: SourceFlags, env: Env = process.env): { source: ManifestSource; builderId: string; invocation: BuildInvocation; commitTime?: number } {
   const git = readGit(dir);
   const ci = readCi(env);
   const repository = flags.repository ?? ci.repository ?? git.repository;
@@ -24,30 +40,51 @@ export function readSource(dir: string, flags: SourceFlags, env: Env = process.e
     ...(commit && { commit: commit.toLowerCase() }),
     ...(git.dirty !== undefined && { dirty: git.dirty }),
   };
-  return { source, builderId: flags.builder ?? ci.builder ?? 'local', ...(git.commitTime !== undefined && { commitTime: git.commitTime }) };
+  const ref = flags.ref ?? ci.ref ?? git.ref;
+  const invocationId = flags.invocation ?? ci.invocationId;
+  const invocation: BuildInvocation = {
+    ...(ci.ci && { ci: ci.ci }),
+    ...(invocationId && { invocationId }),
+    ...(ref && { ref }),
+    ...(git.path && { path: git.path }),
+    ...(ci.event && { event: ci.event }),
+  };
+  return { source, builderId: flags.builder ?? ci.builder ?? 'local', invocation, ...(git.commitTime !== undefined && { commitTime: git.commitTime }) };
 }
 
-function readCi(env: Env): { repository?: string; commit?: string; builder?: string } {
+function readCi(env: Env): CiFacts {
   if (env.GITHUB_ACTIONS === 'true' && env.GITHUB_REPOSITORY) {
     const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
     const workflow = env.GITHUB_WORKFLOW_REF;
+    const repository = `${server}/${env.GITHUB_REPOSITORY}`;
     return {
-      repository: `${server}/${env.GITHUB_REPOSITORY}`,
+      ci: 'github-actions',
+      repository,
       ...(env.GITHUB_SHA && { commit: env.GITHUB_SHA }),
-      builder: workflow ? `${server}/${workflow}` : `${server}/${env.GITHUB_REPOSITORY}/actions`,
+      builder: workflow ? `${server}/${workflow}` : `${repository}/actions`,
+      ...(env.GITHUB_REF && { ref: env.GITHUB_REF }),
+      // The form SLSA's GitHub generators use: one id per attempt of a run.
+      ...(env.GITHUB_RUN_ID && { invocationId: `${repository}/actions/runs/${env.GITHUB_RUN_ID}/attempts/${env.GITHUB_RUN_ATTEMPT || '1'}` }),
+      ...(env.GITHUB_EVENT_NAME && { event: env.GITHUB_EVENT_NAME }),
     };
   }
   if (env.GITLAB_CI === 'true' && env.CI_PROJECT_URL) {
+    const job = env.CI_JOB_URL || (env.CI_JOB_ID && `${env.CI_PROJECT_URL}/-/jobs/${env.CI_JOB_ID}`) || (env.CI_PIPELINE_ID && `${env.CI_PROJECT_URL}/-/pipelines/${env.CI_PIPELINE_ID}`);
+    const ref = env.CI_COMMIT_TAG ? `refs/tags/${env.CI_COMMIT_TAG}` : env.CI_COMMIT_REF_NAME ? `refs/heads/${env.CI_COMMIT_REF_NAME}` : undefined;
     return {
+      ci: 'gitlab-ci',
       repository: env.CI_PROJECT_URL,
       ...(env.CI_COMMIT_SHA && { commit: env.CI_COMMIT_SHA }),
       builder: `${env.CI_SERVER_URL ?? env.CI_PROJECT_URL}/${env.CI_PROJECT_PATH ?? ''}/-/pipelines`.replace(/([^:])\/\/+/g, '$1/'),
+      ...(ref && { ref }),
+      ...(job && { invocationId: job }),
+      ...(env.CI_PIPELINE_SOURCE && { event: env.CI_PIPELINE_SOURCE }),
     };
   }
   return {};
 }
 
-function readGit(dir: string): { repository?: string; commit?: string; dirty?: boolean; commitTime?: number } {
+function readGit(dir: string): { repository?: string; commit?: string; dirty?: boolean; commitTime?: number; ref?: string; path?: string } {
   const run = (...args: string[]): string | undefined => {
     try {
       return execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 }).trim();
@@ -60,8 +97,12 @@ function readGit(dir: string): { repository?: string; commit?: string; dirty?: b
   const status = run('status', '--porcelain', '--', '.');
   const time = Number(run('log', '-1', '--format=%ct', 'HEAD'));
   const repository = run('config', '--get', 'remote.origin.url');
+  const ref = run('symbolic-ref', '-q', 'HEAD');
+  const path = run('rev-parse', '--show-prefix')?.replace(/\/$/, '');
   return {
     commit,
+    ...(ref && { ref }),
+    ...(path && { path }),
     ...(status !== undefined && { dirty: status !== '' }),
     ...(Number.isSafeInteger(time) && { commitTime: time }),
     ...(repository && { repository }),

@@ -2,6 +2,7 @@
  * Adds a co-signature (for example an approval) to an existing bundle. The manifest and
  * files are untouched, so the release identity (the manifest digest) does not change.
  * Before attesting, it checks that the files still match the manifest it is about to sign.
+ * Attestations (the build provenance) are carried over as they are: never dropped, never repeated.
  */
 import { decodeBundle, encodeBundle } from '../format/bundle-archive.js';
 import { sha256Hex } from '../format/digest.js';
@@ -20,6 +21,6 @@ export async function addSignature(bundle: Buffer, signer: Signer, role: Role, w
   checkFileDigests(contents.files, manifest);
   const digest = sha256Hex(contents.manifestBytes);
   const signature = await signManifest(digest, { role, project: manifest.project, release: manifest.release }, signer, witnesses);
-  const out = encodeBundle({ manifestBytes: contents.manifestBytes, files: contents.files, signatures: [...contents.signatures.values(), signature] }, contents.mtime);
+  const out = encodeBundle({ manifestBytes: contents.manifestBytes, files: contents.files, signatures: [...contents.signatures.values(), signature], attestations: contents.attestations.values() }, contents.mtime);
   return { bundle: out, digest, manifest };
 }

@@ -1,14 +1,8 @@
-/**
- * Produces one signature file: a Sigstore bundle (v0.3) holding a DSSE envelope over the
- * release statement. `@sigstore/sign`'s bundler does the DSSE encoding; only its bundler
- * module is loaded, not the HTTP client that the package index pulls in.
- */
-import { DSSEBundleBuilder } from '@sigstore/sign/dist/bundler/dsse.js';
-import { bundleToJSON } from '@sigstore/bundle';
+/** Produces one signature file: a Sigstore bundle over the release statement for a manifest. */
 import type { Signer } from './signer.js';
 import type { Witness } from '@sigstore/sign';
-import { buildStatement, PAYLOAD_TYPE, type SignaturePredicate } from './statement.js';
-import { canonicalJson } from '../format/strict-json.js';
+import { buildStatement, type SignaturePredicate } from './statement.js';
+import { signStatement } from './sign-statement.js';
 
 export async function signManifest(
   manifestSha256: string,
@@ -16,8 +10,5 @@ export async function signManifest(
   signer: Signer,
   witnesses: Witness[] = [],
 ): Promise<Buffer> {
-  const statement = buildStatement(manifestSha256, predicate);
-  const builder = new DSSEBundleBuilder({ signer, witnesses });
-  const bundle = await builder.create({ data: Buffer.from(JSON.stringify(statement)), type: PAYLOAD_TYPE });
-  return Buffer.from(canonicalJson(bundleToJSON(bundle)), 'utf8');
+  return signStatement(buildStatement(manifestSha256, predicate), signer, witnesses);
 }

@@ -15,6 +15,7 @@ import { keyIdOf, loadPublicKey } from '../signing/keys.js';
 import { insecurePermissions } from './file-permissions.js';
 import { parseFindingsPolicy, type FindingsPolicy } from './findings-policy.js';
 import { parseIdentities, type TrustedIdentity } from './identities.js';
+import { parseProvenanceRequirement, type ProvenanceRequirement } from './provenance-policy.js';
 import type { SignerAuthority } from '../verify/sigstore-signature.js';
 import type { CertificateAuthority } from '@sigstore/protobuf-specs';
 import { isJsonObject, allowOnly } from '../format/json-shape.js';
@@ -38,6 +39,8 @@ export interface EnvironmentRule {
   approversDistinctFromRelease: boolean;
   /** What to do with each analysis finding in the manifest (see findings-policy.ts); absent: the defaults. */
   findings?: FindingsPolicy;
+  /** A verified build provenance is required, naming these (see provenance-policy.ts); absent: not required. */
+  provenance?: ProvenanceRequirement;
 }
 
 export interface TrustPolicy {
@@ -148,7 +151,7 @@ function buildPolicy(raw: unknown, path: string): TrustPolicy {
         p.push(`${at} must be an object`);
         continue;
       }
-      allowOnly(rule, at, [...ROLES, 'requireExpiry', 'approversDistinctFromRelease', 'findings'], p);
+      allowOnly(rule, at, [...ROLES, 'requireExpiry', 'approversDistinctFromRelease', 'findings', 'provenance'], p);
       const thresholds: Partial<Record<Role, number>> = {};
       for (const role of ROLES) {
         const n = rule[role];
@@ -160,7 +163,14 @@ function buildPolicy(raw: unknown, path: string): TrustPolicy {
       if (rule.requireExpiry !== undefined && typeof rule.requireExpiry !== 'boolean') p.push(`${at}.requireExpiry must be a boolean`);
       if (rule.approversDistinctFromRelease !== undefined && typeof rule.approversDistinctFromRelease !== 'boolean') p.push(`${at}.approversDistinctFromRelease must be a boolean`);
       const findings = parseFindingsPolicy(rule.findings, `${at}.findings`, p);
-      environments[name] = { thresholds, requireExpiry: rule.requireExpiry === true, approversDistinctFromRelease: rule.approversDistinctFromRelease === true, ...(findings && { findings }) };
+      const provenance = parseProvenanceRequirement(rule.provenance, `${at}.provenance`, p);
+      environments[name] = {
+        thresholds,
+        requireExpiry: rule.requireExpiry === true,
+        approversDistinctFromRelease: rule.approversDistinctFromRelease === true,
+        ...(findings && { findings }),
+        ...(provenance && { provenance }),
+      };
     }
 
   if (p.length > 0) {

@@ -15,6 +15,9 @@ import { checkFileDigests } from './check-file-digests.js';
 import { checkTarget } from './check-target.js';
 import { checkExpiry } from './check-expiry.js';
 import { checkFindings, type FindingVerdict } from './check-findings.js';
+import { checkProvenance, type VerifiedProvenance } from './check-provenance.js';
+import { checkProvenanceMatchesManifest } from './check-provenance-matches-manifest.js';
+import { checkProvenancePolicy } from './check-provenance-policy.js';
 
 export interface VerifyOptions {
   policy: TrustPolicy;
@@ -30,10 +33,16 @@ export interface VerifiedBundle {
   /** The verified bytes of every file, keyed by manifest path. Run these, never a copy on disk. */
   files: ReadonlyMap<string, Buffer>;
   signers: AcceptedSignature[];
+  /** Signatures, and a provenance, by signers the policy does not accept (entry, code, reason). */
   notCounted: SignatureCheckResult['setAside'];
   environment: string;
   /** Each analysis finding with what the environment's policy decided (all allowed or approved). */
   findings: FindingVerdict[];
+  /**
+   * The build provenance, verified: its signer is trusted in the release role, it is about this
+   * manifest, and it agrees with it. Absent when the bundle has none or its signer is not accepted.
+   */
+  provenance?: VerifiedProvenance;
 }
 
 /** `bundle` is the bundle's bytes, or a source that streams them (a file, say): then only the files are kept in memory. */
@@ -53,10 +62,14 @@ export async function verifyBundle(bundle: Buffer | BundleSource, options: Verif
   const signatures = checkSignatures(contents.signatures, digest, policy, now);
   // Enough distinct trusted keys signed in each role the environment requires.
   checkThresholds(signatures, rule, environment);
+  // A build provenance, if any, is signed by a trusted release signer and names this exact manifest.
+  const provenance = checkProvenance(contents.attestations, digest, policy, now);
   // Only now is the signed manifest parsed, strictly.
   const manifest = parseManifest(contents.manifestBytes);
   // Every signer attested this project and release.
   checkStatementsMatchManifest(signatures.accepted, manifest);
+  // The provenance says what the manifest says: builder, source repository and commit.
+  checkProvenanceMatchesManifest(provenance.provenance, manifest);
   // The archive holds exactly the files the manifest names, each with its signed size and digest.
   checkFileSet(contents.files, manifest);
   checkFileDigests(contents.files, manifest, contents.digests);
@@ -65,6 +78,8 @@ export async function verifyBundle(bundle: Buffer | BundleSource, options: Verif
   checkExpiry(manifest, rule, environment, now);
   // Every analysis finding signed into the manifest is allowed here, or approved by a signature.
   const findings = checkFindings(manifest, rule, signatures.accepted, environment);
+  // The environment's required builder and source repository are the ones the verified provenance names.
+  checkProvenancePolicy(provenance, rule, environment);
 
   return {
     digest,
@@ -72,8 +87,9 @@ export async function verifyBundle(bundle: Buffer | BundleSource, options: Verif
     manifestBytes: contents.manifestBytes,
     files: contents.files,
     signers: signatures.accepted,
-    notCounted: signatures.setAside,
+    notCounted: [...signatures.setAside, ...provenance.setAside],
     environment,
     findings,
+    ...(provenance.provenance && { provenance: provenance.provenance }),
   };
 }

@@ -197,3 +197,13 @@ describe('verifying a certificate signature', () => {
     await expectRefused(world, bundle, 'POLICY_INVALID', /exactly one of identity/, { policy: certPolicy([releaseCi({ identityPattern: '.*' })]) });
   });
 });
+
+describe('build provenance signed with a certificate', () => {
+  it('pack --key --cert signs the provenance as the certificate identity, and verify names it', async () => {
+    const policy = certPolicy([releaseCi()], { environments: { default: { release: 1, provenance: { builderId: 'local' } } } });
+    const report = await expectVerified(world, bundle, { policy });
+    expect(report.provenance).toMatchObject({ builderId: 'local', signer: 'release-ci', identity: { identity: IDENTITY, issuer: ISSUER, authority: 'corp' } });
+    const other = certPolicy([releaseCi()], { environments: { default: { release: 1, provenance: { builderId: 'https://ci.example.com/shop/release' } } } });
+    await expectRefused(world, bundle, 'PROVENANCE_REQUIRED', /requires a verified build provenance from builder "https:\/\/ci\.example\.com\/shop\/release", but the verified provenance names builder "local"/, { policy: other });
+  });
+});

@@ -36,8 +36,8 @@ describe('argv -> options', () => {
       { name: 'pack', positionals: ['m'], flags: { project: 'shop', release: '1.2', out: 'o', layout: 'plain', dialect: 'sqlite', expires: '2027-01-01T00:00:00Z', role: 'approve' } },
     ],
     [
-      ['pack', 'm', '--project', 'p', '--release', '1', '--out', 'o', '--source-repo', 'https://x/y', '--source-commit', 'abc1234', '--builder', 'ci'],
-      { name: 'pack', positionals: ['m'], flags: { project: 'p', release: '1', out: 'o', 'source-repo': 'https://x/y', 'source-commit': 'abc1234', builder: 'ci' } },
+      ['pack', 'm', '--project', 'p', '--release', '1', '--out', 'o', '--source-repo', 'https://x/y', '--source-commit', 'abc1234', '--builder', 'ci', '--source-ref', 'refs/heads/main', '--invocation', 'run-1'],
+      { name: 'pack', positionals: ['m'], flags: { project: 'p', release: '1', out: 'o', 'source-repo': 'https://x/y', 'source-commit': 'abc1234', builder: 'ci', 'source-ref': 'refs/heads/main', invocation: 'run-1' } },
     ],
     [['sign', 'shop-42.migseal', '--key', 'alice.key', '--role', 'approve'], { name: 'sign', positionals: ['shop-42.migseal'], flags: { key: 'alice.key', role: 'approve' } }],
     [['sign', 'b', '--key', 'k', '--out', 'c', '--json'], { name: 'sign', positionals: ['b'], flags: { key: 'k', out: 'c', json: true } }],

@@ -108,6 +108,7 @@ describe('bytes on the wire', () => {
     expect(names.filter((n) => n.startsWith('files/'))).toHaveLength(6);
     expect(names).toContain('manifest.json');
     expect(names.filter((n) => n.startsWith('signatures/'))).toHaveLength(1);
+    expect(names.filter((n) => n.startsWith('attestations/'))).toHaveLength(1);
     for (const h of headers) {
       expect(field(h, 100, 8)).toBe('0000644\0');
       expect(field(h, 108, 8)).toBe('0000000\0');

@@ -20,6 +20,18 @@ export const run: CommandRun = async ({ positionals }) => {
     `  files        ${m.files.length}, ${report.filesMatch ? 'all matching the manifest' : 'NOT matching the manifest'}`,
     `  signatures   ${report.signatures.length}`,
     ...report.signatures.map((s) => `    ${s.role ?? '?'} by ${s.keyId ? `key ${s.keyId.slice(0, 16)}…` : (s.identity ?? 'unknown signer')}${s.problem ? ` (${s.problem})` : ''}`),
+    `  provenance   ${report.provenance.length === 0 ? 'none' : report.provenance.length}`,
+    ...report.provenance.flatMap((p) =>
+      p.problem
+        ? [`    by ${p.keyId ? `key ${p.keyId.slice(0, 16)}…` : (p.identity ?? 'unknown signer')} (${p.problem})`]
+        : [
+            `    builder    ${p.builderId}`,
+            `    source     ${p.sourceRepository ?? '(no repository)'}${p.sourceRef ? ` ${p.sourceRef}` : ''} ${p.sourceCommit ?? '(no commit)'}`,
+            `    invocation ${p.invocationId ?? '(none)'}`,
+            `    build type ${p.buildType}`,
+            `    signed by  ${p.keyId ? `key ${p.keyId.slice(0, 16)}…` : (p.identity ?? 'unknown signer')} (claimed)`,
+          ],
+    ),
     `  migrations   ${m.migrations.length}`,
     ...m.migrations.map((mg) => `    ${mg.version.padEnd(16)} ${mg.name}${mg.down ? '' : ' (no down)'}${mg.transactional ? '' : ' (non-transactional)'}`),
     `  findings     ${m.findings.length}`,

@@ -5,6 +5,7 @@ import { writeOutput } from '../io.js';
 import { requireFlag } from '../parse.js';
 import { parseRole, signingFromFlags } from '../signing-key.js';
 import { COMMANDS, type CommandRun } from '../table.js';
+import { provenanceClaims } from '../../signing/provenance-statement.js';
 
 export const run: CommandRun = async ({ positionals, flags }, { env, progress }) => {
   const usage = COMMANDS.pack!.usage;
@@ -22,13 +23,16 @@ export const run: CommandRun = async ({ positionals, flags }, { env, progress })
     source: {
       ...(typeof flags['source-repo'] === 'string' && { repository: flags['source-repo'] }),
       ...(typeof flags['source-commit'] === 'string' && { commit: flags['source-commit'] }),
+      ...(typeof flags['source-ref'] === 'string' && { ref: flags['source-ref'] }),
       ...(typeof flags.builder === 'string' && { builder: flags.builder }),
+      ...(typeof flags.invocation === 'string' && { invocation: flags.invocation }),
     },
     signers,
     env,
   });
   writeOutput(out, result.bundle);
   const { manifest } = result;
+  const claims = result.provenance && provenanceClaims(result.provenance);
   return {
     text: [
       `packed ${manifest.project} release ${manifest.release} into ${out}`,
@@ -36,7 +40,20 @@ export const run: CommandRun = async ({ positionals, flags }, { env, progress })
       `  layout      ${manifest.layout}, ${manifest.migrations.length} migrations, ${manifest.files.length} files, dialect ${manifest.dialect}`,
       `  findings    ${manifest.findings.length}${manifest.analysis ? ` (${manifest.analysis.dialect}; ${manifest.findings.filter((f) => f.severity === 'error' && !f.suppressed).length} errors not allowed by directives; see migseal lint)` : ' (not analysed)'}`,
       `  signatures  ${signers.length === 0 ? 'none (add one with migseal sign --role release)' : signers.map((s) => s.role).join(', ')}`,
+      `  provenance  ${claims ? `SLSA v1, builder ${claims.builderId}${claims.invocationId ? `, run ${claims.invocationId}` : ''}` : 'none (written only with a release signature)'}`,
     ].join('\n'),
-    json: { ok: true, out, digest: result.digest, project: manifest.project, release: manifest.release, layout: manifest.layout, migrations: manifest.migrations.length, files: manifest.files.length, signatures: signers.length, findings: manifest.findings.length },
+    json: {
+      ok: true,
+      out,
+      digest: result.digest,
+      project: manifest.project,
+      release: manifest.release,
+      layout: manifest.layout,
+      migrations: manifest.migrations.length,
+      files: manifest.files.length,
+      signatures: signers.length,
+      findings: manifest.findings.length,
+      ...(claims && { provenance: claims }),
+    },
   };
 };

@@ -4,12 +4,30 @@ import type { CommandRun } from '../table.js';
 export const run: CommandRun = async ({ positionals, flags }) => {
   const verified = await verifyFromFlags(positionals[0]!, policyFromFlags(flags, 'verify'), flags);
   const m = verified.manifest;
+  const p = verified.provenance;
+  const provenance = p && {
+    builderId: p.builderId,
+    buildType: p.buildType,
+    ...(p.sourceRepository !== undefined && { sourceRepository: p.sourceRepository }),
+    ...(p.sourceCommit !== undefined && { sourceCommit: p.sourceCommit }),
+    ...(p.sourceRef !== undefined && { sourceRef: p.sourceRef }),
+    ...(p.invocationId !== undefined && { invocationId: p.invocationId }),
+    signer: p.signer,
+    ...(p.keyId && { keyId: p.keyId }),
+    ...(p.identity && { identity: p.identity }),
+  };
   return {
     text: [
       `verified ${m.project} release ${m.release} for environment "${verified.environment}"`,
       `  release id  sha256:${verified.digest}`,
       ...verified.signers.map((s) => `  signed by   ${s.signer} (${s.role})${s.identity ? `: ${s.identity.identity}, issuer ${s.identity.issuer}` : ''}`),
       ...verified.notCounted.map((s) => `  not counted ${s.reason}`),
+      ...(p
+        ? [
+            `  provenance  SLSA v1 signed by ${p.signer}: builder ${p.builderId}`,
+            `              source ${p.sourceRepository ?? '(no repository)'}${p.sourceRef ? ` ${p.sourceRef}` : ''} ${p.sourceCommit ?? '(no commit)'}${p.invocationId ? `, run ${p.invocationId}` : ''}`,
+          ]
+        : [`  provenance  none verified`]),
       `  contents    ${m.migrations.length} migrations, ${m.files.length} files, every hash matching`,
     ].join('\n'),
     json: {
@@ -20,6 +38,7 @@ export const run: CommandRun = async ({ positionals, flags }) => {
       environment: verified.environment,
       signers: verified.signers.map((s) => ({ id: s.signer, role: s.role, keyId: s.keyId, ...(s.identity && { identity: s.identity }) })),
       notCounted: verified.notCounted,
+      provenance: provenance ?? null,
       migrations: m.migrations.length,
       files: m.files.length,
     },
