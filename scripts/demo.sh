@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The quick-start demo: keys, trust policy, pack, approve, verify, apply to an embedded
-# SQLite database, history, and a tampered bundle that is refused with the database unchanged.
+# SQLite database, history, a tampered bundle that is refused with the database unchanged,
+# the auditor's report, and a release that edits a released migration (diff flags it, apply refuses it).
 # Run from a fresh clone after `npm ci`:  npm run demo
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -104,4 +105,26 @@ fi
 step "11. Every plan, apply and refusal is in the hash-chained audit log"
 show migseal audit-log verify "$MIGSEAL_AUDIT_LOG"
 
-printf '\n\033[1mDemo complete:\033[0m the signed release applied; the tampered copy was refused and the database is byte-for-byte unchanged.\n'
+step "12. An auditor's report: what was verified, who signed, what ran where, whether the database still matches"
+show migseal audit shop-42.migseal --trust keys/trust.json --env production --db sqlite:shop.db --html audit-42.html
+echo "(wrote audit-42.html: $(wc -c < audit-42.html) bytes, one self-contained page with no scripts)"
+
+step "13. Release 43 quietly edits released migration 2 and adds migration 4: diff flags it before any host sees it"
+cp -r migrations migrations-43
+echo 'CREATE INDEX orders_total ON orders(total_cents);' >> migrations-43/2_create_orders.up.sql
+echo 'ALTER TABLE users ADD COLUMN name TEXT;' > migrations-43/4_add_user_name.up.sql
+migseal pack migrations-43 --project shop --release 43 --dialect sqlite --out shop-43.migseal --key keys/release.key >/dev/null
+migseal sign shop-43.migseal --key keys/approver.key --role approve >/dev/null
+set +e
+show migseal diff shop-42.migseal shop-43.migseal --trust keys/trust.json --env production
+DIFF_CODE=$?
+show migseal apply shop-43.migseal --trust keys/trust.json --env production --db sqlite:shop.db
+APPLY_CODE=$?
+set -e
+echo "diff exit code: $DIFF_CODE, apply exit code: $APPLY_CODE (2 = refused: migration 2 drifted from what this database ran)"
+if [ "$DIFF_CODE" -ne 2 ] || [ "$APPLY_CODE" -ne 2 ]; then
+  echo "demo FAILED: the edited release was not flagged and refused" >&2
+  exit 1
+fi
+
+printf '\n\033[1mDemo complete:\033[0m the signed release applied; the tampered copy was refused and the database is byte-for-byte unchanged; the release that rewrote history was flagged by diff and refused by apply.\n'
