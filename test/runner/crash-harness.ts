@@ -75,7 +75,8 @@ function startApply(args: string[], env: Record<string, string | undefined>) {
 /** Starts an apply and kills it once `threshold` migrations are committed (0: during start-up). */
 async function killAt(target: CrashTarget, threshold: number, args: string[], env: Record<string, string | undefined>): Promise<'killed' | 'finished'> {
   const run = startApply(args, env);
-  if (threshold === 0) await sleep(100 + Math.random() * 500);
+  // Start-up (verification, lock, history) takes about 150-250 ms on a quiet machine: kill inside it.
+  if (threshold === 0) await sleep(20 + Math.random() * 120);
   else while (!run.done() && (await target.applied()) < threshold) await sleep(3);
   if (!run.done()) {
     await sleep(Math.random() * 8);
