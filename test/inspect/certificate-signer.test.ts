@@ -1,6 +1,6 @@
 /**
  * What a certificate signature claims, read without trusting it: the leaf's SAN (URI or
- * email) and Fulcio issuer, shown by inspect and diff. Certificates
+ * email) and Fulcio issuer, shown by inspect, diff and the audit claimed view. Certificates
  * are made by `migseal ca init` / `ca issue` and bundles packed with `pack --key --cert`.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -67,6 +67,19 @@ describe('a claimed certificate signer', () => {
     holder.rawBytes = Buffer.from('not DER at all').toString('base64');
     const claim = describeSignature(entry, Buffer.from(JSON.stringify(doc)), sha256Hex(contents.manifestBytes));
     expect(claim).toEqual({ entry, role: 'release', certificate: {} });
+  });
+
+  it('the audit claimed view shows the identity and issuer for the signer and the provenance', async () => {
+    const html = join(world.dir, 'cert.html');
+    const result = await runCli(['audit', certBundle, '--html', html, '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const facts = jsonOf(result) as Record<string, any>;
+    expect(facts.signatures.signers).toEqual([expect.objectContaining({ role: 'release', identity: { identity: IDENTITY, issuer: ISSUER } })]);
+    expect(facts.provenance.statements).toEqual([expect.objectContaining({ trust: 'claimed', signer: { identity: { identity: IDENTITY, issuer: ISSUER } } })]);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain(`<td>${IDENTITY}</td>\n<td>${ISSUER}</td>`);
+    expect(page).toContain(`<dt>Signed by</dt><dd>${IDENTITY} <span class="muted">issuer</span> ${ISSUER}</dd>`);
+    expect((await runCli(['audit', certBundle])).stdout).toContain(`  signed by    (release) ${IDENTITY}, issuer ${ISSUER}`);
   });
 
   it('diff tells a key signer from a certificate identity', async () => {
