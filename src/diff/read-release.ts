@@ -14,7 +14,7 @@ import { verifyBundle, type VerifyOptions } from '../verify/index.js';
 
 export interface ReleaseSigner {
   role: string;
-  /** The policy's id for a verified signer; "key …" or "certificate" for a claimed one. */
+  /** The policy's id for a verified signer; "key …" or "certificate" for a claimed one (its identity and issuer beside). */
   signer: string;
   keyId?: string;
   identity?: string;
@@ -43,8 +43,10 @@ export async function readClaimedRelease(bundle: Buffer | BundleSource): Promise
     const claim = describeSignature(entry, bytes, digest);
     return {
       role: claim.role ?? '?',
-      signer: claim.keyId ? `key ${claim.keyId}` : (claim.identity ?? 'unknown signer'),
+      signer: claim.keyId ? `key ${claim.keyId}` : claim.certificate ? 'certificate' : 'unknown signer',
       ...(claim.keyId && { keyId: claim.keyId }),
+      ...(claim.certificate?.identity && { identity: claim.certificate.identity }),
+      ...(claim.certificate?.issuer && { issuer: claim.certificate.issuer }),
       ...(claim.problem && { problem: claim.problem }),
     };
   });

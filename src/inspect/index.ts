@@ -11,12 +11,14 @@ import { statementProblems, type ReleaseStatement } from '../signing/statement.j
 import { provenanceClaims, provenanceProblems, type ProvenanceClaims, type ProvenanceStatement } from '../signing/provenance-statement.js';
 import { checkFileSet } from '../verify/check-file-set.js';
 import { checkFileDigests } from '../verify/check-file-digests.js';
+import { claimedSigner, type CertificateClaim } from './claimed-signer.js';
 
 export interface SignatureClaim {
   entry: string;
   role?: string;
   keyId?: string;
-  identity?: string;
+  /** What the signing certificate names (unverified). */
+  certificate?: CertificateClaim;
   problem?: string;
 }
 
@@ -24,7 +26,7 @@ export interface SignatureClaim {
 export interface ProvenanceClaim extends Partial<ProvenanceClaims> {
   entry: string;
   keyId?: string;
-  identity?: string;
+  certificate?: CertificateClaim;
   problem?: string;
 }
 
@@ -55,8 +57,7 @@ export async function inspectBundle(bundle: Buffer): Promise<InspectReport> {
 function describeProvenance(entry: string, bytes: Buffer, digest: string): ProvenanceClaim {
   try {
     const bundle = bundleFromJSON(parseStrictJson(decodeUtf8Strict(bytes)));
-    const material = bundle.verificationMaterial.content;
-    const who = material.$case === 'publicKey' ? { keyId: material.publicKey.hint } : { identity: 'certificate' };
+    const who = claimedSigner(bundle);
     if (bundle.content.$case !== 'dsseEnvelope') return { entry, ...who, problem: 'not a DSSE bundle' };
     const statement = parseStrictJson(decodeUtf8Strict(bundle.content.dsseEnvelope.payload));
     const problems = provenanceProblems(statement);
@@ -68,12 +69,11 @@ function describeProvenance(entry: string, bytes: Buffer, digest: string): Prove
   }
 }
 
-/** What one signature file claims (role, key id or certificate), or why it cannot be read. */
+/** What one signature file claims (role, key id or certificate identity), or why it cannot be read. */
 export function describeSignature(entry: string, bytes: Buffer, digest: string): SignatureClaim {
   try {
     const bundle = bundleFromJSON(parseStrictJson(decodeUtf8Strict(bytes)));
-    const material = bundle.verificationMaterial.content;
-    const who = material.$case === 'publicKey' ? { keyId: material.publicKey.hint } : { identity: 'certificate' };
+    const who = claimedSigner(bundle);
     if (bundle.content.$case !== 'dsseEnvelope') return { entry, ...who, problem: 'not a DSSE bundle' };
     const statement = parseStrictJson(decodeUtf8Strict(bundle.content.dsseEnvelope.payload)) as unknown as ReleaseStatement;
     const problems = statementProblems(statement);

@@ -61,19 +61,76 @@ export interface SignerFacts {
   /** The policy's name for the key or identity (verified only). */
   policyId?: string;
   keyId?: string;
-  identity?: { identity: string; issuer: string; authority?: string };
+  identity?: IdentityFacts;
   /** Signing time vouched for by a verified transparency log entry or timestamp. */
   signedAt?: string;
 }
 
 /**
- * Where the release came from. A signed provenance statement, when bundles carry one, adds
- * its own field here beside the manifest's claims.
+ * A certificate's SAN and issuer, and the policy's certificate authority that vouched for it.
+ * Verified: always identity, issuer and authority. Claimed: whatever the certificate names.
+ */
+export interface IdentityFacts {
+  identity?: string;
+  issuer?: string;
+  authority?: string;
+}
+
+/**
+ * Where the release came from: the manifest's own claims (`source`, `builder`), the signed
+ * SLSA build provenance, and what the environment's policy requires of it.
  */
 export interface ProvenanceFacts {
   trust: Trust;
+  /** The manifest's claims. */
   source: { repository?: string; commit?: string; dirty?: boolean };
   builder: { id: string };
+  /** The signed build provenance. Verified: the one the policy accepts, if any. Claimed: every readable one. Empty: none. */
+  statements: BuildProvenanceFacts[];
+  /** Provenances that count for nothing: signed by no one the policy accepts, or (claimed) unreadable. */
+  setAside: Array<{ entry: string; code?: string; reason: string }>;
+  /** Where a claimed provenance names another builder, source repository or commit than the manifest (verify refuses that). */
+  disagreements: ProvenanceDisagreement[];
+  /** The environment's requirement, when a trust policy was read and names the environment. */
+  requirement?: ProvenanceRequirementFacts;
+}
+
+export interface BuildProvenanceFacts {
+  trust: Trust;
+  /** The archive entry, e.g. attestations/1a2b….sigstore.json. */
+  entry: string;
+  buildType?: string;
+  builderId: string;
+  sourceRepository?: string;
+  sourceRef?: string;
+  sourceCommit?: string;
+  /** The CI run that built it, e.g. https://github.com/acme/shop/actions/runs/42/attempts/1. */
+  invocationId?: string;
+  signer: { policyId?: string; keyId?: string; identity?: IdentityFacts };
+  /** Why a claimed provenance cannot count (it is about another manifest). */
+  problem?: string;
+}
+
+export interface ProvenanceDisagreement {
+  field: 'builder' | 'source repository' | 'source commit';
+  provenance?: string;
+  manifest?: string;
+}
+
+export interface ProvenanceRequirementFacts {
+  environment: string;
+  /** False: the environment accepts a bundle without a provenance. */
+  required: boolean;
+  builderId?: string;
+  /** Anchored regular expressions, as the policy compiled them. */
+  builderIdPattern?: string;
+  sourceRepository?: string;
+  sourceRepositoryPattern?: string;
+  /**
+   * Required only. met: the verified provenance satisfies it; not-met: the bundle was refused
+   * for it (PROVENANCE_REQUIRED); not-checked: the bundle was refused for something else first.
+   */
+  status?: 'met' | 'not-met' | 'not-checked';
 }
 
 export interface MigrationFacts {

@@ -11,7 +11,9 @@ import type { VerifiedBundle } from '../verify/index.js';
 import type { FindingVerdict } from '../verify/check-findings.js';
 import { migrationKey, upScript } from '../apply/plan.js';
 import type { History, RunRecord } from '../apply/history.js';
-import type { AuditFacts, Comparison, DatabaseEntry, DatabaseFacts, FindingFacts, MigrationFacts, SignatureFacts, Trust, VerificationFacts } from './facts.js';
+import type { EnvironmentRule } from '../trust/policy.js';
+import type { AuditFacts, Comparison, DatabaseEntry, DatabaseFacts, FindingFacts, MigrationFacts, ProvenanceFacts, SignatureFacts, Trust, VerificationFacts } from './facts.js';
+import { claimedProvenance, disagreements, isAttestation, requirementFacts, verifiedProvenance } from './provenance-facts.js';
 
 /** A bundle read without trusting it: inspect's claims plus the file bytes, for checksums. */
 export interface BundleClaims {
@@ -19,10 +21,11 @@ export interface BundleClaims {
   files: ReadonlyMap<string, Buffer>;
 }
 
+/** `rule` is the environment's rule in the trust policy, when the policy names the environment. */
 export type BundleEvidence =
-  | { kind: 'verified'; bundle: VerifiedBundle; policy: string }
+  | { kind: 'verified'; bundle: VerifiedBundle; policy: string; rule?: EnvironmentRule }
   | { kind: 'claimed'; claims: BundleClaims }
-  | { kind: 'refused'; error: MigsealError; policy?: string; environment?: string; claims?: BundleClaims };
+  | { kind: 'refused'; error: MigsealError; policy?: string; environment?: string; rule?: EnvironmentRule; claims?: BundleClaims };
 
 export interface DatabaseEvidence {
   url: string;
@@ -66,7 +69,7 @@ export function gatherFacts(inputs: AuditInputs): AuditFacts {
         filesMatch: source.filesMatch,
         ...(source.manifest.analysis && { analysis: source.manifest.analysis }),
       },
-      provenance: { trust, source: { ...source.manifest.source }, builder: { id: source.manifest.builder.id } },
+      provenance: provenanceFacts(evidence, source.manifest, trust),
     }),
     signatures: signatureFacts(evidence),
     migrations,
@@ -80,6 +83,21 @@ export function gatherFacts(inputs: AuditInputs): AuditFacts {
 function claimedSource(evidence: Exclude<BundleEvidence, { kind: 'verified' }>) {
   const claims = evidence.claims;
   return claims && { manifest: claims.report.manifest, digest: claims.report.digest, files: claims.files, filesMatch: claims.report.filesMatch };
+}
+
+function provenanceFacts(evidence: BundleEvidence, manifest: Manifest, trust: Trust): ProvenanceFacts {
+  const found = evidence.kind === 'verified' ? verifiedProvenance(evidence.bundle) : claimedProvenance(evidence.claims?.report.provenance ?? []);
+  const environment = evidence.kind === 'verified' ? evidence.bundle.environment : evidence.kind === 'refused' ? evidence.environment : undefined;
+  const rule = evidence.kind === 'claimed' ? undefined : evidence.rule;
+  const refusal = evidence.kind === 'refused' ? evidence.error.code : undefined;
+  return {
+    trust,
+    source: { ...manifest.source },
+    builder: { id: manifest.builder.id },
+    ...found,
+    disagreements: disagreements(found.statements, manifest),
+    ...(rule && environment !== undefined && { requirement: requirementFacts(environment, rule, refusal) }),
+  };
 }
 
 function verificationFacts(evidence: BundleEvidence): VerificationFacts {
@@ -102,13 +120,16 @@ function signatureFacts(evidence: BundleEvidence): SignatureFacts {
         ...(s.identity && { identity: s.identity }),
         ...(s.signedAt && { signedAt: s.signedAt }),
       })),
-      setAside: bundle.notCounted.map((s) => ({ entry: s.entry, code: s.code, reason: s.reason })),
+      // A provenance set aside is reported in the Provenance section.
+      setAside: bundle.notCounted.filter((s) => !isAttestation(s.entry)).map((s) => ({ entry: s.entry, code: s.code, reason: s.reason })),
     };
   }
   const claims = evidence.claims?.report.signatures ?? [];
   return {
     trust: 'claimed',
-    signers: claims.filter((c) => !c.problem).map((c) => ({ entry: c.entry, ...(c.role && { role: c.role }), ...(c.keyId && { keyId: c.keyId }) })),
+    signers: claims
+      .filter((c) => !c.problem)
+      .map((c) => ({ entry: c.entry, ...(c.role && { role: c.role }), ...(c.keyId && { keyId: c.keyId }), ...(c.certificate && { identity: { ...c.certificate } }) })),
     setAside: claims.filter((c) => c.problem).map((c) => ({ entry: c.entry, reason: c.problem! })),
   };
 }

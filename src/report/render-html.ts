@@ -3,7 +3,7 @@
  * scripts, a Content-Security-Policy that forbids loading anything, inline CSS only, and
  * every bundle or database value escaped (see html.ts).
  */
-import type { AuditFacts, Comparison, DatabaseFacts, FindingFacts, MigrationFacts, SignatureFacts, Trust } from './facts.js';
+import type { AuditFacts, BuildProvenanceFacts, Comparison, DatabaseFacts, FindingFacts, MigrationFacts, ProvenanceDisagreement, ProvenanceFacts, ProvenanceRequirementFacts, SignatureFacts, Trust } from './facts.js';
 import { html, raw, type Html } from './html.js';
 import { STYLE } from './style.js';
 import { refusalSentence } from './refusal.js';
@@ -63,8 +63,18 @@ ${card('Verification', v === 'verified' ? 'verified ✓' : v === 'refused' ? 're
 ${card('Signers', String(facts.signatures.signers.length), '', facts.signatures.setAside.length ? `${facts.signatures.setAside.length} set aside` : facts.signatures.trust)}
 ${card('Migrations', String(facts.migrations.length), '', facts.release ? `${facts.release.files} files${facts.release.filesMatch ? '' : ', NOT matching'}` : '')}
 ${card('Findings', String(findings), findings ? 'warn' : 'ok', 'static analysis')}
+${facts.provenance ? provenanceCard(facts.provenance) : ''}
 ${db ? card('Database', problems ? `${problems} problem${problems === 1 ? '' : 's'}` : 'matches', problems ? 'bad' : 'ok', `${db.counts.match} match, ${db.counts.pending} pending, ${db.counts.drift} drift`) : ''}
 </div>`;
+}
+
+function provenanceCard(p: ProvenanceFacts): Html {
+  const b = p.statements[0];
+  const value = !b ? 'none' : b.problem || p.disagreements.length ? 'conflicting' : b.trust === 'verified' ? 'verified ✓' : 'claimed';
+  const tone = !b ? (p.requirement?.required ? 'bad' : 'warn') : b.problem || p.disagreements.length ? 'bad' : b.trust === 'verified' ? 'ok' : 'warn';
+  const r = p.requirement;
+  const sub = !r ? 'no trust policy' : !r.required ? 'not required here' : `required: ${r.status === 'met' ? 'met' : r.status === 'not-met' ? 'NOT met' : 'not checked'}`;
+  return card('Provenance', value, tone, sub);
 }
 
 function card(label: string, value: string, tone: string, sub: string): Html {
@@ -96,8 +106,8 @@ function signersSection(s: SignatureFacts): Html {
 ${s.trust === 'claimed' ? html`<p class="note">Signatures are listed, not checked: who they name is a claim until verified.</p>` : ''}
 <table><thead><tr><th>Role</th><th>Signer</th><th>Issuer</th><th>Signed at</th><th>Entry</th></tr></thead><tbody>
 ${s.signers.length ? s.signers.map((x) => html`<tr><td><span class="badge info">${x.role ?? 'unknown'}</span></td>
-<td>${x.policyId ? html`<strong>${x.policyId}</strong><br>` : ''}${x.identity ? x.identity.identity : x.keyId ? html`key ${digest(x.keyId)}` : 'certificate'}</td>
-<td>${x.identity ? html`${x.identity.issuer}${x.identity.authority ? html`<br><span class="muted">CA ${x.identity.authority}</span>` : ''}` : html`<span class="muted">n/a (key)</span>`}</td>
+<td>${x.policyId ? html`<strong>${x.policyId}</strong><br>` : ''}${x.identity ? (x.identity.identity ?? 'certificate') : x.keyId ? html`key ${digest(x.keyId)}` : 'certificate'}</td>
+<td>${x.identity ? html`${x.identity.issuer ?? html`<span class="muted">unknown</span>`}${x.identity.authority ? html`<br><span class="muted">CA ${x.identity.authority}</span>` : ''}` : x.keyId ? html`<span class="muted">n/a (key)</span>` : html`<span class="muted">unknown</span>`}</td>
 <td class="nowrap">${x.signedAt ?? html`<span class="muted">no trusted timestamp</span>`}</td><td><code>${x.entry}</code></td></tr>`) : html`<tr><td colspan="5" class="muted">none</td></tr>`}
 </tbody></table>
 ${s.setAside.length ? html`<h3>Set aside (not counted)</h3><table><thead><tr><th>Entry</th><th>Why</th></tr></thead><tbody>
@@ -106,12 +116,55 @@ ${s.setAside.map((x) => html`<tr><td><code>${x.entry}</code></td><td>${x.reason}
 </section>`;
 }
 
-function provenanceSection(p: NonNullable<AuditFacts['provenance']>): Html {
-  return html`<section id="provenance"><h2>Provenance ${trustBadge(p.trust)}</h2><dl class="facts">
-<dt>Repository</dt><dd>${p.source.repository ?? html`<span class="muted">unknown</span>`}</dd>
-<dt>Commit</dt><dd>${p.source.commit ? html`<code>${p.source.commit}</code>` : html`<span class="muted">unknown</span>`}${p.source.dirty ? html` <span class="badge bad">dirty tree</span>` : ''}</dd>
-<dt>Builder</dt><dd><code>${p.builder.id}</code></dd>
-</dl></section>`;
+function provenanceSection(p: ProvenanceFacts): Html {
+  const differs = (field: ProvenanceDisagreement['field']): Html | '' => (p.disagreements.some((d) => d.field === field) ? html` <span class="badge bad">differs from the provenance</span>` : '');
+  return html`<section id="provenance"><h2>Provenance ${trustBadge(p.trust)}</h2>
+${p.requirement ? requirementLine(p.requirement) : ''}
+<div class="columns"><div>
+<h3>Signed build provenance <span class="muted">SLSA v1</span></h3>
+${p.statements.length ? p.statements.map(buildProvenance) : html`<p class="note"><strong>No signed build provenance</strong>${p.setAside.length ? ' that counts (set aside below)' : ': the bundle carries none'}.</p>`}
+</div><div>
+<h3>The manifest says</h3><dl class="facts">
+<dt>Repository</dt><dd>${p.source.repository ?? html`<span class="muted">unknown</span>`}${differs('source repository')}</dd>
+<dt>Commit</dt><dd>${p.source.commit ? html`<code>${p.source.commit}</code>` : html`<span class="muted">unknown</span>`}${p.source.dirty ? html` <span class="badge bad">dirty tree</span>` : ''}${differs('source commit')}</dd>
+<dt>Builder</dt><dd><code>${p.builder.id}</code>${differs('builder')}</dd>
+</dl></div></div>
+${p.setAside.length ? html`<h3>Set aside (not counted)</h3><table><thead><tr><th>Entry</th><th>Why</th></tr></thead><tbody>
+${p.setAside.map((x) => html`<tr><td><code>${x.entry}</code></td><td>${x.reason}${x.code ? html` <span class="badge plain">${x.code}</span>` : ''}</td></tr>`)}
+</tbody></table>` : ''}
+</section>`;
+}
+
+function buildProvenance(b: BuildProvenanceFacts): Html {
+  const s = b.signer;
+  const who = s.identity
+    ? html`${s.identity.identity ?? 'certificate'}${s.identity.issuer ? html` <span class="muted">issuer</span> ${s.identity.issuer}` : ''}${s.identity.authority ? html` <span class="muted">CA</span> ${s.identity.authority}` : ''}`
+    : s.keyId ? html`key ${digest(s.keyId)}` : 'unknown signer';
+  return html`<dl class="facts">
+<dt>Status</dt><dd>${b.trust === 'verified' ? html`<span class="badge ok">verified</span> signed by a release signer the policy trusts, about this manifest` : html`<span class="badge warn">claimed</span> not checked against a trust policy`}${b.problem ? html` <span class="badge bad">${b.problem}</span>` : ''}</dd>
+<dt>Builder</dt><dd><code>${b.builderId}</code></dd>
+<dt>Source</dt><dd>${b.sourceRepository ?? html`<span class="muted">no repository</span>`}${b.sourceRef ? html` <span class="muted">at</span> <code>${b.sourceRef}</code>` : ''}</dd>
+<dt>Commit</dt><dd>${b.sourceCommit ? html`<code>${b.sourceCommit}</code>` : html`<span class="muted">none</span>`}</dd>
+<dt>Run</dt><dd>${b.invocationId ?? html`<span class="muted">none recorded</span>`}</dd>
+<dt>Build type</dt><dd><code>${b.buildType ?? 'unknown'}</code></dd>
+<dt>Signed by</dt><dd>${s.policyId ? html`<strong>${s.policyId}</strong> ` : ''}${who}</dd>
+<dt>Entry</dt><dd><code>${b.entry}</code></dd>
+</dl>`;
+}
+
+const REQUIREMENT_STATUS = {
+  met: html`<span class="badge ok">met</span>`,
+  'not-met': html`<span class="badge bad">not met</span>`,
+  'not-checked': html`<span class="badge plain">not checked</span> <span class="muted">the bundle was refused first</span>`,
+} as const;
+
+function requirementLine(r: ProvenanceRequirementFacts): Html {
+  if (!r.required) return html`<p class="note">Environment "${r.environment}" does not require a build provenance.</p>`;
+  const wanted = [
+    r.builderId !== undefined ? html`builder <code>${r.builderId}</code>` : r.builderIdPattern ? html`a builder matching <code>${r.builderIdPattern}</code>` : '',
+    r.sourceRepository !== undefined ? html`source repository <code>${r.sourceRepository}</code>` : r.sourceRepositoryPattern ? html`a source repository matching <code>${r.sourceRepositoryPattern}</code>` : '',
+  ].filter((x) => x !== '');
+  return html`<dl class="facts"><dt>Required</dt><dd>environment "${r.environment}" requires a verified build provenance${wanted.length ? html` from ${wanted.flatMap((w, i) => (i ? [' and ', w] : [w]))}` : ''} ${r.status ? REQUIREMENT_STATUS[r.status] : ''}</dd></dl>`;
 }
 
 function migrationsSection(facts: AuditFacts): Html {

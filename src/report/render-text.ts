@@ -1,5 +1,5 @@
 /** The audit report as a terminal summary: the same facts as the page, in brief. */
-import type { AuditFacts, Comparison, DatabaseEntry } from './facts.js';
+import type { AuditFacts, BuildProvenanceFacts, Comparison, DatabaseEntry, ProvenanceFacts, ProvenanceRequirementFacts } from './facts.js';
 import { refusalSentence } from './refusal.js';
 
 export function renderText(facts: AuditFacts, htmlPath?: string): string {
@@ -13,12 +13,9 @@ export function renderText(facts: AuditFacts, htmlPath?: string): string {
         : `${r!.project} release ${r!.release} (claimed, NOT verified: pass --trust FILE to verify)`,
   ];
   if (r) lines.push(`  release id   sha256:${r.digest}`, `  files        ${r.files}, ${r.filesMatch ? 'all matching the manifest' : 'NOT matching the manifest'}`);
-  if (facts.provenance) {
-    const { source, builder } = facts.provenance;
-    lines.push(`  source       ${source.repository ?? '(unknown repository)'} ${source.commit ?? '(unknown commit)'}${source.dirty ? ' (dirty tree)' : ''}, builder ${builder.id}`);
-  }
+  if (facts.provenance) lines.push(...provenanceLines(facts.provenance));
   for (const s of facts.signatures.signers) {
-    const who = s.identity ? `${s.identity.identity}, issuer ${s.identity.issuer}` : s.keyId ? `key ${s.keyId.slice(0, 16)}…` : 'certificate';
+    const who = s.identity ? `${s.identity.identity ?? 'certificate'}${s.identity.issuer ? `, issuer ${s.identity.issuer}` : ''}` : s.keyId ? `key ${s.keyId.slice(0, 16)}…` : 'certificate';
     lines.push(`  signed by    ${s.policyId ? `${s.policyId} ` : ''}(${s.role ?? '?'}) ${who}${s.signedAt ? ` at ${s.signedAt}` : ''}`);
   }
   for (const s of facts.signatures.setAside) lines.push(`  set aside    ${s.reason}`);
@@ -32,6 +29,38 @@ export function renderText(facts: AuditFacts, htmlPath?: string): string {
   }
   if (htmlPath) lines.push(`  report       ${htmlPath}`);
   return lines.join('\n');
+}
+
+function provenanceLines(p: ProvenanceFacts): string[] {
+  const { source, builder } = p;
+  return [
+    `  source       ${source.repository ?? '(unknown repository)'} ${source.commit ?? '(unknown commit)'}${source.dirty ? ' (dirty tree)' : ''}, builder ${builder.id} (manifest)`,
+    ...(p.statements.length ? p.statements.flatMap(statementLines) : [`  provenance   no signed build provenance${p.setAside.length ? ' that counts' : ''}`]),
+    ...p.setAside.map((s) => `  set aside    ${s.reason}`),
+    ...p.disagreements.map((d) => `  DIFFERS      the provenance names ${d.field} ${d.provenance ?? '(none)'}, the manifest ${d.manifest ?? '(none)'}`),
+    ...(p.requirement ? [requirementLine(p.requirement)] : []),
+  ];
+}
+
+function statementLines(b: BuildProvenanceFacts): string[] {
+  const s = b.signer;
+  const who = s.identity ? `${s.identity.identity ?? 'certificate'}${s.identity.issuer ? ` (issuer ${s.identity.issuer})` : ''}` : s.keyId ? `key ${s.keyId.slice(0, 16)}…` : 'unknown signer';
+  return [
+    `  provenance   ${b.trust}, signed by ${s.policyId ? `${s.policyId}, ` : ''}${who}${b.problem ? ` (${b.problem})` : ''}`,
+    `    builder    ${b.builderId}`,
+    `    source     ${b.sourceRepository ?? '(no repository)'}${b.sourceRef ? ` ${b.sourceRef}` : ''} ${b.sourceCommit ?? '(no commit)'}`,
+    ...(b.invocationId ? [`    run        ${b.invocationId}`] : []),
+  ];
+}
+
+function requirementLine(r: ProvenanceRequirementFacts): string {
+  if (!r.required) return `  required     no provenance required for "${r.environment}"`;
+  const wanted = [
+    r.builderId !== undefined ? `builder ${r.builderId}` : r.builderIdPattern ? `builder matching ${r.builderIdPattern}` : '',
+    r.sourceRepository !== undefined ? `repository ${r.sourceRepository}` : r.sourceRepositoryPattern ? `repository matching ${r.sourceRepositoryPattern}` : '',
+  ].filter(Boolean);
+  const status = r.status === 'met' ? 'met' : r.status === 'not-met' ? 'NOT MET' : 'not checked (refused first)';
+  return `  required     "${r.environment}": a verified provenance${wanted.length ? ` from ${wanted.join(', ')}` : ''}: ${status}`;
 }
 
 const LABELS: Record<Comparison, string> = { match: 'match', pending: 'pending', drift: 'DRIFT', dirty: 'DIRTY', 'not-in-bundle': 'NOT IN BUNDLE' };

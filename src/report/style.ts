@@ -29,6 +29,8 @@ section > h2 { font-size: 1.2rem; margin: 0 0 10px; padding-bottom: 4px; border-
 section > p.note { color: var(--muted); margin: 4px 0 10px; font-size: 0.88rem; }
 dl.facts + p.note { margin-top: 12px; }
 section h3 { font-size: 1rem; margin: 18px 0 6px; }
+.columns { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 0 32px; }
+.columns > div > h3:first-child { margin-top: 14px; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 18px; margin: 0; }
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
@@ -55,6 +57,7 @@ footer { margin-top: 34px; padding-top: 10px; border-top: 1px solid var(--line);
 @media print {
   html { font-size: 11pt; }
   main { max-width: none; padding: 0; }
+  .columns { grid-template-columns: 1fr; }
   .digest .rest { display: inline; }
   .digest .ell { display: none; }
   .digest { overflow-wrap: anywhere; }

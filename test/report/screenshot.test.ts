@@ -11,7 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDir } from '../helpers/fixtures.js';
 import { countColour, decodePng } from '../helpers/png.js';
-import { makeAuditWorld, tamperedCopy, type AuditWorld } from './world.js';
+import { COMMIT, REPOSITORY, WORKFLOW, makeAuditWorld, tamperedCopy, type AuditWorld } from './world.js';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const installed = existsSync(CHROMIUM);
@@ -48,9 +48,10 @@ describe.skipIf(!installed)('the audit page in headless Chromium', () => {
   });
   afterAll(() => world && removeDir(world.dir));
 
-  it('renders the verified report with its banner, badges and tables, and not blank', async () => {
+  it('renders the verified report with its banner, badges, provenance and tables, and not blank', async () => {
     const html = join(world.dir, 'audit.html');
-    const result = await world.audit([world.release2, '--trust', world.policy, '--db', world.db, '--html', html], { SOURCE_DATE_EPOCH: '1767225600' });
+    // Production requires the provenance that release 2, packed in GitHub Actions, carries.
+    const result = await world.audit([world.release2, '--trust', world.provenancePolicy, '--env', 'production', '--db', world.db, '--html', html], { SOURCE_DATE_EPOCH: '1767225600' });
     expect(result.code, result.stderr).toBe(0);
     const png = join(world.dir, 'audit.png');
     await chromium([`--window-size=${WIDTH},${HEIGHT}`, `--screenshot=${png}`, pathToFileURL(html).href]);
@@ -68,7 +69,7 @@ describe.skipIf(!installed)('the audit page in headless Chromium', () => {
     if (process.env.MIGSEAL_UPDATE_SCREENSHOT) copyFileSync(png, DOCS_PICTURE);
 
     const dom = await chromium(['--dump-dom', pathToFileURL(html).href]);
-    for (const text of ['shop release 2', 'VERIFIED ✓', 'DRIFT', 'pending', 'create_orders', 'index_orders', 'destructive/drop-column', 'Provenance', 'release (release)']) {
+    for (const text of ['shop release 2', 'VERIFIED ✓', 'DRIFT', 'pending', 'create_orders', 'index_orders', 'destructive/drop-column', 'Provenance', 'release (release)', WORKFLOW, REPOSITORY, COMMIT, 'environment "production" requires', '>met</span>']) {
       expect(dom).toContain(text);
     }
     expect(dom).not.toMatch(/<script/i);

@@ -2,6 +2,8 @@
  * A real world for audit reports: releases packed and signed for real (release + approve
  * keys), a SQLite database that `migseal apply` brought to release 1, and release 2 whose
  * migration 2 differs from what was applied (drift) and whose migration 4 is new (pending).
+ * Release 2 was packed in GitHub Actions, so its signed provenance names the workflow, the
+ * repository, the ref, the commit and the run; release 1 was packed locally.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,9 +29,26 @@ export const RELEASE_2: Record<string, string> = {
   '4_index_orders.down.sql': 'DROP INDEX orders_user;\n',
 };
 
+export const COMMIT = '3f2a9c4e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39';
+export const GITHUB_ACTIONS: Record<string, string> = {
+  GITHUB_ACTIONS: 'true',
+  GITHUB_SERVER_URL: 'https://github.com',
+  GITHUB_REPOSITORY: 'acme/shop',
+  GITHUB_SHA: COMMIT,
+  GITHUB_REF: 'refs/heads/main',
+  GITHUB_WORKFLOW_REF: 'acme/shop/.github/workflows/release.yml@refs/heads/main',
+  GITHUB_RUN_ID: '9120443187',
+  GITHUB_RUN_ATTEMPT: '1',
+  GITHUB_EVENT_NAME: 'push',
+};
+export const WORKFLOW = 'https://github.com/acme/shop/.github/workflows/release.yml@refs/heads/main';
+export const REPOSITORY = 'https://github.com/acme/shop';
+
 export interface AuditWorld extends RunnerWorld {
   release1: string;
   release2: string;
+  /** The world's keys again, with production also requiring a provenance from WORKFLOW and REPOSITORY. */
+  provenancePolicy: string;
   /** sqlite:PATH of a database at release 1, applied by the real CLI. */
   db: string;
   dbPath: string;
@@ -39,11 +58,15 @@ export interface AuditWorld extends RunnerWorld {
 export async function makeAuditWorld(): Promise<AuditWorld> {
   const world = createWorld('migseal-audit-');
   const release1 = await world.bundle('shop-1', RELEASE_1);
-  const release2 = await world.bundle('shop-2', RELEASE_2, { release: '2' });
+  const release2 = await world.bundle('shop-2', RELEASE_2, { release: '2', env: GITHUB_ACTIONS });
+  const provenancePolicy = join(world.dir, 'trust-provenance.json');
+  const doc = JSON.parse(readFileSync(world.policy, 'utf8'));
+  doc.environments.production.provenance = { builderId: WORKFLOW, sourceRepository: REPOSITORY };
+  writeFileSync(provenancePolicy, JSON.stringify(doc, null, 2), { mode: 0o644 });
   const dbPath = join(world.dir, 'shop.sqlite');
   const applied = await world.cli(['apply', release1, '--trust', world.policy, '--db', `sqlite:${dbPath}`, '--json']);
   if (applied.code !== 0) throw new Error(`apply failed: ${applied.stderr}`);
-  return { ...world, release1, release2, db: `sqlite:${dbPath}`, dbPath, audit: (args, env) => world.cli(['audit', ...args], env) };
+  return { ...world, release1, release2, provenancePolicy, db: `sqlite:${dbPath}`, dbPath, audit: (args, env) => world.cli(['audit', ...args], env) };
 }
 
 /** Flips one byte of a migration file inside a signed bundle: its signed digest no longer matches. */

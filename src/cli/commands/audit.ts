@@ -44,13 +44,14 @@ async function readEvidence(bytes: Buffer, flags: Record<string, unknown>): Prom
   const trust = typeof flags.trust === 'string' ? { policy: flags.trust, environment: typeof flags.env === 'string' ? flags.env : DEFAULT_ENVIRONMENT } : undefined;
   // A policy that does not load is the host's problem, not the bundle's: that stays an error.
   const policy = trust && loadTrustPolicy(trust.policy);
+  const rule = policy && trust && policy.environments[trust.environment];
   try {
-    if (policy && trust) return { kind: 'verified', bundle: await verifyBundle(bytes, { policy, environment: trust.environment }), policy: trust.policy };
+    if (policy && trust) return { kind: 'verified', bundle: await verifyBundle(bytes, { policy, environment: trust.environment }), policy: trust.policy, ...(rule && { rule }) };
     return { kind: 'claimed', claims: await readClaims(bytes) };
   } catch (error) {
     if (!isMigsealError(error) || error.exitCode !== 2) throw error;
     const claims = await readClaims(bytes).catch(() => undefined);
-    return { kind: 'refused', error, ...trust, ...(claims && { claims }) };
+    return { kind: 'refused', error, ...trust, ...(rule && { rule }), ...(claims && { claims }) };
   }
 }
 

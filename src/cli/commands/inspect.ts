@@ -4,6 +4,7 @@
  * only listed. `verify` is the command that decides.
  */
 import { inspectBundle } from '../../inspect/index.js';
+import { describeClaimedSigner as who } from '../../inspect/claimed-signer.js';
 import { readInput } from '../io.js';
 import type { CommandRun } from '../table.js';
 
@@ -19,17 +20,17 @@ export const run: CommandRun = async ({ positionals }) => {
     `  builder      ${m.builder.id}`,
     `  files        ${m.files.length}, ${report.filesMatch ? 'all matching the manifest' : 'NOT matching the manifest'}`,
     `  signatures   ${report.signatures.length}`,
-    ...report.signatures.map((s) => `    ${s.role ?? '?'} by ${s.keyId ? `key ${s.keyId.slice(0, 16)}…` : (s.identity ?? 'unknown signer')}${s.problem ? ` (${s.problem})` : ''}`),
+    ...report.signatures.map((s) => `    ${s.role ?? '?'} by ${who(s)}, claimed${s.problem ? ` (${s.problem})` : ''}`),
     `  provenance   ${report.provenance.length === 0 ? 'none' : report.provenance.length}`,
     ...report.provenance.flatMap((p) =>
       p.problem
-        ? [`    by ${p.keyId ? `key ${p.keyId.slice(0, 16)}…` : (p.identity ?? 'unknown signer')} (${p.problem})`]
+        ? [`    by ${who(p)}, claimed (${p.problem})`]
         : [
             `    builder    ${p.builderId}`,
             `    source     ${p.sourceRepository ?? '(no repository)'}${p.sourceRef ? ` ${p.sourceRef}` : ''} ${p.sourceCommit ?? '(no commit)'}`,
             `    invocation ${p.invocationId ?? '(none)'}`,
             `    build type ${p.buildType}`,
-            `    signed by  ${p.keyId ? `key ${p.keyId.slice(0, 16)}…` : (p.identity ?? 'unknown signer')} (claimed)`,
+            `    signed by  ${who(p)}, claimed`,
           ],
     ),
     `  migrations   ${m.migrations.length}`,
