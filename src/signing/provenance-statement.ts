@@ -35,6 +35,8 @@ export interface ProvenanceSource {
   repository?: string;
   ref?: string;
   path?: string;
+  /** The working tree had changes git had not committed: the commit alone does not reproduce the release. */
+  dirty?: true;
 }
 
 export interface ProvenancePredicate {
@@ -61,6 +63,7 @@ export interface ProvenanceClaims {
   sourceRepository?: string;
   sourceCommit?: string;
   sourceRef?: string;
+  sourceDirty?: true;
   invocationId?: string;
 }
 
@@ -69,6 +72,7 @@ export function buildProvenance(manifestSha256: string, manifest: Manifest, invo
     ...(manifest.source.repository !== undefined && { repository: manifest.source.repository }),
     ...(invocation.ref !== undefined && { ref: invocation.ref }),
     ...(invocation.path !== undefined && { path: invocation.path }),
+    ...(manifest.source.dirty === true && { dirty: true as const }),
   };
   const internal = { ...(invocation.ci && { ci: invocation.ci }), ...(invocation.event !== undefined && { event: invocation.event }) };
   return {
@@ -114,6 +118,7 @@ export function provenanceClaims(statement: ProvenanceStatement): ProvenanceClai
     ...(source.repository !== undefined && { sourceRepository: source.repository }),
     ...(commit !== undefined && { sourceCommit: commit }),
     ...(source.ref !== undefined && { sourceRef: source.ref }),
+    ...(source.dirty === true && { sourceDirty: true as const }),
     ...(runDetails.metadata && { invocationId: runDetails.metadata.invocationId }),
   };
 }
@@ -157,8 +162,9 @@ function checkBuildDefinition(def: unknown, p: string[]): void {
     if (!isJsonObject(ext.source)) p.push(`${at}.externalParameters.source must be an object`);
     else {
       source = ext.source;
-      allowOnly(source, `${at}.externalParameters.source`, ['repository', 'ref', 'path'], p);
+      allowOnly(source, `${at}.externalParameters.source`, ['repository', 'ref', 'path', 'dirty'], p);
       for (const k of ['repository', 'ref', 'path'] as const) if (source[k] !== undefined) text(source[k], `${at}.externalParameters.source.${k}`, p);
+      if (source.dirty !== undefined && source.dirty !== true) p.push(`${at}.externalParameters.source.dirty is true when present`);
     }
   }
   if (def.internalParameters !== undefined) {

@@ -1,6 +1,6 @@
 /**
  * Checks that the verified provenance says what the signed manifest says: the same project,
- * release, layout, dialect and expiry, source repository and commit, and builder. Both are
+ * release, layout, dialect and expiry, source repository, commit and dirty tree, and builder. Both are
  * the release signer's word; when they disagree neither can be believed.
  */
 import { MigsealError } from '../errors.js';
@@ -14,6 +14,7 @@ export function checkProvenanceMatchesManifest(provenance: VerifiedProvenance | 
     ['builder', provenance.builderId, manifest.builder.id],
     ['source repository', provenance.sourceRepository, manifest.source.repository],
     ['source commit', provenance.sourceCommit, manifest.source.commit],
+    ['a dirty working tree', provenance.sourceDirty === true ? 'yes' : 'no', manifest.source.dirty === true ? 'yes' : 'no'],
     ['project', ext.project, manifest.project],
     ['release', ext.release, manifest.release],
     ['layout', ext.layout, manifest.layout],

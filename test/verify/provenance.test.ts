@@ -135,6 +135,20 @@ describe('refused whatever the environment requires', () => {
     await expectRefused(world, bundle, 'PROVENANCE_INVALID', /names source commit "d{40}", but the signed manifest says "c{40}"/, { policy, env: 'production' });
   });
 
+  it('provenance contradicting the manifest (a dirty working tree the manifest does not record)', async () => {
+    const dirty = await withAttestations(good, [await provenanceFor(good, world.release.signer, (m) => (m.source.dirty = true))]);
+    await expectRefused(world, dirty, 'PROVENANCE_INVALID', /names a dirty working tree "yes", but the signed manifest says "no"/, { policy, env: 'production' });
+  });
+
+  it('a dirty working tree is carried into the provenance and verifies', async () => {
+    const c = await decodeBundle(good);
+    const manifest = parseManifest(c.manifestBytes);
+    expect(JSON.parse(Buffer.from(JSON.parse([...c.attestations.values()][0]!.toString('utf8')).dsseEnvelope.payload, 'base64').toString('utf8')).predicate.buildDefinition.externalParameters.source).not.toHaveProperty('dirty');
+    manifest.source.dirty = true;
+    const statement = buildProvenance('0'.repeat(64), manifest, {});
+    expect(statement.predicate.buildDefinition.externalParameters.source).toMatchObject({ dirty: true });
+  });
+
   it('provenance payload altered after signing (builder rewritten, signature kept)', async () => {
     const [entry, bytes] = [...(await decodeBundle(good)).attestations][0]!;
     const doc = JSON.parse(bytes.toString('utf8'));
