@@ -126,6 +126,8 @@ export interface ProvenanceRequirementFacts {
   builderIdPattern?: string;
   sourceRepository?: string;
   sourceRepositoryPattern?: string;
+  /** The builder must be the certificate identity that signed the provenance. */
+  builderIsSigner?: boolean;
   /**
    * Required only. met: the verified provenance satisfies it; not-met: the bundle was refused
    * for it (PROVENANCE_REQUIRED); not-checked: the bundle was refused for something else first.

@@ -87,6 +87,7 @@ export function requirementFacts(environment: string, rule: EnvironmentRule, ref
     ...(need.builderIdPattern && { builderIdPattern: need.builderIdPattern.source }),
     ...(need.sourceRepository !== undefined && { sourceRepository: need.sourceRepository }),
     ...(need.sourceRepositoryPattern && { sourceRepositoryPattern: need.sourceRepositoryPattern.source }),
+    ...(need.builderIsSigner && { builderIsSigner: true }),
     status: refusal === undefined ? 'met' : refusal === 'PROVENANCE_REQUIRED' ? 'not-met' : 'not-checked',
   };
 }

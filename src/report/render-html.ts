@@ -164,7 +164,8 @@ function requirementLine(r: ProvenanceRequirementFacts): Html {
     r.builderId !== undefined ? html`builder <code>${r.builderId}</code>` : r.builderIdPattern ? html`a builder matching <code>${r.builderIdPattern}</code>` : '',
     r.sourceRepository !== undefined ? html`source repository <code>${r.sourceRepository}</code>` : r.sourceRepositoryPattern ? html`a source repository matching <code>${r.sourceRepositoryPattern}</code>` : '',
   ].filter((x) => x !== '');
-  return html`<dl class="facts"><dt>Required</dt><dd>environment "${r.environment}" requires a verified build provenance${wanted.length ? html` from ${wanted.flatMap((w, i) => (i ? [' and ', w] : [w]))}` : ''} ${r.status ? REQUIREMENT_STATUS[r.status] : ''}</dd></dl>`;
+  const signedBy = r.builderIsSigner ? ', signed by the certificate identity it names as builder' : '';
+  return html`<dl class="facts"><dt>Required</dt><dd>environment "${r.environment}" requires a verified build provenance${wanted.length ? html` from ${wanted.flatMap((w, i) => (i ? [' and ', w] : [w]))}` : ''}${signedBy} ${r.status ? REQUIREMENT_STATUS[r.status] : ''}</dd></dl>`;
 }
 
 function migrationsSection(facts: AuditFacts): Html {

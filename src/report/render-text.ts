@@ -60,7 +60,8 @@ function requirementLine(r: ProvenanceRequirementFacts): string {
     r.sourceRepository !== undefined ? `repository ${r.sourceRepository}` : r.sourceRepositoryPattern ? `repository matching ${r.sourceRepositoryPattern}` : '',
   ].filter(Boolean);
   const status = r.status === 'met' ? 'met' : r.status === 'not-met' ? 'NOT MET' : 'not checked (refused first)';
-  return `  required     "${r.environment}": a verified provenance${wanted.length ? ` from ${wanted.join(', ')}` : ''}: ${status}`;
+  const signedBy = r.builderIsSigner ? ', signed by the builder\'s certificate identity' : '';
+  return `  required     "${r.environment}": a verified provenance${wanted.length ? ` from ${wanted.join(', ')}` : ''}${signedBy}: ${status}`;
 }
 
 const LABELS: Record<Comparison, string> = { match: 'match', pending: 'pending', drift: 'DRIFT', dirty: 'DIRTY', 'not-in-bundle': 'NOT IN BUNDLE' };

@@ -123,6 +123,10 @@ function unreachableThresholds(raw: JsonObject, base: string, now: Date): string
         out.push(`environment "${name}" needs ${need('release')} release signer(s) and ${need('approve')} different approver(s), but only ${union} distinct usable signer(s) hold those roles`);
       }
     }
+    // Only a certificate identity can be the builder that signed a provenance: keys vouch for none.
+    if (isJsonObject(rule.provenance) && rule.provenance.builderIsSigner === true && ![...byRole.release].some((s) => s.startsWith('identity:'))) {
+      out.push(`environment "${name}" requires a provenance signed by its builder's certificate identity, but no usable identity holds the release role`);
+    }
   }
   return out;
 }

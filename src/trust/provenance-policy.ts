@@ -2,7 +2,8 @@
  * An environment's requirement on the build provenance (`environments.X.provenance`): that
  * a verified provenance is present, and that it names exactly this builder and this source
  * repository. A pattern is an explicit opt-in (`builderIdPattern`, `sourceRepositoryPattern`)
- * and always anchored, like `identityPattern`.
+ * and always anchored, like `identityPattern`. `builderIsSigner` asks more: the builder must be
+ * the certificate identity that signed the provenance, so a stolen key cannot name a builder.
  */
 import { isJsonObject, allowOnly } from '../format/json-shape.js';
 import { compileIdentityPattern } from './identities.js';
@@ -12,6 +13,8 @@ export interface ProvenanceRequirement {
   builderIdPattern?: RegExp;
   sourceRepository?: string;
   sourceRepositoryPattern?: RegExp;
+  /** The provenance is signed by a certificate whose identity is its builder id (keyless or CA), not by a key. */
+  builderIsSigner?: boolean;
 }
 
 const FIELDS = [
@@ -23,7 +26,7 @@ const FIELDS = [
 export function parseProvenanceRequirement(value: unknown, at: string, p: string[]): ProvenanceRequirement | undefined {
   if (value === undefined) return undefined;
   if (!isJsonObject(value)) return void p.push(`${at} must be an object`);
-  allowOnly(value, at, [...FIELDS.flat(), 'description'], p);
+  allowOnly(value, at, [...FIELDS.flat(), 'builderIsSigner', 'description'], p);
   const out: ProvenanceRequirement = {};
   for (const [exact, pattern] of FIELDS) {
     if (value[exact] !== undefined && value[pattern] !== undefined) p.push(`${at} may have ${exact} (exact) or ${pattern} (anchored regular expression), not both`);
@@ -41,6 +44,8 @@ export function parseProvenanceRequirement(value: unknown, at: string, p: string
         }
     }
   }
+  if (value.builderIsSigner !== undefined && typeof value.builderIsSigner !== 'boolean') p.push(`${at}.builderIsSigner must be true or false`);
+  else if (value.builderIsSigner === true) out.builderIsSigner = true;
   if (value.description !== undefined && typeof value.description !== 'string') p.push(`${at}.description must be a string`);
   return out;
 }

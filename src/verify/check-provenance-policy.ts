@@ -1,7 +1,8 @@
 /**
  * Checks the environment's provenance requirement: a verified provenance must be present,
  * and name exactly the builder and source repository the policy requires (or match its
- * anchored pattern, when the policy opted in to one).
+ * anchored pattern, when the policy opted in to one) and, with builderIsSigner, be signed by
+ * the certificate identity it names as its builder.
  */
 import { MigsealError } from '../errors.js';
 import type { EnvironmentRule } from '../trust/policy.js';
@@ -16,7 +17,8 @@ export function checkProvenancePolicy(checked: ProvenanceCheckResult, rule: Envi
     need.builderId !== undefined ? `builder "${need.builderId}"` : need.builderIdPattern ? `a builder matching ${need.builderIdPattern.source}` : '',
     need.sourceRepository !== undefined ? `source repository "${need.sourceRepository}"` : need.sourceRepositoryPattern ? `a source repository matching ${need.sourceRepositoryPattern.source}` : '',
   ].filter(Boolean);
-  const expected = `The "${environment}" policy requires a verified build provenance${wanted.length ? ` from ${wanted.join(' and ')}` : ''}`;
+  const signedBy = need.builderIsSigner ? ', signed by the certificate identity it names as builder' : '';
+  const expected = `The "${environment}" policy requires a verified build provenance${wanted.length ? ` from ${wanted.join(' and ')}` : ''}${signedBy}`;
   if (!provenance) {
     const aside = checked.setAside[0];
     throw new MigsealError('PROVENANCE_REQUIRED', `${expected}, but ${aside ? `the bundle's provenance is not accepted (${aside.reason})` : 'the bundle carries none'}.`, {
@@ -25,6 +27,12 @@ export function checkProvenancePolicy(checked: ProvenanceCheckResult, rule: Envi
   }
   if (!meetsRequirement(provenance.builderId, need.builderId, need.builderIdPattern)) {
     throw new MigsealError('PROVENANCE_REQUIRED', `${expected}, but the verified provenance names builder "${provenance.builderId}".`, { details: { found: provenance.builderId } });
+  }
+  if (need.builderIsSigner && provenance.identity?.identity !== provenance.builderId) {
+    const by = provenance.identity ? `certificate identity "${provenance.identity.identity}"` : `key "${provenance.signer}", which vouches for no identity`;
+    throw new MigsealError('PROVENANCE_REQUIRED', `${expected}, but the provenance naming builder "${provenance.builderId}" is signed by ${by}.`, {
+      details: { found: provenance.identity?.identity ?? null, builderId: provenance.builderId },
+    });
   }
   if (!meetsRequirement(provenance.sourceRepository, need.sourceRepository, need.sourceRepositoryPattern)) {
     throw new MigsealError(

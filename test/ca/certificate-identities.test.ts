@@ -13,7 +13,7 @@ import { CertificateSigner } from '../../src/signing/certificate-signer.js';
 import { loadPrivateKey } from '../../src/signing/keys.js';
 import { runCli } from '../helpers/cli.js';
 import { packBundle } from '../helpers/fixtures.js';
-import { expectRefused, expectVerified, makeWorld, type World } from '../verify/world.js';
+import { expectRefused, expectVerified, makeWorld, policyWith, type World } from '../verify/world.js';
 
 const IDENTITY = 'https://ci.example.com/shop/release@refs/heads/main';
 const ISSUER = 'https://ci.example.com';
@@ -205,5 +205,29 @@ describe('build provenance signed with a certificate', () => {
     expect(report.provenance).toMatchObject({ builderId: 'local', signer: 'release-ci', identity: { identity: IDENTITY, issuer: ISSUER, authority: 'corp' } });
     const other = certPolicy([releaseCi()], { environments: { default: { release: 1, provenance: { builderId: 'https://ci.example.com/shop/release' } } } });
     await expectRefused(world, bundle, 'PROVENANCE_REQUIRED', /requires a verified build provenance from builder "https:\/\/ci\.example\.com\/shop\/release", but the verified provenance names builder "local"/, { policy: other });
+  });
+
+  it('builderIsSigner: the builder must be the certificate identity that signed the provenance, never a key', async () => {
+    const asBuilder = join(world.dir, 'cert-as-builder.migseal');
+    const packed = await runCli(['pack', world.migrations, '--project', 'shop', '--release', '42', '--builder', IDENTITY, '--out', asBuilder, '--key', join(world.dir, 'ci', 'release.key'), '--cert', join(world.dir, 'ci', 'release.crt')]);
+    expect(packed.code, packed.stderr).toBe(0);
+    const strict = { release: 1, provenance: { builderId: IDENTITY, builderIsSigner: true } };
+    const policy = certPolicy([releaseCi()], { environments: { default: strict } });
+    const report = await expectVerified(world, readFileSync(asBuilder), { policy });
+    expect(report.provenance).toMatchObject({ builderId: IDENTITY, identity: { identity: IDENTITY } });
+
+    // The certificate's identity is not the builder the provenance names.
+    const lax = certPolicy([releaseCi()], { environments: { default: { release: 1, provenance: { builderIsSigner: true } } } });
+    await expectRefused(world, bundle, 'PROVENANCE_REQUIRED', /signed by the certificate identity it names as builder, but the provenance naming builder "local" is signed by certificate identity "https:\/\/ci\.example\.com\/shop\/release@refs\/heads\/main"\./, { policy: lax });
+
+    // A key may claim any builder id: with builderIsSigner its word is not enough.
+    const keyed = await packBundle({ dir: world.migrations, source: { builder: IDENTITY }, signers: [{ signer: world.release.signer, role: 'release' }] });
+    const keyPolicy = policyWith(world, { keys: [{ key: world.release, roles: ['release'] }], environments: { default: strict } });
+    await expectRefused(world, keyed, 'PROVENANCE_REQUIRED', /but the provenance naming builder "https:\/\/ci\.example\.com\/shop\/release@refs\/heads\/main" is signed by key "release", which vouches for no identity\./, { policy: keyPolicy });
+  });
+
+  it('builderIsSigner must be a boolean', async () => {
+    const policy = certPolicy([releaseCi()], { environments: { default: { release: 1, provenance: { builderIsSigner: 'yes' } } } });
+    await expectRefused(world, bundle, 'POLICY_INVALID', /builderIsSigner must be true or false/, { policy });
   });
 });

@@ -78,6 +78,11 @@ describe('migseal trust check', () => {
     expect(await problemsOf(only)).toEqual([{ kind: 'threshold-unreachable', message: expect.stringMatching(/"production" needs 1 release signer\(s\) and 1 different approver\(s\), but only 1 distinct/) }]);
   });
 
+  it('reports a provenance that must be signed by its builder when only keys hold the release role', async () => {
+    const keysOnly = policyWith(world, { keys: [{ key: world.release, roles: ['release'] }], environments: { default: { release: 1 }, production: { release: 1, provenance: { builderIsSigner: true } } } });
+    expect(await problemsOf(keysOnly)).toEqual([{ kind: 'threshold-unreachable', message: 'environment "production" requires a provenance signed by its builder\'s certificate identity, but no usable identity holds the release role' }]);
+  });
+
   it('reports an expired key as not usable for new releases', async () => {
     const path = edited(sound(), (doc) => (doc.keys[0].notAfter = '2020-01-01T00:00:00Z'));
     expect(await problemsOf(path)).toContainEqual({ kind: 'threshold-unreachable', message: expect.stringMatching(/"default" needs 1 release signers, but only 0/) });
