@@ -29,6 +29,7 @@ export function renderDiff(diff: ReleaseDiff, about: { oldPath: string; newPath:
       : `  ${'UNVERIFIED'.padEnd(W)} contents are claimed, not verified: each file matches its manifest, but no signature was checked (pass --trust to verify both)`,
     `  ${'old'.padEnd(W)} sha256:${a.digest}  ${safe(about.oldPath)}`,
     `  ${'new'.padEnd(W)} sha256:${b.digest}  ${safe(about.newPath)}${diff.sameRelease ? '  (the same manifest)' : ''}`,
+    ...([['old', a], ['new', b]] as const).flatMap(([label, side]) => (side.stale ? [`  ${`${label} stale`.padEnd(W)} ${safe(side.stale)} Hosts refuse to apply it; its signatures and files verify.`] : [])),
   );
   for (const f of diff.fields) if (f.field !== 'createdAt' || !diff.sameRelease) lines.push(`  ${f.field.padEnd(W)} ${value(f.old)} → ${value(f.new)}`);
   lines.push(...signers(diff), ...migrations(diff), ...files(diff), ...findings(diff), ...patches(diff));

@@ -35,6 +35,8 @@ export interface ReleaseRef {
   release: string;
   digest: string;
   verified: boolean;
+  /** Verified, but past its signed expiry: why a host would refuse to apply it. */
+  stale?: string;
 }
 
 export interface ReleaseDiff {
@@ -82,7 +84,7 @@ export function changedAfterRelease(diff: ReleaseDiff): ChangedMigration[] {
 }
 
 function ref(side: ReleaseSide): ReleaseRef {
-  return { project: side.manifest.project, release: side.manifest.release, digest: side.digest, verified: side.verified };
+  return { project: side.manifest.project, release: side.manifest.release, digest: side.digest, verified: side.verified, ...(side.stale && { stale: side.stale }) };
 }
 
 function alertsFor(diff: ReleaseDiff): Alert[] {

@@ -31,6 +31,8 @@ export interface ReleaseSide {
   signers: ReleaseSigner[];
   /** True only when the bundle passed verifyBundle against a trust policy. */
   verified: boolean;
+  /** Verified, but a host would refuse it as stale: past its signed expiry (the refusal's message). */
+  stale?: string;
 }
 
 export async function readClaimedRelease(bundle: Buffer | BundleSource): Promise<ReleaseSide> {
@@ -53,13 +55,14 @@ export async function readClaimedRelease(bundle: Buffer | BundleSource): Promise
   return { digest, manifest, files: contents.files, signers, verified: false };
 }
 
+/** Verifies a release in full to review it: one past its signed expiry still verifies, and says so in `stale`. */
 export async function readVerifiedRelease(bundle: Buffer | BundleSource, options: VerifyOptions): Promise<ReleaseSide> {
-  const verified = await verifyBundle(bundle, options);
+  const verified = await verifyBundle(bundle, { ...options, expiry: 'report' });
   const signers = verified.signers.map((s): ReleaseSigner => ({
     role: s.role,
     signer: s.signer,
     ...(s.keyId && { keyId: s.keyId }),
     ...(s.identity && { identity: s.identity.identity, issuer: s.identity.issuer }),
   }));
-  return { digest: verified.digest, manifest: verified.manifest, files: verified.files, signers, verified: true };
+  return { digest: verified.digest, manifest: verified.manifest, files: verified.files, signers, verified: true, ...(verified.stale && { stale: verified.stale }) };
 }

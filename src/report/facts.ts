@@ -27,7 +27,8 @@ export interface AuditFacts {
 }
 
 export type VerificationFacts =
-  | { outcome: 'verified'; environment: string; policy: string }
+  /** stale: the release verifies, but is past its signed expiry, so hosts refuse to apply it (BUNDLE_EXPIRED's message). */
+  | { outcome: 'verified'; environment: string; policy: string; stale?: string }
   | { outcome: 'claimed' }
   | { outcome: 'refused'; environment?: string; policy?: string; code: string; exitCode: number; message: string };
 

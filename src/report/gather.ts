@@ -101,7 +101,10 @@ function provenanceFacts(evidence: BundleEvidence, manifest: Manifest, trust: Tr
 }
 
 function verificationFacts(evidence: BundleEvidence): VerificationFacts {
-  if (evidence.kind === 'verified') return { outcome: 'verified', environment: evidence.bundle.environment, policy: evidence.policy };
+  if (evidence.kind === 'verified') {
+    const { bundle } = evidence;
+    return { outcome: 'verified', environment: bundle.environment, policy: evidence.policy, ...(bundle.stale && { stale: bundle.stale }) };
+  }
   if (evidence.kind === 'claimed') return { outcome: 'claimed' };
   const { error } = evidence;
   return { outcome: 'refused', ...(evidence.policy && { policy: evidence.policy, environment: evidence.environment }), code: error.code, exitCode: error.exitCode, message: error.message };

@@ -49,6 +49,10 @@ ${facts.database ? databaseSection(facts.database) : ''}
 function banner(facts: AuditFacts): Html {
   const v = facts.verification;
   if (v.outcome === 'refused') return html`<div class="banner refused" role="alert"><strong>REFUSED:</strong> ${refusalSentence(v.message)} (${v.code})<br><span class="muted">${v.policy ? `Checked against ${v.policy}, environment "${v.environment}". ` : 'Read without a trust policy. '}Everything below is only claimed by the bundle.</span></div>`;
+  if (v.outcome === 'verified' && v.stale) {
+    return html`<div class="banner verified"><strong>VERIFIED ✓</strong> against the trust policy ${v.policy}, environment "${v.environment}": signatures, thresholds, file hashes, target and findings policy all pass.</div>
+<div class="banner claimed"><strong>STALE:</strong> ${v.stale} Hosts refuse to apply it (BUNDLE_EXPIRED); what it contained and who signed it are verified above.</div>`;
+  }
   if (v.outcome === 'verified') return html`<div class="banner verified"><strong>VERIFIED ✓</strong> against the trust policy ${v.policy}, environment "${v.environment}": signatures, thresholds, file hashes, target, expiry and findings policy all pass.</div>`;
   return html`<div class="banner claimed"><strong>CLAIMED, NOT VERIFIED.</strong> No trust policy was given (--trust FILE): every fact on this page is what the bundle says about itself.</div>`;
 }

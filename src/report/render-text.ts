@@ -12,6 +12,7 @@ export function renderText(facts: AuditFacts, htmlPath?: string): string {
         ? `verified ${r!.project} release ${r!.release} for environment "${v.environment}"`
         : `${r!.project} release ${r!.release} (claimed, NOT verified: pass --trust FILE to verify)`,
   ];
+  if (v.outcome === 'verified' && v.stale) lines.push(`  STALE        ${v.stale} Hosts refuse to apply it (BUNDLE_EXPIRED).`);
   if (r) lines.push(`  release id   sha256:${r.digest}`, `  files        ${r.files}, ${r.filesMatch ? 'all matching the manifest' : 'NOT matching the manifest'}`);
   if (facts.provenance) lines.push(...provenanceLines(facts.provenance));
   for (const s of facts.signatures.signers) {

@@ -23,6 +23,12 @@ export interface VerifyOptions {
   policy: TrustPolicy;
   environment?: string;
   now?: Date;
+  /**
+   * refuse (the default, and always for running a bundle): a release past its signed expiry,
+   * or without one where the environment requires it, is refused. report: for reviewing a past
+   * release (audit, diff), everything else is verified and `stale` says why a host would refuse it.
+   */
+  expiry?: 'refuse' | 'report';
 }
 
 export interface VerifiedBundle {
@@ -43,6 +49,8 @@ export interface VerifiedBundle {
    * manifest, and it agrees with it. Absent when the bundle has none or its signer is not accepted.
    */
   provenance?: VerifiedProvenance;
+  /** With expiry: 'report', why apply would refuse this release as stale (BUNDLE_EXPIRED's message). */
+  stale?: string;
 }
 
 /** `bundle` is the bundle's bytes, or a source that streams them (a file, say): then only the files are kept in memory. */
@@ -75,7 +83,7 @@ export async function verifyBundle(bundle: Buffer | BundleSource, options: Verif
   checkFileDigests(contents.files, manifest, contents.digests);
   // The bundle is for this host's project and dialect, and not past its signed expiry.
   checkTarget(manifest, policy);
-  checkExpiry(manifest, rule, environment, now);
+  const stale = expiryOutcome(() => checkExpiry(manifest, rule, environment, now), options.expiry ?? 'refuse');
   // Every analysis finding signed into the manifest is allowed here, or approved by a signature.
   const findings = checkFindings(manifest, rule, signatures.accepted, environment);
   // The environment's required builder and source repository are the ones the verified provenance names.
@@ -91,5 +99,17 @@ export async function verifyBundle(bundle: Buffer | BundleSource, options: Verif
     environment,
     findings,
     ...(provenance.provenance && { provenance: provenance.provenance }),
+    ...(stale !== undefined && { stale }),
   };
+}
+
+/** Runs the expiry check; when only reporting, a BUNDLE_EXPIRED refusal becomes its message. */
+function expiryOutcome(check: () => void, mode: 'refuse' | 'report'): string | undefined {
+  try {
+    check();
+    return undefined;
+  } catch (error) {
+    if (mode === 'report' && error instanceof MigsealError && error.code === 'BUNDLE_EXPIRED') return error.message;
+    throw error;
+  }
 }

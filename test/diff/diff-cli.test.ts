@@ -231,6 +231,17 @@ describe('migseal diff --trust', () => {
     expect(jsonOf(refused)).toMatchObject({ code: 'BUNDLE_UNSIGNED', message: expect.stringMatching(/^OLD /) });
   });
 
+  it('verifies a past release beyond its signed expiry, and says hosts refuse it', async () => {
+    const expired = write(await packBundle({ dir: writeMigrations(join(dir, 'expired'), SHOP_MIGRATIONS), release: '40', expiresAt: '2021-01-01T00:00:00Z', signers: [{ signer: release.signer, role: 'release' }] }));
+    const text = await diff([expired, v41, '--trust', policy]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain('  old stale         The bundle expired at 2021-01-01T00:00:00Z. Hosts refuse to apply it; its signatures and files verify.');
+    expect(text.stdout).not.toContain('new stale');
+    expect(jsonOf(await diff([expired, v41, '--trust', policy, '--json']))).toMatchObject({ ok: true, verified: true, old: { release: '40', verified: true, stale: 'The bundle expired at 2021-01-01T00:00:00Z.' }, new: { release: '41' } });
+    const verify = await runCli(['verify', expired, '--trust', policy, '--json']);
+    expect({ code: verify.code, error: jsonOf(verify).code }).toEqual({ code: 2, error: 'BUNDLE_EXPIRED' });
+  });
+
   it('--env without --trust is a usage error', async () => {
     const result = await diff([v41, v41, '--env', 'production', '--json']);
     expect(result.code).toBe(1);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDir } from '../helpers/fixtures.js';
 import { dumpSqlite } from '../apply/runner-fixtures.js';
-import { HOSTILE, hostileBundle, hostileDatabase, makeAuditWorld, tamperedCopy, type AuditWorld } from './world.js';
+import { HOSTILE, RELEASE_1, hostileBundle, hostileDatabase, makeAuditWorld, tamperedCopy, type AuditWorld } from './world.js';
 
 let world: AuditWorld;
 let n = 0;
@@ -180,6 +180,23 @@ describe('migseal audit', () => {
     expect(secret.code).toBe(1);
     expect(json(secret.stdout).code).toBe('CREDENTIALS_ON_COMMAND_LINE');
     expect(secret.stdout + secret.stderr).not.toContain('hunter2');
+  });
+
+  it('verifies a release past its signed expiry and says it is stale, where verify and apply refuse it', async () => {
+    const expired = await world.bundle('shop-expired', RELEASE_1, { expiresAt: '2021-01-01T00:00:00Z' });
+    const html = out('html');
+    const result = await world.audit([expired, '--trust', world.policy, '--db', world.db, '--html', html, '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(json(result.stdout).verification).toEqual({ outcome: 'verified', environment: 'default', policy: world.policy, stale: 'The bundle expired at 2021-01-01T00:00:00Z.' });
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain('<strong>VERIFIED ✓</strong>');
+    expect(page).toContain('<strong>STALE:</strong> The bundle expired at 2021-01-01T00:00:00Z. Hosts refuse to apply it (BUNDLE_EXPIRED)');
+    expect((await world.audit([expired, '--trust', world.policy])).stdout).toMatch(/^verified shop release 1 for environment "default"\n {2}STALE {8}The bundle expired at 2021-01-01T00:00:00Z\. Hosts refuse to apply it \(BUNDLE_EXPIRED\)\./);
+    // The hosts' commands stay strict.
+    for (const command of ['verify', 'plan', 'apply']) {
+      const refused = await world.cli([command, expired, '--trust', world.policy, ...(command === 'verify' ? [] : ['--db', world.db]), '--json']);
+      expect({ command, code: refused.code, error: json(refused.stdout).code }).toEqual({ command, code: 2, error: 'BUNDLE_EXPIRED' });
+    }
   });
 
   it('refuses --env without --trust', async () => {
