@@ -1,22 +1,13 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';
-import { makeReleaseWorld, type ReleaseWorld } from '../helpers/release-world.js';
+import { describe, it } from 'vitest';
+import { usePostgresWorld } from '../helpers/postgres-world.js';
 import { applyConcurrently, CONCURRENT_MIGRATIONS, RUNNERS } from '../runner/concurrency.js';
 
-let cluster: PostgresCluster;
-let world: ReleaseWorld;
-beforeAll(async () => {
-  [cluster, world] = await Promise.all([startPostgres(), makeReleaseWorld()]);
-});
-afterAll(async () => {
-  await cluster?.stop();
-  world?.cleanup();
-});
+const ctx = usePostgresWorld();
 
 describe('PostgreSQL: concurrent runners', () => {
   it(`${RUNNERS} processes apply one bundle at once; each migration runs exactly once`, async () => {
-    const bundle = await world.bundle(CONCURRENT_MIGRATIONS);
-    const url = await cluster.createDatabase('shared');
-    await applyConcurrently(world, bundle, url, async () => (await cluster.psql('SELECT v FROM ran', 'shared')).trim().split('\n').map(Number));
+    const bundle = await ctx.world.bundle(CONCURRENT_MIGRATIONS);
+    const url = await ctx.cluster.createDatabase('shared');
+    await applyConcurrently(ctx.world, bundle, url, async () => (await ctx.cluster.psql('SELECT v FROM ran', 'shared')).trim().split('\n').map(Number));
   }, 120_000);
 });

@@ -1,28 +1,23 @@
 /** kill -9 during a 200-migration apply to PostgreSQL, at >= 20 points: no half-applied migration, and a re-run completes. */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';
-import { makeReleaseWorld, type ReleaseWorld } from '../helpers/release-world.js';
+import { usePostgresWorld } from '../helpers/postgres-world.js';
 import { CHAINS, CRASH_MIGRATIONS, crashChain, distinctPoints, type CrashTarget, type DatabaseState } from '../runner/crash-harness.js';
 
-let cluster: PostgresCluster;
-let world: ReleaseWorld;
+const ctx = usePostgresWorld();
 let bundle: string;
 const clients: pg.Client[] = [];
 
 beforeAll(async () => {
-  [cluster, world] = await Promise.all([startPostgres(), makeReleaseWorld()]);
-  bundle = await world.bundle(CRASH_MIGRATIONS);
+  bundle = await ctx.world.bundle(CRASH_MIGRATIONS);
 });
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
-  await cluster?.stop();
-  world?.cleanup();
 });
 
 async function postgresTarget(name: string): Promise<CrashTarget> {
-  const url = await cluster.createDatabase(name);
-  const client = new pg.Client({ host: cluster.host, port: cluster.port, user: cluster.user, database: name });
+  const url = await ctx.cluster.createDatabase(name);
+  const client = new pg.Client({ host: ctx.cluster.host, port: ctx.cluster.port, user: ctx.cluster.user, database: name });
   await client.connect();
   clients.push(client);
   const numbers = async (sql: string) => (await client.query(sql)).rows.map((r: { n: unknown }) => Number(r.n));
@@ -59,7 +54,7 @@ describe('PostgreSQL: kill -9 in the middle of apply', () => {
     const runs = await Promise.all(
       CHAINS.map(async (thresholds, i) => {
         const target = await postgresTarget(`crash_${i}`);
-        return crashChain(target, thresholds, { args: ['apply', bundle, '--trust', world.policy, '--db', target.url], env: { MIGSEAL_AUDIT_LOG: world.auditLog }, auditLog: world.auditLog });
+        return crashChain(target, thresholds, { args: ['apply', bundle, '--trust', ctx.world.policy, '--db', target.url], env: { MIGSEAL_AUDIT_LOG: ctx.world.auditLog }, auditLog: ctx.world.auditLog });
       }),
     );
     expect(distinctPoints(runs)).toBeGreaterThanOrEqual(20);

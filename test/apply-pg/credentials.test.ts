@@ -6,31 +6,25 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { usePostgresWorld } from '../helpers/postgres-world.js';
 import type { CliResult } from '../helpers/cli.js';
-import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';
-import { counterMigrations, makeReleaseWorld, type ReleaseWorld } from '../helpers/release-world.js';
+import { counterMigrations } from '../helpers/release-world.js';
 
 const PASSWORD = 'Pw-7c1e9d3f-unmistakable';
 const WRONG = 'Wrong-5b2a8e04-distinctive';
 
-let cluster: PostgresCluster;
-let world: ReleaseWorld;
+const ctx = usePostgresWorld({ passwordRole: { user: 'deploy', password: PASSWORD } });
 let url: string;
 const outputs: CliResult[] = [];
 
 beforeAll(async () => {
-  [cluster, world] = await Promise.all([startPostgres({ passwordRole: { user: 'deploy', password: PASSWORD } }), makeReleaseWorld()]);
-  url = cluster.passwordUrl!;
-});
-afterAll(async () => {
-  await cluster?.stop();
-  world?.cleanup();
+  url = ctx.cluster.passwordUrl!;
 });
 
 async function migseal(args: string[], env: Record<string, string>): Promise<CliResult> {
-  const text = await world.migseal(args, env);
-  const json = await world.migseal([...args, '--json'], env);
+  const text = await ctx.world.migseal(args, env);
+  const json = await ctx.world.migseal([...args, '--json'], env);
   outputs.push(text, json);
   return text;
 }
@@ -39,59 +33,59 @@ const withUrlPassword = (secret: string) => url.replace('deploy@', `deploy:${sec
 
 describe('credentials never leak', () => {
   it('refuses a password in --db or MIGSEAL_DATABASE_URL, saying where a password may come from', async () => {
-    const bundle = await world.bundle(counterMigrations(2), { release: '1' });
+    const bundle = await ctx.world.bundle(counterMigrations(2), { release: '1' });
     for (const [args, env] of [
-      [['apply', bundle, '--trust', world.policy, '--db', withUrlPassword(PASSWORD)], {}],
-      [['apply', bundle, '--trust', world.policy], { MIGSEAL_DATABASE_URL: withUrlPassword(PASSWORD) }],
+      [['apply', bundle, '--trust', ctx.world.policy, '--db', withUrlPassword(PASSWORD)], {}],
+      [['apply', bundle, '--trust', ctx.world.policy], { MIGSEAL_DATABASE_URL: withUrlPassword(PASSWORD) }],
       [['status', '--db', `${url}?password=${PASSWORD}`], {}],
     ] as const) {
       const result = await migseal([...args], { ...env });
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/contains a password; remove it and provide the password through PGPASSWORD, MIGSEAL_DATABASE_PASSWORD or MIGSEAL_DATABASE_PASSWORD_FILE/);
     }
-    expect((await cluster.psql("SELECT to_regclass('migseal_migrations') IS NULL")).trim()).toBe('t');
+    expect((await ctx.cluster.psql("SELECT to_regclass('migseal_migrations') IS NULL")).trim()).toBe('t');
   });
 
   it('reports a wrong password as a connection failure without echoing it', async () => {
-    const bundle = await world.bundle(counterMigrations(2), { release: '1' });
-    const result = await migseal(['apply', bundle, '--trust', world.policy, '--db', url], { PGPASSWORD: WRONG });
+    const bundle = await ctx.world.bundle(counterMigrations(2), { release: '1' });
+    const result = await migseal(['apply', bundle, '--trust', ctx.world.policy, '--db', url], { PGPASSWORD: WRONG });
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/Cannot connect to postgres:\/\/deploy@127\.0\.0\.1:\d+\/test: password authentication failed for user "deploy"/);
   });
 
   it('applies with the password from PGPASSWORD or MIGSEAL_DATABASE_PASSWORD_FILE, then runs the failure paths', async () => {
-    const first = await world.bundle(counterMigrations(2), { release: '1' });
-    const applied = await world.migseal(['apply', first, '--trust', world.policy, '--db', url], { PGPASSWORD: PASSWORD });
+    const first = await ctx.world.bundle(counterMigrations(2), { release: '1' });
+    const applied = await ctx.world.migseal(['apply', first, '--trust', ctx.world.policy, '--db', url], { PGPASSWORD: PASSWORD });
     outputs.push(applied);
     expect(applied.code).toBe(0);
 
-    const passwordFile = join(world.dir, 'db-password');
+    const passwordFile = join(ctx.world.dir, 'db-password');
     writeFileSync(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
     const status = await migseal(['status', '--db', url], { MIGSEAL_DATABASE_PASSWORD_FILE: passwordFile });
     expect(status.code).toBe(0);
-    outputs.push(await world.migseal(['history', '--db', url, '--json'], { PGPASSWORD: PASSWORD }));
+    outputs.push(await ctx.world.migseal(['history', '--db', url, '--json'], { PGPASSWORD: PASSWORD }));
 
     // Refusals: drift and an older release.
-    const drift = await world.bundle({ ...counterMigrations(3), '2_step_2.up.sql': 'SELECT 1;\n' }, { release: '2' });
-    expect((await migseal(['apply', drift, '--trust', world.policy, '--db', url], { PGPASSWORD: PASSWORD })).code).toBe(2);
-    expect((await migseal(['plan', drift, '--trust', world.policy, '--db', url], { PGPASSWORD: PASSWORD })).code).toBe(2);
+    const drift = await ctx.world.bundle({ ...counterMigrations(3), '2_step_2.up.sql': 'SELECT 1;\n' }, { release: '2' });
+    expect((await migseal(['apply', drift, '--trust', ctx.world.policy, '--db', url], { PGPASSWORD: PASSWORD })).code).toBe(2);
+    expect((await migseal(['plan', drift, '--trust', ctx.world.policy, '--db', url], { PGPASSWORD: PASSWORD })).code).toBe(2);
 
     // A migration that fails outside a transaction: exit 3, dirty, then resolve.
-    const failing = await world.bundle({ ...counterMigrations(2), '3_bad.up.sql': 'BEGIN;\nCREATE TABLE bad (x INTEGER);\nCOMMIT;\nSELECT 1 / 0;\n' }, { release: '3' });
-    const failed = await world.migseal(['apply', failing, '--trust', world.policy, '--db', url], { PGPASSWORD: PASSWORD });
+    const failing = await ctx.world.bundle({ ...counterMigrations(2), '3_bad.up.sql': 'BEGIN;\nCREATE TABLE bad (x INTEGER);\nCOMMIT;\nSELECT 1 / 0;\n' }, { release: '3' });
+    const failed = await ctx.world.migseal(['apply', failing, '--trust', ctx.world.policy, '--db', url], { PGPASSWORD: PASSWORD });
     outputs.push(failed);
     expect(failed.code).toBe(3);
-    expect((await migseal(['apply', failing, '--trust', world.policy, '--db', url], { PGPASSWORD: PASSWORD })).code).toBe(2);
-    const resolved = await world.migseal(['resolve', '--db', url, '--version', '3', '--as', 'rolled-back', '--reason', 'dropped table bad by hand'], { PGPASSWORD: PASSWORD });
+    expect((await migseal(['apply', failing, '--trust', ctx.world.policy, '--db', url], { PGPASSWORD: PASSWORD })).code).toBe(2);
+    const resolved = await ctx.world.migseal(['resolve', '--db', url, '--version', '3', '--as', 'rolled-back', '--reason', 'dropped table bad by hand'], { PGPASSWORD: PASSWORD });
     outputs.push(resolved);
     expect(resolved.code).toBe(0);
 
     // The server goes away between runs.
-    await cluster.halt('immediate');
+    await ctx.cluster.halt('immediate');
     try {
-      expect((await migseal(['apply', first, '--trust', world.policy, '--db', url], { PGPASSWORD: PASSWORD })).code).toBe(3);
+      expect((await migseal(['apply', first, '--trust', ctx.world.policy, '--db', url], { PGPASSWORD: PASSWORD })).code).toBe(3);
     } finally {
-      await cluster.restart!();
+      await ctx.cluster.restart!();
     }
   });
 
@@ -103,13 +97,13 @@ describe('credentials never leak', () => {
         expect(output.stderr).not.toContain(secret);
       }
     }
-    const audit = readFileSync(world.auditLog, 'utf8');
+    const audit = readFileSync(ctx.world.auditLog, 'utf8');
     expect(audit.split('\n').length).toBeGreaterThan(10);
     expect(audit).toMatch(/"code":"CREDENTIALS_ON_COMMAND_LINE"/);
     expect(audit).toMatch(/"code":"MIGRATION_DRIFT"/);
     expect(audit).not.toContain(PASSWORD);
     expect(audit).not.toContain(WRONG);
-    const dump = await cluster.dump();
+    const dump = await ctx.cluster.dump();
     expect(dump).toContain('migseal_runs');
     expect(dump).toMatch(/dropped table bad by hand/);
     expect(dump).not.toContain(PASSWORD);

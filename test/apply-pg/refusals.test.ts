@@ -5,48 +5,40 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';
-import { counterMigrations, makeReleaseWorld, policyFor, type ReleaseWorld } from '../helpers/release-world.js';
+import { describe, expect, it } from 'vitest';
+import { usePostgresWorld } from '../helpers/postgres-world.js';
+import { counterMigrations, policyFor } from '../helpers/release-world.js';
 
-let cluster: PostgresCluster;
-let world: ReleaseWorld;
+const ctx = usePostgresWorld();
 let databases = 0;
 
-beforeAll(async () => {
-  [cluster, world] = await Promise.all([startPostgres(), makeReleaseWorld()]);
-});
-afterAll(async () => {
-  await cluster?.stop();
-  world?.cleanup();
-});
 
 async function freshDatabase(): Promise<{ name: string; url: string }> {
   const name = `refusal_${++databases}`;
-  return { name, url: await cluster.createDatabase(name) };
+  return { name, url: await ctx.cluster.createDatabase(name) };
 }
 
-async function applyOk(bundle: string, url: string, policy = world.policy): Promise<void> {
-  const result = await world.migseal(['apply', bundle, '--trust', policy, '--db', url]);
+async function applyOk(bundle: string, url: string, policy = ctx.world.policy): Promise<void> {
+  const result = await ctx.world.migseal(['apply', bundle, '--trust', policy, '--db', url]);
   expect(result.stderr).toBe('');
   expect(result.code).toBe(0);
 }
 
 function lastAuditRecord(): Record<string, unknown> {
-  const lines = readFileSync(world.auditLog, 'utf8').trim().split('\n');
+  const lines = readFileSync(ctx.world.auditLog, 'utf8').trim().split('\n');
   return JSON.parse(lines.at(-1)!) as Record<string, unknown>;
 }
 
 /** Runs the command, expects a refusal with `code`, and proves the database did not change. */
 async function expectRefused(database: string, args: string[], code: string, message: RegExp): Promise<void> {
-  const before = await cluster.dump(database);
-  const text = await world.migseal(args);
+  const before = await ctx.cluster.dump(database);
+  const text = await ctx.world.migseal(args);
   expect(text.code).toBe(2);
   expect(text.stderr).toMatch(/^migseal: refused: /);
   expect(text.stderr).toMatch(message);
   // The audit record carries the code that --json would print.
   expect(lastAuditRecord()).toMatchObject({ event: 'refusal', code, exitCode: 2 });
-  expect(await cluster.dump(database)).toBe(before);
+  expect(await ctx.cluster.dump(database)).toBe(before);
 }
 
 const M = counterMigrations(4);
@@ -56,51 +48,51 @@ const pick = (...versions: number[]) =>
 describe('apply on PostgreSQL refuses, changing nothing', () => {
   it('drift: an applied migration whose bytes changed', async () => {
     const db = await freshDatabase();
-    await applyOk(await world.bundle(pick(1, 2), { release: '1' }), db.url);
+    await applyOk(await ctx.world.bundle(pick(1, 2), { release: '1' }), db.url);
     const edited = { ...pick(1, 2, 3), '2_step_2.up.sql': `${M['2_step_2.up.sql']}-- edited after it was applied\n` };
-    const bundle = await world.bundle(edited, { release: '2' });
-    await expectRefused(db.name, ['apply', bundle, '--trust', world.policy, '--db', db.url], 'MIGRATION_DRIFT', /\b2\b.*(checksum|changed|differ)/i);
+    const bundle = await ctx.world.bundle(edited, { release: '2' });
+    await expectRefused(db.name, ['apply', bundle, '--trust', ctx.world.policy, '--db', db.url], 'MIGRATION_DRIFT', /\b2\b.*(checksum|changed|differ)/i);
   });
 
   it('an applied migration the bundle does not contain (unless allowed)', async () => {
     const db = await freshDatabase();
-    await applyOk(await world.bundle(pick(1, 2, 3), { release: '1' }), db.url);
-    const bundle = await world.bundle(pick(1, 2, 4), { release: '2' });
-    const args = ['apply', bundle, '--trust', world.policy, '--db', db.url];
+    await applyOk(await ctx.world.bundle(pick(1, 2, 3), { release: '1' }), db.url);
+    const bundle = await ctx.world.bundle(pick(1, 2, 4), { release: '2' });
+    const args = ['apply', bundle, '--trust', ctx.world.policy, '--db', db.url];
     await expectRefused(db.name, args, 'MIGRATION_UNKNOWN_APPLIED', /\b3\b/);
-    const allowed = await world.migseal([...args, '--allow-unknown-applied']);
+    const allowed = await ctx.world.migseal([...args, '--allow-unknown-applied']);
     expect(allowed.code).toBe(0);
-    expect((await cluster.psql('SELECT string_agg(v::text, \',\' ORDER BY v) FROM ran', db.name)).trim()).toBe('1,2,3,4');
+    expect((await ctx.cluster.psql('SELECT string_agg(v::text, \',\' ORDER BY v) FROM ran', db.name)).trim()).toBe('1,2,3,4');
   });
 
   it('a pending migration ordered before one already applied', async () => {
     const db = await freshDatabase();
-    await applyOk(await world.bundle(pick(1, 3), { release: '1' }), db.url);
-    const bundle = await world.bundle(pick(1, 2, 3), { release: '2' });
-    await expectRefused(db.name, ['apply', bundle, '--trust', world.policy, '--db', db.url], 'MIGRATION_OUT_OF_ORDER', /\b2\b.*\b3\b/);
+    await applyOk(await ctx.world.bundle(pick(1, 3), { release: '1' }), db.url);
+    const bundle = await ctx.world.bundle(pick(1, 2, 3), { release: '2' });
+    await expectRefused(db.name, ['apply', bundle, '--trust', ctx.world.policy, '--db', db.url], 'MIGRATION_OUT_OF_ORDER', /\b2\b.*\b3\b/);
   });
 
   it('a release older than the newest applied, and another bundle under the same release number', async () => {
     const db = await freshDatabase();
-    const older = await world.bundle(pick(1), { release: '1' });
-    await applyOk(await world.bundle(pick(1, 2), { release: '2' }), db.url);
-    await expectRefused(db.name, ['apply', older, '--trust', world.policy, '--db', db.url], 'RELEASE_ROLLBACK', /Release 1 is older than release 2/);
-    const twin = await world.bundle(pick(1, 2, 3), { release: '2' });
-    await expectRefused(db.name, ['apply', twin, '--trust', world.policy, '--db', db.url], 'RELEASE_ROLLBACK', /already applied .* from another bundle/);
+    const older = await ctx.world.bundle(pick(1), { release: '1' });
+    await applyOk(await ctx.world.bundle(pick(1, 2), { release: '2' }), db.url);
+    await expectRefused(db.name, ['apply', older, '--trust', ctx.world.policy, '--db', db.url], 'RELEASE_ROLLBACK', /Release 1 is older than release 2/);
+    const twin = await ctx.world.bundle(pick(1, 2, 3), { release: '2' });
+    await expectRefused(db.name, ['apply', twin, '--trust', ctx.world.policy, '--db', db.url], 'RELEASE_ROLLBACK', /already applied .* from another bundle/);
   });
 
   it("another project's bundle", async () => {
     const db = await freshDatabase();
-    await applyOk(await world.bundle(pick(1), { release: '1' }), db.url);
-    const billing = await world.bundle(pick(1, 2), { release: '7', project: 'billing' });
-    await expectRefused(db.name, ['apply', billing, '--trust', policyFor(world, 'billing'), '--db', db.url], 'WRONG_PROJECT', /project "billing".*holds project "shop"/);
+    await applyOk(await ctx.world.bundle(pick(1), { release: '1' }), db.url);
+    const billing = await ctx.world.bundle(pick(1, 2), { release: '7', project: 'billing' });
+    await expectRefused(db.name, ['apply', billing, '--trust', policyFor(ctx.world, 'billing'), '--db', db.url], 'WRONG_PROJECT', /project "billing".*holds project "shop"/);
   });
 
   it('a bundle for another dialect', async () => {
     const db = await freshDatabase();
-    const sqliteOnly = await world.bundle(pick(1, 2), { release: '1', dialect: 'sqlite' });
-    await expectRefused(db.name, ['apply', sqliteOnly, '--trust', world.policy, '--db', db.url], 'WRONG_DIALECT', /for sqlite.*is postgres/);
-    const json = await world.migseal(['apply', sqliteOnly, '--trust', world.policy, '--db', db.url, '--json']);
+    const sqliteOnly = await ctx.world.bundle(pick(1, 2), { release: '1', dialect: 'sqlite' });
+    await expectRefused(db.name, ['apply', sqliteOnly, '--trust', ctx.world.policy, '--db', db.url], 'WRONG_DIALECT', /for sqlite.*is postgres/);
+    const json = await ctx.world.migseal(['apply', sqliteOnly, '--trust', ctx.world.policy, '--db', db.url, '--json']);
     expect(json.code).toBe(2);
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, code: 'WRONG_DIALECT', exitCode: 2 });
   });
@@ -112,39 +104,39 @@ describe('apply on PostgreSQL refuses, changing nothing', () => {
       '2_half.up.sql': 'BEGIN;\nCREATE TABLE half (x INTEGER);\nCOMMIT;\nSELECT no_such_function();\n',
       '2_half.down.sql': 'DROP TABLE half;\n',
     };
-    const bundle = await world.bundle(failing, { release: '1' });
-    const failed = await world.migseal(['apply', bundle, '--trust', world.policy, '--db', db.url]);
+    const bundle = await ctx.world.bundle(failing, { release: '1' });
+    const failed = await ctx.world.migseal(['apply', bundle, '--trust', ctx.world.policy, '--db', db.url]);
     expect(failed.code).toBe(3);
     expect(failed.stderr).toMatch(/Migration 2 \(half\) failed: .*no_such_function.*marked dirty/);
-    const args = ['apply', bundle, '--trust', world.policy, '--db', db.url];
+    const args = ['apply', bundle, '--trust', ctx.world.policy, '--db', db.url];
     await expectRefused(db.name, args, 'DATABASE_DIRTY', /is dirty: migration 2 \(half\)/);
-    const fixed = await world.bundle({ ...pick(1, 3), '2_half.up.sql': failing['2_half.up.sql'], '2_half.down.sql': failing['2_half.down.sql'] }, { release: '2' });
-    await expectRefused(db.name, ['apply', fixed, '--trust', world.policy, '--db', db.url], 'DATABASE_DIRTY', /resolve --version 2/);
+    const fixed = await ctx.world.bundle({ ...pick(1, 3), '2_half.up.sql': failing['2_half.up.sql'], '2_half.down.sql': failing['2_half.down.sql'] }, { release: '2' });
+    await expectRefused(db.name, ['apply', fixed, '--trust', ctx.world.policy, '--db', db.url], 'DATABASE_DIRTY', /resolve --version 2/);
 
-    const resolved = await world.migseal(['resolve', '--db', db.url, '--version', '2', '--as', 'applied', '--reason', 'half table checked by hand']);
+    const resolved = await ctx.world.migseal(['resolve', '--db', db.url, '--version', '2', '--as', 'applied', '--reason', 'half table checked by hand']);
     expect(resolved.code).toBe(0);
     expect(lastAuditRecord()).toMatchObject({ reason: 'half table checked by hand' });
     await applyOk(fixed, db.url);
-    expect((await cluster.psql('SELECT string_agg(v::text, \',\' ORDER BY v) FROM ran', db.name)).trim()).toBe('1,3');
+    expect((await ctx.cluster.psql('SELECT string_agg(v::text, \',\' ORDER BY v) FROM ran', db.name)).trim()).toBe('1,3');
   });
 
   it('a bundle that fails verification never reaches the database', async () => {
     const db = await freshDatabase();
-    await applyOk(await world.bundle(pick(1), { release: '1' }), db.url);
-    const good = await world.bundle(pick(1, 2), { release: '2' });
+    await applyOk(await ctx.world.bundle(pick(1), { release: '1' }), db.url);
+    const good = await ctx.world.bundle(pick(1, 2), { release: '2' });
     const bytes = readFileSync(good);
     bytes[bytes.length - 30] = bytes[bytes.length - 30]! ^ 0x01;
     const bad = `${good}.tampered`;
     writeFileSync(bad, bytes);
-    const before = await cluster.dump(db.name);
-    const result = await world.migseal(['apply', bad, '--trust', world.policy, '--db', db.url]);
+    const before = await ctx.cluster.dump(db.name);
+    const result = await ctx.world.migseal(['apply', bad, '--trust', ctx.world.policy, '--db', db.url]);
     expect(result.code).toBe(2);
-    expect(await cluster.dump(db.name)).toBe(before);
+    expect(await ctx.cluster.dump(db.name)).toBe(before);
   });
 
   it('another runner holding the lock: a bounded wait, then LOCK_TIMEOUT', async () => {
     const db = await freshDatabase();
-    const bundle = await world.bundle(pick(1, 2), { release: '1' });
+    const bundle = await ctx.world.bundle(pick(1, 2), { release: '1' });
     const url = new URL(db.url);
     const holder = new pg.Client({ host: url.hostname, port: Number(url.port), user: url.username, database: db.name });
     await holder.connect();
@@ -152,7 +144,7 @@ describe('apply on PostgreSQL refuses, changing nothing', () => {
       // The runner's advisory lock key (src/db/postgres.ts).
       await holder.query('SELECT pg_advisory_lock(7581215183639544856)');
       const started = Date.now();
-      await expectRefused(db.name, ['apply', bundle, '--trust', world.policy, '--db', db.url, '--lock-timeout', '1'], 'LOCK_TIMEOUT', /holds the lock/);
+      await expectRefused(db.name, ['apply', bundle, '--trust', ctx.world.policy, '--db', db.url, '--lock-timeout', '1'], 'LOCK_TIMEOUT', /holds the lock/);
       expect(Date.now() - started).toBeLessThan(15_000);
     } finally {
       await holder.end();
@@ -162,10 +154,10 @@ describe('apply on PostgreSQL refuses, changing nothing', () => {
 
   it('plan reads and reports, but writes nothing', async () => {
     const db = await freshDatabase();
-    await applyOk(await world.bundle(pick(1), { release: '1' }), db.url);
-    const before = await cluster.dump(db.name);
-    const plan = await world.migseal(['plan', await world.bundle(pick(1, 2, 3), { release: '2' }), '--trust', world.policy, '--db', db.url, '--json']);
+    await applyOk(await ctx.world.bundle(pick(1), { release: '1' }), db.url);
+    const before = await ctx.cluster.dump(db.name);
+    const plan = await ctx.world.migseal(['plan', await ctx.world.bundle(pick(1, 2, 3), { release: '2' }), '--trust', ctx.world.policy, '--db', db.url, '--json']);
     expect(plan.code).toBe(0);
-    expect(await cluster.dump(db.name)).toBe(before);
+    expect(await ctx.cluster.dump(db.name)).toBe(before);
   });
 });

@@ -3,19 +3,11 @@
  * exits 3 with a clear message; after the restart the completed migrations are recorded,
  * the interrupted one left no trace, nothing is dirty, and a re-run completes.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';
-import { counterMigrations, makeReleaseWorld, type ReleaseWorld } from '../helpers/release-world.js';
+import { describe, expect, it } from 'vitest';
+import { usePostgresWorld } from '../helpers/postgres-world.js';
+import { counterMigrations } from '../helpers/release-world.js';
 
-let cluster: PostgresCluster;
-let world: ReleaseWorld;
-beforeAll(async () => {
-  [cluster, world] = await Promise.all([startPostgres(), makeReleaseWorld()]);
-});
-afterAll(async () => {
-  await cluster?.stop();
-  world?.cleanup();
-});
+const ctx = usePostgresWorld();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -27,36 +19,36 @@ const MIGRATIONS = {
 
 describe('PostgreSQL stops in the middle of a run', () => {
   it('exits 3 naming what happened, leaves a consistent database, and a re-run completes', async () => {
-    const bundle = await world.bundle(MIGRATIONS, { release: '1', dialect: 'postgres' });
-    const url = await cluster.createDatabase('stopped');
-    await cluster.psql("ALTER DATABASE stopped SET test.sleep = '30'", 'postgres');
+    const bundle = await ctx.world.bundle(MIGRATIONS, { release: '1', dialect: 'postgres' });
+    const url = await ctx.cluster.createDatabase('stopped');
+    await ctx.cluster.psql("ALTER DATABASE stopped SET test.sleep = '30'", 'postgres');
 
-    const running = world.migseal(['apply', bundle, '--trust', world.policy, '--db', url]);
+    const running = ctx.world.migseal(['apply', bundle, '--trust', ctx.world.policy, '--db', url]);
     for (let i = 0; ; i++) {
-      const sleeping = await cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE datname = 'stopped' AND query LIKE '%pg_sleep%' AND state = 'active'", 'postgres');
+      const sleeping = await ctx.cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE datname = 'stopped' AND query LIKE '%pg_sleep%' AND state = 'active'", 'postgres');
       if (sleeping.trim() === '1') break;
       expect(i, 'migration 6 never started').toBeLessThan(600);
       await sleep(50);
     }
-    await cluster.halt('immediate');
+    await ctx.cluster.halt('immediate');
     const result = await running;
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/^migseal: failed: /);
     expect(result.stderr).toMatch(/Migration 6 \(step_6\) failed|failed during the run/);
     expect(result.stderr).toMatch(/Migrations 1, 2, 3, 4, 5 were applied and recorded/);
 
-    await cluster.restart!();
-    const history = await cluster.psql("SELECT string_agg(version, ',' ORDER BY version::int) FROM migseal_migrations WHERE state = 'applied'", 'stopped');
+    await ctx.cluster.restart!();
+    const history = await ctx.cluster.psql("SELECT string_agg(version, ',' ORDER BY version::int) FROM migseal_migrations WHERE state = 'applied'", 'stopped');
     expect(history.trim()).toBe('1,2,3,4,5');
-    expect((await cluster.psql("SELECT count(*) FROM migseal_migrations WHERE state = 'dirty'", 'stopped')).trim()).toBe('0');
-    expect((await cluster.psql("SELECT to_regclass('t6') IS NULL", 'stopped')).trim()).toBe('t');
-    expect((await cluster.psql("SELECT string_agg(v::text, ',' ORDER BY v) FROM ran", 'stopped')).trim()).toBe('1,2,3,4,5');
+    expect((await ctx.cluster.psql("SELECT count(*) FROM migseal_migrations WHERE state = 'dirty'", 'stopped')).trim()).toBe('0');
+    expect((await ctx.cluster.psql("SELECT to_regclass('t6') IS NULL", 'stopped')).trim()).toBe('t');
+    expect((await ctx.cluster.psql("SELECT string_agg(v::text, ',' ORDER BY v) FROM ran", 'stopped')).trim()).toBe('1,2,3,4,5');
 
-    await cluster.psql('ALTER DATABASE stopped RESET test.sleep', 'postgres');
-    const rerun = await world.migseal(['apply', bundle, '--trust', world.policy, '--db', url]);
+    await ctx.cluster.psql('ALTER DATABASE stopped RESET test.sleep', 'postgres');
+    const rerun = await ctx.world.migseal(['apply', bundle, '--trust', ctx.world.policy, '--db', url]);
     expect(rerun.stderr).toBe('');
     expect(rerun.code).toBe(0);
     expect(rerun.stdout).toMatch(/applied 3 migrations .* \(5 already applied\)/);
-    expect((await cluster.psql("SELECT string_agg(v::text, ',' ORDER BY v) FROM ran", 'stopped')).trim()).toBe('1,2,3,4,5,6,7,8');
+    expect((await ctx.cluster.psql("SELECT string_agg(v::text, ',' ORDER BY v) FROM ran", 'stopped')).trim()).toBe('1,2,3,4,5,6,7,8');
   }, 120_000);
 });
