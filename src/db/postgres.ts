@@ -18,6 +18,8 @@ import { sleep, type ConnectOptions, type Driver, type QueryOptions, type Row } 
 const LOCK_KEY = '7581215183639544856';
 const LOCK_POLL_MS = 50;
 const PREPARED_STATEMENTS = 16;
+/** A script that may drop this session's prepared statements (DEALLOCATE, DISCARD ALL). */
+const DROPS_PREPARED = /\b(?:deallocate|discard)\b/i;
 
 export class PostgresDriver implements Driver {
   readonly dialect = 'postgres' as const;
@@ -26,6 +28,8 @@ export class PostgresDriver implements Driver {
   #inTransaction = false;
   /** Repeated statements' texts and their names on this connection. */
   #statements = new Map<string, string>();
+  /** Bumped when a script may have dropped them: later names are new, so they are prepared again. */
+  #generation = 0;
   /** Inside transaction(), BEGIN has not been sent yet: it goes with the next statement. */
   #beginPending = false;
   #locked = false;
@@ -67,6 +71,7 @@ export class PostgresDriver implements Driver {
     this.#check();
     const text = this.#beginPending ? `BEGIN;\n${sql}` : sql;
     this.#beginPending = false;
+    if (DROPS_PREPARED.test(sql)) this.#forgetStatements();
     try {
       await this.#client.query(text);
     } catch (error) {
@@ -89,8 +94,13 @@ export class PostgresDriver implements Driver {
 
   #statementName(text: string): string | undefined {
     let name = this.#statements.get(text);
-    if (!name && this.#statements.size < PREPARED_STATEMENTS) this.#statements.set(text, (name = `migseal_${this.#statements.size + 1}`));
+    if (!name && this.#statements.size < PREPARED_STATEMENTS) this.#statements.set(text, (name = `migseal_${this.#generation}_${this.#statements.size + 1}`));
     return name;
+  }
+
+  #forgetStatements(): void {
+    this.#statements.clear();
+    this.#generation++;
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {

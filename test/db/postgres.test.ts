@@ -141,6 +141,14 @@ describe('PostgreSQL driver', () => {
       await insert(4);
       expect((await driver.query("SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name LIKE 'migseal_%'"))[0]?.n).toBe(1);
       expect((await driver.query("SELECT string_agg(n::text, ',' ORDER BY n) AS n FROM log"))[0]?.n).toBe('3,4');
+      // A migration that drops the session's prepared statements, in a transaction and outside one.
+      await driver.transaction(async () => {
+        await driver.exec('DEALLOCATE ALL;\nCREATE TABLE after_deallocate (id int);');
+        await driver.query('INSERT INTO log (n) VALUES (?)', [5], { repeated: true });
+      });
+      await driver.exec('DISCARD ALL');
+      await insert(6);
+      expect((await driver.query("SELECT string_agg(n::text, ',' ORDER BY n) AS n FROM log"))[0]?.n).toBe('3,4,5,6');
     } finally {
       await driver.close();
     }
