@@ -33,6 +33,8 @@ export const run: CommandRun = async ({ positionals, flags }, { env, progress })
   writeOutput(out, result.bundle);
   const { manifest } = result;
   const claims = result.provenance && provenanceClaims(result.provenance);
+  // The bundle is still written: a rebuild of an old release must give the same bytes. But say it.
+  const expired = manifest.expiresAt !== undefined && Date.parse(manifest.expiresAt) <= Date.now();
   return {
     text: [
       `packed ${manifest.project} release ${manifest.release} into ${out}`,
@@ -41,6 +43,7 @@ export const run: CommandRun = async ({ positionals, flags }, { env, progress })
       `  findings    ${manifest.findings.length}${manifest.analysis ? ` (${manifest.analysis.dialect}; ${manifest.findings.filter((f) => f.severity === 'error' && !f.suppressed).length} errors not allowed by directives; see migseal lint)` : ' (not analysed)'}`,
       `  signatures  ${signers.length === 0 ? 'none (add one with migseal sign --role release)' : signers.map((s) => s.role).join(', ')}`,
       `  provenance  ${claims ? `SLSA v1, builder ${claims.builderId}${claims.invocationId ? `, run ${claims.invocationId}` : ''}` : 'none (written only with a release signature)'}`,
+      ...(expired ? [`  WARNING     the release expired at ${manifest.expiresAt}: every host will refuse it (BUNDLE_EXPIRED)`] : []),
     ].join('\n'),
     json: {
       ok: true,
@@ -54,6 +57,7 @@ export const run: CommandRun = async ({ positionals, flags }, { env, progress })
       signatures: signers.length,
       findings: manifest.findings.length,
       ...(claims && { provenance: claims }),
+      ...(manifest.expiresAt !== undefined && { expiresAt: manifest.expiresAt, expired }),
     },
   };
 };
