@@ -7,7 +7,7 @@ import { findCommand, ownArguments, parseCommand } from './parse.js';
 import { MigsealError, isMigsealError } from '../errors.js';
 import { helpText, VERSION } from './help.js';
 import { redactString as redact } from '../audit/redact.js';
-import { printableOutput as printable } from '../format/terminal-text.js';
+import { printableJson, printableOutput as printable } from '../format/terminal-text.js';
 
 export { COMMANDS } from './table.js';
 export { commandReference, withReference } from './reference.js';
@@ -41,13 +41,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     const outcome = await run({ positionals: parsed.positionals, flags: parsed.flags, ...(parsed.command && { command: parsed.command }) }, context);
     // Text carries names and messages from bundles and databases: no control character reaches the terminal.
     const text = printable(outcome.text);
-    process.stdout.write(wantsJson ? `${JSON.stringify(outcome.json, null, 2)}\n` : text.endsWith('\n') || text === '' ? text : `${text}\n`);
+    process.stdout.write(wantsJson ? `${printableJson(JSON.stringify(outcome.json, null, 2))}\n` : text.endsWith('\n') || text === '' ? text : `${text}\n`);
     return outcome.exitCode ?? 0;
   } catch (error) {
     const coded = isMigsealError(error) ? error : new MigsealError('IO', `Unexpected failure: ${(error as Error)?.message ?? String(error)}`, { cause: error });
     const message = redact(coded.message);
     if (wantsJson) {
-      process.stdout.write(`${JSON.stringify({ ok: false, code: coded.code, exitCode: coded.exitCode, message, ...(coded.details && { details: coded.details }) }, null, 2)}\n`);
+      process.stdout.write(`${printableJson(JSON.stringify({ ok: false, code: coded.code, exitCode: coded.exitCode, message, ...(coded.details && { details: coded.details }) }, null, 2))}\n`);
     }
     const label = coded.exitCode === 2 ? 'refused' : coded.exitCode === 3 ? 'failed' : 'error';
     process.stderr.write(`migseal: ${label}: ${printable(message)}\n`);

@@ -23,6 +23,18 @@ export function printableOutput(text: string): string {
   return text.replace(IN_OUTPUT, (c) => NAMED[c] ?? escapeCode(c.codePointAt(0)!));
 }
 
+/**
+ * JSON for a terminal: JSON.stringify escapes C0 controls but leaves DEL, C1 controls,
+ * separators and bidirectional overrides as they are. They become \u escapes, which parse
+ * back to the same strings.
+ */
+export function printableJson(json: string): string {
+  return json.replace(JSON_RAW, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+// eslint-disable-next-line no-control-regex
+const JSON_RAW = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+
 function escapeCode(code: number): string {
   return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
 }

@@ -40,6 +40,15 @@ describe('terminal output', () => {
     expect(result.stdout + result.stderr).not.toMatch(RAW);
   });
 
+  it('--json escapes C1 controls and bidirectional overrides too, and parses back to the same name', async () => {
+    const result = await runCli(['inspect', bundle, '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).not.toMatch(RAW);
+    expect(result.stdout).toContain('DROP\\u202etxt.sql');
+    const names = (JSON.parse(result.stdout).manifest.migrations as Array<{ name: string }>).map((m) => m.name);
+    expect(names).toContain(HOSTILE);
+  });
+
   it('leaves lines and tabs alone, and escapes everything else once', () => {
     expect(printableOutput('a\tb\nc\u001b[31md\u0085e\u2067f')).toBe('a\tb\nc\\x1b[31md\\x85e\\u{2067}f');
     expect(printableOutput('plain C:\\path\n')).toBe('plain C:\\path\n');
