@@ -96,6 +96,8 @@ function run(command: string, args: string[], options: SpawnOptions & { input?: 
     child.stderr!.on('data', (d) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    // A child that exits without reading its input closes the pipe (EPIPE): its exit code and output tell what happened.
+    child.stdin!.on('error', () => undefined);
     child.stdin!.end(options.input ?? '');
   });
 }
