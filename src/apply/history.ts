@@ -77,7 +77,7 @@ export async function writeMigration(driver: Driver, m: AppliedMigration): Promi
        release = excluded.release, bundle_digest = excluded.bundle_digest, applied_at = excluded.applied_at, applied_by = excluded.applied_by,
        duration_ms = excluded.duration_ms, state = excluded.state, run_id = excluded.run_id, note = excluded.note`,
     [m.key, m.version, m.name, m.kind, m.checksum, m.release, m.bundleDigest, m.appliedAt, m.appliedBy, m.durationMs, m.state, m.runId, m.note],
-    { repeated: true },
+    { repeated: true, atCommit: true },
   );
 }
 
@@ -92,7 +92,7 @@ export async function writeMarker(driver: Driver, marker: ReleaseMarker): Promis
      ON CONFLICT (id) DO UPDATE SET project = excluded.project, dialect = excluded.dialect, release = excluded.release,
        bundle_digest = excluded.bundle_digest, updated_at = excluded.updated_at`,
     [marker.project, marker.dialect, marker.release, marker.bundleDigest, marker.updatedAt],
-    { repeated: true },
+    { repeated: true, atCommit: true },
   );
 }
 

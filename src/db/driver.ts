@@ -36,6 +36,12 @@ export interface Driver {
 
 export interface QueryOptions {
   repeated?: boolean;
+  /**
+   * The statement returns nothing and belongs to the transaction it runs in: inside
+   * transaction() the driver may send it with the COMMIT, and its failure fails the
+   * transaction then. Outside one, it runs at once.
+   */
+  atCommit?: boolean;
 }
 
 export interface ConnectOptions {

@@ -6,8 +6,8 @@
  * server releases when the connection ends.
  *
  * A transaction's BEGIN travels in the same message as its first script ("BEGIN;" then the
- * script, as psql -1 would send it), so a migration costs the round trips of the floor it is
- * measured against: script, history row, COMMIT.
+ * script, as psql -1 would send it), and its history row travels with its COMMIT (EXECUTE of
+ * a statement prepared once per connection): a migration costs two round trips.
  */
 import pg from 'pg';
 import { parse as parseConnectionString } from 'pg-connection-string';
@@ -18,6 +18,9 @@ import { sleep, type ConnectOptions, type Driver, type QueryOptions, type Row } 
 const LOCK_KEY = '7581215183639544856';
 const LOCK_POLL_MS = 50;
 const PREPARED_STATEMENTS = 16;
+
+/** A multi-statement simple query answers with one result per statement: the rows are the last one's. */
+const lastRows = (result: pg.QueryResult | pg.QueryResult[]): Row[] => ((Array.isArray(result) ? result.at(-1)?.rows : result.rows) ?? []) as Row[];
 /** A script that may drop this session's prepared statements (DEALLOCATE, DISCARD ALL). */
 const DROPS_PREPARED = /\b(?:deallocate|discard)\b/i;
 
@@ -26,8 +29,10 @@ export class PostgresDriver implements Driver {
   readonly target: string;
   #client: pg.Client;
   #inTransaction = false;
-  /** Repeated statements' texts and their names on this connection. */
-  #statements = new Map<string, string>();
+  /** Repeated statements' texts and their prepared names on this connection. */
+  #prepared = new Map<string, string>();
+  /** EXECUTEs held back inside transaction(), to travel with its COMMIT. */
+  #atCommit: string[] = [];
   /** Bumped when a script may have dropped them: later names are new, so they are prepared again. */
   #generation = 0;
   /** Inside transaction(), BEGIN has not been sent yet: it goes with the next statement. */
@@ -69,8 +74,7 @@ export class PostgresDriver implements Driver {
 
   async exec(sql: string): Promise<void> {
     this.#check();
-    const text = this.#beginPending ? `BEGIN;\n${sql}` : sql;
-    this.#beginPending = false;
+    const text = this.#withPending(sql);
     if (DROPS_PREPARED.test(sql)) this.#forgetStatements();
     try {
       await this.#client.query(text);
@@ -85,22 +89,19 @@ export class PostgresDriver implements Driver {
     this.#check();
     let n = 0;
     const text = sql.replace(/\?/g, () => `$${++n}`);
-    await this.#sendPendingBegin();
-    // A named statement is parsed and planned once per connection; the server replans it itself after DDL.
-    const name = options.repeated ? this.#statementName(text) : undefined;
-    const result = await this.#client.query({ text, values: params as unknown[], ...(name && { name }) });
-    return result.rows as Row[];
-  }
-
-  #statementName(text: string): string | undefined {
-    let name = this.#statements.get(text);
-    if (!name && this.#statements.size < PREPARED_STATEMENTS) this.#statements.set(text, (name = `migseal_${this.#generation}_${this.#statements.size + 1}`));
-    return name;
-  }
-
-  #forgetStatements(): void {
-    this.#statements.clear();
-    this.#generation++;
+    const name = options.repeated ? await this.#prepare(text) : undefined;
+    if (name !== undefined) {
+      const call = `EXECUTE ${name}(${params.map((v) => this.#literal(v)).join(', ')})`;
+      if (options.atCommit && this.#inTransaction) {
+        this.#atCommit.push(call);
+        return [];
+      }
+      return lastRows(await this.#client.query(this.#withPending(call)));
+    }
+    // The extended protocol takes one statement: what is pending goes first, on its own.
+    const pending = this.#withPending('');
+    if (pending !== '') await this.#client.query(pending);
+    return (await this.#client.query(text, params as unknown[])).rows as Row[];
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
@@ -110,7 +111,7 @@ export class PostgresDriver implements Driver {
     try {
       const result = await fn();
       // Nothing was sent: there is no transaction to commit.
-      if (!this.#beginPending) await this.#client.query('COMMIT');
+      if (!this.#beginPending || this.#atCommit.length > 0) await this.#client.query(this.#withPending('COMMIT'));
       return result;
     } catch (error) {
       // A script that did not parse never ran its BEGIN either; ROLLBACK then only warns.
@@ -119,14 +120,44 @@ export class PostgresDriver implements Driver {
     } finally {
       this.#inTransaction = false;
       this.#beginPending = false;
+      this.#atCommit = [];
     }
   }
 
-  /** Parameterised statements go in the extended protocol, which takes one statement: BEGIN goes first on its own. */
-  async #sendPendingBegin(): Promise<void> {
-    if (!this.#beginPending) return;
+  /** `sql` preceded by what is waiting to be sent: the transaction's BEGIN and the statements held for COMMIT. */
+  #withPending(sql: string): string {
+    const parts = [...(this.#beginPending ? ['BEGIN'] : []), ...this.#atCommit, ...(sql === '' ? [] : [sql])];
     this.#beginPending = false;
-    await this.#client.query('BEGIN');
+    this.#atCommit = [];
+    return sql === '' || parts.length > 1 ? parts.join(';\n') : sql;
+  }
+
+  /**
+   * A repeated statement, prepared once per connection with SQL PREPARE (which outlives a
+   * rolled-back transaction), so that EXECUTE can share a simple-query message with COMMIT.
+   * The server replans it itself after DDL.
+   */
+  async #prepare(text: string): Promise<string | undefined> {
+    const known = this.#prepared.get(text);
+    if (known !== undefined || this.#prepared.size >= PREPARED_STATEMENTS) return known;
+    const name = `migseal_${this.#generation}_${this.#prepared.size + 1}`;
+    await this.#client.query(`PREPARE ${name} AS ${text}`);
+    this.#prepared.set(text, name);
+    return name;
+  }
+
+  #forgetStatements(): void {
+    this.#prepared.clear();
+    this.#generation++;
+  }
+
+  /** A parameter as an SQL literal for EXECUTE: strings through pg's own quoting, safe integers, NULL. */
+  #literal(value: unknown): string {
+    if (value === null || value === undefined) return 'NULL';
+    if (typeof value === 'string') return this.#client.escapeLiteral(value);
+    if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+    if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+    throw new TypeError(`cannot send ${typeof value} ${String(value)} as a literal`);
   }
 
   async hasTable(name: string): Promise<boolean> {

@@ -154,6 +154,47 @@ describe('PostgreSQL driver', () => {
     }
   });
 
+  it('sends a statement held for COMMIT with it: it commits with the script, or fails the transaction and takes the script with it', async () => {
+    const url = await cluster.createDatabase('driver_at_commit');
+    const driver = await PostgresDriver.open(url, url);
+    const held = { repeated: true, atCommit: true };
+    try {
+      await driver.exec('CREATE TABLE log (n int NOT NULL, note text)');
+      const row = (n: number | null, note: string | null) => driver.query('INSERT INTO log (n, note) VALUES (?, ?)', [n, note], held);
+      const tricky = "it's a \\ back'slash\n\"quoted\" — ünïcode 🙂 $$ $tag$ ?";
+      await driver.transaction(async () => {
+        await driver.exec('CREATE TABLE a (id int);');
+        await row(1, tricky);
+      });
+      // The held statement fails at COMMIT: the script's table goes too.
+      await expect(
+        driver.transaction(async () => {
+          await driver.exec('CREATE TABLE b (id int);');
+          await row(null, 'never');
+        }),
+      ).rejects.toThrow(/null value/);
+      // A failure in the runner after a statement was held: nothing of it is sent.
+      await expect(
+        driver.transaction(async () => {
+          await driver.exec('CREATE TABLE c (id int);');
+          await row(3, 'held');
+          throw new Error('runner failed');
+        }),
+      ).rejects.toThrow('runner failed');
+      // Outside a transaction, it runs at once; NULL is NULL.
+      await row(4, null);
+      const rows = await driver.query('SELECT n, note FROM log ORDER BY n');
+      expect(rows).toEqual([
+        { n: 1, note: tricky },
+        { n: 4, note: null },
+      ]);
+      expect((await driver.query("SELECT string_agg(tablename, ',' ORDER BY tablename) AS t FROM pg_tables WHERE schemaname = 'public'"))[0]?.t).toBe('a,log');
+      await expect(driver.query('INSERT INTO log (n) VALUES (?)', [1.5], held)).rejects.toThrow(/as a literal/);
+    } finally {
+      await driver.close();
+    }
+  });
+
   it('refuses drift before running anything, leaving the database as it was', async () => {
     const url = await cluster.createDatabase('driver_refusal');
     const first = await world.bundle('pg-r1', FILES, { dialect: 'postgres' });
