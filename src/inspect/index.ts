@@ -11,7 +11,7 @@ import { statementProblems, type ReleaseStatement } from '../signing/statement.j
 import { provenanceClaims, provenanceProblems, type ProvenanceClaims, type ProvenanceStatement } from '../signing/provenance-statement.js';
 import { checkFileSet } from '../verify/check-file-set.js';
 import { checkFileDigests } from '../verify/check-file-digests.js';
-import { claimedSigner, type CertificateClaim } from './claimed-signer.js';
+import { claimedSigner, type CertificateClaim, type ClaimedSigner } from './claimed-signer.js';
 
 export interface SignatureClaim {
   entry: string;
@@ -55,36 +55,39 @@ export async function inspectBundle(bundle: Buffer): Promise<InspectReport> {
 }
 
 function describeProvenance(entry: string, bytes: Buffer, digest: string): ProvenanceClaim {
-  try {
-    const bundle = bundleFromJSON(parseStrictJson(decodeUtf8Strict(bytes)));
-    const who = claimedSigner(bundle);
-    if (bundle.content.$case !== 'dsseEnvelope') return { entry, ...who, problem: 'not a DSSE bundle' };
-    const statement = parseStrictJson(decodeUtf8Strict(bundle.content.dsseEnvelope.payload));
-    const problems = provenanceProblems(statement);
-    if (problems.length) return { entry, ...who, problem: problems.slice(0, 3).join('; ') };
-    const claims = provenanceClaims(statement as unknown as ProvenanceStatement);
-    return { entry, ...who, ...claims, ...((statement as unknown as ProvenanceStatement).subject[0].digest.sha256 !== digest && { problem: 'about another manifest' }) };
-  } catch (error) {
-    return { entry, problem: `unreadable: ${(error as Error).message}` };
-  }
+  const read = readStatement<ProvenanceStatement>(bytes, (value) => provenanceProblems(value).slice(0, 3));
+  if (!('statement' in read)) return { entry, ...read };
+  const { who, statement } = read;
+  return { entry, ...who, ...provenanceClaims(statement), ...(statement.subject[0].digest.sha256 !== digest && { problem: 'about another manifest' }) };
 }
 
 /** What one signature file claims (role, key id or certificate identity), or why it cannot be read. */
 export function describeSignature(entry: string, bytes: Buffer, digest: string): SignatureClaim {
+  const read = readStatement<ReleaseStatement>(bytes, statementProblems);
+  if (!('statement' in read)) return { entry, ...read };
+  const { who, statement } = read;
+  return {
+    entry,
+    role: statement.predicate.role,
+    ...who,
+    ...(statement.subject[0].digest.sha256 !== digest && { problem: 'signs another manifest' }),
+  };
+}
+
+/**
+ * One Sigstore bundle file read without trusting it: who it names, and its DSSE statement when
+ * `problemsOf` finds nothing wrong with it; otherwise the problem, with the signer when known.
+ */
+function readStatement<T>(bytes: Buffer, problemsOf: (value: unknown) => string[]): { who: ClaimedSigner; statement: T } | { problem: string } | (ClaimedSigner & { problem: string }) {
   try {
     const bundle = bundleFromJSON(parseStrictJson(decodeUtf8Strict(bytes)));
     const who = claimedSigner(bundle);
-    if (bundle.content.$case !== 'dsseEnvelope') return { entry, ...who, problem: 'not a DSSE bundle' };
-    const statement = parseStrictJson(decodeUtf8Strict(bundle.content.dsseEnvelope.payload)) as unknown as ReleaseStatement;
-    const problems = statementProblems(statement);
-    if (problems.length) return { entry, ...who, problem: problems.join('; ') };
-    return {
-      entry,
-      role: statement.predicate.role,
-      ...who,
-      ...(statement.subject[0].digest.sha256 !== digest && { problem: 'signs another manifest' }),
-    };
+    if (bundle.content.$case !== 'dsseEnvelope') return { ...who, problem: 'not a DSSE bundle' };
+    const statement: unknown = parseStrictJson(decodeUtf8Strict(bundle.content.dsseEnvelope.payload));
+    const problems = problemsOf(statement);
+    if (problems.length) return { ...who, problem: problems.join('; ') };
+    return { who, statement: statement as T };
   } catch (error) {
-    return { entry, problem: `unreadable: ${(error as Error).message}` };
+    return { problem: `unreadable: ${(error as Error).message}` };
   }
 }

@@ -5,17 +5,8 @@ export const run: CommandRun = async ({ positionals, flags }) => {
   const verified = await verifyFromFlags(positionals[0]!, policyFromFlags(flags, 'verify'), flags);
   const m = verified.manifest;
   const p = verified.provenance;
-  const provenance = p && {
-    builderId: p.builderId,
-    buildType: p.buildType,
-    ...(p.sourceRepository !== undefined && { sourceRepository: p.sourceRepository }),
-    ...(p.sourceCommit !== undefined && { sourceCommit: p.sourceCommit }),
-    ...(p.sourceRef !== undefined && { sourceRef: p.sourceRef }),
-    ...(p.invocationId !== undefined && { invocationId: p.invocationId }),
-    signer: p.signer,
-    ...(p.keyId && { keyId: p.keyId }),
-    ...(p.identity && { identity: p.identity }),
-  };
+  // The verified claims and signer; the archive entry and the whole statement stay out of the report.
+  const { entry: _entry, statement: _statement, ...provenance } = p ?? {};
   return {
     text: [
       `verified ${m.project} release ${m.release} for environment "${verified.environment}"`,
@@ -38,7 +29,7 @@ export const run: CommandRun = async ({ positionals, flags }) => {
       environment: verified.environment,
       signers: verified.signers.map((s) => ({ id: s.signer, role: s.role, keyId: s.keyId, ...(s.identity && { identity: s.identity }) })),
       notCounted: verified.notCounted,
-      provenance: provenance ?? null,
+      provenance: p ? provenance : null,
       migrations: m.migrations.length,
       files: m.files.length,
     },
