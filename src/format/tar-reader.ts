@@ -7,7 +7,7 @@
  * the problem an in-memory reader would have met first: an archive that is not a whole
  * number of blocks, then a truncation inside an entry, then the problem itself.
  */
-import { createHash, type Hash } from 'node:crypto';
+import { createHash, hash as hashOnce, type Hash } from 'node:crypto';
 import { LIMITS } from '../limits.js';
 import { BLOCK, chunkOf, decodeHeader, isZero, padding, TarError, type Chunk } from './tar-header.js';
 
@@ -45,6 +45,7 @@ interface Current {
   next: number;
   data: Buffer | undefined;
   filled: number;
+  /** The running hash of an entry whose bytes arrive in more than one chunk. */
   hash: Hash | undefined;
 }
 
@@ -165,7 +166,7 @@ export class TarReader {
       throw new TarError('duplicate-entry', clash === path ? `the archive holds ${path} twice` : `the archive holds ${clash} and ${path}, which differ only by case`, path);
     }
     this.#seen.set(folded, path);
-    this.#current = { path, size, mtime, next: end + size + padding(size), data: undefined, filled: 0, hash: this.#hash ? createHash('sha256') : undefined };
+    this.#current = { path, size, mtime, next: end + size + padding(size), data: undefined, filled: 0, hash: undefined };
     this.#left = size;
     this.#state = State.Data;
     if (size === 0) this.#finishEntry();
@@ -180,8 +181,8 @@ export class TarReader {
       // An entry split across chunks is copied into a buffer of its own, unless it could never fit.
       if (current.filled === 0 && current.next - padding(current.size) <= this.#maxArchiveBytes) current.data = Buffer.allocUnsafe(current.size);
       current.data?.set(bytes, current.filled);
+      if (this.#hash) (current.hash ??= createHash('sha256')).update(bytes);
     }
-    current.hash?.update(bytes);
     current.filled += n;
     this.#left -= n;
     if (this.#left === 0) this.#finishEntry();
@@ -192,7 +193,11 @@ export class TarReader {
     const current = this.#current!;
     if (current.data === undefined && current.size > 0) throw new TarError('limit', `entry ${current.path} ends past the archive's size limit`, current.path);
     const data = current.data ?? Buffer.alloc(0);
-    this.#entries.push(current.hash ? { path: current.path, data, mtime: current.mtime, sha256: current.hash.digest('hex') } : { path: current.path, data, mtime: current.mtime });
+    if (this.#hash) {
+      // An entry that arrived whole is hashed in one call; a split one was hashed as it came.
+      const sha256 = current.hash ? current.hash.digest('hex') : hashOnce('sha256', data, 'hex');
+      this.#entries.push({ path: current.path, data, mtime: current.mtime, sha256 });
+    } else this.#entries.push({ path: current.path, data, mtime: current.mtime });
     this.#left = padding(current.size);
     this.#state = this.#left === 0 ? State.Header : State.Padding;
   }
