@@ -1,12 +1,12 @@
 /**
  * The bundle file: gzip(tar) with `manifest.json`, migration files under `files/`, one
  * Sigstore bundle per signature under `signatures/`, and signed attestations about the
- * release (the build provenance) under `attestations/`. Encoding is deterministic; decoding
- * is strict and happens entirely in memory.
+ * release (the build provenance) under `attestations/`. Decoding is strict and happens
+ * entirely in memory; encoding (bundle-encode.ts) is deterministic.
  */
 import { MigsealError, type ErrorCode } from '../errors.js';
-import { decompressionCap, gunzipStream, gzipDeterministic, GunzipError } from './gzip.js';
-import { TarError, TarReader, writeTar, type TarEntry } from './tar.js';
+import { decompressionCap, gunzipStream, GunzipError } from './gzip.js';
+import { TarError, TarReader, type TarEntry } from './tar.js';
 import { FILES_DIR, MANIFEST_PATH } from './manifest.js';
 import { sha256Hex } from './digest.js';
 import { LIMITS } from '../limits.js';
@@ -44,23 +44,6 @@ export function signatureEntryName(signature: Buffer, dir: string = SIGNATURES_D
 /** The archive entry name for an attestation, derived from its bytes like a signature's. */
 export function attestationEntryName(attestation: Buffer): string {
   return signatureEntryName(attestation, ATTESTATIONS_DIR);
-}
-
-export function encodeBundle(
-  contents: { manifestBytes: Buffer; files: ReadonlyMap<string, Buffer>; signatures: Iterable<Buffer>; attestations?: Iterable<Buffer> },
-  mtime = 0,
-): Buffer {
-  const entries: TarEntry[] = [{ path: MANIFEST_PATH, data: contents.manifestBytes }];
-  for (const [path, data] of contents.files) entries.push({ path: `${FILES_DIR}${path}`, data });
-  const names = new Set<string>();
-  const add = (name: string, data: Buffer) => {
-    if (names.has(name)) return;
-    names.add(name);
-    entries.push({ path: name, data });
-  };
-  for (const attestation of contents.attestations ?? []) add(attestationEntryName(attestation), attestation);
-  for (const signature of contents.signatures) add(signatureEntryName(signature), signature);
-  return gzipDeterministic(writeTar(entries, mtime));
 }
 
 const TAR_CODES: Record<TarError['reason'], ErrorCode> = {

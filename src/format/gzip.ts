@@ -1,30 +1,12 @@
 /**
- * The bundle's compression layer. Output is deterministic: no file name, mtime 0, and the
- * operating-system byte fixed to "unknown" so the same tar gives the same bytes everywhere.
- * Compression uses fflate, a pure JavaScript deflate: node's zlib output depends on the zlib
- * build and on CPU features (its SIMD match finders), so it differs between machines.
- * Decompression, whose output is the same by definition, stays on node's zlib.
- * Decompression is capped in absolute size and in ratio, so a small bundle cannot
- * inflate into an exhausting one.
+ * The bundle's compression layer, reading side. Decompression is capped in absolute size and
+ * in ratio, so a small bundle cannot inflate into an exhausting one. Compression, which must
+ * give the same bytes on every machine, is in gzip-deterministic.ts: only the commands that
+ * write bundles load it.
  */
 import { createGunzip } from 'node:zlib';
-import { gzipSync } from 'fflate';
 import { pipeline } from 'node:stream/promises';
 import { LIMITS } from '../limits.js';
-
-const OS_BYTE = 9;
-const OS_UNKNOWN = 0xff;
-/**
- * Level 4: on migration folders (mostly tar headers and padding) and on SQL data files it
- * comes within 1% of level 6's size, and fflate runs it 20-30% faster.
- */
-const DEFLATE_LEVEL = 4;
-
-export function gzipDeterministic(data: Buffer): Buffer {
-  const out = Buffer.from(gzipSync(data, { level: DEFLATE_LEVEL, mem: 8, mtime: 0 }).buffer);
-  out[OS_BYTE] = OS_UNKNOWN;
-  return out;
-}
 
 export class GunzipError extends Error {
   readonly reason: 'malformed' | 'limit';

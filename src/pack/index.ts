@@ -4,7 +4,7 @@
  * encodes the archive. The same inputs give the same bytes.
  */
 import { MigsealError } from '../errors.js';
-import { encodeBundle } from '../format/bundle-archive.js';
+import { encodeBundle } from '../format/bundle-encode.js';
 import { sha256Hex } from '../format/digest.js';
 import { isReleaseVersion } from '../format/release-version.js';
 import { MANIFEST_FORMAT, serializeManifest, validateManifest, DIALECTS, type Dialect, type Manifest, type ManifestFinding } from '../format/manifest.js';

@@ -4,7 +4,8 @@
  * Before attesting, it checks that the files still match the manifest it is about to sign.
  * Attestations (the build provenance) are carried over as they are: never dropped, never repeated.
  */
-import { decodeBundle, encodeBundle } from '../format/bundle-archive.js';
+import { decodeBundle } from '../format/bundle-archive.js';
+import { encodeBundle } from '../format/bundle-encode.js';
 import { sha256Hex } from '../format/digest.js';
 import { parseManifest, type Manifest } from '../format/manifest.js';
 import { checkFileSet } from '../verify/check-file-set.js';

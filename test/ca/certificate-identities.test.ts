@@ -182,7 +182,8 @@ describe('verifying a certificate signature', () => {
 
   it('refuses a certificate swapped into the signature (same identity, other key)', async () => {
     const other = issueLeaf(ca, { identity: IDENTITY, issuer: ISSUER, days: 1, bits: 2048 });
-    const { decodeBundle, encodeBundle } = await import('../../src/format/bundle-archive.js');
+    const { decodeBundle } = await import('../../src/format/bundle-archive.js');
+    const { encodeBundle } = await import('../../src/format/bundle-encode.js');
     const contents = await decodeBundle(bundle);
     const [, bytes] = [...contents.signatures][0]!;
     const doc = JSON.parse(bytes.toString('utf8'));

@@ -183,7 +183,7 @@ describe('pack, sign, inspect, verify', () => {
 
   it('sign refuses a bundle whose files no longer match its manifest', async () => {
     const contents = await decodeBundle(readFileSync(join(dir, 'shop-42.migseal')));
-    const { encodeBundle } = await import('../../src/format/bundle-archive.js');
+    const { encodeBundle } = await import('../../src/format/bundle-encode.js');
     contents.files.set('1_create_users.up.sql', Buffer.from('DROP TABLE users;\n'));
     writeFileSync(join(dir, 'tampered.migseal'), encodeBundle({ manifestBytes: contents.manifestBytes, files: contents.files, signatures: contents.signatures.values() }));
     const before = readFileSync(join(dir, 'tampered.migseal'));

@@ -1,7 +1,8 @@
 /** The strict tar reader and deterministic writer, on hand-built bytes, with small caps. */
 import { describe, expect, it } from 'vitest';
 import { pathProblem, readTar, TarError, writeTar } from '../../src/format/tar.js';
-import { decompressionCap, GunzipError, gunzipCapped, gzipDeterministic } from '../../src/format/gzip.js';
+import { decompressionCap, GunzipError, gunzipCapped } from '../../src/format/gzip.js';
+import { gzipDeterministic } from '../../src/format/gzip-deterministic.js';
 import { LIMITS } from '../../src/limits.js';
 import { BLOCK, gzip, rawTar } from './tar-bytes.js';
 

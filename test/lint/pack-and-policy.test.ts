@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { join } from 'node:path';
-import { decodeBundle, encodeBundle } from '../../src/format/bundle-archive.js';
+import { decodeBundle } from '../../src/format/bundle-archive.js';
+import { encodeBundle } from '../../src/format/bundle-encode.js';
 import { parseManifest, serializeManifest } from '../../src/format/manifest.js';
 import { addSignature } from '../../src/signing/add-signature.js';
 import { verifyBundle } from '../../src/verify/index.js';

@@ -7,7 +7,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeBundle, encodeBundle } from '../../src/format/bundle-archive.js';
+import { decodeBundle } from '../../src/format/bundle-archive.js';
+import { encodeBundle } from '../../src/format/bundle-encode.js';
 import { sha256Hex } from '../../src/format/digest.js';
 import { parseManifest, serializeManifest } from '../../src/format/manifest.js';
 import { signManifest } from '../../src/signing/sign-manifest.js';

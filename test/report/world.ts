@@ -8,7 +8,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { decodeBundle, encodeBundle } from '../../src/format/bundle-archive.js';
+import { decodeBundle } from '../../src/format/bundle-archive.js';
+import { encodeBundle } from '../../src/format/bundle-encode.js';
 import { parseManifest, serializeManifest } from '../../src/format/manifest.js';
 import { sealBundle } from '../verify/world.js';
 import { createWorld, type RunnerWorld } from '../apply/runner-fixtures.js';

@@ -53,7 +53,7 @@ describe('key types', () => {
       const sig = Buffer.from(doc.dsseEnvelope.signatures[0].sig, 'base64');
       sig[sig.length - 5]! ^= 0x40;
       doc.dsseEnvelope.signatures[0].sig = sig.toString('base64');
-      const { encodeBundle } = await import('../../src/format/bundle-archive.js');
+      const { encodeBundle } = await import('../../src/format/bundle-encode.js');
       const tampered = encodeBundle({ manifestBytes: contents.manifestBytes, files: contents.files, signatures: [Buffer.from(JSON.stringify(doc))] });
       await expect(verifyBundle(tampered, { policy })).rejects.toMatchObject({ code: 'SIGNATURE_INVALID' });
     });

@@ -14,7 +14,7 @@ import { verifyBundle } from '../../src/verify/index.js';
 import { loadTrustPolicy, type TrustPolicy } from '../../src/trust/policy.js';
 import { gzip } from '../format/tar-bytes.js';
 import { makeKey, packBundle, removeDir, tempDir, writeMigrations, writePolicy, type TestKey } from '../helpers/fixtures.js';
-import { encodeBundle } from '../../src/format/bundle-archive.js';
+import { encodeBundle } from '../../src/format/bundle-encode.js';
 import { sha256Hex } from '../../src/format/digest.js';
 import { signManifest } from '../../src/signing/sign-manifest.js';
 import { join } from 'node:path';

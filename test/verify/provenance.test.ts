@@ -5,7 +5,7 @@
  * what was found, changing nothing.
  */
 import { describe, beforeAll, afterAll, expect, it } from 'vitest';
-import { encodeBundle } from '../../src/format/bundle-archive.js';
+import { encodeBundle } from '../../src/format/bundle-encode.js';
 import { sha256Hex } from '../../src/format/digest.js';
 import { parseManifest } from '../../src/format/manifest.js';
 import { signStatement } from '../../src/signing/sign-statement.js';

@@ -3,7 +3,7 @@
  * entry is garbage, oversized, misplaced or subtly wrong. Refused through `migseal verify`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeBundle } from '../../src/format/bundle-archive.js';
+import { encodeBundle } from '../../src/format/bundle-encode.js';
 import { sha256Hex } from '../../src/format/digest.js';
 import { LIMITS } from '../../src/limits.js';
 import { signManifest } from '../../src/signing/sign-manifest.js';

@@ -6,7 +6,7 @@
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeBundle } from '../../src/format/bundle-archive.js';
+import { encodeBundle } from '../../src/format/bundle-encode.js';
 import { sha256Hex } from '../../src/format/digest.js';
 import { signManifest } from '../../src/signing/sign-manifest.js';
 import { makeKey, packBundle, writeMigrations, SHOP_MIGRATIONS } from '../helpers/fixtures.js';

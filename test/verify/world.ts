@@ -6,7 +6,8 @@
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { decodeBundle, encodeBundle } from '../../src/format/bundle-archive.js';
+import { decodeBundle } from '../../src/format/bundle-archive.js';
+import { encodeBundle } from '../../src/format/bundle-encode.js';
 import { sha256Hex } from '../../src/format/digest.js';
 import { signManifest } from '../../src/signing/sign-manifest.js';
 import type { Signer } from '../../src/signing/signer.js';
