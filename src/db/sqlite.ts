@@ -19,6 +19,8 @@ export class SqliteDriver implements Driver {
   #db: Database.Database;
   #path: string;
   #lockDb: Database.Database | undefined;
+  /** The connection was switched to TRUNCATE journaling for the run (see `lock`). */
+  #truncating = false;
   #inTransaction = false;
   /** Repeated statements, prepared once per connection (SQLite prepares them again itself after a schema change). */
   #statements = new Map<string, Database.Statement>();
@@ -99,7 +101,7 @@ export class SqliteDriver implements Driver {
       try {
         lockDb.exec('BEGIN EXCLUSIVE');
         this.#lockDb = lockDb;
-        return;
+        break;
       } catch (error) {
         if ((error as { code?: string }).code !== 'SQLITE_BUSY') {
           lockDb.close();
@@ -115,9 +117,36 @@ export class SqliteDriver implements Driver {
       }
       await sleep(LOCK_POLL_MS);
     }
+    this.#commitByTruncating();
+  }
+
+  /**
+   * While migseal holds the runner lock, its connection ends each transaction by truncating
+   * the rollback journal instead of deleting it. The commit is as atomic and durable (under
+   * synchronous=FULL SQLite syncs the truncation), without creating and removing a file for
+   * every migration. A rollback journal's mode belongs to the connection, so nobody else
+   * sees the change; only the default DELETE mode is switched (WAL and any mode someone
+   * chose are left alone), and unlock switches back, which removes the empty journal file.
+   */
+  #commitByTruncating(): void {
+    try {
+      if (this.#db.readonly || this.#db.pragma('journal_mode', { simple: true }) !== 'delete') return;
+      this.#db.pragma('journal_mode = TRUNCATE');
+      this.#truncating = true;
+    } catch {
+      // Not a database, say: the mode stays, and the first read reports the problem.
+    }
   }
 
   async unlock(): Promise<void> {
+    if (this.#truncating) {
+      this.#truncating = false;
+      try {
+        this.#db.pragma('journal_mode = DELETE');
+      } catch {
+        // The mode is the connection's own and ends with it; close follows.
+      }
+    }
     const lockDb = this.#lockDb;
     this.#lockDb = undefined;
     if (lockDb) {

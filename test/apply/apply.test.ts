@@ -42,6 +42,9 @@ describe('apply on SQLite', () => {
     expect(run).toMatchObject({ command: 'apply', project: 'shop', release: '1', outcome: 'succeeded', environment: 'default' });
     expect((JSON.parse(String(run.signers)) as string[]).sort()).toEqual(['approver (approve)', 'release (release)']);
     expect(rows(db, 'SELECT project, dialect, release FROM migseal_release')).toEqual([{ project: 'shop', dialect: 'sqlite', release: '1' }]);
+    // The run commits by truncating its journal; it leaves no journal file and the file's mode as it was.
+    expect(existsSync(`${db}-journal`)).toBe(false);
+    expect(rows(db, 'PRAGMA journal_mode')).toEqual([{ journal_mode: 'delete' }]);
 
     const before = dumpSqlite(db);
     const again = await apply(bundle, db);

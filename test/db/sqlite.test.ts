@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteDriver } from '../../src/db/sqlite.js';
@@ -50,5 +50,36 @@ describe('SQLite driver', () => {
     await second.lock(100);
     await second.close();
     await first.close();
+  });
+
+  it('commits by truncating the journal while it holds the runner lock, and switches back at unlock', async () => {
+    const path = join(dir, 'journal.db');
+    const driver = SqliteDriver.open(path);
+    const other = SqliteDriver.open(path);
+    await driver.exec('CREATE TABLE t (n INTEGER)');
+    await driver.lock(100);
+    expect(await driver.query('PRAGMA journal_mode')).toEqual([{ journal_mode: 'truncate' }]);
+    // The mode is the connection's own: another connection keeps the default.
+    expect(await other.query('PRAGMA journal_mode')).toEqual([{ journal_mode: 'delete' }]);
+    await driver.transaction(() => driver.query('INSERT INTO t VALUES (?)', [1]));
+    expect(statSync(`${path}-journal`).size).toBe(0);
+    expect(await other.query('SELECT n FROM t')).toEqual([{ n: 1 }]);
+    await driver.unlock();
+    expect(await driver.query('PRAGMA journal_mode')).toEqual([{ journal_mode: 'delete' }]);
+    expect(existsSync(`${path}-journal`)).toBe(false);
+    await other.close();
+    await driver.close();
+  });
+
+  it('leaves a WAL database in WAL mode', async () => {
+    const path = join(dir, 'wal.db');
+    const driver = SqliteDriver.open(path);
+    await driver.exec("PRAGMA journal_mode = WAL; CREATE TABLE t (n INTEGER)");
+    await driver.lock(100);
+    expect(await driver.query('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
+    await driver.transaction(() => driver.query('INSERT INTO t VALUES (?)', [1]));
+    await driver.unlock();
+    expect(await driver.query('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
+    await driver.close();
   });
 });
