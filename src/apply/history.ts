@@ -69,13 +69,20 @@ export async function readRuns(driver: Driver): Promise<RunRecord[]> {
   return rows.map(toRun);
 }
 
-export async function writeMigration(driver: Driver, m: AppliedMigration): Promise<void> {
+/**
+ * Records a migration. `recorded` says whether the history already has a row under its key
+ * (read under the runner lock): a new row is a plain insert, an existing one is replaced.
+ */
+export async function writeMigration(driver: Driver, m: AppliedMigration, recorded = true): Promise<void> {
+  const columns = 'migration_key, version, name, kind, checksum, release, bundle_digest, applied_at, applied_by, duration_ms, state, run_id, note';
+  const insert = `INSERT INTO ${driver.table(TABLES.migrations)} (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
   await driver.query(
-    `INSERT INTO ${driver.table(TABLES.migrations)} (migration_key, version, name, kind, checksum, release, bundle_digest, applied_at, applied_by, duration_ms, state, run_id, note)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    recorded
+      ? `${insert}
      ON CONFLICT (migration_key) DO UPDATE SET version = excluded.version, name = excluded.name, kind = excluded.kind, checksum = excluded.checksum,
        release = excluded.release, bundle_digest = excluded.bundle_digest, applied_at = excluded.applied_at, applied_by = excluded.applied_by,
-       duration_ms = excluded.duration_ms, state = excluded.state, run_id = excluded.run_id, note = excluded.note`,
+       duration_ms = excluded.duration_ms, state = excluded.state, run_id = excluded.run_id, note = excluded.note`
+      : insert,
     [m.key, m.version, m.name, m.kind, m.checksum, m.release, m.bundleDigest, m.appliedAt, m.appliedBy, m.durationMs, m.state, m.runId, m.note],
     { repeated: true, atCommit: true },
   );

@@ -18,6 +18,8 @@ export interface PlannedMigration {
   script: Buffer;
   /** The script as text for the database (empty for native migrations). */
   sql: string;
+  /** The history has a row under this key, in any state (a rolled-back migration, say). */
+  recorded: boolean;
 }
 
 export interface MigrationPlan {
@@ -43,7 +45,8 @@ export function planMigrations(migrations: readonly ManifestMigration[], files: 
     // Native migrations yield no SQL; their checksum is over the file their own tool runs.
     const script = upScript(migration, files);
     const sql = migration.runner === 'native' ? '' : scriptText(script, migration);
-    return { migration, key: migrationKey(migration), index, checksum: sha256Hex(script), script, sql };
+    const key = migrationKey(migration);
+    return { migration, key, index, checksum: sha256Hex(script), script, sql, recorded: rows.has(key) };
   });
   const inBundle = new Set(planned.map((p) => p.key));
   const plan: MigrationPlan = {

@@ -57,8 +57,9 @@ export async function runMigration(run: MigrationRun, planned: PlannedMigration)
     note,
   });
   const { driver } = run;
+  let recorded = planned.recorded;
   const bookkeeping = async (state: AppliedMigration['state'], durationMs: number, note: string | null): Promise<void> => {
-    await writeMigration(driver, row(state, durationMs, note));
+    await writeMigration(driver, row(state, durationMs, note), recorded);
     if (run.marker) await writeMarker(driver, run.marker);
   };
 
@@ -76,6 +77,7 @@ export async function runMigration(run: MigrationRun, planned: PlannedMigration)
 
   await driver.transaction(() => bookkeeping('dirty', 0, `started outside a transaction at ${new Date().toISOString()}`));
   run.marker = undefined;
+  recorded = true;
   const started = performance.now();
   try {
     await execScript(driver, planned, mode);
