@@ -1,8 +1,8 @@
 /**
  * Where a release came from and how it was built: repository, commit, ref, whether the tree
  * was dirty, the builder and the run. Flags win, then the CI's standard variables (GitHub
- * Actions, GitLab CI), then git itself. Credentials embedded in a remote URL are removed
- * before anything is recorded. Nothing here reads a clock: the same inputs give the same facts.
+ * Actions, GitLab CI), then git itself. A git remote is recorded as a URI: credentials embedded
+ * in it are removed, and scp-style and local-path remotes are spelled as ssh: and file: URIs. Nothing here reads a clock: the same inputs give the same facts.
  */
 import { execFileSync } from 'node:child_process';
 import type { ManifestSource } from '../format/manifest.js';
@@ -36,7 +36,7 @@ export function readSource(dir: string, flags: SourceFlags, env: Env = process.e
   const repository = flags.repository ?? ci.repository ?? git.repository;
   const commit = flags.commit ?? ci.commit ?? git.commit;
   const source: ManifestSource = {
-    ...(repository && { repository: stripCredentials(repository) }),
+    ...(repository && { repository: repositoryUri(repository) }),
     ...(commit && { commit: commit.toLowerCase() }),
     ...(git.dirty !== undefined && { dirty: git.dirty }),
   };
@@ -109,7 +109,15 @@ function readGit(dir: string): { repository?: string; commit?: string; dirty?: b
   };
 }
 
-/** `https://user:token@host/x` → `https://host/x`; scp-style `git@host:x` is kept as is. */
-export function stripCredentials(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1');
+/**
+ * A remote as a URI with no user information: `https://user:token@host/x` → `https://host/x`,
+ * scp-style `git@host:org/x.git` → `ssh://host/org/x.git` (git's own equivalence), and an
+ * absolute local path `/srv/x.git` → `file:///srv/x.git`. Anything else is kept as given.
+ */
+export function repositoryUri(remote: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(remote)) return remote.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/]*@/i, '$1');
+  const scp = /^(?:[^@/:]+@)?([^@/:\\]{2,}):(?!\/\/)(.+)$/.exec(remote);
+  if (scp) return `ssh://${scp[1]}/${scp[2]!.replace(/^\/+/, '')}`;
+  if (remote.startsWith('/')) return `file://${remote}`;
+  return remote;
 }
