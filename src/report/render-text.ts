@@ -16,7 +16,7 @@ export function renderText(facts: AuditFacts, htmlPath?: string): string {
   if (r) lines.push(`  release id   sha256:${r.digest}`, `  files        ${r.files}, ${r.filesMatch ? 'all matching the manifest' : 'NOT matching the manifest'}`);
   if (facts.provenance) lines.push(...provenanceLines(facts.provenance));
   for (const s of facts.signatures.signers) {
-    const who = s.identity ? `${s.identity.identity ?? 'certificate'}${s.identity.issuer ? `, issuer ${s.identity.issuer}` : ''}` : s.keyId ? `key ${s.keyId.slice(0, 16)}…` : 'certificate';
+    const who = signerText(s, 'certificate');
     lines.push(`  signed by    ${s.policyId ? `${s.policyId} ` : ''}(${s.role ?? '?'}) ${who}${s.signedAt ? ` at ${s.signedAt}` : ''}`);
   }
   for (const s of facts.signatures.setAside) lines.push(`  set aside    ${s.reason}`);
@@ -32,6 +32,12 @@ export function renderText(facts: AuditFacts, htmlPath?: string): string {
   return lines.join('\n');
 }
 
+/** A signer as one phrase, the same for a release signature and a provenance: certificate identity and issuer, or key id. */
+function signerText(s: { identity?: { identity?: string; issuer?: string }; keyId?: string }, unknown: string): string {
+  if (s.identity) return `${s.identity.identity ?? 'certificate'}${s.identity.issuer ? `, issuer ${s.identity.issuer}` : ''}`;
+  return s.keyId ? `key ${s.keyId.slice(0, 16)}…` : unknown;
+}
+
 function provenanceLines(p: ProvenanceFacts): string[] {
   const { source, builder } = p;
   return [
@@ -45,7 +51,7 @@ function provenanceLines(p: ProvenanceFacts): string[] {
 
 function statementLines(b: BuildProvenanceFacts): string[] {
   const s = b.signer;
-  const who = s.identity ? `${s.identity.identity ?? 'certificate'}${s.identity.issuer ? ` (issuer ${s.identity.issuer})` : ''}` : s.keyId ? `key ${s.keyId.slice(0, 16)}…` : 'unknown signer';
+  const who = signerText(s, 'unknown signer');
   return [
     `  provenance   ${b.trust}, signed by ${s.policyId ? `${s.policyId}, ` : ''}${who}${b.problem ? ` (${b.problem})` : ''}`,
     `    builder    ${b.builderId}`,
