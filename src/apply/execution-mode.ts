@@ -11,6 +11,8 @@ export type ExecutionMode = 'transaction' | 'outside';
 
 const TRANSACTION_CONTROL = /(?:^|;)\s*(?:begin\s*(?:;|$|transaction\b|work\b|isolation\b|deferred\b|immediate\b|exclusive\b)|start\s+transaction\b|commit\s*(?:;|$|transaction\b|work\b|and\b)|rollback\s*(?:;|$|transaction\b|work\b|and\b))/i;
 
+const MAY_CONTROL = /begin|start|commit|rollback/i;
+
 export function executionMode(migration: ManifestMigration, sql: string): ExecutionMode {
   if (!migration.transactional) return 'outside';
   return controlsOwnTransaction(sql) ? 'outside' : 'transaction';
@@ -18,6 +20,8 @@ export function executionMode(migration: ManifestMigration, sql: string): Execut
 
 /** Whether the script has top-level BEGIN / START TRANSACTION / COMMIT / ROLLBACK statements. */
 export function controlsOwnTransaction(sql: string): boolean {
+  // Stripping strings and comments only removes text: without these words anywhere, there is nothing to find.
+  if (!MAY_CONTROL.test(sql)) return false;
   const code = sql
     .replace(/\$([A-Za-z_][A-Za-z0-9_]*)?\$[\s\S]*?\$\1\$/g, "''")
     .replace(/'(?:[^']|'')*'/g, "''")
