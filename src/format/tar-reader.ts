@@ -7,7 +7,8 @@
  * the problem an in-memory reader would have met first: an archive that is not a whole
  * number of blocks, then a truncation inside an entry, then the problem itself.
  */
-import { createHash, hash as hashOnce, type Hash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
+import { sha256Hex } from './digest.js';
 import { LIMITS } from '../limits.js';
 import { BLOCK, chunkOf, decodeHeader, isZero, padding, TarError, type Chunk } from './tar-header.js';
 
@@ -195,7 +196,7 @@ export class TarReader {
     const data = current.data ?? Buffer.alloc(0);
     if (this.#hash) {
       // An entry that arrived whole is hashed in one call; a split one was hashed as it came.
-      const sha256 = current.hash ? current.hash.digest('hex') : hashOnce('sha256', data, 'hex');
+      const sha256 = current.hash ? current.hash.digest('hex') : sha256Hex(data);
       this.#entries.push({ path: current.path, data, mtime: current.mtime, sha256 });
     } else this.#entries.push({ path: current.path, data, mtime: current.mtime });
     this.#left = padding(current.size);

@@ -1,6 +1,6 @@
 /** Checks that every file's size and SHA-256 match what the signed manifest says. */
-import { createHash } from 'node:crypto';
 import { MigsealError } from '../errors.js';
+import { sha256Hex } from '../format/digest.js';
 import type { Manifest } from '../format/manifest.js';
 
 /** `digests` holds SHA-256s computed while the archive was decoded; files missing from it are hashed here. */
@@ -10,7 +10,7 @@ export function checkFileDigests(files: ReadonlyMap<string, Buffer>, manifest: M
     if (data.length !== expected.size) {
       throw new MigsealError('FILE_DIGEST_MISMATCH', `The file ${expected.path} is ${data.length} bytes, but the signed manifest says ${expected.size}.`);
     }
-    const actual = digests?.get(expected.path) ?? createHash('sha256').update(data).digest('hex');
+    const actual = digests?.get(expected.path) ?? sha256Hex(data);
     if (actual !== expected.sha256) {
       throw new MigsealError('FILE_DIGEST_MISMATCH', `The file ${expected.path} does not match its SHA-256 in the signed manifest.`);
     }

@@ -8,12 +8,13 @@
  * policy (chain checked here, validity at a trusted time or, if the policy allows it, now),
  * and a plain public key.
  */
-import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { Bundle } from '@sigstore/bundle';
 import type { X509Certificate } from '@sigstore/core';
 import { TrustedRoot, type CertificateAuthority } from '@sigstore/protobuf-specs';
 import { toSignedEntity, toTrustMaterial, Verifier, VerificationError } from '@sigstore/verify';
 import { MigsealError } from '../errors.js';
+import { sha256Hex } from '../format/digest.js';
 import { decodeUtf8Strict, parseStrictJson } from '../format/strict-json.js';
 import { publicGoodTrustedRoot } from '../trust/sigstore-root.js';
 import { checkIdentity, identityOf, leafOf, type ExpectedIdentity } from './certificate-identity.js';
@@ -135,7 +136,7 @@ function payloadOf(bundle: Bundle): { payload?: Buffer } {
 
 // DSSE verification ignores the artifact: the statement's subject must name it.
 function checkSubject(payload: Buffer, artifact: ArtifactRef): void {
-  const want = 'bytes' in artifact ? { algorithm: 'sha256', hex: createHash('sha256').update(artifact.bytes).digest('hex') } : artifact.digest;
+  const want = 'bytes' in artifact ? { algorithm: 'sha256', hex: sha256Hex(artifact.bytes) } : artifact.digest;
   let statement: unknown;
   try {
     statement = parseStrictJson(decodeUtf8Strict(payload));
