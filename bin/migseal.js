@@ -8,6 +8,7 @@ for (const stream of streams) stream.on('error', () => undefined);
 
 const code = await main(process.argv.slice(2));
 const writeFailure = () => streams.map((s) => s.errored).find((error) => error && error.code !== 'EPIPE');
+// Read now and again once flushed: a later write to a file stream can clear `errored`.
 let lost = writeFailure();
 // Exit once both streams have flushed (writes to pipes are asynchronous on some systems)
 // rather than when the event loop drains: tearing down a heap that is about to vanish
