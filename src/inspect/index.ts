@@ -3,7 +3,7 @@
  * or approve, and for auditors. Signatures are described, not trusted.
  */
 import { bundleFromJSON } from '@sigstore/bundle';
-import { decodeBundle } from '../format/bundle-archive.js';
+import { decodeBundle, type BundleContents } from '../format/bundle-archive.js';
 import { sha256Hex } from '../format/digest.js';
 import { parseManifest, type Manifest } from '../format/manifest.js';
 import { decodeUtf8Strict, parseStrictJson } from '../format/strict-json.js';
@@ -39,7 +39,11 @@ export interface InspectReport {
 }
 
 export async function inspectBundle(bundle: Buffer): Promise<InspectReport> {
-  const contents = await decodeBundle(bundle);
+  return inspectContents(await decodeBundle(bundle));
+}
+
+/** The same report from a bundle already decoded (the audit needs its files too). */
+export function inspectContents(contents: BundleContents): InspectReport {
   const digest = sha256Hex(contents.manifestBytes);
   const manifest = parseManifest(contents.manifestBytes);
   let filesMatch = true;

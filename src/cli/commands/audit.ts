@@ -5,7 +5,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { decodeBundle } from '../../format/bundle-archive.js';
-import { inspectBundle } from '../../inspect/index.js';
+import { inspectContents } from '../../inspect/index.js';
 import { readHistory, readRuns } from '../../apply/index.js';
 import { parseDatabaseUrl, type DatabaseUrl } from '../../db/index.js';
 import { MigsealError, isMigsealError } from '../../errors.js';
@@ -57,9 +57,8 @@ async function readEvidence(bytes: Buffer, flags: Record<string, unknown>): Prom
 }
 
 async function readClaims(bytes: Buffer): Promise<BundleClaims> {
-  const report = await inspectBundle(bytes);
-  const { files } = await decodeBundle(bytes);
-  return { report, files };
+  const contents = await decodeBundle(bytes);
+  return { report: inspectContents(contents), files: contents.files };
 }
 
 /** Reads the history tables read-only. A SQLite file that does not exist is an error: auditing never creates one. */
