@@ -1,6 +1,7 @@
 /**
  * Everything the runner refuses after verification and before a statement runs, one call
- * per check, in the order of the threat list. The first that fails refuses (exit 2).
+ * per check, in the order of the threat list (the ids are rows of docs/threats.md). The first
+ * that fails refuses (exit 2).
  */
 import type { CheckContext } from './check-context.js';
 import { checkTarget } from './check-target.js';
@@ -12,18 +13,19 @@ import { checkOrder } from './check-order.js';
 import { checkRunnable } from './check-runnable.js';
 
 export function checkAgainstHistory(context: CheckContext): void {
-  // The bundle is for this database's dialect and project.
+  // T1.11-T1.12: the bundle is for this database's dialect and project.
   checkTarget(context);
-  // No earlier migration was left half-done.
+  // T4.4: no earlier migration was left half-done.
   checkNotDirty(context);
-  // Not an older release than the newest applied here (rollback / replay).
+  // T1.9: not an older release than the newest applied here (rollback / replay).
   checkReleaseNotOlder(context);
-  // Applied migrations have the bytes they were applied with.
+  // T1.10: applied migrations have the bytes they were applied with.
   checkNoDrift(context);
+  // T4.5: and none is missing from the bundle.
   checkNoUnknownApplied(context);
-  // Nothing pending sorts before what is applied.
+  // T4.6: nothing pending sorts before what is applied.
   checkOrder(context);
-  // Everything pending can run here.
+  // T4.7: everything pending can run here.
   checkRunnable(context);
 }
 

@@ -1,6 +1,7 @@
 /**
  * Verifies a bundle completely, in memory, before anything may use it. Each step is one
- * check from the threat list; the first that fails refuses the bundle with a coded error.
+ * check from the threat list; the first that fails refuses the bundle with a coded error. The ids (T1.1...) are the
+ * rows of docs/threats.md.
  */
 import { MigsealError } from '../errors.js';
 import { decodeBundle, type BundleSource } from '../format/bundle-archive.js';
@@ -59,34 +60,35 @@ export async function verifyBundle(bundle: Buffer | BundleSource, options: Verif
   const environment = options.environment ?? DEFAULT_ENVIRONMENT;
   const now = options.now ?? new Date();
   const rule = policy.environments[environment];
+  // T1.13: the environment is one the policy defines.
   if (!rule) {
     throw new MigsealError('ENVIRONMENT_UNKNOWN', `The trust policy has no environment "${environment}" (it has ${Object.keys(policy.environments).join(', ')}).`);
   }
 
-  // The archive is well-formed, within limits, and holds only plain files at safe paths (files are hashed on the way).
+  // T2.1-T2.9: the archive is well-formed, within limits, and holds only plain files at safe paths (files are hashed on the way).
   const contents = await decodeBundle(bundle, { hash: true });
   const digest = sha256Hex(contents.manifestBytes);
-  // Signatures verify against trusted keys and name this exact manifest.
+  // T1.1-T1.5, T1.15-T1.17, T1.20-T1.21: signatures verify against trusted keys and name this exact manifest.
   const signatures = checkSignatures(contents.signatures, digest, policy, now);
-  // Enough distinct trusted keys signed in each role the environment requires.
+  // T1.18-T1.19: enough distinct trusted keys signed in each role the environment requires.
   checkThresholds(signatures, rule, environment);
-  // A build provenance, if any, is signed by a trusted release signer and names this exact manifest.
+  // T1.23: a build provenance, if any, is signed by a trusted release signer and names this exact manifest.
   const provenance = checkProvenance(contents.attestations, digest, policy, now);
-  // Only now is the signed manifest parsed, strictly.
+  // T3.1-T3.4: only now is the signed manifest parsed, strictly.
   const manifest = parseManifest(contents.manifestBytes);
-  // Every signer attested this project and release.
+  // T1.8: every signer attested this project and release.
   checkStatementsMatchManifest(signatures.accepted, manifest);
-  // The provenance says what the manifest says: builder, source repository and commit.
+  // T1.24: the provenance says what the manifest says: builder, source repository and commit.
   checkProvenanceMatchesManifest(provenance.provenance, manifest);
-  // The archive holds exactly the files the manifest names, each with its signed size and digest.
+  // T1.7, T1.6: the archive holds exactly the files the manifest names, each with its signed size and digest.
   checkFileSet(contents.files, manifest);
   checkFileDigests(contents.files, manifest, contents.digests);
-  // The bundle is for this host's project and dialect, and not past its signed expiry.
+  // T1.11-T1.12, T1.14: the bundle is for this host's project and dialect, and not past its signed expiry.
   checkTarget(manifest, policy);
   const stale = expiryOutcome(() => checkExpiry(manifest, rule, environment, now), options.expiry ?? 'refuse');
-  // Every analysis finding signed into the manifest is allowed here, or approved by a signature.
+  // T1.26: every analysis finding signed into the manifest is allowed here, or approved by a signature.
   const findings = checkFindings(manifest, rule, signatures.accepted, environment);
-  // The environment's required builder and source repository are the ones the verified provenance names.
+  // T1.25: the environment's required builder and source repository are the ones the verified provenance names.
   checkProvenancePolicy(provenance, rule, environment);
 
   return {

@@ -4,7 +4,7 @@ import { applyConcurrently, CONCURRENT_MIGRATIONS, RUNNERS } from '../runner/con
 
 const ctx = usePostgresWorld();
 
-describe('PostgreSQL: concurrent runners', () => {
+describe('T4.2 PostgreSQL: concurrent runners', () => {
   it(`${RUNNERS} processes apply one bundle at once; each migration runs exactly once`, async () => {
     const bundle = await ctx.world.bundle(CONCURRENT_MIGRATIONS);
     const url = await ctx.cluster.createDatabase('shared');

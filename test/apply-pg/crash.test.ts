@@ -49,7 +49,7 @@ async function postgresTarget(name: string): Promise<CrashTarget> {
   };
 }
 
-describe('PostgreSQL: kill -9 in the middle of apply', () => {
+describe('T4.3 PostgreSQL: kill -9 in the middle of apply', () => {
   it('leaves every transactional migration whole at >= 20 kill points, and a re-run completes', async () => {
     const runs = await Promise.all(
       CHAINS.map(async (thresholds, i) => {

@@ -31,7 +31,7 @@ async function migseal(args: string[], env: Record<string, string>): Promise<Cli
 
 const withUrlPassword = (secret: string) => url.replace('deploy@', `deploy:${secret}@`);
 
-describe('credentials never leak', () => {
+describe('T4.9-T4.10 credentials never leak', () => {
   it('refuses a password in --db or MIGSEAL_DATABASE_URL, saying where a password may come from', async () => {
     const bundle = await ctx.world.bundle(counterMigrations(2), { release: '1' });
     for (const [args, env] of [

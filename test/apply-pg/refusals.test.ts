@@ -46,7 +46,7 @@ const pick = (...versions: number[]) =>
   Object.fromEntries(Object.entries(M).filter(([name]) => versions.includes(Number(name.split('_')[0]))));
 
 describe('apply on PostgreSQL refuses, changing nothing', () => {
-  it('drift: an applied migration whose bytes changed', async () => {
+  it('T1.10 drift: an applied migration whose bytes changed', async () => {
     const db = await freshDatabase();
     await applyOk(await ctx.world.bundle(pick(1, 2), { release: '1' }), db.url);
     const edited = { ...pick(1, 2, 3), '2_step_2.up.sql': `${M['2_step_2.up.sql']}-- edited after it was applied\n` };
@@ -54,7 +54,7 @@ describe('apply on PostgreSQL refuses, changing nothing', () => {
     await expectRefused(db.name, ['apply', bundle, '--trust', ctx.world.policy, '--db', db.url], 'MIGRATION_DRIFT', /\b2\b.*(checksum|changed|differ)/i);
   });
 
-  it('an applied migration the bundle does not contain (unless allowed)', async () => {
+  it('T4.5 an applied migration the bundle does not contain (unless allowed)', async () => {
     const db = await freshDatabase();
     await applyOk(await ctx.world.bundle(pick(1, 2, 3), { release: '1' }), db.url);
     const bundle = await ctx.world.bundle(pick(1, 2, 4), { release: '2' });
@@ -65,14 +65,14 @@ describe('apply on PostgreSQL refuses, changing nothing', () => {
     expect((await ctx.cluster.psql('SELECT string_agg(v::text, \',\' ORDER BY v) FROM ran', db.name)).trim()).toBe('1,2,3,4');
   });
 
-  it('a pending migration ordered before one already applied', async () => {
+  it('T4.6 a pending migration ordered before one already applied', async () => {
     const db = await freshDatabase();
     await applyOk(await ctx.world.bundle(pick(1, 3), { release: '1' }), db.url);
     const bundle = await ctx.world.bundle(pick(1, 2, 3), { release: '2' });
     await expectRefused(db.name, ['apply', bundle, '--trust', ctx.world.policy, '--db', db.url], 'MIGRATION_OUT_OF_ORDER', /\b2\b.*\b3\b/);
   });
 
-  it('a release older than the newest applied, and another bundle under the same release number', async () => {
+  it('T1.9 a release older than the newest applied, and another bundle under the same release number', async () => {
     const db = await freshDatabase();
     const older = await ctx.world.bundle(pick(1), { release: '1' });
     await applyOk(await ctx.world.bundle(pick(1, 2), { release: '2' }), db.url);
@@ -81,14 +81,14 @@ describe('apply on PostgreSQL refuses, changing nothing', () => {
     await expectRefused(db.name, ['apply', twin, '--trust', ctx.world.policy, '--db', db.url], 'RELEASE_ROLLBACK', /already applied .* from another bundle/);
   });
 
-  it("another project's bundle", async () => {
+  it("T1.11 another project's bundle", async () => {
     const db = await freshDatabase();
     await applyOk(await ctx.world.bundle(pick(1), { release: '1' }), db.url);
     const billing = await ctx.world.bundle(pick(1, 2), { release: '7', project: 'billing' });
     await expectRefused(db.name, ['apply', billing, '--trust', policyFor(ctx.world, 'billing'), '--db', db.url], 'WRONG_PROJECT', /project "billing".*holds project "shop"/);
   });
 
-  it('a bundle for another dialect', async () => {
+  it('T1.12 a bundle for another dialect', async () => {
     const db = await freshDatabase();
     const sqliteOnly = await ctx.world.bundle(pick(1, 2), { release: '1', dialect: 'sqlite' });
     await expectRefused(db.name, ['apply', sqliteOnly, '--trust', ctx.world.policy, '--db', db.url], 'WRONG_DIALECT', /for sqlite.*is postgres/);
@@ -97,7 +97,7 @@ describe('apply on PostgreSQL refuses, changing nothing', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, code: 'WRONG_DIALECT', exitCode: 2 });
   });
 
-  it('a dirty database, until resolve records the operator’s decision', async () => {
+  it('T4.4 a dirty database, until resolve records the operator’s decision', async () => {
     const db = await freshDatabase();
     const failing = {
       ...pick(1),
@@ -120,7 +120,7 @@ describe('apply on PostgreSQL refuses, changing nothing', () => {
     expect((await ctx.cluster.psql('SELECT string_agg(v::text, \',\' ORDER BY v) FROM ran', db.name)).trim()).toBe('1,3');
   });
 
-  it('a bundle that fails verification never reaches the database', async () => {
+  it('T4.1 a bundle that fails verification never reaches the database', async () => {
     const db = await freshDatabase();
     await applyOk(await ctx.world.bundle(pick(1), { release: '1' }), db.url);
     const good = await ctx.world.bundle(pick(1, 2), { release: '2' });
@@ -134,7 +134,7 @@ describe('apply on PostgreSQL refuses, changing nothing', () => {
     expect(await ctx.cluster.dump(db.name)).toBe(before);
   });
 
-  it('another runner holding the lock: a bounded wait, then LOCK_TIMEOUT', async () => {
+  it('T4.2 another runner holding the lock: a bounded wait, then LOCK_TIMEOUT', async () => {
     const db = await freshDatabase();
     const bundle = await ctx.world.bundle(pick(1, 2), { release: '1' });
     const url = new URL(db.url);

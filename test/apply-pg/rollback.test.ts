@@ -35,7 +35,7 @@ describe('rollback on PostgreSQL', () => {
     expect(await ran('back')).toBe('1,2,3,4');
   });
 
-  it('is refused when a needed down script is missing, changing nothing', async () => {
+  it('T4.8 is refused when a needed down script is missing, changing nothing', async () => {
     const url = await ctx.cluster.createDatabase('nodown');
     const files = counterMigrations(3);
     delete files['2_step_2.down.sql'];

@@ -17,7 +17,7 @@ const MIGRATIONS = {
   '6_step_6.up.sql': "CREATE TABLE t6 (id INTEGER PRIMARY KEY, note TEXT);\nINSERT INTO ran (v) VALUES (6);\nSELECT pg_sleep(coalesce(nullif(current_setting('test.sleep', true), ''), '0')::float);\n",
 };
 
-describe('PostgreSQL stops in the middle of a run', () => {
+describe('T4.3 PostgreSQL stops in the middle of a run', () => {
   it('exits 3 naming what happened, leaves a consistent database, and a re-run completes', async () => {
     const bundle = await ctx.world.bundle(MIGRATIONS, { release: '1', dialect: 'postgres' });
     const url = await ctx.cluster.createDatabase('stopped');

@@ -117,7 +117,7 @@ describe('plan', () => {
 });
 
 describe('apply refuses, exit 2, database unchanged', () => {
-  it('a bundle with one byte changed (verification runs before the database is touched)', async () => {
+  it('T4.1 a bundle with one byte changed (verification runs before the database is touched)', async () => {
     const db = freshDb();
     await apply(await world.bundle('t1', V1), db);
     const bundle = await world.bundle('t2', V2, { release: '2' });
@@ -130,7 +130,7 @@ describe('apply refuses, exit 2, database unchanged', () => {
     await expectRefusal(db, () => apply(bundle, db), 'FILE_DIGEST_MISMATCH', /refused: .*3_index_orders\.up\.sql/);
   });
 
-  it('drift: an applied migration whose bytes changed', async () => {
+  it('T1.10 drift: an applied migration whose bytes changed', async () => {
     const db = freshDb();
     await apply(await world.bundle('d1', V1), db);
     const edited = { ...V2, '1_create_users.up.sql': V1['1_create_users.up.sql']!.replace('NOT NULL', 'NOT NULL UNIQUE') };
@@ -138,7 +138,7 @@ describe('apply refuses, exit 2, database unchanged', () => {
     await expectRefusal(db, () => apply(bundle, db), 'MIGRATION_DRIFT', /Migration 1 \(create_users\) was applied .* with checksum/);
   });
 
-  it('an applied migration the bundle does not contain, unless --allow-unknown-applied', async () => {
+  it('T4.5 an applied migration the bundle does not contain, unless --allow-unknown-applied', async () => {
     const db = freshDb();
     await apply(await world.bundle('u1', V2), db);
     const { ['3_index_orders.up.sql']: _u, ['3_index_orders.down.sql']: _d, ...withoutThree } = V2;
@@ -149,7 +149,7 @@ describe('apply refuses, exit 2, database unchanged', () => {
     expect(tableNames(db)).toContain('notes');
   });
 
-  it('a pending migration ordered before an applied one', async () => {
+  it('T4.6 a pending migration ordered before an applied one', async () => {
     const db = freshDb();
     const { ['2_create_orders.up.sql']: _u, ['2_create_orders.down.sql']: _d, ...gap } = V1;
     await apply(await world.bundle('o1', { ...gap, '3_notes.up.sql': 'CREATE TABLE notes (id INTEGER);\n' }), db);
@@ -157,21 +157,21 @@ describe('apply refuses, exit 2, database unchanged', () => {
     await expectRefusal(db, () => apply(bundle, db), 'MIGRATION_OUT_OF_ORDER', /Migration 2 \(create_orders\) is pending, but .* already has the later migration 3/);
   });
 
-  it('a release older than the newest applied (rollback / replay)', async () => {
+  it('T1.9 a release older than the newest applied (rollback / replay)', async () => {
     const db = freshDb();
     const old = await world.bundle('rel1', V1, { release: '1' });
     await apply(await world.bundle('rel2', V2, { release: '2' }), db);
     await expectRefusal(db, () => apply(old, db), 'RELEASE_ROLLBACK', /Release 1 is older than release 2, already applied/);
   });
 
-  it('the same release number from a different bundle', async () => {
+  it('T1.9 the same release number from a different bundle', async () => {
     const db = freshDb();
     await apply(await world.bundle('same1', V1, { release: '5' }), db);
     const other = await world.bundle('same2', V2, { release: '5' });
     await expectRefusal(db, () => apply(other, db), 'RELEASE_ROLLBACK', /Release 5 was already applied .* from another bundle/);
   });
 
-  it('a bundle for another project than the one the database holds', async () => {
+  it('T1.11 a bundle for another project than the one the database holds', async () => {
     const db = freshDb();
     const billing = createWorld('migseal-billing-');
     try {
@@ -188,14 +188,14 @@ describe('apply refuses, exit 2, database unchanged', () => {
     await expectRefusal(db, () => apply(bundle, db), 'WRONG_PROJECT', /The bundle is for project "shop", but .* holds project "billing"/);
   });
 
-  it('a bundle for another dialect', async () => {
+  it('T1.12 a bundle for another dialect', async () => {
     const db = freshDb();
     await apply(await world.bundle('dia1', V1), db);
     const bundle = await world.bundle('dia2', V2, { release: '2', dialect: 'postgres' });
     await expectRefusal(db, () => apply(bundle, db), 'WRONG_DIALECT', /The bundle is for postgres, but sqlite:.* is sqlite/);
   });
 
-  it('a password in the database URL, without echoing it', async () => {
+  it('T4.9 a password in the database URL, without echoing it', async () => {
     const bundle = await world.bundle('cred', V1);
     const result = await world.cli(['apply', bundle, '--trust', world.policy, '--db', 'postgres://deploy:hunter2-secret@127.0.0.1:1/shop', '--json']);
     expect(result.code).toBe(1);
@@ -224,7 +224,7 @@ describe('failures while running, exit 3', () => {
     expect(rows(db, 'SELECT outcome, error FROM migseal_runs')[0]).toMatchObject({ outcome: 'failed', error: expect.stringContaining('no_such_table') });
   });
 
-  it('a failing migration outside a transaction marks the database dirty until resolve; then apply continues', async () => {
+  it('T4.4 a failing migration outside a transaction marks the database dirty until resolve; then apply continues', async () => {
     const db = freshDb();
     // The file manages its own transaction, so the runner cannot wrap it: it runs outside one.
     const files = {
@@ -321,7 +321,7 @@ describe('rollback', () => {
     expect(JSON.parse(again.stdout).applied.map((a: { version: string }) => a.version)).toEqual(['2', '3']);
   });
 
-  it('is refused before anything runs when a needed down script is missing', async () => {
+  it('T4.8 is refused before anything runs when a needed down script is missing', async () => {
     const db = freshDb();
     const { ['2_create_orders.down.sql']: _missing, ...noDown } = V2;
     const bundle = await world.bundle('rb-missing', noDown);

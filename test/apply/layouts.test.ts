@@ -40,7 +40,7 @@ describe('Flyway repeatables', () => {
   });
 });
 
-describe('Doctrine migrations', () => {
+describe('T4.7 Doctrine migrations', () => {
   it('are refused by apply before anything runs, pointing to migseal exec', async () => {
     const db = join(world.dir, 'doctrine.sqlite');
     const php = (v: string) => `<?php\nnamespace App\\Migrations;\nuse Doctrine\\Migrations\\AbstractMigration;\nfinal class Version${v} extends AbstractMigration {\n  public function up($schema): void { $this->addSql('CREATE TABLE t${v} (id INT)'); }\n}\n`;

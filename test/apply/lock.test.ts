@@ -20,7 +20,7 @@ function holdLock(db: string): () => void {
   };
 }
 
-describe('one runner per database', () => {
+describe('T4.2 one runner per database', () => {
   it('waits a bounded time for another runner, then refuses with a clear message and changes nothing', async () => {
     const db = join(world.dir, 'locked.sqlite');
     expect((await world.cli(['apply', await world.bundle('l1', V1), '--trust', world.policy, '--db', `sqlite:${db}`])).code).toBe(0);

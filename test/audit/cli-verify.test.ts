@@ -35,7 +35,7 @@ async function expectBroken(path: string, line: number, reason: RegExp): Promise
   expect(json).toMatchObject({ ok: false, code: 'AUDIT_CHAIN_BROKEN', exitCode: 2, details: { firstBroken: { line } } });
 }
 
-describe('migseal audit-log verify', () => {
+describe('T4.11 migseal audit-log verify', () => {
   it('accepts an intact chain with exit 0', async () => {
     const result = await runCli(['audit-log', 'verify', intact]);
     expect(result.code).toBe(0);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { redactRecord, redactString } from '../../src/audit/redact.js';
 
-describe('redaction', () => {
+describe('T4.10 redaction', () => {
   it('removes a password= value whole, even when it holds ; or &', () => {
     const text = 'connect failed: host=db password=ab;cd&ef user=deploy';
     expect(redactString(text)).toBe('connect failed: host=db password=*** user=deploy');

@@ -118,7 +118,7 @@ describe('ca init and ca issue', () => {
   });
 });
 
-describe('verifying a certificate signature', () => {
+describe('T1.20 verifying a certificate signature', () => {
   it('accepts the exact identity and issuer when the policy allows checking validity now', async () => {
     const report = await expectVerified(world, bundle, { policy: certPolicy([releaseCi()]) });
     expect(report.signers).toEqual([{ id: 'release-ci', role: 'release', identity: { identity: IDENTITY, issuer: ISSUER, authority: 'corp' } }]);

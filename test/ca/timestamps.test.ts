@@ -77,7 +77,7 @@ async function packStamped(leaf: PemPair | undefined, at: Date): Promise<Buffer>
   return readFileSync(out);
 }
 
-describe('certificates at the stamped time', () => {
+describe('T1.21 certificates at the stamped time', () => {
   let current: PemPair;
   let expired: PemPair;
   beforeAll(() => {

@@ -126,7 +126,7 @@ describe('migseal exec', () => {
     expect(auditRecords().at(-1)).toMatchObject({ outcome: 'failed', signal, exitCode: expected });
   });
 
-  it('never starts the command for an unsigned bundle', async () => {
+  it('T4.1 never starts the command for an unsigned bundle', async () => {
     const unsigned = join(dir, 'unsigned.migseal');
     writeFileSync(unsigned, await packBundle({ dir: join(dir, 'migrations') }));
     const marker = join(dir, 'marker-unsigned');

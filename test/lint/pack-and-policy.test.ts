@@ -86,7 +86,7 @@ describe('pack records the analysis', () => {
   });
 });
 
-describe('verify enforces the findings policy', () => {
+describe('T1.26 verify enforces the findings policy', () => {
   let destructive: Buffer;
   let outside: Buffer;
   let warningsOnly: Buffer;

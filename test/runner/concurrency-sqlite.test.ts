@@ -10,7 +10,7 @@ beforeAll(async () => {
 });
 afterAll(() => world?.cleanup());
 
-describe('SQLite: concurrent runners', () => {
+describe('T4.2 SQLite: concurrent runners', () => {
   it(`${RUNNERS} processes apply one bundle at once; each migration runs exactly once`, async () => {
     const bundle = await world.bundle(CONCURRENT_MIGRATIONS);
     const path = join(world.dir, 'shared.db');

@@ -52,7 +52,7 @@ function sqliteTarget(path: string): CrashTarget {
   };
 }
 
-describe('SQLite: kill -9 in the middle of apply', () => {
+describe('T4.3 SQLite: kill -9 in the middle of apply', () => {
   it('leaves every transactional migration whole at >= 20 kill points, and a re-run completes', async () => {
     const runs = await Promise.all(
       CHAINS.map((thresholds, i) => {

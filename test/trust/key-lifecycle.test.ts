@@ -30,7 +30,7 @@ function releaseKeyPolicy(fields: Record<string, unknown>): string {
   return path;
 }
 
-describe('key windows, revocation and retirement (migseal verify)', () => {
+describe('T1.15-T1.16 key windows, revocation and retirement (migseal verify)', () => {
   it('a key inside its window verifies', async () => {
     await expectVerified(world, world.bundle, { policy: releaseKeyPolicy({ notBefore: iso(Date.now() - DAY), notAfter: iso(Date.now() + DAY) }) });
   });

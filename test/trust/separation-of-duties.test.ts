@@ -27,7 +27,7 @@ async function sealedBy(signers: Array<{ signer: TestKey['signer'] | Certificate
   return sealBundle(contents.manifestBytes, contents.files, signers);
 }
 
-describe('approvals', () => {
+describe('T1.18-T1.19 approvals', () => {
   it('a missing approval is named: "needs 1 more approval from role approve"', async () => {
     await expectRefused(world, world.bundle, 'THRESHOLD_NOT_MET', /needs 1 more approval from role approve/, { env: 'production' });
   });

@@ -41,7 +41,7 @@ describe('control', () => {
   });
 });
 
-describe('unsafe paths', () => {
+describe('T2.1-T2.2 unsafe paths', () => {
   const sql = Buffer.from('DROP TABLE users;\n');
   it('".." segment', () => refuse(rawTar(withEntry({ name: 'files/../../etc/cron.d/evil', data: sql })), 'ARCHIVE_UNSAFE_ENTRY', /"\.\." segment/));
   it('".." segment hidden in the ustar prefix field', () =>
@@ -66,7 +66,7 @@ describe('unsafe paths', () => {
   it('control character in name (escape sequence)', () => refuse(rawTar(withEntry({ name: 'files/\u001b[2Jx.sql', data: sql })), 'ARCHIVE_UNSAFE_ENTRY', /non-ASCII or control character/));
 });
 
-describe('entries that are not plain files', () => {
+describe('T2.3-T2.4 entries that are not plain files', () => {
   const cases: Array<[string, string, RegExp]> = [
     ['symlink', '2', /symbolic link/],
     ['hardlink', '1', /hard link/],
@@ -105,7 +105,7 @@ describe('entries that are not plain files', () => {
     refuse(rawTar(withEntry({ name: 'files/extra.sql', linkname: '/etc/passwd', data: Buffer.from('x') })), 'ARCHIVE_UNSAFE_ENTRY', /names a link target/));
 });
 
-describe('duplicates', () => {
+describe('T2.5 duplicates', () => {
   it('duplicate path (a second manifest.json)', () =>
     refuse(rawTar([...base, { name: 'manifest.json', data: Buffer.from('{}') }]), 'ARCHIVE_DUPLICATE_ENTRY', /holds manifest\.json twice/));
   it('duplicate path (a second copy of a migration with other bytes)', () =>
@@ -114,7 +114,7 @@ describe('duplicates', () => {
     refuse(rawTar([...base, { name: 'files/1_CREATE_USERS.up.sql', data: Buffer.from('DROP TABLE users;\n') }]), 'ARCHIVE_DUPLICATE_ENTRY', /differ only by case/));
 });
 
-describe('limits', () => {
+describe('T2.6-T2.7 limits', () => {
   it('entry size over the cap (declared 8 GiB)', () =>
     refuse(rawTar(withEntry({ name: 'files/huge.sql', size: 0o77777777777, data: Buffer.alloc(0) })), 'ARCHIVE_LIMIT_EXCEEDED', /larger than \d+ bytes/));
 
@@ -132,7 +132,7 @@ describe('limits', () => {
   });
 });
 
-describe('framing', () => {
+describe('T2.8-T2.9 framing', () => {
   it('bytes after the end-of-archive marker other than zero padding', () =>
     refuse(rawTar(base, Buffer.concat([Buffer.from('#!/bin/sh\nrm -rf /\n'), Buffer.alloc(BLOCK - 19)])), 'ARCHIVE_MALFORMED', /data after its end-of-archive marker/));
   it('a whole hidden entry after the end-of-archive marker', () =>

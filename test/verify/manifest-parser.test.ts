@@ -19,7 +19,7 @@ afterAll(() => world?.cleanup());
 
 const signed = (bytes: Buffer | string) => sealBundle(Buffer.from(bytes), files, [{ signer: world.release.signer, role: 'release' }]);
 
-describe('validly signed, strictly parsed', () => {
+describe('T3.1-T3.4 validly signed, strictly parsed', () => {
   it('control: the same manifest re-signed verifies', async () => {
     await expectVerified(world, await signed(manifest));
   });

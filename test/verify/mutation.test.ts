@@ -89,7 +89,7 @@ async function mutate(name: string, source: Buffer, wrap: (b: Buffer) => Buffer)
   return counts;
 }
 
-describe('mutation', () => {
+describe('T2.9, T3.4 mutation', () => {
   it('every byte of the compressed bundle flipped, and truncations', { timeout: 60_000 }, async () => {
     expect(original.length).toBeLessThan(4096);
     const counts = await mutate('bundle', original, (b) => b);

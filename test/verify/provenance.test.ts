@@ -81,7 +81,7 @@ describe('control', () => {
   });
 });
 
-describe('the environment requires provenance', () => {
+describe('T1.25 the environment requires provenance', () => {
   it('provenance missing', async () => {
     const bundle = await withAttestations(good, []);
     await expectVerified(world, bundle, { policy });
@@ -118,7 +118,7 @@ describe('the environment requires provenance', () => {
   });
 });
 
-describe('refused whatever the environment requires', () => {
+describe('T1.23-T1.24 refused whatever the environment requires', () => {
   it('provenance from another bundle swapped in (mix-and-match)', async () => {
     const other = await packGithub({}, '43');
     const bundle = await withAttestations(good, [...(await decodeBundle(other)).attestations.values()]);

@@ -25,7 +25,7 @@ afterAll(() => world?.cleanup());
 
 const withSignatures = (...extra: Buffer[]) => encodeBundle({ manifestBytes: contents.manifestBytes, files: contents.files, signatures: [valid, ...extra] });
 
-describe('signature files', () => {
+describe('T1.4 signature files', () => {
   it('control: an extra signature by an unknown key is reported, not counted', async () => {
     const extra = await signManifest(sha256Hex(contents.manifestBytes), { role: 'release', project: 'shop', release: '42' }, world.stranger.signer);
     const report = await expectVerified(world, withSignatures(extra));
