@@ -1,20 +1,21 @@
 /**
- * Applies a verified bundle to a database: lock, read history, refuse anything the checks
- * refuse (nothing written yet), then run each pending migration and record it. A failure
- * stops the run with every completed migration recorded (exit 3).
+ * Applies a verified bundle to a database, in the order the README lists, inside the
+ * recorded-run skeleton (./recorded-run.ts: lock, history, run record, unlock):
+ *   1. plan: what the bundle holds against what the history records;
+ *   2. check: refuse anything the checks refuse, before anything is written;
+ *   3. run each pending migration with its history row;
+ *   4. a failure stops the run with every completed migration recorded (exit 3).
  */
-import { randomUUID } from 'node:crypto';
 import type { Driver } from '../db/driver.js';
 import { compareReleases } from '../format/release-version.js';
-import { LIMITS } from '../limits.js';
 import type { VerifiedBundle } from '../verify/index.js';
-import { checkAgainstHistory } from './checks.js';
-import { ensureHistorySchema } from './history-schema.js';
-import { closeInterruptedRuns, finishRun, readHistory, startRun, type History } from './history.js';
-import { planMigrations } from './plan.js';
-import { runMigration, type MigrationResult } from './run-migration.js';
+import { CHECKS_BEFORE_APPLY, runChecks } from './checks.js';
 import { describeFailure } from './failure.js';
-import { runnerIdentity, type RunnerIdentity } from './runner-identity.js';
+import type { History } from './history.js';
+import { planMigrations, type MigrationPlan } from './plan.js';
+import { withRecordedRun, type RecordedRun, type RunStart } from './recorded-run.js';
+import { runMigration, type MigrationResult, type MigrationRun } from './run-migration.js';
+import type { RunnerIdentity } from './runner-identity.js';
 
 export interface ApplyOptions {
   allowUnknownApplied?: boolean;
@@ -37,15 +38,19 @@ export interface ApplyReport {
 
 export const signerLabels = (verified: VerifiedBundle): string[] => verified.signers.map((s) => `${s.signer} (${s.role})`);
 
-export async function applyBundle(verified: VerifiedBundle, driver: Driver, options: ApplyOptions = {}): Promise<ApplyReport> {
-  const identity = options.identity ?? runnerIdentity();
-  const progress = options.progress ?? (() => undefined);
+/** What a run's row records about the bundle that started it. */
+export function bundleRunStart(verified: VerifiedBundle, command: RunStart['command'], reason: string | null): RunStart {
   const { manifest, digest } = verified;
-  await driver.lock(options.lockTimeoutMs ?? LIMITS.lockTimeoutMs);
-  try {
-    const history = await readHistory(driver);
+  return { command, bundleDigest: digest, project: manifest.project, release: manifest.release, signers: signerLabels(verified), environment: verified.environment, reason };
+}
+
+export async function applyBundle(verified: VerifiedBundle, driver: Driver, options: ApplyOptions = {}): Promise<ApplyReport> {
+  const { manifest, digest } = verified;
+  return withRecordedRun<ApplyReport>(driver, options, (history) => {
+    // 1. Plan.
     const plan = planMigrations(manifest.migrations, verified.files, history);
-    checkAgainstHistory({ manifest, digest, dialect: driver.dialect, target: driver.target, history, plan, allowUnknownApplied: options.allowUnknownApplied === true });
+    // 2. Check (nothing written yet).
+    runChecks(CHECKS_BEFORE_APPLY, { manifest, digest, dialect: driver.dialect, target: driver.target, history, plan, allowUnknownApplied: options.allowUnknownApplied === true });
     const report: ApplyReport = {
       target: driver.target,
       project: manifest.project,
@@ -56,53 +61,32 @@ export async function applyBundle(verified: VerifiedBundle, driver: Driver, opti
       alreadyApplied: plan.applied.length,
       runId: undefined,
     };
-    if (report.upToDate) return report;
-
-    await ensureHistorySchema(driver);
-    await closeInterruptedRuns(driver);
-    const runId = randomUUID();
-    report.runId = runId;
-    await startRun(driver, {
-      runId,
-      command: 'apply',
-      bundleDigest: digest,
-      project: manifest.project,
-      release: manifest.release,
-      signers: signerLabels(verified),
-      environment: verified.environment,
-      host: identity.host,
-      osUser: identity.osUser,
-      startedAt: new Date().toISOString(),
-      finishedAt: null,
-      outcome: 'running',
-      error: null,
-      reason: null,
-    });
-    const run = {
-      driver,
-      runId,
-      release: manifest.release,
-      bundleDigest: digest,
-      appliedBy: identity.label,
-      marker: markerFor(verified, driver, history),
+    if (report.upToDate) return { nothingToDo: report };
+    return {
+      start: bundleRunStart(verified, 'apply', null),
+      // 3. Run.
+      steps: (run) => runPending(verified, plan, run, report, options.progress ?? (() => undefined)),
+      // 4. Stop at the first failure.
+      failure: (error) => describeFailure(error, report.applied.map((a) => a.version), driver.target, 'applied'),
     };
-    for (const planned of plan.pending) {
-      progress(`applying ${planned.migration.version} ${planned.migration.name}`);
-      try {
-        report.applied.push(await runMigration(run, planned));
-        // The first migration of the run moved the release marker; later ones need not rewrite it.
-        run.marker = undefined;
-      } catch (error) {
-        const failure = describeFailure(error, report.applied.map((a) => a.version), driver.target, 'applied');
-        await finishRun(driver, runId, 'failed', failure.message).catch(() => undefined);
-        throw failure;
-      }
-    }
-    await finishRun(driver, runId, 'succeeded', null);
-    return report;
-  } finally {
-    await driver.unlock();
+  });
+}
+
+async function runPending(verified: VerifiedBundle, plan: MigrationPlan, recorded: RecordedRun, report: ApplyReport, progress: (line: string) => void): Promise<ApplyReport> {
+  report.runId = recorded.runId;
+  const run: MigrationRun = {
+    driver: recorded.driver,
+    runId: recorded.runId,
+    release: verified.manifest.release,
+    bundleDigest: verified.digest,
+    appliedBy: recorded.identity.label,
+    marker: markerFor(verified, recorded.driver, recorded.history),
+  };
+  for (const planned of plan.pending) {
+    progress(`applying ${planned.migration.version} ${planned.migration.name}`);
+    report.applied.push(await runMigration(run, planned));
   }
+  return report;
 }
 
 function markerFor(verified: VerifiedBundle, driver: Driver, history: History) {

@@ -1,6 +1,6 @@
 /** Turns a failure in the middle of a run into the coded error the operator sees (exit 3). */
 import { MigsealError } from '../errors.js';
-import { ScriptFailure } from './run-migration.js';
+import { ScriptFailure } from './script-step.js';
 
 export function describeFailure(error: unknown, completed: string[], target: string, verb: 'applied' | 'rolled back'): MigsealError {
   const done = completed.length === 0 ? `No migration was ${verb}` : `Migrations ${completed.join(', ')} were ${verb} and recorded`;

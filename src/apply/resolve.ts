@@ -3,12 +3,11 @@
  * the schema, they record whether it took effect (applied) or not (rolled-back), and why.
  * The decision is a run of its own in the history, with who made it.
  */
-import { randomUUID } from 'node:crypto';
 import type { Driver } from '../db/driver.js';
 import { MigsealError } from '../errors.js';
-import { LIMITS } from '../limits.js';
-import { finishRun, readHistory, setMigrationState, startRun, type MigrationState } from './history.js';
-import { runnerIdentity, type RunnerIdentity } from './runner-identity.js';
+import { setMigrationState, type MigrationState } from './history.js';
+import { withRecordedRun } from './recorded-run.js';
+import type { RunnerIdentity } from './runner-identity.js';
 
 export interface ResolveOptions {
   version: string;
@@ -29,27 +28,23 @@ export interface ResolveReport {
 }
 
 export async function resolveMigration(driver: Driver, options: ResolveOptions): Promise<ResolveReport> {
-  const identity = options.identity ?? runnerIdentity();
   if (options.reason.trim() === '') throw new MigsealError('USAGE', 'resolve needs a --reason saying why.');
-  await driver.lock(options.lockTimeoutMs ?? LIMITS.lockTimeoutMs);
-  try {
-    const history = await readHistory(driver);
+  return withRecordedRun(driver, options, (history, identity) => {
     const rows = history.migrations.filter((m) => m.version === options.version);
     const row = rows.find((m) => m.state === 'dirty') ?? rows[0];
     if (!row) throw new MigsealError('USAGE', `${driver.target} has no recorded migration ${options.version}.`);
-    const runId = randomUUID();
-    const now = new Date().toISOString();
-    await driver.transaction(async () => {
-      await startRun(driver, {
-        runId, command: 'resolve', bundleDigest: row.bundleDigest, project: history.marker?.project ?? null, release: row.release, signers: [],
-        environment: null, host: identity.host, osUser: identity.osUser, startedAt: now, finishedAt: null, outcome: 'running', error: null,
+    return {
+      start: {
+        command: 'resolve', bundleDigest: row.bundleDigest, project: history.marker?.project ?? null, release: row.release, signers: [], environment: null,
         reason: `${options.version} ${row.state} -> ${options.as}: ${options.reason}`,
-      });
-      await setMigrationState(driver, row.key, options.as, runId, `resolved as ${options.as} by ${identity.label} at ${now}: ${options.reason}`);
-      await finishRun(driver, runId, 'succeeded', null);
-    });
-    return { target: driver.target, version: row.version, name: row.name, from: row.state, to: options.as, by: identity.label, runId };
-  } finally {
-    await driver.unlock();
-  }
+      },
+      // The decision and its run commit together.
+      atomic: true,
+      steps: async ({ runId }) => {
+        const now = new Date().toISOString();
+        await setMigrationState(driver, row.key, options.as, runId, `resolved as ${options.as} by ${identity.label} at ${now}: ${options.reason}`);
+        return { target: driver.target, version: row.version, name: row.name, from: row.state, to: options.as, by: identity.label, runId };
+      },
+    };
+  });
 }

@@ -4,26 +4,19 @@
  * history update commit together (or, outside a transaction, are bracketed by a dirty mark).
  * The release marker stays: rolling forward again means re-applying this release.
  */
-import { randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import type { Driver } from '../db/driver.js';
 import { MigsealError } from '../errors.js';
 import { migrationScript } from '../format/migration-script.js';
-import { LIMITS } from '../limits.js';
 import type { VerifiedBundle } from '../verify/index.js';
-import { signerLabels } from './apply.js';
-import type { CheckContext } from './check-context.js';
-import { checkTarget } from './check-target.js';
-import { checkNotDirty } from './check-dirty.js';
-import { checkReleaseNotOlder } from './check-release.js';
-import { checkNoDrift } from './check-drift.js';
-import { checkNoUnknownApplied } from './check-unknown-applied.js';
+import { bundleRunStart } from './apply.js';
+import { CHECKS_BEFORE_ROLLBACK, runChecks } from './checks.js';
 import { executionMode, type ExecutionMode } from './execution-mode.js';
 import { describeFailure } from './failure.js';
-import { closeInterruptedRuns, finishRun, readHistory, setMigrationState, startRun } from './history.js';
+import { setMigrationState } from './history.js';
 import { planMigrations, type PlannedMigration } from './plan.js';
-import { ScriptFailure } from './run-migration.js';
-import { runnerIdentity, type RunnerIdentity } from './runner-identity.js';
+import { withRecordedRun, type RecordedRun } from './recorded-run.js';
+import type { RunnerIdentity } from './runner-identity.js';
+import { runScriptStep } from './script-step.js';
 import { scriptText } from './script-text.js';
 
 export interface RollbackOptions {
@@ -41,71 +34,49 @@ export interface RollbackReport {
   runId: string | undefined;
 }
 
-export async function rollbackBundle(verified: VerifiedBundle, driver: Driver, options: RollbackOptions): Promise<RollbackReport> {
-  const identity = options.identity ?? runnerIdentity();
-  const { manifest, digest } = verified;
-  await driver.lock(options.lockTimeoutMs ?? LIMITS.lockTimeoutMs);
-  try {
-    const history = await readHistory(driver);
-    const plan = planMigrations(manifest.migrations, verified.files, history);
-    const context: CheckContext = { manifest, digest, dialect: driver.dialect, target: driver.target, history, plan, allowUnknownApplied: options.allowUnknownApplied === true };
-    checkTarget(context);
-    checkNotDirty(context);
-    checkReleaseNotOlder(context);
-    checkNoDrift(context);
-    checkNoUnknownApplied(context);
+interface DownStep {
+  planned: PlannedMigration;
+  sql: string;
+}
 
+export async function rollbackBundle(verified: VerifiedBundle, driver: Driver, options: RollbackOptions): Promise<RollbackReport> {
+  const { manifest, digest } = verified;
+  return withRecordedRun<RollbackReport>(driver, options, (history) => {
+    const plan = planMigrations(manifest.migrations, verified.files, history);
+    runChecks(CHECKS_BEFORE_ROLLBACK, { manifest, digest, dialect: driver.dialect, target: driver.target, history, plan, allowUnknownApplied: options.allowUnknownApplied === true });
+    // Every down script needed is found before anything runs.
     const stop = targetIndex(manifest.migrations, options.to);
-    const steps = plan.applied
+    const steps: DownStep[] = plan.applied
       .filter(({ planned }) => !planned.migration.repeatable && planned.index > stop)
       .sort((a, b) => b.planned.index - a.planned.index)
       .map(({ planned }) => ({ planned, sql: downScript(planned, verified.files) }));
     const report: RollbackReport = { target: driver.target, to: options.to, rolledBack: [], runId: undefined };
-    if (steps.length === 0) return report;
+    if (steps.length === 0) return { nothingToDo: report };
+    return {
+      start: bundleRunStart(verified, 'rollback', `rollback to ${options.to}`),
+      steps: (run) => rollBack(steps, run, report, options.progress),
+      failure: (error) => describeFailure(error, report.rolledBack.map((r) => r.version), driver.target, 'rolled back'),
+    };
+  });
+}
 
-    await closeInterruptedRuns(driver);
-    const runId = randomUUID();
-    report.runId = runId;
-    await startRun(driver, {
-      runId, command: 'rollback', bundleDigest: digest, project: manifest.project, release: manifest.release, signers: signerLabels(verified),
-      environment: verified.environment, host: identity.host, osUser: identity.osUser, startedAt: new Date().toISOString(),
-      finishedAt: null, outcome: 'running', error: null, reason: `rollback to ${options.to}`,
+async function rollBack(steps: DownStep[], run: RecordedRun, report: RollbackReport, progress?: (line: string) => void): Promise<RollbackReport> {
+  report.runId = run.runId;
+  const { driver, runId } = run;
+  for (const { planned, sql } of steps) {
+    progress?.(`rolling back ${planned.migration.version} ${planned.migration.name}`);
+    const mode = executionMode(planned.migration, sql);
+    const durationMs = await runScriptStep({
+      driver,
+      planned,
+      sql,
+      mode,
+      markDirty: (note) => setMigrationState(driver, planned.key, 'dirty', runId, `rolling back: ${note}`),
+      recordDone: () => setMigrationState(driver, planned.key, 'rolled-back', runId, `rolled back by ${run.identity.label} at ${new Date().toISOString()}`),
     });
-    const note = `rolled back by ${identity.label} at `;
-    for (const { planned, sql } of steps) {
-      options.progress?.(`rolling back ${planned.migration.version} ${planned.migration.name}`);
-      const mode = executionMode(planned.migration, sql);
-      const started = performance.now();
-      try {
-        const exec = async () => {
-          try {
-            await driver.exec(sql);
-          } catch (error) {
-            throw new ScriptFailure(planned, mode, error);
-          }
-        };
-        if (mode === 'transaction') {
-          await driver.transaction(async () => {
-            await exec();
-            await setMigrationState(driver, planned.key, 'rolled-back', runId, note + new Date().toISOString());
-          });
-        } else {
-          await setMigrationState(driver, planned.key, 'dirty', runId, 'rolling back outside a transaction');
-          await exec();
-          await setMigrationState(driver, planned.key, 'rolled-back', runId, note + new Date().toISOString());
-        }
-      } catch (error) {
-        const failure = describeFailure(error, report.rolledBack.map((r) => r.version), driver.target, 'rolled back');
-        await finishRun(driver, runId, 'failed', failure.message).catch(() => undefined);
-        throw failure;
-      }
-      report.rolledBack.push({ version: planned.migration.version, name: planned.migration.name, mode, durationMs: Math.round(performance.now() - started) });
-    }
-    await finishRun(driver, runId, 'succeeded', null);
-    return report;
-  } finally {
-    await driver.unlock();
+    report.rolledBack.push({ version: planned.migration.version, name: planned.migration.name, mode, durationMs });
   }
+  return report;
 }
 
 /** Index of the version to stop at; "0" (when no migration has that version) means before the first. */

@@ -1,0 +1,98 @@
+/**
+ * The one shape of every command that changes a database's history (apply, rollback,
+ * resolve, adopt), so that none can forget a step:
+ *
+ *   1. take the runner lock;
+ *   2. read the history;
+ *   3. let the command decide, from the history, what it will do: its checks refuse here,
+ *      before anything is written;
+ *   4. create migseal's tables if they are missing, and close runs a dead runner left open;
+ *   5. record the run as started;
+ *   6. do the command's own steps;
+ *   7. record the run as finished: succeeded, or failed with the message the operator sees;
+ *   8. release the lock, whatever happened.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Driver } from '../db/driver.js';
+import { asMigsealError, type MigsealError } from '../errors.js';
+import { LIMITS } from '../limits.js';
+import { ensureHistorySchema } from './history-schema.js';
+import { closeInterruptedRuns, finishRun, readHistory, startRun, type History, type RunRecord } from './history.js';
+import { runnerIdentity, type RunnerIdentity } from './runner-identity.js';
+
+/** What the run's row says about why it happened (the rest is filled in by the skeleton). */
+export type RunStart = Pick<RunRecord, 'command' | 'bundleDigest' | 'project' | 'release' | 'signers' | 'environment' | 'reason'>;
+
+/** What a command's steps are given. */
+export interface RecordedRun {
+  driver: Driver;
+  runId: string;
+  identity: RunnerIdentity;
+  history: History;
+}
+
+export type RunDecision<T> =
+  /** Nothing to change: the lock is released and the report returned, and no run is recorded. */
+  | { nothingToDo: T }
+  | {
+      start: RunStart;
+      steps: (run: RecordedRun) => Promise<T>;
+      /** Turns a failure of the steps into the error the operator sees (and the run's row records). */
+      failure?: (error: unknown) => MigsealError;
+      /** Start, steps and finish commit as one transaction: a run that fails leaves no trace in the history. */
+      atomic?: boolean;
+    };
+
+export interface RecordedRunOptions {
+  lockTimeoutMs?: number;
+  identity?: RunnerIdentity;
+}
+
+export async function withRecordedRun<T>(
+  driver: Driver,
+  options: RecordedRunOptions,
+  decide: (history: History, identity: RunnerIdentity) => RunDecision<T> | Promise<RunDecision<T>>,
+): Promise<T> {
+  const identity = options.identity ?? runnerIdentity();
+  await driver.lock(options.lockTimeoutMs ?? LIMITS.lockTimeoutMs);
+  try {
+    const history = await readHistory(driver);
+    const decision = await decide(history, identity);
+    if ('nothingToDo' in decision) return decision.nothingToDo;
+
+    await ensureHistorySchema(driver);
+    await closeInterruptedRuns(driver);
+    const run: RecordedRun = { driver, runId: randomUUID(), identity, history };
+    const record: RunRecord = {
+      ...decision.start,
+      runId: run.runId,
+      host: identity.host,
+      osUser: identity.osUser,
+      startedAt: new Date().toISOString(),
+      finishedAt: null,
+      outcome: 'running',
+      error: null,
+    };
+    if (decision.atomic) {
+      return await driver.transaction(async () => {
+        await startRun(driver, record);
+        const result = await decision.steps(run);
+        await finishRun(driver, run.runId, 'succeeded', null);
+        return result;
+      });
+    }
+    await startRun(driver, record);
+    let result: T;
+    try {
+      result = await decision.steps(run);
+    } catch (error) {
+      const failure = decision.failure ? decision.failure(error) : asMigsealError(error, 'DATABASE_ERROR', String((error as Error)?.message ?? error));
+      await finishRun(driver, run.runId, 'failed', failure.message).catch(() => undefined);
+      throw failure;
+    }
+    await finishRun(driver, run.runId, 'succeeded', null);
+    return result;
+  } finally {
+    await driver.unlock();
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * One script and the history writes that record it, for apply and rollback alike. In a
+ * transaction, the script and its record commit together or not at all. Outside one, a
+ * dirty mark is committed first and replaced by the record only after the script
+ * succeeded, so a failure or a crash half-way leaves a mark that blocks the next run until
+ * an operator resolves it.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Driver } from '../db/driver.js';
+import { MigsealError } from '../errors.js';
+import type { ExecutionMode } from './execution-mode.js';
+import type { PlannedMigration } from './plan.js';
+
+export interface ScriptStep {
+  driver: Driver;
+  planned: PlannedMigration;
+  /** The verified text to run (the up or the down script). */
+  sql: string;
+  mode: ExecutionMode;
+  /** Records the migration as dirty with a note: before an outside run, and again when it fails. */
+  markDirty(note: string): Promise<void>;
+  /**
+   * Records the step as done. In a transaction this runs inside the script's own
+   * transaction, after the script: every statement that must commit with the migration
+   * (migseal's history row, the release marker, another tool's history row) goes here.
+   */
+  recordDone(durationMs: number): Promise<void>;
+}
+
+/** Thrown when the migration's own SQL failed (as opposed to the bookkeeping around it). */
+export class ScriptFailure extends Error {
+  constructor(
+    readonly planned: PlannedMigration,
+    readonly mode: ExecutionMode,
+    cause: unknown,
+  ) {
+    super((cause as Error)?.message ?? String(cause), { cause });
+  }
+}
+
+/** Runs the step and returns how long its script took, in milliseconds. */
+export async function runScriptStep(step: ScriptStep): Promise<number> {
+  const { driver } = step;
+  if (step.mode === 'transaction') {
+    return driver.transaction(async () => {
+      const started = performance.now();
+      await execScript(step);
+      const took = Math.round(performance.now() - started);
+      await step.recordDone(took);
+      return took;
+    });
+  }
+
+  await driver.transaction(() => step.markDirty(`started outside a transaction at ${new Date().toISOString()}`));
+  const started = performance.now();
+  try {
+    await execScript(step);
+  } catch (error) {
+    await step.markDirty(`failed outside a transaction: ${(error as Error).message}`.slice(0, 2000)).catch(() => undefined);
+    throw error;
+  }
+  const took = Math.round(performance.now() - started);
+  await driver.transaction(() => step.recordDone(took));
+  return took;
+}
+
+async function execScript({ driver, planned, sql, mode }: ScriptStep): Promise<void> {
+  try {
+    await driver.exec(sql);
+  } catch (error) {
+    if (error instanceof MigsealError && error.code === 'DATABASE_ERROR') throw error;
+    throw new ScriptFailure(planned, mode, error);
+  }
+}
