@@ -1,7 +1,7 @@
 /**
  * Everything the runner refuses after verification and before a statement runs, one check
- * per line, in the order of the threat list (the ids are rows of docs/threats.md). Each command runs its own named list; the first
- * check that fails refuses (exit 2).
+ * per line, in the order of the threat list (the ids are rows of docs/threats.md). Each
+ * command runs its own named list; the first check that fails refuses (exit 2).
  */
 import type { CheckContext } from './check-context.js';
 import { checkTarget } from './check-target.js';
