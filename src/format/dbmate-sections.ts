@@ -17,7 +17,7 @@ export interface DbmateSections {
 }
 
 const UP = /^--[ \t\n\f\r]*migrate:up([ \t\n\f\r]*$|[ \t\n\f\r]+[^ \t\n\f\r]+)/m;
-const DOWN = /^--[ \t\n\f\r]*migrate:down([ \t\n\f\r]*$|[ \t\n\f\r]+[^ \t\n\f\r]+)$/m;
+const DOWN = /^--[ \t\n\f\r]*migrate:down([ \t\n\f\r]*$|[ \t\n\f\r]+[^ \t\n\f\r]+)/m;
 
 /** Returns the sections, or a sentence saying which of dbmate's rules the file breaks. */
 export function dbmateSections(bytes: Buffer): DbmateSections | string {
@@ -28,6 +28,9 @@ export function dbmateSections(bytes: Buffer): DbmateSections | string {
   if (!up) return "each migration needs an up block starting with '-- migrate:up'";
   if (!down) return "each migration needs a down block starting with '-- migrate:down'";
   if (up.index > down.index) return "'-- migrate:up' must come before '-- migrate:down'";
+  if (new RegExp(UP.source, 'gm').exec(text.slice(down.index)) !== null) {
+    return "a second '-- migrate:up' section; migseal runs one up and one down block per file (dbmate records the version once per section and fails on the second)";
+  }
   const before = text.slice(0, up.index).split('\n');
   if (before.some((line) => !/^[ \t\n\f\r]*$/.test(line) && !/^[ \t\n\f\r]*--/.test(line))) {
     return "statements may not precede the '-- migrate:up' block";

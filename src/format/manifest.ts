@@ -145,7 +145,7 @@ export function validateManifest(value: unknown): string[] {
       const at = `$.migrations[${i}]`;
       if (!isJsonObject(m)) return void p.push(`${at} must be an object`);
       allowOnly(m, at, ['version', 'name', 'up', 'down', 'transactional', 'repeatable', 'runner', 'sections'], p);
-      if (typeof m.version !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(m.version)) p.push(`${at}.version must be a version string`);
+      if (typeof m.version !== 'string' || !/^[A-Za-z0-9._-]{1,255}$/.test(m.version)) p.push(`${at}.version must be a version string`);
       else {
         const key = m.repeatable === true ? `R:${m.name}` : m.version;
         if (versions.has(key)) p.push(`${at}.version repeats ${m.version}`);

@@ -2,7 +2,9 @@
  * dbmate: `db/migrations/<version>_<name>.sql`, each file holding a `-- migrate:up` block and a
  * `-- migrate:down` block. The version is the file name's leading digits; dbmate applies files
  * in file-name order. A block directive may carry `transaction:false`. The manifest marks these
- * migrations `sections: "dbmate"`, so the runner receives only the requested block.
+ * migrations `sections: "dbmate"`, so the runner receives only the requested block. As in dbmate
+ * (pkg/dbmate/db.go FindMigrations), sub-folders and files that do not match `^(\d+).*\.sql$`
+ * are not migrations: they are carried, never run.
  */
 import type { ManifestMigration } from '../format/manifest.js';
 import { dbmateSections, inTransaction } from '../format/dbmate-sections.js';
@@ -20,14 +22,18 @@ export const dbmate: Layout = {
     const migrations: ManifestMigration[] = [];
     const files: string[] = [];
     const versions = new Map<string, string>();
+    const carried: string[] = [];
     // dbmate sorts file names as strings; the listing is already sorted by bytes.
     for (const path of listing.paths) {
       if (isIgnorable(path)) continue;
       const m = NAME.exec(path);
-      if (!m || path.includes('/')) throw layoutError(LAYOUT, path, 'not a migration file; expected <version>_<name>.sql in the top folder');
+      if (!m || path.includes('/')) {
+        carried.push(path);
+        continue;
+      }
       const [, version, rest] = m as unknown as [string, string, string];
       const other = versions.get(version);
-      if (other) throw layoutError(LAYOUT, path, `duplicate version ${version} (also ${other})`);
+      if (other) throw layoutError(LAYOUT, path, `duplicate version ${version} (also ${other}); dbmate would fail recording the second`);
       versions.set(version, path);
       const sections = dbmateSections(listing.read(path));
       if (typeof sections === 'string') throw layoutError(LAYOUT, path, sections);
@@ -41,6 +47,6 @@ export const dbmate: Layout = {
       migrations.push({ version, name: rest.replace(/^_/, '') || version, up: path, down: path, transactional: upTx, sections: 'dbmate' });
       files.push(path);
     }
-    return { migrations, files };
+    return { migrations, files: [...carried, ...files] };
   },
 };

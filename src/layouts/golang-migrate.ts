@@ -1,13 +1,19 @@
-/** golang-migrate: `N_title.up.sql` / `N_title.down.sql`, paired by version number only. */
+/**
+ * golang-migrate: `N_title.up.sql` / `N_title.down.sql` in the top folder, paired by version
+ * number only (the titles may differ; `01_` and `1_` are the same version), applied in integer
+ * order. As in golang-migrate (source/iofs/iofs.go, source/parse.go), sub-folders and files that
+ * do not match `^([0-9]+)_(.*)\.(down|up)\.(.*)$` are not migrations: they are carried, never run.
+ */
 import type { ManifestMigration } from '../format/manifest.js';
 import type { FolderListing, Layout, LayoutResult } from './layout.js';
 import { isIgnorable, layoutError } from './errors.js';
 import { needsNoTransaction } from './transaction-mode.js';
 
-const NAME = /^([0-9]+)_(.*)\.(down|up)\.sql$/;
+const NAME = /^([0-9]+)_(.*)\.(down|up)\.(.*)$/;
 const LAYOUT = 'golang-migrate';
 /** Another tool's integrity file kept beside the migrations: carried, never run. */
 const FOREIGN = new Set(['atlas.sum']);
+const MAX_VERSION = 2n ** 63n - 1n;
 
 export const golangMigrate: Layout = {
   name: LAYOUT,
@@ -17,14 +23,14 @@ export const golangMigrate: Layout = {
     const carried: string[] = [];
     for (const path of listing.paths) {
       if (isIgnorable(path)) continue;
-      if (FOREIGN.has(path)) {
+      const m = NAME.exec(path);
+      if (FOREIGN.has(path) || path.includes('/') || !m) {
         carried.push(path);
         continue;
       }
-      const m = NAME.exec(path);
-      if (!m) throw layoutError(LAYOUT, path, 'not a migration file; expected N_title.up.sql or N_title.down.sql in the top folder');
       const [, digits, title, direction] = m as unknown as [string, string, string, 'up' | 'down'];
       const key = BigInt(digits);
+      if (key > MAX_VERSION) throw layoutError(LAYOUT, path, `version ${digits} does not fit golang-migrate's schema_migrations.version (a bigint)`);
       const entry = byVersion.get(key) ?? { version: key.toString() };
       if (entry[direction]) throw layoutError(LAYOUT, path, `duplicate ${direction} migration for version ${key} (also ${entry[direction]})`);
       entry[direction] = path;

@@ -17,6 +17,8 @@ export interface LayoutResult {
   files: string[];
   /** A dialect the folder itself declares (e.g. Prisma's migration_lock.toml). */
   dialect?: Dialect;
+  /** Files the tool itself would skip, said once at pack time (the bundle carries them, never runs them). */
+  notices?: string[];
 }
 
 export interface Layout {

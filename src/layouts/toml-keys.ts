@@ -9,7 +9,7 @@ export type TomlValue = string | boolean;
 
 export class TomlKeysError extends Error {}
 
-export function readTomlKeys(text: string, allowed: readonly string[]): Map<string, TomlValue> {
+export function readTomlKeys(text: string, allowed: readonly string[], options: { ignoreUnknown?: boolean } = {}): Map<string, TomlValue> {
   const values = new Map<string, TomlValue>();
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   lines.forEach((raw, index) => {
@@ -19,6 +19,7 @@ export function readTomlKeys(text: string, allowed: readonly string[]): Map<stri
     const m = /^([A-Za-z0-9_-]+)[ \t]*=[ \t]*(.*)$/.exec(line);
     if (!m) throw new TomlKeysError(`${at}: only top-level "key = value" lines are understood`);
     const [, key, rest] = m as unknown as [string, string, string];
+    if (!allowed.includes(key) && options.ignoreUnknown) return;
     if (!allowed.includes(key)) throw new TomlKeysError(`${at}: unknown key "${key}" (understood: ${allowed.join(', ')})`);
     if (values.has(key)) throw new TomlKeysError(`${at}: "${key}" is set twice`);
     values.set(key, parseValue(rest, at));

@@ -41,6 +41,8 @@ export interface PackResult {
   digest: string;
   /** The SLSA provenance written (signed by the first release signer); absent without one. */
   provenance?: ProvenanceStatement;
+  /** Files the folder's own tool would skip: carried in the bundle, never run. */
+  notices: string[];
 }
 
 export async function pack(options: PackOptions): Promise<PackResult> {
@@ -96,7 +98,7 @@ export async function pack(options: PackOptions): Promise<PackResult> {
   const provenance = releaser ? buildProvenance(digest, manifest, invocation) : undefined;
   const attestations = releaser && provenance ? [await signStatement(provenance, releaser.signer, releaser.witnesses)] : [];
   const bundle = encodeBundle({ manifestBytes, files, signatures, attestations }, sourceDateEpoch(env) ?? 0);
-  return { bundle, manifest, digest, ...(provenance && { provenance }) };
+  return { bundle, manifest, digest, ...(provenance && { provenance }), notices: found.notices ?? [] };
 }
 
 function sourceDateEpoch(env: Record<string, string | undefined>): number | undefined {

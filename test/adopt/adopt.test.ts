@@ -164,8 +164,8 @@ describe('adopt --from prisma', () => {
   it("checks Prisma's SHA-256 checksums, adopts, and apply runs the rest", async () => {
     const bundle = await bundleOf(writeMigrations(join(dir, 'prisma'), FILES));
     const db = managed(sha);
-    expect(jsonOf(await adopt(bundle, db, 'prisma'))).toMatchObject({ adopted: [{ version: '20240101000000' }, { version: '20240102000000' }], pending: 1 });
-    expect(jsonOf(await apply(bundle, db)).applied).toMatchObject([{ version: '20240103000000' }]);
+    expect(jsonOf(await adopt(bundle, db, 'prisma'))).toMatchObject({ adopted: [{ version: '20240101000000_init' }, { version: '20240102000000_posts' }], pending: 1 });
+    expect(jsonOf(await apply(bundle, db)).applied).toMatchObject([{ version: '20240103000000_email_index' }]);
   });
 
   it('refuses a checksum that disagrees with the bundle, and an unfinished migration', async () => {
@@ -280,8 +280,8 @@ describe.skipIf(!postgresAvailable())('adopt on PostgreSQL', () => {
       'prisma',
     );
     const prisma = await bundleOf(writeMigrations(join(dir, 'prisma-pg'), files));
-    expect(jsonOf(await cli(['adopt', prisma, '--db', prismaUrl, '--from', 'prisma']))).toMatchObject({ adopted: [{ version: '20240101000000' }], pending: 1 });
-    expect(jsonOf(await cli(['apply', prisma, '--db', prismaUrl])).applied).toMatchObject([{ version: '20240102000000' }]);
+    expect(jsonOf(await cli(['adopt', prisma, '--db', prismaUrl, '--from', 'prisma']))).toMatchObject({ adopted: [{ version: '20240101000000_init' }], pending: 1 });
+    expect(jsonOf(await cli(['apply', prisma, '--db', prismaUrl])).applied).toMatchObject([{ version: '20240102000000_post' }]);
     expect((await pg.psql("SELECT count(*) FROM _prisma_migrations", 'prisma')).trim()).toBe('1');
   });
 

@@ -52,14 +52,14 @@ describe('dbmate layout', () => {
 
     const duplicate = dbmateFolder();
     writeMigrations(duplicate, { '20240101000005_again.sql': dbmateFile('SELECT 1;', 'SELECT 1;') });
-    await expectLayoutError(duplicate, '20240101000005_create_products.sql', /duplicate version 20240101000005/);
+    await expectLayoutError(duplicate, '20240101000005_create_products.sql', /duplicate version 20240101000005 .*dbmate would fail recording the second/);
 
     const mixed = dbmateFolder();
     writeFileSync(join(mixed, '20240101000010_create_audit.sql'), dbmateFile('SELECT 1;', 'SELECT 1;', '', ' transaction:false'));
     await expectLayoutError(mixed, '20240101000010_create_audit.sql', /one transaction mode per migration/);
 
-    const stray = dbmateFolder();
-    writeMigrations(stray, { 'schema.sql': 'CREATE TABLE x (id int);\n' });
-    await expectLayoutError(stray, 'schema.sql', /expected <version>_<name>\.sql/);
+    const twoSections = dbmateFolder();
+    writeFileSync(join(twoSections, '20240101000012_two.sql'), `${dbmateFile('SELECT 1;', 'SELECT 1;')}${dbmateFile('SELECT 2;', 'SELECT 2;')}`);
+    await expectLayoutError(twoSections, '20240101000012_two.sql', /a second '-- migrate:up' section/);
   });
 });

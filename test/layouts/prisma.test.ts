@@ -13,17 +13,17 @@ describe('Prisma Migrate layout', () => {
     expect(manifest.layout).toBe('prisma');
     expect(manifest.dialect).toBe('postgres');
     expect(summary(manifest)).toEqual([
-      '20240101090000 init no-down',
-      '20240102090000 add_posts no-down',
-      '20240103090000 post_author_fk no-down',
-      '20240104090000 user_email_unique no-down',
-      '20240105090000 add_role_enum no-down',
-      '20240106090000 add_profile no-down',
-      '20240107090000 posts_title_index_concurrently no-down no-tx',
-      '20240108090000 add_published no-down',
-      '20240109090000 add_comments no-down',
-      '20240110090000 role_add_value no-down',
-      '20240111090000 drop_profile_bio no-down',
+      '20240101090000_init init no-down',
+      '20240102090000_add_posts add_posts no-down',
+      '20240103090000_post_author_fk post_author_fk no-down',
+      '20240104090000_user_email_unique user_email_unique no-down',
+      '20240105090000_add_role_enum add_role_enum no-down',
+      '20240106090000_add_profile add_profile no-down',
+      '20240107090000_posts_title_index_concurrently posts_title_index_concurrently no-down no-tx',
+      '20240108090000_add_published add_published no-down',
+      '20240109090000_add_comments add_comments no-down',
+      '20240110090000_role_add_value role_add_value no-down',
+      '20240111090000_drop_profile_bio drop_profile_bio no-down',
     ]);
     expect(manifest.files.map((f) => f.path)).toContain('migration_lock.toml');
     expect(manifest.files.map((f) => f.path)).not.toContain('README.md');
@@ -62,17 +62,9 @@ describe('Prisma Migrate layout', () => {
     const tableInLock = prismaFolder('[datasource]\nprovider = "postgresql"\n');
     await expectLayoutError(tableInLock, 'migration_lock.toml', /only top-level "key = value" lines/);
 
-    const stray = prismaFolder();
-    writeFileSync(join(stray, '20240105090000_add_role_enum/notes.sql'), 'SELECT 1;\n');
-    await expectLayoutError(stray, '20240105090000_add_role_enum/notes.sql', /Prisma reads only migration\.sql/);
-
     const empty = prismaFolder();
     rmSync(join(empty, '20240108090000_add_published/migration.sql'));
     writeFileSync(join(empty, '20240108090000_add_published/down.sql'), 'SELECT 1;\n');
-    await expectLayoutError(empty, '20240108090000_add_published/down.sql', /Prisma reads only migration\.sql/);
-
-    const duplicate = prismaFolder();
-    writeMigrations(duplicate, { '20240108090000_other/migration.sql': 'SELECT 1;\n' });
-    await expectLayoutError(duplicate, '20240108090000_other/migration.sql', /duplicate version 20240108090000/);
+    await expectLayoutError(empty, '20240108090000_add_published/', /a migration folder without migration\.sql; Prisma fails to read/);
   });
 });

@@ -43,6 +43,7 @@ export const run: CommandRun = async ({ positionals, flags }, { env, progress })
       `  findings    ${manifest.findings.length}${manifest.analysis ? ` (${manifest.analysis.dialect}; ${manifest.findings.filter((f) => f.severity === 'error' && !f.suppressed).length} errors not allowed by directives; see migseal lint)` : ' (not analysed)'}`,
       `  signatures  ${signers.length === 0 ? 'none (add one with migseal sign --role release)' : signers.map((s) => s.role).join(', ')}`,
       `  provenance  ${claims ? `SLSA v1, builder ${claims.builderId}${claims.invocationId ? `, run ${claims.invocationId}` : ''}` : 'none (written only with a release signature)'}`,
+      ...result.notices.map((n) => `  NOT RUN     ${n}`),
       ...(expired ? [`  WARNING     the release expired at ${manifest.expiresAt}: every host will refuse it (BUNDLE_EXPIRED)`] : []),
     ].join('\n'),
     json: {
@@ -56,6 +57,7 @@ export const run: CommandRun = async ({ positionals, flags }, { env, progress })
       files: manifest.files.length,
       signatures: signers.length,
       findings: manifest.findings.length,
+      ...(result.notices.length > 0 && { notRun: result.notices }),
       ...(claims && { provenance: claims }),
       ...(manifest.expiresAt !== undefined && { expiresAt: manifest.expiresAt, expired }),
     },
