@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { MigsealError } from '../errors.js';
+import { credentialInUrl } from './url-credentials.js';
 
 export type DatabaseUrl = { dialect: 'sqlite'; path: string; display: string } | { dialect: 'postgres'; connectionString: string; display: string };
 
@@ -17,23 +18,14 @@ export function parseDatabaseUrl(url: string, cwd: string): DatabaseUrl {
     return { dialect: 'sqlite', path, display: `sqlite:${path}` };
   }
   if (/^postgres(ql)?:\/\//i.test(url)) {
-    if (carriesPassword(url)) {
+    const where = credentialInUrl(url);
+    if (where) {
       throw new MigsealError(
         'CREDENTIALS_ON_COMMAND_LINE',
-        `The database URL contains a password; remove it and provide the password through ${PASSWORD_SOURCES}.`,
+        `The database URL contains a password; remove it and provide the password through ${PASSWORD_SOURCES}. It is ${where}.`,
       );
     }
     return { dialect: 'postgres', connectionString: url, display: url };
   }
   throw new MigsealError('USAGE', 'The database URL must start with sqlite: or postgres:// (for example sqlite:var/shop.db).');
-}
-
-/** user:password@ before the host, or a password (or sslpassword) query parameter. */
-function carriesPassword(url: string): boolean {
-  const rest = url.slice(url.indexOf('//') + 2);
-  // Up to the query, so that a password holding '/' or '@' is still seen as one.
-  const beforeQuery = rest.split(/[?#]/, 1)[0] ?? '';
-  const at = beforeQuery.lastIndexOf('@');
-  if (at >= 0 && beforeQuery.slice(0, at).includes(':')) return true;
-  return /[?&](ssl)?password=/i.test(rest);
 }

@@ -46,6 +46,29 @@ describe('T4.9-T4.10 credentials never leak', () => {
     expect((await ctx.cluster.psql("SELECT to_regclass('migseal_migrations') IS NULL")).trim()).toBe('t');
   });
 
+  // The password hidden from a plain text match: percent-encoded names, an encoded colon, a conninfo inside a value.
+  it('a password hidden by percent-encoding in the URL (pass%77ord=, %70assword=, sslpass%77ord=, u%3Apw@, a conninfo in dbname) is refused before connecting and never printed', async () => {
+    const bundle = await ctx.world.bundle(counterMigrations(2), { release: '1' });
+    const query = (q: string) => `${url}${url.includes('?') ? '&' : '?'}${q}`;
+    const hidden = [
+      [query(`pass%77ord=${PASSWORD}`), /query parameter whose name holds "password" once percent-decoded/],
+      [query(`%70assword=${PASSWORD}`), /"password" once percent-decoded/],
+      [query(`sslpass%77ord=${PASSWORD}`), /"password" once percent-decoded/],
+      [url.replace('deploy@', `deploy%3A${PASSWORD}@`), /behind a percent-encoded colon/],
+      [query(`dbname=${encodeURIComponent(`host=127.0.0.1 password=${PASSWORD}`)}`), /inside the value of a query parameter/],
+    ] as const;
+    for (const [db, where] of hidden) {
+      const result = await migseal(['apply', bundle, '--trust', ctx.world.policy, '--db', db], { PGPASSWORD: PASSWORD });
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stderr).toMatch(/contains a password; remove it and provide the password through PGPASSWORD, MIGSEAL_DATABASE_PASSWORD or MIGSEAL_DATABASE_PASSWORD_FILE/);
+      expect(result.stderr).toMatch(where);
+      expect(JSON.parse(outputs.at(-1)!.stdout).code).toBe('CREDENTIALS_ON_COMMAND_LINE');
+    }
+    expect((await migseal(['status', '--db', hidden[0][0]], {})).code).toBe(1);
+    // Refused before connecting: not even migseal's own tables exist.
+    expect((await ctx.cluster.psql("SELECT to_regclass('migseal_migrations') IS NULL")).trim()).toBe('t');
+  });
+
   it('reports a wrong password as a connection failure without echoing it', async () => {
     const bundle = await ctx.world.bundle(counterMigrations(2), { release: '1' });
     const result = await migseal(['apply', bundle, '--trust', ctx.world.policy, '--db', url], { PGPASSWORD: WRONG });

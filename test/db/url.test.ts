@@ -36,6 +36,39 @@ describe('database URLs', () => {
     },
   );
 
+  // A password the client would find once it decodes the URL, wherever it is hidden.
+  it.each([
+    ['postgres://u@h/db?pass%77ord=s3cret', /query parameter whose name holds "password" once percent-decoded/],
+    ['postgres://u@h/db?%70assword=s3cret', /"password" once percent-decoded/],
+    ['postgres://u@h/db?%2570assword=s3cret', /"password" once percent-decoded/],
+    ['postgres://u@h/db?PASSWORD=s3cret', /"password"/],
+    ['postgres://u@h/db?sslmode=require&sslpassword=s3cret', /"password"/],
+    ['postgres://u@h/db?ssl%5Fpass%77ord=s3cret', /"password" once percent-decoded/],
+    ['postgres://u@h/db?sslmode=require;password=s3cret', /"password"/],
+    ['postgres://u@h/db?x=1&pass+word=s3cret', /"password" once percent-decoded/],
+    ['postgres://u@h/db?password', /"password"/],
+    ['postgres://u@h/db#password=s3cret', /"password"/],
+    ['postgres://u%3As3cret@h/db', /behind a percent-encoded colon/],
+    ['postgres://u%253As3cret@h/db', /behind a percent-encoded colon/],
+    ['postgres://u@h/db?dbname=host%3Dh%20password%3Ds3cret', /inside the value of a query parameter/],
+    ['postgres://u@h/db?dbname=postgres%3A%2F%2Fu%3As3cret%40h%2Fdb', /inside the value of a query parameter/],
+    ['postgres://u@h/db?password%3Ds3cret', /"password" once percent-decoded/],
+  ])('finds the password in %s after decoding it, and does not repeat it', (url, where) => {
+    const error = refused(url);
+    expect(error.code).toBe('CREDENTIALS_ON_COMMAND_LINE');
+    expect(error.message).toMatch(where);
+    expect(error.message).not.toContain('s3cret');
+  });
+
+  it.each([
+    'postgres://deploy@db/shop?sslmode=verify-full&sslrootcert=/etc/secrets/ca.pem&sslkey=/etc/ssl/deploy.key&sslcert=/etc/ssl/deploy.crt',
+    'postgres://deploy@db/shop?passfile=/home/deploy/.pgpass&application_name=token-service',
+    'postgres://deploy@%2Frun%2Fpostgresql/shop?options=-c%20statement_timeout%3D5s',
+    'postgres://deploy@[::1]:5432/shop',
+  ])('accepts %s: paths to secrets and ordinary parameters are not secrets', (url) => {
+    expect(parseDatabaseUrl(url, '/srv').dialect).toBe('postgres');
+  });
+
   it.each(['mysql://x@db/shop', 'shop.db', 'sqlite:'])('refuses %s as a usage error', (url) => {
     expect(refused(url).code).toBe('USAGE');
   });
