@@ -1,10 +1,13 @@
 /**
  * Signing keys on disk: PKCS#8 PEM private keys (encrypted when a passphrase is given),
- * SPKI PEM public keys. A key's id in bundles is the SHA-256 of its SPKI DER encoding.
+ * public keys as SPKI PEM (or PKCS#1 for RSA), DER, or bare base64 DER. A key's id in bundles
+ * is the SHA-256 of its canonical SPKI DER encoding (canonical-key.ts), so one key has one id
+ * however its file spells it.
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { MigsealError } from '../errors.js';
 import { sha256Hex } from '../format/digest.js';
+import { canonicalSpki, publicKeyFromFile } from './canonical-key.js';
 
 export const KEY_TYPES = ['ed25519', 'ecdsa-p256', 'rsa'] as const;
 export type KeyType = (typeof KEY_TYPES)[number];
@@ -29,8 +32,9 @@ export function generateKeyPair(type: KeyType, passphrase?: string): GeneratedKe
   return { privateKeyPem, publicKeyPem, keyId: keyIdOf(pair.publicKey) };
 }
 
+/** The SHA-256 of the key's canonical SPKI DER: the same for every encoding of one key (EC points compressed or not, RSA as PSS or not). */
 export function keyIdOf(publicKey: KeyObject): string {
-  return sha256Hex(publicKey.export({ type: 'spki', format: 'der' }));
+  return sha256Hex(canonicalSpki(publicKey));
 }
 
 export function loadPrivateKey(pem: string, source: string, passphrase?: string): KeyObject {
@@ -53,15 +57,11 @@ export function loadPrivateKey(pem: string, source: string, passphrase?: string)
   }
 }
 
-export function loadPublicKey(pem: string, source: string): KeyObject {
-  try {
-    const key = createPublicKey({ key: pem, format: 'pem' });
-    assertSupported(key, source);
-    return key;
-  } catch (error) {
-    if (error instanceof MigsealError) throw error;
-    throw new MigsealError('KEY_INVALID', `The file ${source} is not a PEM public key.`, { cause: error });
-  }
+/** A public key file's contents: one PEM block (PUBLIC KEY, or RSA PUBLIC KEY), SPKI DER, or SPKI DER in bare base64. */
+export function loadPublicKey(contents: string | Buffer, source: string): KeyObject {
+  const key = publicKeyFromFile(Buffer.isBuffer(contents) ? contents : Buffer.from(contents, 'utf8'), source);
+  assertSupported(key, source);
+  return key;
 }
 
 function assertSupported(key: KeyObject, source: string): void {

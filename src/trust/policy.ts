@@ -114,7 +114,7 @@ function buildPolicy(raw: unknown, path: string): TrustPolicy {
       if (unsafe) throw new MigsealError('POLICY_INSECURE', `The trust policy is not safe to use: ${unsafe}.`);
       let publicKey: KeyObject;
       try {
-        publicKey = loadPublicKey(readFileSync(keyPath, 'utf8'), keyPath);
+        publicKey = loadPublicKey(readFileSync(keyPath), keyPath);
       } catch (error) {
         return void p.push(`${at}.publicKey: ${error instanceof MigsealError ? error.message : `cannot read ${keyPath}`}`);
       }
@@ -132,7 +132,7 @@ function buildPolicy(raw: unknown, path: string): TrustPolicy {
   const seenKeyIds = new Map<string, string>();
   for (const key of keys) {
     const other = seenKeyIds.get(key.keyId);
-    if (other) p.push(`keys "${other}" and "${key.id}" are the same public key`);
+    if (other) p.push(`keys "${other}" and "${key.id}" are the same public key (compared in one canonical encoding), which would count twice toward a threshold; list it once`);
     seenKeyIds.set(key.keyId, key.id);
   }
 

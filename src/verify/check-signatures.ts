@@ -40,6 +40,7 @@ export function checkSignatures(signatures: ReadonlyMap<string, Buffer>, manifes
   const result: SignatureCheckResult = { accepted: [], setAside: [] };
   const setAside = (entry: string, code: SetAsideCode, reason: string) => void result.setAside.push({ entry, code, reason });
 
+  const keyHolders: Array<{ principal: string; keyId: string }> = [];
   for (const [entry, bytes] of signatures) {
     const signer = verifyPolicySigner(entry, bytes, manifestSha256, policy, now);
     if ('unknown' in signer) {
@@ -62,6 +63,7 @@ export function checkSignatures(signatures: ReadonlyMap<string, Buffer>, manifes
       setAside(entry, 'SIGNER_ROLE_NOT_ALLOWED', `${signer.what} signed as ${role} but the policy allows it only ${trusted.roles.join(', ')}`);
       continue;
     }
+    keyHolders.push({ principal: signer.principal, keyId: signer.signingKeyId });
     result.accepted.push({
       entry,
       role,
@@ -73,7 +75,30 @@ export function checkSignatures(signatures: ReadonlyMap<string, Buffer>, manifes
       statement,
     });
   }
+  const same = sameSigner(keyHolders);
+  for (const signature of result.accepted) signature.principal = same(signature.principal);
   return result;
+}
+
+/**
+ * One holder of one private key is one signer: a key named bare and inside a certificate, or in
+ * certificates for two identities, counts once. Returns each principal's representative, merging
+ * principals that signed with the same canonical key.
+ */
+function sameSigner(holders: ReadonlyArray<{ principal: string; keyId: string }>): (principal: string) => string {
+  const parent = new Map<string, string>();
+  const find = (p: string): string => {
+    let root = p;
+    while (parent.has(root) && parent.get(root) !== root) root = parent.get(root)!;
+    return root;
+  };
+  const byKey = new Map<string, string>();
+  for (const { principal, keyId } of holders) {
+    const other = byKey.get(keyId);
+    if (other === undefined) byKey.set(keyId, principal);
+    else if (find(other) !== find(principal)) parent.set(find(principal), find(other));
+  }
+  return find;
 }
 
 const earliest = (times: readonly Date[]): string => new Date(Math.min(...times.map((t) => t.getTime()))).toISOString();

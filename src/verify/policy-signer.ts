@@ -5,7 +5,10 @@
  * the policy does not name is reported, not trusted. Shared by release signatures and
  * attestations, so both are judged by exactly the same rules.
  */
+import { createPublicKey } from 'node:crypto';
 import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
+import { keyIdOf } from '../signing/keys.js';
+import { leafOf } from './certificate-identity.js';
 import { MigsealError } from '../errors.js';
 import { decodeUtf8Strict, parseStrictJson } from '../format/strict-json.js';
 import { PAYLOAD_TYPE } from '../signing/statement.js';
@@ -19,6 +22,8 @@ export interface PolicySigner {
   what: string;
   /** Who signed, for counting distinct signers: the key id, or the certificate's authority, issuer and identity. */
   principal: string;
+  /** The canonical id of the key that made the signature (the policy key's, or the certificate's). */
+  signingKeyId: string;
 }
 
 /** Verifies `bytes` (the archive entry `entry`) over `manifestSha256`; `{ unknown }` says why no policy signer matched. */
@@ -31,12 +36,18 @@ export function verifyPolicySigner(entry: string, bytes: Buffer, manifestSha256:
     if (!key) return { unknown: `${entry} is signed by key ${material.publicKey.hint.slice(0, 16)}…, which the trust policy does not name` };
     const what = `key "${key.id}"`;
     const verified = withEntry(entry, what, () => verifySigstoreSignature(bundle, artifact, { kind: 'key', id: key.id, publicKey: key.publicKey, timestampAuthorities: policy.timestampAuthorities }, now));
-    return { trusted: key, verified, what, principal: `key:${key.keyId}` };
+    return { trusted: key, verified, what, principal: `key:${key.keyId}`, signingKeyId: key.keyId };
   }
   const found = findIdentity(entry, bundle, artifact, policy.identities, now);
   if ('unknown' in found) return found;
   const { identity, verified } = found;
-  return { trusted: identity, verified, what: `identity "${identity.id}"`, principal: `identity:${identity.authority.id}|${verified.issuer}|${verified.identity}` };
+  return {
+    trusted: identity,
+    verified,
+    what: `identity "${identity.id}"`,
+    principal: `identity:${identity.authority.id}|${verified.issuer}|${verified.identity}`,
+    signingKeyId: certificateKeyId(bundle),
+  };
 }
 
 // Tries each identity the policy names; a certificate from another authority or naming someone else is not a failure.
@@ -55,6 +66,13 @@ function findIdentity(entry: string, bundle: Bundle, artifact: ArtifactRef, iden
   }
   const why = mismatches[0] ? ` (${mismatches[0].replace(/\.$/, '')})` : identities.length === 0 ? ' (the policy names no identities)' : ' (no certificate authority in the policy issued it)';
   return { unknown: `${entry} is signed with a certificate whose identity the trust policy does not name${why}` };
+}
+
+// The certificate verified, so its key parses; its canonical id lets a key listed both bare and in a certificate count once.
+function certificateKeyId(bundle: Bundle): string {
+  const leaf = leafOf(bundle);
+  if (!leaf) throw new MigsealError('SIGNATURE_MALFORMED', 'A certificate signature carries no certificate.');
+  return keyIdOf(createPublicKey({ key: leaf.publicKey, format: 'der', type: 'spki' }));
 }
 
 function withEntry<T>(entry: string, what: string, step: () => T): T {

@@ -78,7 +78,7 @@ describe('keys', () => {
 
   it('refuses what is not a PEM key', () => {
     expect(codeOf(() => loadPrivateKey('hello', 'x.key'))).toMatchObject({ code: 'KEY_INVALID', message: 'The file x.key is not a PEM private key.' });
-    expect(codeOf(() => loadPublicKey('hello', 'x.pub'))).toMatchObject({ code: 'KEY_INVALID', message: 'The file x.pub is not a PEM public key.' });
+    expect(codeOf(() => loadPublicKey('hello', 'x.pub'))).toMatchObject({ code: 'KEY_INVALID', message: 'The file x.pub is not a public key: it is neither a PEM block, nor an SPKI public key in DER or base64.' });
   });
 
   it('an encrypted key: missing or wrong passphrase is a clear error without the passphrase', () => {
@@ -135,6 +135,6 @@ describe('statements and signatures', () => {
     writeMigrations(policyDir, {});
     writeFileSync(join(policyDir, 'broken.pub'), 'not a key');
     writeFileSync(join(policyDir, 'trust.json'), JSON.stringify({ project: 'shop', keys: [{ id: 'b', publicKey: 'broken.pub', roles: ['release'] }], environments: { default: { release: 1 } } }));
-    expect(codeOf(() => loadTrustPolicy(join(policyDir, 'trust.json')))).toMatchObject({ code: 'POLICY_INVALID', message: expect.stringMatching(/broken\.pub is not a PEM public key/) });
+    expect(codeOf(() => loadTrustPolicy(join(policyDir, 'trust.json')))).toMatchObject({ code: 'POLICY_INVALID', message: expect.stringMatching(/broken\.pub is not a public key/) });
   });
 });
