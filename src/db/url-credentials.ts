@@ -2,7 +2,7 @@
  * Finds a credential in a postgres URL the way the client will read it: user information and
  * query parameters are percent-decoded (repeatedly, and `+` as a space) before they are judged,
  * so `?pass%77ord=` and `u%3Apw@` are seen for what they are. Only where the credential is gets
- * reported, never the credential or the parameter as written, which may hold it.
+ * reported, never the credential or the parameter as written, which may hold it. Threat T5.15.
  */
 
 /** Parameter names (lowercase, separators removed) that name a secret; `passfile`, `sslkey` and `sslcert` are paths, not secrets. */

@@ -4,6 +4,7 @@
  * an RSA key may be labelled for PSS. All of these are the same key to whoever holds the
  * private half, so they are compared, and named by id, in one canonical SubjectPublicKeyInfo
  * DER: EC points uncompressed, RSA as rsaEncryption over its PKCS#1 modulus and exponent.
+ * Threat T5.14.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { MigsealError } from '../errors.js';

@@ -1,5 +1,5 @@
 /**
- * Threats 7.x (docs/threats.md): the host's own configuration, attacked the way a local user
+ * Threats T5.13 and T5.14 (docs/threats.md): the host's own configuration, attacked the way a local user
  * or a careless operator would. Each attack goes through the CLI with real keys, real files
  * and a real SQLite database, which must be left byte for byte as it was.
  */
@@ -78,7 +78,7 @@ function compressedSpki(publicKey: KeyObject): Buffer {
   return Buffer.concat([Buffer.from('3039301306072a8648ce3d020106082a8648ce3d030107032200', 'hex'), Buffer.from([2 + (y[31]! & 1)]), x]);
 }
 
-describe('one key listed twice in different encodings, to meet a 2-of-n threshold alone (threat 7.2)', () => {
+describe('one key listed twice in different encodings, to meet a 2-of-n threshold alone (T5.14)', () => {
   it('EC P-256: uncompressed PEM and compressed point as DER in bare base64, with one key signing twice under both ids: POLICY_INVALID naming both', async () => {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const signer = new KeySigner(privateKey);
