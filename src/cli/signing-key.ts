@@ -3,7 +3,7 @@ import { loadPrivateKey } from '../signing/keys.js';
 import { KeySigner } from '../signing/key-signer.js';
 import { CertificateSigner } from '../signing/certificate-signer.js';
 import type { Signer, Witness } from '@sigstore/sign';
-import { ROLES, type Role } from '../signing/statement.js';
+import { ROLES, type Role } from '../format/statement.js';
 import { readInput, readSecret } from './io.js';
 
 export function keySignerFromFile(path: string, env: Record<string, string | undefined>): KeySigner {

@@ -8,8 +8,8 @@ import { decodeBundle, type BundleSource } from '../format/bundle-archive.js';
 import { sha256Hex } from '../format/digest.js';
 import { parseManifest, type Manifest } from '../format/manifest.js';
 import { describeSignature } from '../inspect/index.js';
-import { checkFileDigests } from '../verify/check-file-digests.js';
-import { checkFileSet } from '../verify/check-file-set.js';
+import { checkFileDigests } from '../format/check-file-digests.js';
+import { checkFileSet } from '../format/check-file-set.js';
 import { verifyBundle, type VerifyOptions } from '../verify/index.js';
 
 export interface ReleaseSigner {

@@ -7,10 +7,10 @@ import { decodeBundle, type BundleContents } from '../format/bundle-archive.js';
 import { sha256Hex } from '../format/digest.js';
 import { parseManifest, type Manifest } from '../format/manifest.js';
 import { decodeUtf8Strict, parseStrictJson } from '../format/strict-json.js';
-import { statementProblems, type ReleaseStatement } from '../signing/statement.js';
-import { provenanceClaims, provenanceProblems, type ProvenanceClaims, type ProvenanceStatement } from '../signing/provenance-statement.js';
-import { checkFileSet } from '../verify/check-file-set.js';
-import { checkFileDigests } from '../verify/check-file-digests.js';
+import { statementProblems, type ReleaseStatement } from '../format/statement.js';
+import { provenanceClaims, provenanceProblems, type ProvenanceClaims, type ProvenanceStatement } from '../format/provenance-statement.js';
+import { checkFileSet } from '../format/check-file-set.js';
+import { checkFileDigests } from '../format/check-file-digests.js';
 import { claimedSigner, type CertificateClaim, type ClaimedSigner } from './claimed-signer.js';
 
 export interface SignatureClaim {

@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import type { ManifestSource } from '../format/manifest.js';
-import type { BuildInvocation, CiSystem } from '../signing/provenance-statement.js';
+import type { BuildInvocation, CiSystem } from '../format/provenance-statement.js';
 
 export interface SourceFlags {
   repository?: string;

@@ -8,12 +8,12 @@ import { decodeBundle } from '../format/bundle-archive.js';
 import { encodeBundle } from '../format/bundle-encode.js';
 import { sha256Hex } from '../format/digest.js';
 import { parseManifest, type Manifest } from '../format/manifest.js';
-import { checkFileSet } from '../verify/check-file-set.js';
-import { checkFileDigests } from '../verify/check-file-digests.js';
+import { checkFileSet } from '../format/check-file-set.js';
+import { checkFileDigests } from '../format/check-file-digests.js';
 import { signManifest } from './sign-manifest.js';
 import type { Signer } from './signer.js';
 import type { Witness } from '@sigstore/sign';
-import type { Role } from './statement.js';
+import type { Role } from '../format/statement.js';
 
 export async function addSignature(bundle: Buffer, signer: Signer, role: Role, witnesses: Witness[] = []): Promise<{ bundle: Buffer; digest: string; manifest: Manifest }> {
   const contents = await decodeBundle(bundle);

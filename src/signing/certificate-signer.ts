@@ -1,7 +1,7 @@
 import { createPublicKey, sign as cryptoSign, X509Certificate, type KeyObject } from 'node:crypto';
 import { MigsealError } from '../errors.js';
 import type { Signer, Signature } from './signer.js';
-import { keyIdOf } from './keys.js';
+import { keyIdOf } from '../format/public-key.js';
 
 /**
  * Signs with a private key and presents its certificate (issued by the organisation's CA)

@@ -1,6 +1,6 @@
 import { sign as cryptoSign, createPublicKey, type KeyObject } from 'node:crypto';
 import type { Signer, Signature } from './signer.js';
-import { keyIdOf } from './keys.js';
+import { keyIdOf } from '../format/public-key.js';
 
 /**
  * Signs with a private key held by this process. Ed25519 signatures are deterministic, so

@@ -7,7 +7,7 @@ import { DSSEBundleBuilder } from '@sigstore/sign/dist/bundler/dsse.js';
 import { bundleToJSON } from '@sigstore/bundle';
 import type { Signer } from './signer.js';
 import type { Witness } from '@sigstore/sign';
-import { PAYLOAD_TYPE } from './statement.js';
+import { PAYLOAD_TYPE } from '../format/statement.js';
 import { canonicalJson } from '../format/strict-json.js';
 
 export async function signStatement(statement: object, signer: Signer, witnesses: Witness[] = []): Promise<Buffer> {

@@ -8,7 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { MigsealError } from '../errors.js';
 import { decodeUtf8Strict, parseStrictJson } from '../format/strict-json.js';
-import { ROLES, type Role } from '../signing/statement.js';
+import { ROLES, type Role } from '../format/statement.js';
 import { insecurePermissions } from './file-permissions.js';
 import { loadTrustPolicy } from './policy.js';
 import { isJsonObject, type JsonObject } from '../format/json-shape.js';

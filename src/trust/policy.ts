@@ -10,13 +10,13 @@ import { MigsealError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import { decodeUtf8Strict, parseStrictJson, StrictJsonError } from '../format/strict-json.js';
 import { DIALECTS, type Dialect } from '../format/manifest.js';
-import { ROLES, type Role } from '../signing/statement.js';
-import { keyIdOf, loadPublicKey } from '../signing/keys.js';
+import { ROLES, type Role } from '../format/statement.js';
+import { keyIdOf, loadPublicKey } from '../format/public-key.js';
 import { insecurePermissions } from './file-permissions.js';
 import { parseFindingsPolicy, type FindingsPolicy } from './findings-policy.js';
 import { parseIdentities, type TrustedIdentity } from './identities.js';
 import { parseProvenanceRequirement, type ProvenanceRequirement } from './provenance-policy.js';
-import type { SignerAuthority } from '../verify/sigstore-signature.js';
+import type { SignerAuthority } from './signer-authority.js';
 import type { CertificateAuthority } from '@sigstore/protobuf-specs';
 import { isJsonObject, allowOnly } from '../format/json-shape.js';
 

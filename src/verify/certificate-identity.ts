@@ -6,7 +6,8 @@
 import type { Bundle } from '@sigstore/bundle';
 import { X509Certificate } from '@sigstore/core';
 import { MigsealError } from '../errors.js';
-import type { ValidityAt, VerifiedSignature } from './sigstore-signature.js';
+import type { ValidityAt } from '../trust/signer-authority.js';
+import type { VerifiedSignature } from './sigstore-signature.js';
 
 const OID_ISSUER_V1 = '1.3.6.1.4.1.57264.1.1';
 const OID_ISSUER_V2 = '1.3.6.1.4.1.57264.1.8';

@@ -8,7 +8,7 @@
  * aside and reported, and counts as absent.
  */
 import { MigsealError } from '../errors.js';
-import { provenanceClaims, provenanceProblems, type ProvenanceClaims, type ProvenanceStatement } from '../signing/provenance-statement.js';
+import { provenanceClaims, provenanceProblems, type ProvenanceClaims, type ProvenanceStatement } from '../format/provenance-statement.js';
 import type { TrustPolicy } from '../trust/policy.js';
 import { parsePayload, verifyPolicySigner } from './policy-signer.js';
 import { signerWindowProblem } from './signer-window.js';

@@ -8,7 +8,7 @@
  * revoked key or identity refuses the whole bundle.
  */
 import { MigsealError } from '../errors.js';
-import { statementProblems, type ReleaseStatement, type Role } from '../signing/statement.js';
+import { statementProblems, type ReleaseStatement, type Role } from '../format/statement.js';
 import type { TrustPolicy } from '../trust/policy.js';
 import { parsePayload, verifyPolicySigner } from './policy-signer.js';
 import { signerWindowProblem } from './signer-window.js';

@@ -7,7 +7,7 @@
 import { MigsealError } from '../errors.js';
 import type { EnvironmentRule } from '../trust/policy.js';
 import type { SignatureCheckResult } from './check-signatures.js';
-import { ROLES, type Role } from '../signing/statement.js';
+import { ROLES, type Role } from '../format/statement.js';
 
 const NOUN: Record<Role, [string, string]> = { release: ['release signature', 'release signatures'], approve: ['approval', 'approvals'] };
 

@@ -7,11 +7,11 @@
  */
 import { createPublicKey } from 'node:crypto';
 import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
-import { keyIdOf } from '../signing/keys.js';
+import { keyIdOf } from '../format/public-key.js';
 import { leafOf } from './certificate-identity.js';
 import { MigsealError } from '../errors.js';
 import { decodeUtf8Strict, parseStrictJson } from '../format/strict-json.js';
-import { PAYLOAD_TYPE } from '../signing/statement.js';
+import { PAYLOAD_TYPE } from '../format/statement.js';
 import type { TrustedIdentity, TrustedKey, TrustPolicy } from '../trust/policy.js';
 import { verifySigstoreSignature, type ArtifactRef, type VerifiedSignature } from './sigstore-signature.js';
 

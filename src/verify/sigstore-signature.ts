@@ -17,20 +17,16 @@ import { MigsealError } from '../errors.js';
 import { sha256Hex } from '../format/digest.js';
 import { decodeUtf8Strict, parseStrictJson } from '../format/strict-json.js';
 import { publicGoodTrustedRoot } from '../trust/sigstore-root.js';
+import type { SignerAuthority } from '../trust/signer-authority.js';
 import { checkIdentity, identityOf, leafOf, type ExpectedIdentity } from './certificate-identity.js';
 import { trustedTimes } from './trusted-times.js';
 
 export type { ExpectedIdentity } from './certificate-identity.js';
 
-export type SignerAuthority =
-  | { kind: 'sigstore'; id: string; trustedRoot: TrustedRoot }
-  | { kind: 'ca'; id: string; certificate: X509Certificate; timestampAuthorities?: CertificateAuthority[] }
-  | { kind: 'key'; id: string; publicKey: KeyObject; timestampAuthorities?: CertificateAuthority[] };
+export type { SignerAuthority, ValidityAt } from '../trust/signer-authority.js';
 
 /** What the signature must be over: the artifact's bytes, or (for DSSE statements) its digest. */
 export type ArtifactRef = { bytes: Buffer } | { digest: { algorithm: 'sha256' | 'sha512'; hex: string } };
-
-export type ValidityAt = 'trusted-time' | 'verification-time';
 
 export interface VerifiedSignature {
   /** The certificate's SAN (URI or email) and Fulcio issuer extension; absent for keys. */

@@ -10,7 +10,7 @@ import { KeySigner } from '../../src/signing/key-signer.js';
 import { loadPrivateKey } from '../../src/signing/keys.js';
 import { pack, type PackOptions } from '../../src/pack/index.js';
 import { loadTrustPolicy, type TrustPolicy } from '../../src/trust/policy.js';
-import type { Role } from '../../src/signing/statement.js';
+import type { Role } from '../../src/format/statement.js';
 
 export function tempDir(prefix = 'migseal-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));

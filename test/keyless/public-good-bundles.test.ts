@@ -10,7 +10,7 @@ import { verifySigstoreSignature, type ArtifactRef, type ExpectedIdentity, type 
 import { loadTrustedRootFile, publicGoodTrustedRoot } from '../../src/trust/sigstore-root.js';
 import { compileIdentityPattern } from '../../src/trust/identities.js';
 import { MigsealError } from '../../src/errors.js';
-import { loadPublicKey } from '../../src/signing/keys.js';
+import { loadPublicKey } from '../../src/format/public-key.js';
 
 const FIXTURES = join(import.meta.dirname, '../../../shared/fixtures/sigstore-public-good');
 const CONFORMANCE = join(FIXTURES, 'conformance');

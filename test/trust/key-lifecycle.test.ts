@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleFromJSON } from '@sigstore/bundle';
-import { loadPublicKey } from '../../src/signing/keys.js';
+import { loadPublicKey } from '../../src/format/public-key.js';
 import { signerWindowProblem } from '../../src/verify/signer-window.js';
 import { verifySigstoreSignature } from '../../src/verify/sigstore-signature.js';
 import { publicGoodTrustedRoot } from '../../src/trust/sigstore-root.js';

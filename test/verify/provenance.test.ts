@@ -9,7 +9,7 @@ import { encodeBundle } from '../../src/format/bundle-encode.js';
 import { sha256Hex } from '../../src/format/digest.js';
 import { parseManifest } from '../../src/format/manifest.js';
 import { signStatement } from '../../src/signing/sign-statement.js';
-import { buildProvenance } from '../../src/signing/provenance-statement.js';
+import { buildProvenance } from '../../src/format/provenance-statement.js';
 import { pack } from '../../src/pack/index.js';
 import type { Signer } from '../../src/signing/signer.js';
 import { gzip, rawTar } from '../format/tar-bytes.js';

@@ -5,7 +5,7 @@ import { writeOutput } from '../io.js';
 import { requireFlag } from '../parse.js';
 import { parseRole, signingFromFlags } from '../signing-key.js';
 import { COMMANDS, type CommandRun } from '../table.js';
-import { provenanceClaims } from '../../signing/provenance-statement.js';
+import { provenanceClaims } from '../../format/provenance-statement.js';
 
 export const run: CommandRun = async ({ positionals, flags }, { env, progress }) => {
   const usage = COMMANDS.pack!.usage;

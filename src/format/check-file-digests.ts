@@ -1,7 +1,7 @@
 /** Checks that every file's size and SHA-256 match what the signed manifest says. */
 import { MigsealError } from '../errors.js';
-import { sha256Hex } from '../format/digest.js';
-import type { Manifest } from '../format/manifest.js';
+import { sha256Hex } from './digest.js';
+import type { Manifest } from './manifest.js';
 
 /** `digests` holds SHA-256s computed while the archive was decoded; files missing from it are hashed here. */
 export function checkFileDigests(files: ReadonlyMap<string, Buffer>, manifest: Manifest, digests?: ReadonlyMap<string, string>): void {

@@ -6,9 +6,9 @@
  * Pure functions on values: build the statement from the manifest and the build's
  * invocation, check an untrusted one's every field, and read its claims back.
  */
-import { MANIFEST_PATH, type Manifest } from '../format/manifest.js';
-import { SHA256_HEX } from '../format/digest.js';
-import { isJsonObject, allowOnly, type JsonObject } from '../format/json-shape.js';
+import { MANIFEST_PATH, type Manifest } from './manifest.js';
+import { SHA256_HEX } from './digest.js';
+import { isJsonObject, allowOnly, type JsonObject } from './json-shape.js';
 import { STATEMENT_TYPE } from './statement.js';
 
 export const SLSA_PROVENANCE_V1 = 'https://slsa.dev/provenance/v1';

@@ -3,7 +3,7 @@
  * added, nothing missing, nothing renamed.
  */
 import { MigsealError } from '../errors.js';
-import type { Manifest } from '../format/manifest.js';
+import type { Manifest } from './manifest.js';
 
 export function checkFileSet(files: ReadonlyMap<string, Buffer>, manifest: Manifest): void {
   const named = new Set(manifest.files.map((f) => f.path));

@@ -3,7 +3,7 @@
  * SHA-256, and whose predicate binds the signer's role, the project and the release.
  * The release identity is the manifest digest, so co-signatures never change it.
  */
-import { MANIFEST_PATH } from '../format/manifest.js';
+import { MANIFEST_PATH } from './manifest.js';
 
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
 export const PAYLOAD_TYPE = 'application/vnd.in-toto+json';
