@@ -4,12 +4,10 @@
  * each with its size and SHA-256), so the diff compares what the manifests say about bytes
  * that are really there; verified releases pass `verifyBundle` in full.
  */
-import { decodeBundle, type BundleSource } from '../format/bundle-archive.js';
-import { sha256Hex } from '../format/digest.js';
-import { parseManifest, type Manifest } from '../format/manifest.js';
+import type { BundleSource } from '../format/bundle-archive.js';
+import { readClaimedContents } from '../format/claimed-contents.js';
+import type { Manifest } from '../format/manifest.js';
 import { describeSignature } from '../inspect/index.js';
-import { checkFileDigests } from '../format/check-file-digests.js';
-import { checkFileSet } from '../format/check-file-set.js';
 import { verifyBundle, type VerifyOptions } from '../verify/index.js';
 
 export interface ReleaseSigner {
@@ -36,11 +34,7 @@ export interface ReleaseSide {
 }
 
 export async function readClaimedRelease(bundle: Buffer | BundleSource): Promise<ReleaseSide> {
-  const contents = await decodeBundle(bundle, { hash: true });
-  const digest = sha256Hex(contents.manifestBytes);
-  const manifest = parseManifest(contents.manifestBytes);
-  checkFileSet(contents.files, manifest);
-  checkFileDigests(contents.files, manifest, contents.digests);
+  const { contents, digest, manifest } = await readClaimedContents(bundle);
   const signers = [...contents.signatures].map(([entry, bytes]): ReleaseSigner => {
     const claim = describeSignature(entry, bytes, digest);
     return {

@@ -4,13 +4,11 @@
  */
 import { bundleFromJSON } from '@sigstore/bundle';
 import { decodeBundle, type BundleContents } from '../format/bundle-archive.js';
-import { sha256Hex } from '../format/digest.js';
-import { parseManifest, type Manifest } from '../format/manifest.js';
+import { claimedContents } from '../format/claimed-contents.js';
+import type { Manifest } from '../format/manifest.js';
 import { decodeUtf8Strict, parseStrictJson } from '../format/strict-json.js';
 import { statementProblems, type ReleaseStatement } from '../format/statement.js';
 import { provenanceClaims, provenanceProblems, type ProvenanceClaims, type ProvenanceStatement } from '../format/provenance-statement.js';
-import { checkFileSet } from '../format/check-file-set.js';
-import { checkFileDigests } from '../format/check-file-digests.js';
 import { claimedSigner, type CertificateClaim, type ClaimedSigner } from './claimed-signer.js';
 
 export interface SignatureClaim {
@@ -44,15 +42,7 @@ export async function inspectBundle(bundle: Buffer): Promise<InspectReport> {
 
 /** The same report from a bundle already decoded (the audit needs its files too). */
 export function inspectContents(contents: BundleContents): InspectReport {
-  const digest = sha256Hex(contents.manifestBytes);
-  const manifest = parseManifest(contents.manifestBytes);
-  let filesMatch = true;
-  try {
-    checkFileSet(contents.files, manifest);
-    checkFileDigests(contents.files, manifest);
-  } catch {
-    filesMatch = false;
-  }
+  const { digest, manifest, filesMatch } = claimedContents(contents, { fileMismatch: 'report' });
   const signatures = [...contents.signatures].map(([entry, bytes]) => describeSignature(entry, bytes, digest));
   const provenance = [...contents.attestations].map(([entry, bytes]) => describeProvenance(entry, bytes, digest));
   return { digest, manifest, filesMatch, signatures, provenance };

@@ -4,23 +4,16 @@
  * Before attesting, it checks that the files still match the manifest it is about to sign.
  * Attestations (the build provenance) are carried over as they are: never dropped, never repeated.
  */
-import { decodeBundle } from '../format/bundle-archive.js';
 import { encodeBundle } from '../format/bundle-encode.js';
-import { sha256Hex } from '../format/digest.js';
-import { parseManifest, type Manifest } from '../format/manifest.js';
-import { checkFileSet } from '../format/check-file-set.js';
-import { checkFileDigests } from '../format/check-file-digests.js';
+import { readClaimedContents } from '../format/claimed-contents.js';
+import type { Manifest } from '../format/manifest.js';
 import { signManifest } from './sign-manifest.js';
 import type { Signer } from './signer.js';
 import type { Witness } from '@sigstore/sign';
 import type { Role } from '../format/statement.js';
 
 export async function addSignature(bundle: Buffer, signer: Signer, role: Role, witnesses: Witness[] = []): Promise<{ bundle: Buffer; digest: string; manifest: Manifest }> {
-  const contents = await decodeBundle(bundle);
-  const manifest = parseManifest(contents.manifestBytes);
-  checkFileSet(contents.files, manifest);
-  checkFileDigests(contents.files, manifest);
-  const digest = sha256Hex(contents.manifestBytes);
+  const { contents, digest, manifest } = await readClaimedContents(bundle);
   const signature = await signManifest(digest, { role, project: manifest.project, release: manifest.release }, signer, witnesses);
   const out = encodeBundle({ manifestBytes: contents.manifestBytes, files: contents.files, signatures: [...contents.signatures.values(), signature], attestations: contents.attestations.values() }, contents.mtime);
   return { bundle: out, digest, manifest };
