@@ -6,7 +6,7 @@
  * attestations, so both are judged by exactly the same rules.
  */
 import { createPublicKey } from 'node:crypto';
-import { bundleFromJSON, type Bundle } from '@sigstore/bundle';
+import type { Bundle } from '@sigstore/bundle';
 import { keyIdOf } from '../format/public-key.js';
 import { leafOf } from './certificate-identity.js';
 import { MigsealError } from '../errors.js';
@@ -14,6 +14,7 @@ import { decodeUtf8Strict, parseStrictJson } from '../format/strict-json.js';
 import { PAYLOAD_TYPE } from '../format/statement.js';
 import type { TrustedIdentity, TrustedKey, TrustPolicy } from '../trust/policy.js';
 import { verifySigstoreSignature, type ArtifactRef, type VerifiedSignature } from './sigstore-signature.js';
+import { parseSigstoreBundle } from './sigstore-bundle.js';
 
 export interface PolicySigner {
   trusted: TrustedKey | TrustedIdentity;
@@ -97,15 +98,17 @@ function rewrap(entry: string, what: string, error: unknown): MigsealError {
 }
 
 function parseSignatureBundle(entry: string, bytes: Buffer): Bundle {
-  try {
-    const bundle = bundleFromJSON(parseStrictJson(decodeUtf8Strict(bytes)));
-    if (bundle.content.$case !== 'dsseEnvelope') throw new Error('not a DSSE bundle');
-    if (bundle.content.dsseEnvelope.payloadType !== PAYLOAD_TYPE) throw new Error(`payload type is not ${PAYLOAD_TYPE}`);
-    if (bundle.content.dsseEnvelope.signatures.length !== 1) throw new Error('a DSSE envelope must carry exactly one signature');
-    return bundle;
-  } catch (error) {
-    throw new MigsealError('SIGNATURE_MALFORMED', `The signature ${entry} is not a valid Sigstore DSSE bundle: ${(error as Error).message}.`, { cause: error });
-  }
+  const bundle = parseSigstoreBundle(bytes, `The signature ${entry}`);
+  const problem =
+    bundle.content.$case !== 'dsseEnvelope'
+      ? 'not a DSSE bundle'
+      : bundle.content.dsseEnvelope.payloadType !== PAYLOAD_TYPE
+        ? `payload type is not ${PAYLOAD_TYPE}`
+        : bundle.content.dsseEnvelope.signatures.length !== 1
+          ? 'a DSSE envelope must carry exactly one signature'
+          : undefined;
+  if (problem) throw new MigsealError('SIGNATURE_MALFORMED', `The signature ${entry} is not a valid Sigstore DSSE bundle: ${problem}.`);
+  return bundle;
 }
 
 /** Parses a verified DSSE payload with the strict parser; garbage becomes SIGNATURE_MALFORMED. */
