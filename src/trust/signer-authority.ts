@@ -5,11 +5,11 @@
  */
 import type { KeyObject } from 'node:crypto';
 import type { X509Certificate } from '@sigstore/core';
-import type { CertificateAuthority, TrustedRoot } from '@sigstore/protobuf-specs';
+import type { CertificateAuthority, TransparencyLogInstance, TrustedRoot } from '@sigstore/protobuf-specs';
 
 export type SignerAuthority =
   | { kind: 'sigstore'; id: string; trustedRoot: TrustedRoot }
   | { kind: 'ca'; id: string; certificate: X509Certificate; timestampAuthorities?: CertificateAuthority[] }
-  | { kind: 'key'; id: string; publicKey: KeyObject; timestampAuthorities?: CertificateAuthority[] };
+  | { kind: 'key'; id: string; publicKey: KeyObject; timestampAuthorities?: CertificateAuthority[]; transparencyLogs?: TransparencyLogInstance[] };
 
 export type ValidityAt = 'trusted-time' | 'verification-time';

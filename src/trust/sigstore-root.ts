@@ -41,8 +41,21 @@ export function loadTrustedRootFile(path: string): TrustedRoot {
     const root = TrustedRoot.fromJSON(raw);
     if (root.certificateAuthorities.length === 0) throw new Error('it names no certificate authority');
     if (root.tlogs.length === 0) throw new Error('it names no transparency log');
+    const unbounded = unboundedEntries(root);
+    if (unbounded.length > 0) throw new Error(`${unbounded.join(', ')} ${unbounded.length === 1 ? 'has' : 'have'} no start of validity`);
     return root;
   } catch (error) {
     throw new MigsealError('POLICY_INVALID', `The trusted root ${path} is not a Sigstore trusted root: ${(error as Error).message}.`, { cause: error });
   }
+}
+
+// Every key and authority must say from when it is trusted: a missing start is not "since always".
+function unboundedEntries(root: TrustedRoot): string[] {
+  const ranges: Array<[string, Array<{ start?: Date } | undefined>]> = [
+    ['tlogs', root.tlogs.map((t) => t.publicKey?.validFor)],
+    ['ctlogs', root.ctlogs.map((t) => t.publicKey?.validFor)],
+    ['certificateAuthorities', root.certificateAuthorities.map((c) => c.validFor)],
+    ['timestampAuthorities', root.timestampAuthorities.map((c) => c.validFor)],
+  ];
+  return ranges.flatMap(([name, list]) => list.flatMap((range, i) => (range?.start ? [] : [`${name}[${i}]`])));
 }

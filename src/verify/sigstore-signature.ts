@@ -11,14 +11,16 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { Bundle } from '@sigstore/bundle';
 import type { X509Certificate } from '@sigstore/core';
-import { TrustedRoot, type CertificateAuthority } from '@sigstore/protobuf-specs';
-import { toSignedEntity, toTrustMaterial, Verifier, VerificationError } from '@sigstore/verify';
+import { TrustedRoot, type CertificateAuthority, type TransparencyLogInstance } from '@sigstore/protobuf-specs';
+import { toTrustMaterial, Verifier, VerificationError } from '@sigstore/verify';
 import { MigsealError } from '../errors.js';
 import { sha256Hex } from '../format/digest.js';
 import { decodeUtf8Strict, parseStrictJson } from '../format/strict-json.js';
 import { publicGoodTrustedRoot } from '../trust/sigstore-root.js';
 import type { SignerAuthority } from '../trust/signer-authority.js';
 import { checkIdentity, identityOf, leafOf, type ExpectedIdentity } from './certificate-identity.js';
+import { checkNoRootInChain } from './certificate-chain.js';
+import { signedEntityOf } from './signed-entity.js';
 import { trustedTimes } from './trusted-times.js';
 
 export type { ExpectedIdentity } from './certificate-identity.js';
@@ -50,12 +52,13 @@ export function verifySigstoreSignature(bundle: Bundle, artifact: ArtifactRef, a
   if (bundle.content.$case === 'messageSignature' && !bytes) {
     throw new MigsealError('SIGNATURE_MALFORMED', 'A message-signature bundle can only be checked against the artifact bytes, not a digest.');
   }
+  checkNoRootInChain(bundle);
   const verified =
     authority.kind === 'sigstore'
       ? checkIdentity(verifyFulcio(bundle, bytes, authority), expected)
       : authority.kind === 'ca'
         ? verifyWithCa(bundle, bytes, authority, now, expected)
-        : verifyKeyed(bundle, bytes, authority.publicKey, authority.timestampAuthorities);
+        : verifyKeyed(bundle, bytes, authority.publicKey, authority.timestampAuthorities, authority.transparencyLogs);
   if (bundle.content.$case === 'dsseEnvelope') checkSubject(verified.payload!, artifact);
   return verified;
 }
@@ -64,7 +67,7 @@ export function verifySigstoreSignature(bundle: Bundle, artifact: ArtifactRef, a
 function verifyFulcio(bundle: Bundle, bytes: Buffer | undefined, authority: { id: string; trustedRoot: TrustedRoot }): VerifiedSignature {
   const verifier = new Verifier(toTrustMaterial(authority.trustedRoot), { tlogThreshold: 1, ctlogThreshold: 1, timestampThreshold: 1 });
   if (bundle.verificationMaterial.content.$case === 'publicKey') throw new MigsealError('SIGNER_UNKNOWN', `The signature is made with a key, not a certificate from "${authority.id}".`);
-  const signer = run(() => verifier.verify(toSignedEntity(bundle, bytes)), authority.id);
+  const signer = run(() => verifier.verify(signedEntityOf(bundle, bytes)), authority.id);
   return { identity: signer.identity?.subjectAlternativeName, issuer: signer.identity?.extensions?.issuer, trustedTimes: trustedTimes(bundle), ...payloadOf(bundle) };
 }
 
@@ -96,13 +99,14 @@ function verifyWithCa(bundle: Bundle, bytes: Buffer | undefined, authority: { id
   return verified;
 }
 
-// Checks the signature with a known key. Log entries present must verify against the public-good Rekor, and
-// timestamps against a timestamp authority the policy names; either gives a trusted signing time.
-function verifyKeyed(bundle: Bundle, bytes: Buffer | undefined, publicKey: KeyObject, timestampAuthorities: CertificateAuthority[] = []): VerifiedSignature {
+// Checks the signature with a known key. Log entries present must verify against the given logs (by default
+// the public-good Rekor), and timestamps against a timestamp authority the policy names; either gives a
+// trusted signing time.
+function verifyKeyed(bundle: Bundle, bytes: Buffer | undefined, publicKey: KeyObject, timestampAuthorities: CertificateAuthority[] = [], transparencyLogs?: TransparencyLogInstance[]): VerifiedSignature {
   const logged = bundle.verificationMaterial.tlogEntries.length > 0;
-  const root: TrustedRoot = { ...EMPTY_ROOT, tlogs: logged ? publicGoodTrustedRoot().tlogs : [], timestampAuthorities };
+  const root: TrustedRoot = { ...EMPTY_ROOT, tlogs: logged ? (transparencyLogs ?? publicGoodTrustedRoot().tlogs) : [], timestampAuthorities };
   const verifier = new Verifier(toTrustMaterial(root, () => ({ publicKey, validFor: () => true })), { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 });
-  run(() => verifier.verify(toSignedEntity(bundle, bytes)), 'key');
+  run(() => verifier.verify(signedEntityOf(bundle, bytes)), 'key');
   return { trustedTimes: trustedTimes(bundle), ...payloadOf(bundle) };
 }
 

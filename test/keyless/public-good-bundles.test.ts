@@ -137,12 +137,18 @@ describe('public-good conformance bundles', () => {
 });
 
 describe('sigstore-js bundles (DSSE, v0.1 to v0.3)', () => {
-  const files = ['bundleV01-dsse-no-proof', 'bundleV01-dsse-with-proof', 'bundleV01-full-cert-chain', 'bundleV01-intoto-no-proof', 'bundleV01-intoto-with-proof', 'bundleV02-dsse', 'bundleV02-intoto', 'bundleV03-dsse', 'bundleV03-intoto'];
+  const files = ['bundleV01-dsse-no-proof', 'bundleV01-dsse-with-proof', 'bundleV01-intoto-no-proof', 'bundleV01-intoto-with-proof', 'bundleV02-dsse', 'bundleV02-intoto', 'bundleV03-dsse', 'bundleV03-intoto'];
 
   it.each(files)('%s verifies for the statement subject and its signer', (name) => {
     const signer = verifySigstoreSignature(readBundle(join(FIXTURES, `${name}.sigstore`)), NPM_SUBJECT, publicGood(), NOW, BRIAN);
     expect(signer.identity).toBe(BRIAN.identity);
     expect(JSON.parse(signer.payload!.toString('utf8'))).toEqual(JSON.parse(readFileSync(join(FIXTURES, 'statement.json'), 'utf8')));
+  });
+
+  it('refuses bundleV01-full-cert-chain: its chain carries the root, which only the trusted root may supply', () => {
+    const error = refusal(() => verifySigstoreSignature(readBundle(join(FIXTURES, 'bundleV01-full-cert-chain.sigstore')), NPM_SUBJECT, publicGood(), NOW, BRIAN));
+    expect(error.code).toBe('SIGNATURE_MALFORMED');
+    expect(error.message).toMatch(/self-signed root certificate \(certificate 3\)/);
   });
 
   it('refuses a DSSE bundle for another artifact digest (the DSSE path ignores the artifact otherwise)', () => {
