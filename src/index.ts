@@ -9,6 +9,8 @@ export { KeySigner } from './signing/key-signer.js';
 export { generateKeyPair, loadPrivateKey } from './signing/keys.js';
 export { loadPublicKey, keyIdOf } from './format/public-key.js';
 export { loadTrustPolicy, type TrustPolicy } from './trust/policy.js';
+export { verifySigstoreBundle, type SigstoreBundleCheck } from './verify/verify-sigstore-bundle.js';
+export { loadTrustedRootFile } from './trust/sigstore-root.js';
 export { MigsealError, ERROR_CODES, type ErrorCode } from './errors.js';
 export { LIMITS } from './limits.js';
 export { compareReleases } from './format/release-version.js';
