@@ -38,6 +38,8 @@ export const LIMITS = Object.freeze({
   lockTimeoutMs: 30_000,
   /** How long an audit log append waits for another process's append before failing. */
   auditLockTimeoutMs: 10_000,
+  /** An audit lock's break folder older than this was left by a process that died while using it (it is held for a few calls). */
+  auditLockBreakStaleMs: 5_000,
 });
 
 export type Limits = typeof LIMITS;

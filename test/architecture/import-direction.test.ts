@@ -35,9 +35,6 @@ const TOLERATED: ReadonlyArray<{ from: string; to: string; why: string }> = [
 
 /** Packages that open or drive a database: only db/ talks to databases. */
 const DATABASE_PACKAGES = ['better-sqlite3', 'pg', 'pg-connection-string', 'pg-native'];
-const DATABASE_PACKAGES_TOLERATED: ReadonlyArray<{ file: string; name: string; why: string }> = [
-  { file: 'audit/lock.ts', name: 'better-sqlite3', why: 'the audit log lock is a POSIX record lock taken through SQLite' },
-];
 
 interface Graph {
   edges: Array<{ from: string; to: string; imports: Array<{ file: string; target: string }> }>;
@@ -82,7 +79,6 @@ describe('import direction', () => {
   it('leaves database packages to db/', () => {
     const wrong = g.packages
       .filter((p) => DATABASE_PACKAGES.includes(p.name) && p.folder !== 'db')
-      .filter((p) => !DATABASE_PACKAGES_TOLERATED.some((t) => t.file === p.file && t.name === p.name))
       .map((p) => `${p.file} imports ${p.name}`);
     expect(wrong).toEqual([]);
   });

@@ -25,9 +25,8 @@ const [path, id, count] = process.argv.slice(2);
 for (let n = 0; n < Number(count); n++) appendAuditRecord(path, { event: 'apply', writer: Number(id), n });
 `,
   );
-  // Inside the checkout, so the bundled worker still resolves better-sqlite3 (left external).
   worker = join(ROOT, 'node_modules', '.cache', `audit-worker-${process.pid}.mjs`);
-  buildSync({ entryPoints: [entry], outfile: worker, bundle: true, platform: 'node', format: 'esm', external: ['better-sqlite3'], logLevel: 'error' });
+  buildSync({ entryPoints: [entry], outfile: worker, bundle: true, platform: 'node', format: 'esm', logLevel: 'error' });
 });
 afterAll(() => {
   removeDir(dir);
