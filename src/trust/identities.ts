@@ -3,14 +3,13 @@
  * ("cas") and which certificate identities may sign, in which roles ("identities").
  * Identity and issuer match exactly; a pattern is an explicit opt-in, always anchored.
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { X509Certificate } from '@sigstore/core';
 import { TrustedRoot, type CertificateAuthority } from '@sigstore/protobuf-specs';
 import { MigsealError } from '../errors.js';
 import { ROLES, type Role } from '../format/statement.js';
 import type { SignerAuthority, ValidityAt } from './signer-authority.js';
-import { insecurePermissions } from './file-permissions.js';
+import { insecurePermissions, readTrustedFile } from './file-permissions.js';
 import { loadTrustedRootFile, PUBLIC_GOOD, publicGoodTrustedRoot } from './sigstore-root.js';
 import { isJsonObject, allowOnly, type JsonObject } from '../format/json-shape.js';
 
@@ -58,6 +57,7 @@ export function parseIdentities(
       if (typeof ca.trustedRoot === 'string') authorities.set(ca.id, { kind: 'sigstore', id: ca.id, trustedRoot: loadTrustedRootFile(path) });
       else authorities.set(ca.id, { kind: 'ca', id: ca.id, certificate: readCaCertificate(path), timestampAuthorities });
     } catch (error) {
+      if (error instanceof MigsealError && error.code === 'POLICY_INSECURE') throw error;
       p.push(`${at}: ${error instanceof MigsealError ? error.message : `cannot read ${path}`}`);
     }
   });
@@ -139,14 +139,15 @@ function parseTimestampAuthorities(raw: JsonObject, base: string, p: string[]): 
 }
 
 function pemCertificate(path: string): { cert: X509Certificate; der: Buffer } {
+  const pem = readTrustedFile(path).toString('utf8');
+  const body = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/.exec(pem)?.[1];
+  const invalid = (cause?: unknown) => new MigsealError('POLICY_INVALID', `The file ${path} is not a PEM certificate.`, cause === undefined ? {} : { cause });
+  if (!body) throw invalid();
+  const der = Buffer.from(body.replace(/\s+/g, ''), 'base64');
   try {
-    const pem = readFileSync(path, 'utf8');
-    const body = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/.exec(pem)?.[1];
-    if (!body) throw new Error('no PEM certificate');
-    const der = Buffer.from(body.replace(/\s+/g, ''), 'base64');
     return { cert: X509Certificate.parse(der), der };
   } catch (error) {
-    throw new MigsealError('POLICY_INVALID', `The file ${path} is not a PEM certificate.`, { cause: error });
+    throw invalid(error);
   }
 }
 

@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { MigsealError } from '../errors.js';
 import { decodeUtf8Strict, parseStrictJson } from '../format/strict-json.js';
 import { ROLES, type Role } from '../format/statement.js';
-import { insecurePermissions } from './file-permissions.js';
+import { permissionProblems } from './file-permissions.js';
 import { loadTrustPolicy } from './policy.js';
 import { isJsonObject, type JsonObject } from '../format/json-shape.js';
 
@@ -29,8 +29,7 @@ export function lintTrustPolicy(path: string, now = new Date()): LintProblem[] {
   };
   const absolute = resolve(path);
   const base = dirname(absolute);
-  const unsafePolicy = insecurePermissions(absolute);
-  if (unsafePolicy) add('insecure-permissions', unsafePolicy);
+  for (const problem of permissionProblems(absolute)) add('insecure-permissions', problem);
   let raw: unknown;
   try {
     raw = parseStrictJson(decodeUtf8Strict(readFileSync(absolute)));
@@ -49,8 +48,7 @@ export function lintTrustPolicy(path: string, now = new Date()): LintProblem[] {
   for (const { owner, file } of files) {
     if (typeof file !== 'string') continue;
     const full = resolve(base, file);
-    const unsafe = insecurePermissions(full);
-    if (unsafe) add('insecure-permissions', unsafe);
+    for (const problem of permissionProblems(full)) add('insecure-permissions', problem);
     try {
       readFileSync(full);
     } catch (error) {

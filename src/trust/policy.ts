@@ -3,7 +3,7 @@
  * which window, and how many distinct signers each environment needs. Loaded from a JSON
  * file; key paths are relative to it. See keys/README.md for the format.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { MigsealError } from '../errors.js';
@@ -12,7 +12,7 @@ import { decodeUtf8Strict, parseStrictJson, StrictJsonError } from '../format/st
 import { DIALECTS, type Dialect } from '../format/manifest.js';
 import { ROLES, type Role } from '../format/statement.js';
 import { keyIdOf, loadPublicKey } from '../format/public-key.js';
-import { insecurePermissions } from './file-permissions.js';
+import { insecurePermissions, readTrustedFile } from './file-permissions.js';
 import { parseFindingsPolicy, type FindingsPolicy } from './findings-policy.js';
 import { parseIdentities, type TrustedIdentity } from './identities.js';
 import { parseProvenanceRequirement, type ProvenanceRequirement } from './provenance-policy.js';
@@ -67,7 +67,7 @@ export function loadTrustPolicy(path: string): TrustPolicy {
   let text: string;
   try {
     if (statSync(absolute).size > LIMITS.maxPolicyBytes) throw new MigsealError('POLICY_INVALID', `The trust policy ${path} is larger than ${LIMITS.maxPolicyBytes} bytes.`);
-    text = decodeUtf8Strict(readFileSync(absolute));
+    text = decodeUtf8Strict(readTrustedFile(absolute));
   } catch (error) {
     if (error instanceof MigsealError) throw error;
     if (error instanceof StrictJsonError) throw new MigsealError('POLICY_INVALID', `The trust policy ${path} is not UTF-8 JSON.`, { cause: error });
@@ -114,8 +114,9 @@ function buildPolicy(raw: unknown, path: string): TrustPolicy {
       if (unsafe) throw new MigsealError('POLICY_INSECURE', `The trust policy is not safe to use: ${unsafe}.`);
       let publicKey: KeyObject;
       try {
-        publicKey = loadPublicKey(readFileSync(keyPath), keyPath);
+        publicKey = loadPublicKey(readTrustedFile(keyPath), keyPath);
       } catch (error) {
+        if (error instanceof MigsealError && error.code === 'POLICY_INSECURE') throw error;
         return void p.push(`${at}.publicKey: ${error instanceof MigsealError ? error.message : `cannot read ${keyPath}`}`);
       }
       keys.push({

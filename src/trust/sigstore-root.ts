@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { MigsealError } from '../errors.js';
+import { readTrustedFile } from './file-permissions.js';
 import { decodeUtf8Strict, parseStrictJson } from '../format/strict-json.js';
 
 export const PUBLIC_GOOD = 'sigstore-public-good';
@@ -33,8 +34,9 @@ export function publicGoodTrustedRoot(): TrustedRoot {
 export function loadTrustedRootFile(path: string): TrustedRoot {
   let raw: unknown;
   try {
-    raw = parseStrictJson(decodeUtf8Strict(readFileSync(path)));
+    raw = parseStrictJson(decodeUtf8Strict(readTrustedFile(path)));
   } catch (error) {
+    if (error instanceof MigsealError) throw error;
     throw new MigsealError('POLICY_INVALID', `The trusted root ${path} cannot be read as strict JSON: ${(error as Error).message}.`, { cause: error });
   }
   try {

@@ -4,7 +4,7 @@
  * and a real SQLite database, which must be left byte for byte as it was.
  */
 import { createHash, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, lchownSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -149,5 +149,139 @@ describe('one key listed twice in different encodings, to meet a 2-of-n threshol
       { id: 'carol', file: 'carol.pub' },
     ]);
     await refusedApply(bundle, policy, 'THRESHOLD_NOT_MET', /needs 1 more release signature from role release/);
+  });
+});
+
+const NOBODY = 65534;
+const asRoot = process.geteuid?.() === 0;
+
+/** A folder for one attack, owned by root (the running user here) and closed to others. */
+function safeFolder(name: string): string {
+  const dir = join(world.dir, name);
+  mkdirSync(dir, { mode: 0o755 });
+  chmodSync(dir, 0o755);
+  return dir;
+}
+
+/** trust.json and release.pub (the world's release key) in `dir`; returns the policy's path. */
+function releasePolicyIn(dir: string): string {
+  copyFileSync(world.release.publicPath, join(dir, 'release.pub'));
+  chmodSync(join(dir, 'release.pub'), 0o644);
+  const path = join(dir, 'trust.json');
+  writeFileSync(path, JSON.stringify({ project: 'shop', keys: [{ id: 'release', publicKey: 'release.pub', roles: ['release'] }], environments: { default: { release: 1 } } }), { mode: 0o644 });
+  return path;
+}
+
+async function trustCheckReports(policy: string, message: RegExp): Promise<void> {
+  const check = await runCli(['trust', 'check', policy, '--json']);
+  expect(check.code, check.stderr).toBe(2);
+  expect(JSON.parse(check.stdout).problems).toContainEqual({ kind: 'insecure-permissions', message: expect.stringMatching(message) });
+}
+
+// Another local user ("nobody") attacks files the trust policy depends on (T5.13). These need root to hand files to nobody.
+describe.runIf(asRoot)('a trust file another local user can swap (T5.13)', () => {
+  it('control: a policy in root-owned folders, even under the sticky /tmp, is trusted', async () => {
+    const policy = releasePolicyIn(safeFolder('control'));
+    const path = join(world.dir, 'control.migseal');
+    writeFileSync(path, world.bundle);
+    const result = await runCli(['verify', path, '--trust', policy]);
+    expect(result.code, result.stderr).toBe(0);
+    expect((await runCli(['trust', 'check', policy])).code).toBe(0);
+  });
+
+  it('the policy reached through a symlink into a folder another user owns', async () => {
+    const theirs = safeFolder('theirs');
+    const policy = releasePolicyIn(theirs);
+    chownSync(theirs, NOBODY, NOBODY);
+    const link = join(safeFolder('etc-migseal'), 'trust.json');
+    symlinkSync(policy, link);
+    const message = /theirs is owned by user nobody \(uid 65534\), not by root or the user running migseal \(user root \(uid 0\)\).* \(reached through the symbolic link .*etc-migseal\/trust\.json\)/;
+    await refusedApply(world.bundle, link, 'POLICY_INSECURE', message);
+    await trustCheckReports(link, message);
+  });
+
+  it('the policy reached through a symlink that sits in a folder another user can write', async () => {
+    const policy = releasePolicyIn(safeFolder('real'));
+    const shared = safeFolder('shared');
+    chmodSync(shared, 0o777);
+    const link = join(shared, 'trust.json');
+    symlinkSync(policy, link);
+    await refusedApply(world.bundle, link, 'POLICY_INSECURE', /shared is writable by others \(mode 0777\)/);
+    await trustCheckReports(link, /shared is writable by others/);
+  });
+
+  it('the policy reached through a symlink, in a sticky folder, that another user owns (they may re-point it)', async () => {
+    const policy = releasePolicyIn(safeFolder('real-2'));
+    const sticky = safeFolder('sticky');
+    chmodSync(sticky, 0o1777);
+    const link = join(sticky, 'trust.json');
+    symlinkSync(policy, link);
+    lchownSync(link, NOBODY, NOBODY);
+    await refusedApply(world.bundle, link, 'POLICY_INSECURE', /sticky\/trust\.json is owned by user nobody/);
+  });
+
+  it('the policy\'s real folder is group-writable, behind a link to the folder', async () => {
+    const real = safeFolder('group-real');
+    const policy = releasePolicyIn(real);
+    chmodSync(real, 0o775);
+    const linked = join(safeFolder('links'), 'policy-dir');
+    symlinkSync(real, linked);
+    await refusedApply(world.bundle, join(linked, 'trust.json'), 'POLICY_INSECURE', /group-real is writable by its group \(mode 0775\).*reached through the symbolic link .*links\/policy-dir/);
+    expect(policy).toContain('group-real');
+  });
+
+  it('a key file owned by another user, though nobody else may write it', async () => {
+    const dir = safeFolder('their-key');
+    const policy = releasePolicyIn(dir);
+    chownSync(join(dir, 'release.pub'), NOBODY, NOBODY);
+    chmodSync(join(dir, 'release.pub'), 0o444);
+    await refusedApply(world.bundle, policy, 'POLICY_INSECURE', /release\.pub is owned by user nobody \(uid 65534\)/);
+    await trustCheckReports(policy, /release\.pub is owned by user nobody/);
+  });
+
+  it('a key file left in a sticky world-writable folder (like /tmp) by another user', async () => {
+    const tmp = safeFolder('tmp-like');
+    chmodSync(tmp, 0o1777);
+    copyFileSync(world.release.publicPath, join(tmp, 'release.pub'));
+    chownSync(join(tmp, 'release.pub'), NOBODY, NOBODY);
+    const dir = safeFolder('tmp-policy');
+    const policy = join(dir, 'trust.json');
+    writeFileSync(policy, JSON.stringify({ project: 'shop', keys: [{ id: 'release', publicKey: '../tmp-like/release.pub', roles: ['release'] }], environments: { default: { release: 1 } } }), { mode: 0o644 });
+    await refusedApply(world.bundle, policy, 'POLICY_INSECURE', /tmp-like\/release\.pub is owned by user nobody/);
+  });
+
+  it('a key file that is a symlink to a key in a folder another user owns', async () => {
+    const theirs = safeFolder('their-keys');
+    copyFileSync(world.release.publicPath, join(theirs, 'release.pub'));
+    chownSync(theirs, NOBODY, NOBODY);
+    const dir = safeFolder('linked-key');
+    const policy = releasePolicyIn(dir);
+    rmSync(join(dir, 'release.pub'));
+    symlinkSync(join(theirs, 'release.pub'), join(dir, 'release.pub'));
+    await refusedApply(world.bundle, policy, 'POLICY_INSECURE', /their-keys is owned by user nobody.*reached through the symbolic link .*linked-key\/release\.pub/);
+  });
+
+  it('a CA certificate and a timestamp authority certificate owned by another user', async () => {
+    const { createCa } = await import('../../src/ca/certificates.js');
+    const ca = createCa({ name: 'corp', days: 30, bits: 2048 });
+    for (const field of ['cas', 'timestampAuthorities'] as const) {
+      const dir = safeFolder(`their-${field}`);
+      const policy = releasePolicyIn(dir);
+      writeFileSync(join(dir, 'ca.crt'), ca.certificatePem, { mode: 0o644 });
+      chownSync(join(dir, 'ca.crt'), NOBODY, NOBODY);
+      const doc = JSON.parse(readFileSync(policy, 'utf8'));
+      if (field === 'cas') doc.cas = [{ id: 'corp', certificate: 'ca.crt' }];
+      else doc.timestampAuthorities = [{ id: 'tsa', certificates: ['ca.crt'] }];
+      writeFileSync(policy, JSON.stringify(doc));
+      await refusedApply(world.bundle, policy, 'POLICY_INSECURE', /ca\.crt is owned by user nobody/);
+      await trustCheckReports(policy, /ca\.crt is owned by user nobody/);
+    }
+  });
+
+  it('a symbolic link loop instead of a policy', async () => {
+    const dir = safeFolder('loop');
+    symlinkSync(join(dir, 'b'), join(dir, 'a'));
+    symlinkSync(join(dir, 'a'), join(dir, 'b'));
+    await refusedApply(world.bundle, join(dir, 'a'), 'POLICY_INSECURE', /leads through more than 40 symbolic links/);
   });
 });
