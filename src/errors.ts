@@ -55,6 +55,7 @@ export const ERROR_CODES = Object.freeze({
   // 3: failed while running; the database is left consistent and says what happened
   MIGRATION_FAILED: 3,
   DATABASE_ERROR: 3,
+  MIGRATION_PARTLY_COMMITTED: 3,
 } as const);
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,32 +1,24 @@
 /**
  * How one migration runs. `transaction`: the runner wraps the script and its history row in
  * one transaction. `outside`: the script runs on its own, as its tool would send it: when
- * the manifest says it cannot run in a transaction, or when the script ends or opens
- * transactions itself (an inner COMMIT would end the runner's transaction early). Outside
- * runs are bracketed by a dirty mark, so a failure or a crash half-way blocks the next run.
+ * the manifest says it cannot run in a transaction, or when the script opens or ends
+ * transactions itself (an inner COMMIT would end the runner's transaction early), as the
+ * database's own parser reads it (src/lint/transaction-mode.ts decides, for lint and runner
+ * alike). Outside runs are bracketed by a dirty mark, so a failure or a crash half-way
+ * blocks the next run. Whatever the parser says, the runner asks the server after each
+ * script whether its transaction is still open (./script-step.ts).
  */
+import type { DriverDialect } from '../db/driver.js';
 import type { ManifestMigration } from '../format/manifest.js';
 
 export type ExecutionMode = 'transaction' | 'outside';
 
-const TRANSACTION_CONTROL = /(?:^|;)\s*(?:begin\s*(?:;|$|transaction\b|work\b|isolation\b|deferred\b|immediate\b|exclusive\b)|start\s+transaction\b|commit\s*(?:;|$|transaction\b|work\b|and\b)|rollback\s*(?:;|$|transaction\b|work\b|and\b))/i;
+/** Without one of these words anywhere, no statement can open or end a transaction: the parser is not even loaded. */
+const MAY_CONTROL = /begin|start|commit|end|rollback|abort|prepare/i;
 
-const MAY_CONTROL = /begin|start|commit|rollback/i;
-
-export function executionMode(migration: ManifestMigration, sql: string): ExecutionMode {
+export async function executionMode(migration: ManifestMigration, sql: string, dialect: DriverDialect): Promise<ExecutionMode> {
   if (!migration.transactional) return 'outside';
-  return controlsOwnTransaction(sql) ? 'outside' : 'transaction';
-}
-
-/** Whether the script has top-level BEGIN / START TRANSACTION / COMMIT / ROLLBACK statements. */
-export function controlsOwnTransaction(sql: string): boolean {
-  // Stripping strings and comments only removes text: without these words anywhere, there is nothing to find.
-  if (!MAY_CONTROL.test(sql)) return false;
-  const code = sql
-    .replace(/\$([A-Za-z_][A-Za-z0-9_]*)?\$[\s\S]*?\$\1\$/g, "''")
-    .replace(/'(?:[^']|'')*'/g, "''")
-    .replace(/"(?:[^"]|"")*"/g, '""')
-    .replace(/--[^\n]*/g, ' ')
-    .replace(/\/\*[\s\S]*?\*\//g, ' ');
-  return TRANSACTION_CONTROL.test(code);
+  if (!MAY_CONTROL.test(sql)) return 'transaction';
+  const { controlsOwnTransaction } = await import('../lint/transaction-mode.js');
+  return controlsOwnTransaction(sql, dialect) ? 'outside' : 'transaction';
 }

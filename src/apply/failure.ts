@@ -1,15 +1,27 @@
 /** Turns a failure in the middle of a run into the coded error the operator sees (exit 3). */
 import { MigsealError } from '../errors.js';
+import { TransactionEnded } from '../db/driver.js';
 import { ScriptFailure } from './script-step.js';
 
 export function describeFailure(error: unknown, completed: string[], target: string, verb: 'applied' | 'rolled back'): MigsealError {
   const done = completed.length === 0 ? `No migration was ${verb}` : `Migrations ${completed.join(', ')} were ${verb} and recorded`;
+  if (error instanceof ScriptFailure && error.partlyCommitted) {
+    // Never "rolled back": the script committed part of its work itself (T5.8).
+    const m = error.planned.migration;
+    const cause = error.cause instanceof TransactionEnded ? undefined : error.cause;
+    const failed = cause === undefined ? '' : ` and then failed: ${String((cause as Error)?.message ?? cause).replace(/\.$/, '')}`;
+    return new MigsealError(
+      'MIGRATION_PARTLY_COMMITTED',
+      `Migration ${m.version} (${m.name}) ended migseal's transaction itself (a COMMIT, END, ROLLBACK or the like)${failed}, so part of its work was committed without its history row. ${done}; ${target} is marked dirty until migseal resolve --version ${m.version}.`,
+      { cause, details: { completed, failed: m.version, dirty: true, partlyCommitted: true } },
+    );
+  }
   if (error instanceof ScriptFailure) {
     const m = error.planned.migration;
     const state =
       error.mode === 'transaction'
         ? 'its changes were rolled back'
-        : `it ran outside a transaction, so ${target} is marked dirty until migseal resolve --version ${m.version}`;
+        : `it ran outside migseal's transaction, so what it did before failing may be committed, and ${target} is marked dirty until migseal resolve --version ${m.version}`;
     return new MigsealError('MIGRATION_FAILED', `Migration ${m.version} (${m.name}) failed: ${error.message.replace(/\.$/, '')}. ${done}; ${state}.`, {
       cause: error.cause,
       details: { completed, failed: m.version, dirty: error.mode === 'outside' },

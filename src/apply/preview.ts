@@ -39,6 +39,6 @@ export async function previewApply(verified: VerifiedBundle, driver: Driver, opt
     refusal = { code: error.code, message: error.message };
   }
   const modes: PreviewReport['modes'] = {};
-  for (const p of plan.pending) if (p.migration.runner !== 'native') modes[p.key] = executionMode(p.migration, p.sql);
+  for (const p of plan.pending) if (p.migration.runner !== 'native') modes[p.key] = await executionMode(p.migration, p.sql, driver.dialect);
   return { target: driver.target, history, plan, refusal, modes };
 }

@@ -65,7 +65,7 @@ async function rollBack(steps: DownStep[], run: RecordedRun, report: RollbackRep
   const { driver, runId } = run;
   for (const { planned, sql } of steps) {
     progress?.(`rolling back ${planned.migration.version} ${planned.migration.name}`);
-    const mode = executionMode(planned.migration, sql);
+    const mode = await executionMode(planned.migration, sql, driver.dialect);
     const durationMs = await runScriptStep({
       driver,
       planned,

@@ -28,7 +28,7 @@ export interface MigrationResult {
 }
 
 export async function runMigration(run: MigrationRun, planned: PlannedMigration): Promise<MigrationResult> {
-  const mode = executionMode(planned.migration, planned.sql);
+  const mode = await executionMode(planned.migration, planned.sql, run.driver.dialect);
   const { driver } = run;
   let recorded = planned.recorded;
   const row = (state: AppliedMigration['state'], durationMs: number, note: string | null): AppliedMigration => ({

@@ -1,12 +1,14 @@
 /**
  * One script and the history writes that record it, for apply and rollback alike. In a
- * transaction, the script and its record commit together or not at all. Outside one, a
- * dirty mark is committed first and replaced by the record only after the script
- * succeeded, so a failure or a crash half-way leaves a mark that blocks the next run until
- * an operator resolves it.
+ * transaction, the script and its record commit together or not at all; before the record
+ * is written, the server is asked whether the transaction is still the runner's (T5.8): a
+ * script that ended it has committed part of its work, so the migration is marked dirty and
+ * the run stops. Outside a transaction, a dirty mark is committed first and replaced by the
+ * record only after the script succeeded, so a failure or a crash half-way leaves a mark
+ * that blocks the next run until an operator resolves it.
  */
 import { performance } from 'node:perf_hooks';
-import type { Driver } from '../db/driver.js';
+import { TransactionEnded, type Driver } from '../db/driver.js';
 import { MigsealError } from '../errors.js';
 import type { ExecutionMode } from './execution-mode.js';
 import type { PlannedMigration } from './plan.js';
@@ -27,28 +29,42 @@ export interface ScriptStep {
   recordDone(durationMs: number): Promise<void>;
 }
 
-/** Thrown when the migration's own SQL failed (as opposed to the bookkeeping around it). */
+/** Thrown when the migration's own SQL failed, or ended the runner's transaction (as opposed to the bookkeeping around it). */
 export class ScriptFailure extends Error {
   constructor(
     readonly planned: PlannedMigration,
     readonly mode: ExecutionMode,
     cause: unknown,
+    /** The script ended the runner's transaction itself: part of its work is committed. */
+    readonly partlyCommitted = false,
   ) {
     super((cause as Error)?.message ?? String(cause), { cause });
   }
 }
 
+const ENDED_NOTE = "the script ended migseal's transaction itself, so part of its work was committed";
+
 /** Runs the step and returns how long its script took, in milliseconds. */
 export async function runScriptStep(step: ScriptStep): Promise<number> {
   const { driver } = step;
   if (step.mode === 'transaction') {
-    return driver.transaction(async () => {
-      const started = performance.now();
-      await execScript(step);
-      const took = Math.round(performance.now() - started);
-      await step.recordDone(took);
-      return took;
-    });
+    try {
+      return await driver.transaction(async () => {
+        const started = performance.now();
+        await execScript(step);
+        const took = Math.round(performance.now() - started);
+        await driver.checkTransactionOpen();
+        // Statements that must commit with the migration go in recordDone.
+        await step.recordDone(took);
+        return took;
+      });
+    } catch (error) {
+      const ended = error instanceof TransactionEnded ? error : error instanceof ScriptFailure && error.cause instanceof TransactionEnded ? error.cause : undefined;
+      if (!ended) throw error;
+      const failed = ended.cause === undefined ? '' : `, then failed: ${(ended.cause as Error)?.message ?? String(ended.cause)}`;
+      await step.markDirty(`${ENDED_NOTE}${failed}`.slice(0, 2000)).catch(() => undefined);
+      throw new ScriptFailure(step.planned, step.mode, ended.cause ?? ended, true);
+    }
   }
 
   await driver.transaction(() => step.markDirty(`started outside a transaction at ${new Date().toISOString()}`));
@@ -69,6 +85,7 @@ async function execScript({ driver, planned, sql, mode }: ScriptStep): Promise<v
     await driver.exec(sql);
   } catch (error) {
     if (error instanceof MigsealError && error.code === 'DATABASE_ERROR') throw error;
+    if (error instanceof TransactionEnded) throw new ScriptFailure(planned, mode, error);
     throw new ScriptFailure(planned, mode, error);
   }
 }

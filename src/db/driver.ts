@@ -3,6 +3,8 @@
  * more small file. A driver runs whole migration scripts as the database's own tools would
  * and keeps one runner per database with a lock that the database releases if we die.
  */
+import { MigsealError } from '../errors.js';
+
 export type DriverDialect = 'sqlite' | 'postgres';
 
 export type Row = Record<string, unknown>;
@@ -19,8 +21,19 @@ export interface Driver {
    * prepare it once per connection.
    */
   query(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<Row[]>;
-  /** Runs fn inside one transaction: all of it commits, or none of it. */
+  /**
+   * Runs fn inside one transaction: all of it commits, or none of it. A script run by exec
+   * inside it that ends the transaction itself and then fails throws TransactionEnded.
+   */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Inside transaction(), after a script: asks the database whether the transaction
+   * transaction() opened is still the one open. When the script ended it (COMMIT, END,
+   * ROLLBACK, COMMIT AND CHAIN...), nothing more is written in it and TransactionEnded is
+   * thrown, at the latest when the transaction would commit. On PostgreSQL the question
+   * travels with the next message, ahead of the statements in it.
+   */
+  checkTransactionOpen(): Promise<void>;
   /** Whether a table exists (a bare name resolves as the session would resolve it). */
   hasTable(name: string): Promise<boolean>;
   /**
@@ -49,6 +62,13 @@ export interface ConnectOptions {
   readOnly?: boolean;
   /** From PGPASSWORD, MIGSEAL_DATABASE_PASSWORD or MIGSEAL_DATABASE_PASSWORD_FILE; never from a URL. */
   password?: string;
+}
+
+/** A script ended the runner's transaction itself: what it did before that may be committed. */
+export class TransactionEnded extends MigsealError {
+  constructor(cause?: unknown) {
+    super('MIGRATION_PARTLY_COMMITTED', 'the script ended the transaction the runner opened for it', cause === undefined ? {} : { cause });
+  }
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

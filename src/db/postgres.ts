@@ -9,10 +9,11 @@
  * script, as psql -1 would send it), and its history row travels with its COMMIT (EXECUTE of
  * a statement prepared once per connection): a migration costs two round trips.
  */
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { parse as parseConnectionString } from 'pg-connection-string';
 import { MigsealError } from '../errors.js';
-import { sleep, type ConnectOptions, type Driver, type QueryOptions, type Row } from './driver.js';
+import { sleep, TransactionEnded, type ConnectOptions, type Driver, type QueryOptions, type Row } from './driver.js';
 
 /** Advisory lock key: the first 8 bytes of SHA-256("migseal"), as a signed bigint. */
 const LOCK_KEY = '7581215183639544856';
@@ -21,6 +22,19 @@ const PREPARED_STATEMENTS = 16;
 
 /** A multi-statement simple query answers with one result per statement: the rows are the last one's. */
 const lastRows = (result: pg.QueryResult | pg.QueryResult[]): Row[] => ((Array.isArray(result) ? result.at(-1)?.rows : result.rows) ?? []) as Row[];
+/**
+ * How the runner knows its transaction is still the one it opened. BEGIN travels with two
+ * settings holding a random token: one local to the transaction (gone once it ends, even
+ * by COMMIT AND CHAIN), and one for the session, which survives only if the transaction
+ * committed. The check divides by zero unless the local one still holds the token, so the
+ * statements sent after it in the same message (the history row, COMMIT) never run without it.
+ */
+const beginWithToken = (token: string): string =>
+  `BEGIN;\nSELECT pg_catalog.set_config('migseal.xact', '${token}', true), pg_catalog.set_config('migseal.began', '${token}', false)`;
+const CHECK_MARK = 'migseal_transaction_check';
+const checkToken = (token: string): string => `SELECT 1 / coalesce((pg_catalog.current_setting('migseal.xact', true) OPERATOR(pg_catalog.=) '${token}')::int, 0) AS ${CHECK_MARK}`;
+const DIVISION_BY_ZERO = '22012';
+
 /** A script that may drop this session's prepared statements (DEALLOCATE, DISCARD ALL). */
 const DROPS_PREPARED = /\b(?:deallocate|discard)\b/i;
 
@@ -37,6 +51,8 @@ export class PostgresDriver implements Driver {
   #generation = 0;
   /** Inside transaction(), BEGIN has not been sent yet: it goes with the next statement. */
   #beginPending = false;
+  /** The open transaction()'s token (see beginWithToken). */
+  #token = '';
   #locked = false;
   #lost: Error | undefined;
   /** The schema migseal's tables live in: the session's current schema when it connected. */
@@ -77,10 +93,43 @@ export class PostgresDriver implements Driver {
     const text = this.#withPending(sql);
     if (DROPS_PREPARED.test(sql)) this.#forgetStatements();
     try {
-      await this.#client.query(text);
+      await this.#send(text);
     } catch (error) {
       // A failed script that opened its own transaction leaves the session in it; end it.
       if (!this.#inTransaction) await this.#client.query('ROLLBACK').catch(() => undefined);
+      else if (await this.#committedBeforeFailing()) throw new TransactionEnded(error);
+      throw error;
+    }
+  }
+
+  /** The next message asks the server first whether this transaction is still the one transaction() began. */
+  async checkTransactionOpen(): Promise<void> {
+    this.#check();
+    if (this.#inTransaction && !this.#beginPending) this.#atCommit.unshift(checkToken(this.#token));
+  }
+
+  /**
+   * After a script failed inside transaction(): whether it had committed the transaction
+   * before failing (the session setting set with BEGIN survives only a commit). Whatever
+   * block the failure left is rolled back first, to read it (the error arrives before the
+   * server says which block it left, so the status is not asked).
+   */
+  async #committedBeforeFailing(): Promise<boolean> {
+    try {
+      await this.#client.query('ROLLBACK');
+      const rows = (await this.#client.query("SELECT pg_catalog.current_setting('migseal.began', true) AS began")).rows as Row[];
+      return rows[0]?.began === this.#token;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Sends a simple query; a failed transaction check in it means the transaction had ended. */
+  async #send(text: string): Promise<pg.QueryResult | pg.QueryResult[]> {
+    try {
+      return (await this.#client.query(text)) as pg.QueryResult | pg.QueryResult[];
+    } catch (error) {
+      if ((error as { code?: string }).code === DIVISION_BY_ZERO && text.includes(CHECK_MARK)) throw new TransactionEnded();
       throw error;
     }
   }
@@ -91,16 +140,16 @@ export class PostgresDriver implements Driver {
     const text = sql.replace(/\?/g, () => `$${++n}`);
     const name = options.repeated ? await this.#prepare(text) : undefined;
     if (name !== undefined) {
-      const call = `EXECUTE ${name}(${params.map((v) => this.#literal(v)).join(', ')})`;
+      const call = params.length === 0 ? `EXECUTE ${name}` : `EXECUTE ${name}(${params.map((v) => this.#literal(v)).join(', ')})`;
       if (options.atCommit && this.#inTransaction) {
         this.#atCommit.push(call);
         return [];
       }
-      return lastRows(await this.#client.query(this.#withPending(call)));
+      return lastRows(await this.#send(this.#withPending(call)));
     }
     // The extended protocol takes one statement: what is pending goes first, on its own.
     const pending = this.#withPending('');
-    if (pending !== '') await this.#client.query(pending);
+    if (pending !== '') await this.#send(pending);
     return (await this.#client.query(text, params as unknown[])).rows as Row[];
   }
 
@@ -108,10 +157,11 @@ export class PostgresDriver implements Driver {
     this.#check();
     this.#inTransaction = true;
     this.#beginPending = true;
+    this.#token = randomBytes(16).toString('hex');
     try {
       const result = await fn();
       // Nothing was sent: there is no transaction to commit.
-      if (!this.#beginPending || this.#atCommit.length > 0) await this.#client.query(this.#withPending('COMMIT'));
+      if (!this.#beginPending || this.#atCommit.length > 0) await this.#send(this.#withPending('COMMIT'));
       return result;
     } catch (error) {
       // A script that did not parse never ran its BEGIN either; ROLLBACK then only warns.
@@ -126,7 +176,7 @@ export class PostgresDriver implements Driver {
 
   /** `sql` preceded by what is waiting to be sent: the transaction's BEGIN and the statements held for COMMIT. */
   #withPending(sql: string): string {
-    const parts = [...(this.#beginPending ? ['BEGIN'] : []), ...this.#atCommit, ...(sql === '' ? [] : [sql])];
+    const parts = [...(this.#beginPending ? [beginWithToken(this.#token)] : []), ...this.#atCommit, ...(sql === '' ? [] : [sql])];
     this.#beginPending = false;
     this.#atCommit = [];
     return sql === '' || parts.length > 1 ? parts.join(';\n') : sql;

@@ -7,11 +7,13 @@ import { existsSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { MigsealError } from '../errors.js';
-import { sleep, type ConnectOptions, type Driver, type QueryOptions, type Row } from './driver.js';
+import { sleep, TransactionEnded, type ConnectOptions, type Driver, type QueryOptions, type Row } from './driver.js';
 
 const BUSY_TIMEOUT_MS = 5_000;
 const LOCK_POLL_MS = 25;
 const PREPARED_STATEMENTS = 16;
+/** Errors after which SQLite rolls the transaction back on its own (https://sqlite.org/lang_transaction.html). */
+const ROLLS_BACK_ITSELF = /^SQLITE_(?:FULL|IOERR|BUSY|NOMEM|INTERRUPT)/;
 
 export class SqliteDriver implements Driver {
   readonly dialect = 'sqlite' as const;
@@ -53,8 +55,15 @@ export class SqliteDriver implements Driver {
     } catch (error) {
       // A failed script that opened its own transaction must not leave it open.
       if (!this.#inTransaction && this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      // Back in autocommit inside transaction(): the script ended it before failing (unless SQLite rolled it back itself).
+      if (this.#inTransaction && !this.#db.inTransaction && !ROLLS_BACK_ITSELF.test(String((error as { code?: unknown }).code))) throw new TransactionEnded(error);
       throw error;
     }
+  }
+
+  /** SQLite's autocommit state: inside transaction() the connection must still be in one. */
+  async checkTransactionOpen(): Promise<void> {
+    if (this.#inTransaction && !this.#db.inTransaction) throw new TransactionEnded();
   }
 
   async query(sql: string, params: readonly unknown[] = [], options: QueryOptions = {}): Promise<Row[]> {
@@ -73,6 +82,7 @@ export class SqliteDriver implements Driver {
     this.#inTransaction = true;
     try {
       const result = await fn();
+      await this.checkTransactionOpen();
       this.#db.exec('COMMIT');
       return result;
     } catch (error) {

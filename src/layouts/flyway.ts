@@ -13,7 +13,7 @@
 import type { ManifestMigration } from '../format/manifest.js';
 import type { FolderListing, Layout, LayoutResult } from './layout.js';
 import { isIgnorable, layoutError } from './errors.js';
-import { needsNoTransaction } from './transaction-mode.js';
+import { needsNoTransaction } from '../lint/transaction-mode.js';
 import { compareFlywayVersions, flywayVersion } from './flyway-version.js';
 
 const LAYOUT = 'flyway';

@@ -12,7 +12,7 @@ import type { Dialect, ManifestMigration } from '../format/manifest.js';
 import type { FolderListing, Layout, LayoutResult } from './layout.js';
 import { isIgnorable, layoutError } from './errors.js';
 import { readTomlKeys, TomlKeysError } from './toml-keys.js';
-import { needsNoTransaction } from './transaction-mode.js';
+import { needsNoTransaction } from '../lint/transaction-mode.js';
 
 const LAYOUT = 'prisma';
 const LOCK = 'migration_lock.toml';

@@ -1,7 +1,9 @@
 /**
- * Whether a migration runs inside a transaction, decided from parsed statements and the
- * layout's own semantics. Layouts call transactionModeFor; the analysis then reports the
- * statements that cannot work under the outcome.
+ * Transaction semantics, decided in this one place from the dialect's parsed statements:
+ * whether a script opens or ends a transaction itself (the runner asks controlsOwnTransaction
+ * before it wraps a script in one), and whether a migration runs inside a transaction at all
+ * (layouts call transactionModeFor; the analysis then reports the statements that cannot
+ * work under the outcome).
  *
  * - 'single-query' (golang-migrate, Prisma, plain SQL): the tool sends the file as one
  *   query. PostgreSQL runs a lone statement outside any transaction and several as one
@@ -27,11 +29,36 @@ export function transactionModeFor(sql: string, dialect: Dialect | LintDialect, 
   if (semantics === 'none') return { transactional: false, reason: "the migration's marker turns the transaction off" };
   const { statements, lint } = readable(sql, dialect);
   const outside = lint === 'postgres' ? cannotRunInTransaction : sqliteCannotRunInTransaction;
-  const control = lint === 'postgres' ? isTransactionControl : sqliteIsTransactionControl;
-  if (statements.some((s) => s.node !== undefined && control(s.node))) return { transactional: false, reason: 'the file opens and ends its own transaction' };
+  if (findTransactionControl(sql, statements, lint)) return { transactional: false, reason: 'the file opens and ends its own transaction' };
   const [only] = statements;
   if (statements.length === 1 && only?.node !== undefined && outside(only.node)) return { transactional: false, reason: 'a single statement that cannot run in a transaction' };
   return { transactional: true, reason: statements.length > 1 ? 'several statements sent as one query run as one implicit transaction' : 'one statement' };
+}
+
+/** Layouts whose tool sends a file as one query: whether the file must run without a runner's transaction. */
+export function needsNoTransaction(sql: string): boolean {
+  return !transactionModeFor(sql, 'any', 'single-query').transactional;
+}
+
+/** Words every transaction-control statement starts with, in both dialects. Without one of them anywhere, there is nothing to parse for. */
+const MAY_CONTROL = /begin|start|commit|end|rollback|abort|prepare/i;
+
+/**
+ * Whether a script opens or ends a transaction itself, as the dialect's own parser reads it:
+ * BEGIN, START TRANSACTION, COMMIT and END (AND CHAIN too), ROLLBACK and ABORT, PREPARE
+ * TRANSACTION and its COMMIT/ROLLBACK PREPARED; never a word inside a string, a `$`-quoted
+ * body, a comment, an identifier or a trigger body. Savepoints (SAVEPOINT, RELEASE,
+ * ROLLBACK TO) nest inside a transaction and do not count. A statement the parser cannot
+ * read counts when it holds one of those words: it may be hiding one.
+ */
+export function controlsOwnTransaction(sql: string, dialect: LintDialect): boolean {
+  if (!MAY_CONTROL.test(sql)) return false;
+  return findTransactionControl(sql, parseStatements(sql, dialect), dialect) !== undefined;
+}
+
+function findTransactionControl(sql: string, statements: readonly Statement[], dialect: LintDialect): Statement | undefined {
+  const control = dialect === 'postgres' ? isTransactionControl : sqliteIsTransactionControl;
+  return statements.find((s) => (s.node === undefined ? MAY_CONTROL.test(sql.slice(s.gapStart, s.end)) : control(s.node)));
 }
 
 function readable(sql: string, dialect: Dialect | LintDialect): { statements: Statement[]; lint: LintDialect } {

@@ -235,7 +235,7 @@ describe('failures while running, exit 3', () => {
     const bundle = await world.bundle('dirty', files);
     const failed = await apply(bundle, db);
     expect(failed.code).toBe(3);
-    expect(failed.stderr).toMatch(/Migration 3 \(own_tx\) failed: .*it ran outside a transaction, so sqlite:.* is marked dirty until migseal resolve --version 3/);
+    expect(failed.stderr).toMatch(/Migration 3 \(own_tx\) failed: .*it ran outside migseal's transaction, so what it did before failing may be committed, and sqlite:.* is marked dirty until migseal resolve --version 3/);
     expect(tableNames(db)).toContain('audit_trail');
     expect(rows(db, "SELECT state FROM migseal_migrations WHERE version = '3'")).toEqual([{ state: 'dirty' }]);
 
@@ -292,7 +292,7 @@ describe('resolve as rolled-back, and a failing down script', () => {
     const result = await world.cli(['rollback', bundle, '--trust', world.policy, '--db', `sqlite:${db}`, '--to', '0', '--json']);
     expect(result.code).toBe(3);
     expect(codeOf(result)).toBe('MIGRATION_FAILED');
-    expect(result.stderr).toMatch(/Migration 3 \(index_orders\) failed: no such table: no_such_table\. No migration was rolled back; it ran outside a transaction/);
+    expect(result.stderr).toMatch(/Migration 3 \(index_orders\) failed: no such table: no_such_table\. No migration was rolled back; it ran outside migseal's transaction, so what it did before failing may be committed/);
     expect(rows(db, 'SELECT version, state FROM migseal_migrations ORDER BY version')).toEqual([
       { version: '1', state: 'applied' },
       { version: '2', state: 'applied' },

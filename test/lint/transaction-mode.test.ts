@@ -1,7 +1,6 @@
 /** Transaction mode follows the layout's semantics, decided on parsed statements. */
 import { describe, expect, test } from 'vitest';
-import { transactionModeFor } from '../../src/lint/transaction-mode.js';
-import { needsNoTransaction } from '../../src/layouts/transaction-mode.js';
+import { needsNoTransaction, transactionModeFor } from '../../src/lint/transaction-mode.js';
 
 describe('transactionModeFor', () => {
   test('single-query: a lone statement PostgreSQL refuses in a transaction runs without one', () => {
