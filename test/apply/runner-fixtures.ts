@@ -92,13 +92,7 @@ export function rows(path: string, sql: string): Array<Record<string, unknown>> 
 }
 
 /** Error code from a --json failure document. */
-export function codeOf(result: CliResult): string | undefined {
-  try {
-    return (JSON.parse(result.stdout) as { code?: string }).code;
-  } catch {
-    return undefined;
-  }
-}
+export { codeOf } from '../helpers/refusal.js';
 
 export const V1: Record<string, string> = {
   '1_create_users.up.sql': 'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL);\nINSERT INTO users (email) VALUES (\'a@example.com\');\n',

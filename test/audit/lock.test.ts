@@ -8,8 +8,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withFileLock } from '../../src/audit/lock.js';
-import { MigsealError } from '../../src/errors.js';
 import { removeDir, tempDir } from '../helpers/fixtures.js';
+import { refusal } from '../helpers/refusal.js';
 
 let dir: string;
 beforeAll(() => {
@@ -25,14 +25,7 @@ function lockedBy(name: string, contents: string): string {
   return path;
 }
 
-function refusal(path: string, timeoutMs = 300): MigsealError {
-  try {
-    withFileLock(path, () => 'ran', timeoutMs);
-  } catch (error) {
-    return error as MigsealError;
-  }
-  throw new Error('the lock was taken');
-}
+const refused = (path: string) => refusal(() => withFileLock(path, () => 'ran', 300));
 
 describe('audit log lock', () => {
   it('names its owner while held, and is gone after', () => {
@@ -64,8 +57,7 @@ describe('audit log lock', () => {
     try {
       await new Promise((r) => child.once('spawn', r));
       const path = lockedBy('live.lock', owner({ pid: child.pid }));
-      const error = refusal(path);
-      expect(error).toBeInstanceOf(MigsealError);
+      const error = refused(path);
       expect(error.code).toBe('LOCK_TIMEOUT');
       expect(error.message).toBe(`Another process (process ${child.pid}) held the audit log lock ${path} for more than 300 ms; if no migseal process is running there, remove the file.`);
       expect(readFileSync(path, 'utf8')).toBe(owner({ pid: child.pid }));
@@ -76,7 +68,7 @@ describe('audit log lock', () => {
 
   it('cannot tell whether an owner on another host is alive: waits, then names the host', () => {
     const path = lockedBy('remote.lock', owner({ host: 'build-7.example', pid: 1 }));
-    const error = refusal(path);
+    const error = refused(path);
     expect(error.code).toBe('LOCK_TIMEOUT');
     expect(error.message).toMatch(/\(process 1 on build-7\.example\)/);
   });

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/table.js';
 import { findCommand, parseCommand, requireFlag } from '../../src/cli/parse.js';
-import { MigsealError } from '../../src/errors.js';
+import type { MigsealError } from '../../src/errors.js';
+import { refusal } from '../helpers/refusal.js';
 
 function parse(argv: string[]) {
   const found = findCommand(argv, COMMANDS);
@@ -12,15 +13,9 @@ function parse(argv: string[]) {
 }
 
 function usageError(argv: string[]): MigsealError {
-  try {
-    parse(argv);
-  } catch (error) {
-    expect(error).toBeInstanceOf(MigsealError);
-    expect((error as MigsealError).code).toBe('USAGE');
-    expect((error as MigsealError).exitCode).toBe(1);
-    return error as MigsealError;
-  }
-  throw new Error(`parsed ${argv.join(' ')}`);
+  const error = refusal(() => parse(argv), 'USAGE');
+  expect(error.exitCode).toBe(1);
+  return error;
 }
 
 describe('argv -> options', () => {

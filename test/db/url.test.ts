@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseDatabaseUrl } from '../../src/db/url.js';
-import { MigsealError } from '../../src/errors.js';
+import { refusal } from '../helpers/refusal.js';
 
-const refused = (url: string): MigsealError => {
-  try {
-    parseDatabaseUrl(url, '/srv');
-  } catch (error) {
-    return error as MigsealError;
-  }
-  throw new Error(`${url} was accepted`);
-};
+const refused = (url: string) => refusal(() => parseDatabaseUrl(url, '/srv'));
 
 describe('database URLs', () => {
   it.each([

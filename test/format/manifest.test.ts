@@ -1,8 +1,8 @@
 /** parseManifest: strict bytes first (MANIFEST_MALFORMED), then every field (MANIFEST_INVALID). */
 import { describe, expect, it } from 'vitest';
-import { MigsealError } from '../../src/errors.js';
 import { parseManifest, serializeManifest, validateManifest, type Manifest } from '../../src/format/manifest.js';
 import { canonicalJson } from '../../src/format/strict-json.js';
+import { refusal } from '../helpers/refusal.js';
 
 const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);
@@ -26,15 +26,7 @@ function valid(): Manifest {
   };
 }
 
-function refusal(bytes: Buffer): MigsealError {
-  try {
-    parseManifest(bytes);
-  } catch (error) {
-    expect(error).toBeInstanceOf(MigsealError);
-    return error as MigsealError;
-  }
-  throw new Error('accepted');
-}
+const refused = (bytes: Buffer) => refusal(() => parseManifest(bytes));
 
 const text = (m: unknown) => Buffer.from(canonicalJson(m));
 
@@ -56,7 +48,7 @@ describe('parseManifest', () => {
   for (const [name, change, message] of malformed) {
     it(`MANIFEST_MALFORMED: ${name}`, () => {
       const changed = change(canonicalJson(valid()));
-      const error = refusal(typeof changed === 'string' ? Buffer.from(changed) : changed);
+      const error = refused(typeof changed === 'string' ? Buffer.from(changed) : changed);
       expect(error.code).toBe('MANIFEST_MALFORMED');
       expect(error.exitCode).toBe(2);
       expect(error.message).toMatch(message);
@@ -65,7 +57,7 @@ describe('parseManifest', () => {
   it('MANIFEST_MALFORMED: invalid UTF-8', () => {
     const [before, after] = canonicalJson(valid()).split('users"');
     const bytes = Buffer.concat([Buffer.from(`${before}us`), Buffer.from([0xff]), Buffer.from(`rs"${after}`)]);
-    const error = refusal(bytes);
+    const error = refused(bytes);
     expect(error.code).toBe('MANIFEST_MALFORMED');
     expect(error.message).toMatch(/invalid UTF-8/);
   });
@@ -103,7 +95,7 @@ describe('parseManifest', () => {
     it(`MANIFEST_INVALID: ${name}`, () => {
       const m = valid();
       change(m);
-      const error = refusal(text(m));
+      const error = refused(text(m));
       expect(error.code).toBe('MANIFEST_INVALID');
       expect(error.message).toMatch(message);
     });

@@ -8,11 +8,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MigsealError } from '../../src/errors.js';
 import { ciIdentityToken, tokenClaims } from '../../src/signing/keyless/ci-token.js';
 import { keylessSigning, PUBLIC_GOOD_FULCIO, PUBLIC_GOOD_REKOR } from '../../src/signing/keyless/keyless-signer.js';
 import { runCli } from '../helpers/cli.js';
 import { makeWorld, type World } from '../verify/world.js';
+import { refusal } from '../helpers/refusal.js';
 
 const HOUR = 3600;
 function jwt(claims: Record<string, unknown>): string {
@@ -36,16 +36,6 @@ async function serve(handler: (req: IncomingMessage, body: string, res: ServerRe
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
-
-async function refusal(step: Promise<unknown>): Promise<MigsealError> {
-  try {
-    await step;
-  } catch (error) {
-    expect(error).toBeInstanceOf(MigsealError);
-    return error as MigsealError;
-  }
-  throw new Error('expected a refusal');
 }
 
 let github: Awaited<ReturnType<typeof serve>>;

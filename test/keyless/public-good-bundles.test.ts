@@ -9,8 +9,8 @@ import { bundleFromJSON } from '@sigstore/bundle';
 import { verifySigstoreSignature, type ArtifactRef, type ExpectedIdentity, type SignerAuthority } from '../../src/verify/sigstore-signature.js';
 import { loadTrustedRootFile, publicGoodTrustedRoot } from '../../src/trust/sigstore-root.js';
 import { compileIdentityPattern } from '../../src/trust/identities.js';
-import { MigsealError } from '../../src/errors.js';
 import { loadPublicKey } from '../../src/format/public-key.js';
+import { refusal } from '../helpers/refusal.js';
 
 const FIXTURES = join(import.meta.dirname, '../../../shared/fixtures/sigstore-public-good');
 const CONFORMANCE = join(FIXTURES, 'conformance');
@@ -39,16 +39,6 @@ function conformanceCase(name: string): { bundlePath: string; artifact: Artifact
       ? { kind: 'sigstore', id: name, trustedRoot: loadTrustedRootFile(join(dir, 'trusted_root.json')) }
       : publicGood();
   return { bundlePath: join(dir, 'bundle.sigstore.json'), artifact: { bytes: readFileSync(artifactPath) }, authority };
-}
-
-function refusal(step: () => unknown): MigsealError {
-  try {
-    step();
-  } catch (error) {
-    expect(error).toBeInstanceOf(MigsealError);
-    return error as MigsealError;
-  }
-  throw new Error('expected a refusal');
 }
 
 const HAPPY = ['happy-path-v0.1', 'happy-path-v0.2', 'happy-path-v0.3', 'happy-path-v0.3-new-mediaType', 'happy-path-intoto-in-dsse-v3', 'rekor2-happy-path', 'rekor2-timestamp-with-embedded-cert'];

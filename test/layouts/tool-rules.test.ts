@@ -11,24 +11,15 @@ import { makeKey, tempDir, writeMigrations, writePolicy } from '../helpers/fixtu
 import { readFolder } from '../../src/layouts/folder.js';
 import { chooseLayout } from '../../src/layouts/index.js';
 import type { LayoutResult } from '../../src/layouts/layout.js';
-import { MigsealError } from '../../src/errors.js';
 import { LOCK } from './folders.js';
+import { refusal } from '../helpers/refusal.js';
 
 function read(layout: string, files: Record<string, string>): LayoutResult {
   const listing = readFolder(writeMigrations(tempDir('migseal-rules-'), files));
   return chooseLayout(layout, listing).read(listing);
 }
 
-function refusal(layout: string, files: Record<string, string>): string {
-  try {
-    read(layout, files);
-  } catch (error) {
-    expect(error).toBeInstanceOf(MigsealError);
-    expect((error as MigsealError).code).toBe('LAYOUT_INVALID');
-    return (error as MigsealError).message;
-  }
-  throw new Error('expected a refusal');
-}
+const refused = (layout: string, files: Record<string, string>) => refusal(() => read(layout, files), 'LAYOUT_INVALID').message;
 
 const order = (r: LayoutResult) => r.migrations.map((m) => `${m.version} ${m.name}${m.transactional ? '' : ' no-tx'}`);
 const run = (r: LayoutResult) => new Set(r.migrations.flatMap((m) => [m.up, ...(m.down ? [m.down] : [])]));
@@ -69,7 +60,7 @@ describe('Prisma (prisma/packages/migrate listMigrations: every folder, localeCo
   });
 
   it('refuses a folder without migration.sql, as Prisma fails to read it', () => {
-    expect(refusal('prisma', { 'migration_lock.toml': LOCK, '20240101000000_init/migration.sql': 'SELECT 1;\n', '20240102000000_half/down.sql': 'SELECT 1;\n' })).toMatch(
+    expect(refused('prisma', { 'migration_lock.toml': LOCK, '20240101000000_init/migration.sql': 'SELECT 1;\n', '20240102000000_half/down.sql': 'SELECT 1;\n' })).toMatch(
       /20240102000000_half\/: a migration folder without migration\.sql; Prisma fails to read its migration script/,
     );
   });
@@ -109,8 +100,8 @@ describe('golang-migrate (source/parse.go, source/migration.go, source/iofs/iofs
   });
 
   it('refuses what golang-migrate refuses: one version twice (01 and 1), and a version beyond bigint', () => {
-    expect(refusal('golang-migrate', { '1_a.up.sql': 'SELECT 1;\n', '01_b.up.sql': 'SELECT 1;\n' })).toMatch(/duplicate up migration for version 1/);
-    expect(refusal('golang-migrate', { '9223372036854775808_a.up.sql': 'SELECT 1;\n' })).toMatch(/does not fit golang-migrate's schema_migrations\.version \(a bigint\)/);
+    expect(refused('golang-migrate', { '1_a.up.sql': 'SELECT 1;\n', '01_b.up.sql': 'SELECT 1;\n' })).toMatch(/duplicate up migration for version 1/);
+    expect(refused('golang-migrate', { '9223372036854775808_a.up.sql': 'SELECT 1;\n' })).toMatch(/does not fit golang-migrate's schema_migrations\.version \(a bigint\)/);
   });
 });
 
@@ -163,7 +154,7 @@ describe('dbmate (pkg/dbmate/db.go FindMigrations, pkg/dbmate/migration.go)', ()
   });
 
   it('refuses a file with a second up section, which dbmate fails recording', () => {
-    expect(refusal('dbmate', { '20240101000000_a.sql': `${file('SELECT 1;', 'SELECT 1;')}${file('SELECT 2;', 'SELECT 2;')}` })).toMatch(/a second '-- migrate:up' section/);
+    expect(refused('dbmate', { '20240101000000_a.sql': `${file('SELECT 1;', 'SELECT 1;')}${file('SELECT 2;', 'SELECT 2;')}` })).toMatch(/a second '-- migrate:up' section/);
   });
 });
 
@@ -192,7 +183,7 @@ describe('Flyway (ResourceNameParser.java, MigrationVersion.java, ResolvedMigrat
   });
 
   it('refuses what Flyway refuses: two migrations with one version (1 and 1.0), two repeatables with one description', () => {
-    expect(refusal('flyway', { 'V1__a.sql': 'SELECT 1;\n', 'V1.0__b.sql': 'SELECT 1;\n' })).toMatch(/duplicate version 1(\.0)? .*Flyway refuses/);
-    expect(refusal('flyway', { 'V1__a.sql': 'SELECT 1;\n', 'R__a_b.sql': 'SELECT 1;\n', 'x/R__a b.sql': 'SELECT 1;\n' })).toMatch(/duplicate repeatable migration "a b"/);
+    expect(refused('flyway', { 'V1__a.sql': 'SELECT 1;\n', 'V1.0__b.sql': 'SELECT 1;\n' })).toMatch(/duplicate version 1(\.0)? .*Flyway refuses/);
+    expect(refused('flyway', { 'V1__a.sql': 'SELECT 1;\n', 'R__a_b.sql': 'SELECT 1;\n', 'x/R__a b.sql': 'SELECT 1;\n' })).toMatch(/duplicate repeatable migration "a b"/);
   });
 });

@@ -10,8 +10,8 @@ import { encodeBundle } from '../../src/format/bundle-encode.js';
 import { parseManifest, serializeManifest } from '../../src/format/manifest.js';
 import { addSignature } from '../../src/signing/add-signature.js';
 import { verifyBundle } from '../../src/verify/index.js';
-import { MigsealError } from '../../src/errors.js';
 import { loadPolicy, makeKey, packBundle, removeDir, tempDir, writeMigrations, writePolicy, type TestKey } from '../helpers/fixtures.js';
+import { refusal } from '../helpers/refusal.js';
 
 let dir: string;
 let releaser: TestKey;
@@ -35,12 +35,6 @@ async function manifestOf(bundle: Buffer) {
 
 function policy(environments?: Record<string, Record<string, unknown>>) {
   return loadPolicy(writePolicy(dir, { keys: [{ key: releaser, roles: ['release'] }, { key: approver, roles: ['approve'] }], ...(environments && { environments }) }));
-}
-
-async function refusal(promise: Promise<unknown>): Promise<MigsealError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(MigsealError);
-  return error as MigsealError;
 }
 
 describe('pack records the analysis', () => {
@@ -157,14 +151,7 @@ describe('T1.26 verify enforces the findings policy', () => {
 
   test('a malformed findings section makes the policy invalid, naming each bad path', () => {
     const path = writePolicy(dir, { keys: [{ key: releaser, roles: ['release'] }], environments: { default: { release: 1, findings: { category: { destructve: 'allow' }, rule: { 'destructive/drop-table': 'maybe' }, extra: 1 } } } });
-    let error: unknown;
-    try {
-      loadPolicy(path);
-    } catch (e) {
-      error = e;
-    }
-    expect((error as MigsealError).code).toBe('POLICY_INVALID');
-    expect((error as MigsealError).details?.problems).toEqual([
+    expect(refusal(() => loadPolicy(path), 'POLICY_INVALID').details?.problems).toEqual([
       '$.environments.default.findings.extra is not a known field',
       '$.environments.default.findings.category.destructve is not one of destructive, locking, outside-schema, transaction, parse',
       '$.environments.default.findings.rule.destructive/drop-table must be allow, approve or refuse',

@@ -7,7 +7,6 @@ import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MigsealError } from '../../src/errors.js';
 import { decodeBundle } from '../../src/format/bundle-archive.js';
 import { sha256Hex } from '../../src/format/digest.js';
 import { KeySigner } from '../../src/signing/key-signer.js';
@@ -19,6 +18,7 @@ import { addSignature } from '../../src/signing/add-signature.js';
 import { verifyBundle } from '../../src/verify/index.js';
 import { loadTrustPolicy } from '../../src/trust/policy.js';
 import { makeKey, packBundle, removeDir, SHOP_MIGRATIONS, tempDir, writeMigrations, writePolicy } from '../helpers/fixtures.js';
+import { refusal } from '../helpers/refusal.js';
 
 let dir: string;
 let migrations: string;
@@ -28,15 +28,7 @@ beforeAll(() => {
 });
 afterAll(() => dir && removeDir(dir));
 
-function codeOf(fn: () => unknown): { code: string; message: string } {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(MigsealError);
-    return { code: (error as MigsealError).code, message: (error as MigsealError).message };
-  }
-  throw new Error('expected a MigsealError');
-}
+const codeOf = (fn: () => unknown) => refusal(fn);
 
 describe('key types', () => {
   for (const type of KEY_TYPES) {

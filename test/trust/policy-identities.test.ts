@@ -6,8 +6,8 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTrustPolicy } from '../../src/trust/policy.js';
-import { MigsealError } from '../../src/errors.js';
 import { removeDir, tempDir } from '../helpers/fixtures.js';
+import { refusal } from '../helpers/refusal.js';
 
 const CONFORMANCE = join(import.meta.dirname, '../../../shared/fixtures/sigstore-public-good/conformance');
 const BEACON = 'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main';
@@ -26,16 +26,7 @@ function write(doc: Record<string, unknown>): string {
   return join(sub, 'trust.json');
 }
 
-function problem(path: string): string {
-  try {
-    loadTrustPolicy(path);
-  } catch (error) {
-    expect(error).toBeInstanceOf(MigsealError);
-    expect((error as MigsealError).code).toBe('POLICY_INVALID');
-    return (error as MigsealError).message;
-  }
-  throw new Error('expected POLICY_INVALID');
-}
+const problem = (path: string) => refusal(() => loadTrustPolicy(path), 'POLICY_INVALID').message;
 
 const identity = (over: Record<string, unknown> = {}) => ({ id: 'gha', ca: 'sigstore-public-good', identity: BEACON, issuer: 'https://token.actions.githubusercontent.com', roles: ['release'], ...over });
 
