@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonOf, runCli } from '../helpers/cli.js';
 import { makeKey, tempDir, writeMigrations, writePolicy } from '../helpers/fixtures.js';
-import { dumpSqlite } from '../apply/runner-fixtures.js';
+import { dumpSqlite } from '../helpers/runner-world.js';
 import { postgresAvailable, startPostgres, type PostgresCluster } from '../helpers/postgres.js';
 import { flywayChecksum } from '../../src/adopt/flyway-checksum.js';
 import { dbmateFolder } from '../layouts/folders.js';

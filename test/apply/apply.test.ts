@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDir } from '../helpers/fixtures.js';
-import { codeOf, createWorld, dumpSqlite, rows, tableNames, V1, V2, type RunnerWorld } from './runner-fixtures.js';
+import { codeOf, createWorld, dumpSqlite, rows, tableNames, V1, V2, type RunnerWorld } from '../helpers/runner-world.js';
 
 let world: RunnerWorld;
 let n = 0;

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDir } from '../helpers/fixtures.js';
-import { codeOf, createWorld, dumpSqlite, rows, type RunnerWorld } from './runner-fixtures.js';
+import { codeOf, createWorld, dumpSqlite, rows, type RunnerWorld } from '../helpers/runner-world.js';
 
 let world: RunnerWorld;
 beforeAll(() => {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDir } from '../helpers/fixtures.js';
-import { codeOf, createWorld, dumpSqlite, V1, V2, type RunnerWorld } from './runner-fixtures.js';
+import { codeOf, createWorld, dumpSqlite, V1, V2, type RunnerWorld } from '../helpers/runner-world.js';
 
 let world: RunnerWorld;
 beforeAll(() => {

@@ -13,7 +13,7 @@ import { CertificateSigner } from '../../src/signing/certificate-signer.js';
 import { loadPrivateKey } from '../../src/signing/keys.js';
 import { runCli } from '../helpers/cli.js';
 import { packBundle } from '../helpers/fixtures.js';
-import { expectRefused, expectVerified, makeWorld, policyWith, type World } from '../verify/world.js';
+import { expectRefused, expectVerified, makeWorld, policyWith, type World } from '../helpers/verify-world.js';
 
 const IDENTITY = 'https://ci.example.com/shop/release@refs/heads/main';
 const ISSUER = 'https://ci.example.com';

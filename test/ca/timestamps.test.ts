@@ -12,7 +12,7 @@ import { decodeBundle } from '../../src/format/bundle-archive.js';
 import { encodeBundle } from '../../src/format/bundle-encode.js';
 import { runCli } from '../helpers/cli.js';
 import { makeTsa, serveTsa, type TestTsa } from '../helpers/timestamp-authority.js';
-import { expectRefused, expectVerified, makeWorld, type World } from '../verify/world.js';
+import { expectRefused, expectVerified, makeWorld, type World } from '../helpers/verify-world.js';
 
 const IDENTITY = 'https://ci.example.com/shop/release@refs/heads/main';
 const ISSUER = 'https://ci.example.com';

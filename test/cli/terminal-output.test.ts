@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseManifest, serializeManifest } from '../../src/format/manifest.js';
 import { printableOutput, terminalSafe } from '../../src/format/terminal-text.js';
 import { runCli } from '../helpers/cli.js';
-import { decodeBundle, makeWorld, sealBundle, type World } from '../verify/world.js';
+import { decodeBundle, makeWorld, sealBundle, type World } from '../helpers/verify-world.js';
 
 const HOSTILE = 'users\u001b[2J\u001b]0;owned\u0007\rDROP\u202etxt.sql';
 let world: World;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresDriver } from '../../src/db/postgres.js';
 import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';
 import { removeDir } from '../helpers/fixtures.js';
-import { codeOf, createWorld, type RunnerWorld } from '../apply/runner-fixtures.js';
+import { codeOf, createWorld, type RunnerWorld } from '../helpers/runner-world.js';
 
 const PASSWORD = 'pg-driver-pw-4Kd8';
 let cluster: PostgresCluster;

@@ -12,7 +12,7 @@ import { encodeBundle } from '../../src/format/bundle-encode.js';
 import { parseManifest, serializeManifest, type Manifest } from '../../src/format/manifest.js';
 import { jsonOf, runCli, type CliResult } from '../helpers/cli.js';
 import { makeKey, packBundle, removeDir, SHOP_MIGRATIONS, tempDir, writeMigrations, writePolicy, type TestKey } from '../helpers/fixtures.js';
-import { sealBundle } from '../verify/world.js';
+import { sealBundle } from '../helpers/verify-world.js';
 
 let dir: string;
 let release: TestKey;

@@ -14,7 +14,7 @@ import { CertificateSigner } from '../../src/signing/certificate-signer.js';
 import { loadPrivateKey } from '../../src/signing/keys.js';
 import { jsonOf, runCli } from '../helpers/cli.js';
 import { packBundle } from '../helpers/fixtures.js';
-import { makeWorld, type World } from '../verify/world.js';
+import { makeWorld, type World } from '../helpers/verify-world.js';
 
 const IDENTITY = 'https://ci.example.com/shop/release@refs/heads/main';
 const ISSUER = 'https://ci.example.com';

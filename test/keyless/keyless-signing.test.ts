@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ciIdentityToken, tokenClaims } from '../../src/signing/keyless/ci-token.js';
 import { keylessSigning, PUBLIC_GOOD_FULCIO, PUBLIC_GOOD_REKOR } from '../../src/signing/keyless/keyless-signer.js';
 import { runCli } from '../helpers/cli.js';
-import { makeWorld, type World } from '../verify/world.js';
+import { makeWorld, type World } from '../helpers/verify-world.js';
 import { refusal } from '../helpers/refusal.js';
 
 const HOUR = 3600;

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBundle } from '../../src/format/bundle-archive.js';
 import { sha256Hex } from '../../src/format/digest.js';
 import { jsonOf, runCli } from '../helpers/cli.js';
-import { makeWorld, type World } from '../verify/world.js';
+import { makeWorld, type World } from '../helpers/verify-world.js';
 
 const COMMIT = '0123456789abcdef0123456789abcdef01234567';
 const GITHUB = {

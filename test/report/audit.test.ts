@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDir } from '../helpers/fixtures.js';
-import { dumpSqlite } from '../apply/runner-fixtures.js';
+import { dumpSqlite } from '../helpers/runner-world.js';
 import { HOSTILE, RELEASE_1, hostileBundle, hostileDatabase, makeAuditWorld, tamperedCopy, type AuditWorld } from './world.js';
 
 let world: AuditWorld;

@@ -11,8 +11,8 @@ import Database from 'better-sqlite3';
 import { decodeBundle } from '../../src/format/bundle-archive.js';
 import { encodeBundle } from '../../src/format/bundle-encode.js';
 import { parseManifest, serializeManifest } from '../../src/format/manifest.js';
-import { sealBundle } from '../verify/world.js';
-import { createWorld, type RunnerWorld } from '../apply/runner-fixtures.js';
+import { sealBundle } from '../helpers/verify-world.js';
+import { createWorld, type RunnerWorld } from '../helpers/runner-world.js';
 
 export const RELEASE_1: Record<string, string> = {
   '1_create_users.up.sql': 'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL, legacy TEXT);\n',

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeySigner } from '../../src/signing/key-signer.js';
 import type { Signer } from '../../src/signing/signer.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
-import { decodeBundle, makeWorld, sealBundle, type World } from '../verify/world.js';
+import { decodeBundle, makeWorld, sealBundle, type World } from '../helpers/verify-world.js';
 
 let world: World;
 let db: string;

@@ -10,7 +10,7 @@ import { loadPublicKey } from '../../src/format/public-key.js';
 import { signerWindowProblem } from '../../src/verify/signer-window.js';
 import { verifySigstoreSignature } from '../../src/verify/sigstore-signature.js';
 import { publicGoodTrustedRoot } from '../../src/trust/sigstore-root.js';
-import { expectRefused, expectVerified, makeWorld, policyWith, type World } from '../verify/world.js';
+import { expectRefused, expectVerified, makeWorld, policyWith, type World } from '../helpers/verify-world.js';
 
 let world: World;
 beforeAll(async () => {

@@ -10,7 +10,7 @@ import { createCa, issueLeaf, type PemPair } from '../../src/ca/certificates.js'
 import { CertificateSigner } from '../../src/signing/certificate-signer.js';
 import { loadPrivateKey } from '../../src/signing/keys.js';
 import { makeKey, type TestKey } from '../helpers/fixtures.js';
-import { decodeBundle, expectRefused, expectVerified, makeWorld, policyWith, sealBundle, type World } from '../verify/world.js';
+import { decodeBundle, expectRefused, expectVerified, makeWorld, policyWith, sealBundle, type World } from '../helpers/verify-world.js';
 
 let world: World;
 let second: TestKey;

@@ -6,7 +6,7 @@ import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonOf, runCli } from '../helpers/cli.js';
-import { expectRefused, makeWorld, policyWith, type World } from '../verify/world.js';
+import { expectRefused, makeWorld, policyWith, type World } from '../helpers/verify-world.js';
 
 let world: World;
 beforeAll(async () => {

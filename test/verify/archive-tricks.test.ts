@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
 import { LIMITS } from '../../src/limits.js';
 import { BLOCK, gzip, paxRecord, rawTar, type RawEntry } from '../format/tar-bytes.js';
-import { decodeBundle, expectRefused, expectVerified, makeWorld, type World } from './world.js';
+import { decodeBundle, expectRefused, expectVerified, makeWorld, type World } from '../helpers/verify-world.js';
 
 let world: World;
 let base: RawEntry[];

@@ -3,7 +3,7 @@
  * so the refusal comes from the strict manifest parser, through `migseal verify`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeBundle, expectRefused, expectVerified, makeWorld, sealBundle, type World } from './world.js';
+import { decodeBundle, expectRefused, expectVerified, makeWorld, sealBundle, type World } from '../helpers/verify-world.js';
 
 let world: World;
 let manifest: string;

@@ -13,7 +13,7 @@ import { buildProvenance } from '../../src/format/provenance-statement.js';
 import { pack } from '../../src/pack/index.js';
 import type { Signer } from '../../src/signing/signer.js';
 import { gzip, rawTar } from '../format/tar-bytes.js';
-import { decodeBundle, expectRefused, expectVerified, makeWorld, policyWith, type World } from './world.js';
+import { decodeBundle, expectRefused, expectVerified, makeWorld, policyWith, type World } from '../helpers/verify-world.js';
 import { runCli } from '../helpers/cli.js';
 
 const BUILDER = 'https://github.com/acme/shop/.github/workflows/release.yml@refs/heads/main';

@@ -8,7 +8,7 @@ import { sha256Hex } from '../../src/format/digest.js';
 import { LIMITS } from '../../src/limits.js';
 import { signManifest } from '../../src/signing/sign-manifest.js';
 import { gzip, rawTar } from '../format/tar-bytes.js';
-import { decodeBundle, expectRefused, expectVerified, makeWorld, type World } from './world.js';
+import { decodeBundle, expectRefused, expectVerified, makeWorld, type World } from '../helpers/verify-world.js';
 
 let world: World;
 let contents: Awaited<ReturnType<typeof decodeBundle>>;

@@ -12,7 +12,7 @@ import { signManifest } from '../../src/signing/sign-manifest.js';
 import { makeKey, packBundle, writeMigrations, SHOP_MIGRATIONS } from '../helpers/fixtures.js';
 import { runCli } from '../helpers/cli.js';
 import { gzip, rawTar } from '../format/tar-bytes.js';
-import { decodeBundle, expectRefused, expectVerified, makeWorld, policyWith, sealBundle, type World } from './world.js';
+import { decodeBundle, expectRefused, expectVerified, makeWorld, policyWith, sealBundle, type World } from '../helpers/verify-world.js';
 
 let world: World;
 beforeAll(async () => {

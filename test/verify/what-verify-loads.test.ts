@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BIN } from '../helpers/cli.js';
-import { makeWorld, type World } from './world.js';
+import { makeWorld, type World } from '../helpers/verify-world.js';
 
 const NEVER_ON_VERIFY = ['@sigstore/sign', '@sigstore/tuf', 'tuf-js', 'make-fetch-happen', 'node-forge', 'pg', 'pg-native', 'better-sqlite3', 'libpg-query'];
 

@@ -12,8 +12,8 @@ import { sha256Hex } from '../../src/format/digest.js';
 import { signManifest } from '../../src/signing/sign-manifest.js';
 import type { Signer } from '../../src/signing/signer.js';
 import type { Role } from '../../src/format/statement.js';
-import { makeKey, packBundle, removeDir, SHOP_MIGRATIONS, tempDir, writeMigrations, writePolicy, type PolicyKey, type TestKey } from '../helpers/fixtures.js';
-import { runCli } from '../helpers/cli.js';
+import { makeKey, packBundle, removeDir, SHOP_MIGRATIONS, tempDir, writeMigrations, writePolicy, type PolicyKey, type TestKey } from './fixtures.js';
+import { runCli } from './cli.js';
 
 export interface World {
   dir: string;

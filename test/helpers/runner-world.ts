@@ -6,8 +6,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { makeKey, packBundle, tempDir, writeMigrations, writePolicy, type TestKey } from '../helpers/fixtures.js';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { makeKey, packBundle, tempDir, writeMigrations, writePolicy, type TestKey } from './fixtures.js';
+import { runCli, type CliResult } from './cli.js';
 import { writeFileSync } from 'node:fs';
 
 export interface RunnerWorld {
@@ -92,7 +92,7 @@ export function rows(path: string, sql: string): Array<Record<string, unknown>> 
 }
 
 /** Error code from a --json failure document. */
-export { codeOf } from '../helpers/refusal.js';
+export { codeOf } from './refusal.js';
 
 export const V1: Record<string, string> = {
   '1_create_users.up.sql': 'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL);\nINSERT INTO users (email) VALUES (\'a@example.com\');\n',
