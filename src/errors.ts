@@ -2,7 +2,9 @@
  * The closed set of reasons migseal stops. Every failure carries one of these
  * codes; tests and `--json` consumers match on the code, people read the message.
  *
- * Exit codes: 1 usage or I/O, 2 refused before anything ran, 3 failed while running.
+ * Exit codes: 1 usage or I/O, 2 refused before anything ran, 3 failed while a migration was
+ * running (the database may have changed), 4 the database could not be reached, opened, read
+ * or locked (nothing ran; the same command may succeed later).
  */
 export const ERROR_CODES = Object.freeze({
   // 1: the command could not do its job for reasons unrelated to the bundle's trust
@@ -44,18 +46,22 @@ export const ERROR_CODES = Object.freeze({
   MIGRATION_OUT_OF_ORDER: 2,
   DATABASE_DIRTY: 2,
   DOWN_SCRIPT_MISSING: 2,
-  LOCK_TIMEOUT: 2,
   AUDIT_CHAIN_BROKEN: 2,
   FINDINGS_NOT_ALLOWED: 2,
   NATIVE_RUNNER_REQUIRED: 2,
   MIGRATION_CHANGED_AFTER_RELEASE: 2,
   PROVENANCE_INVALID: 2,
   PROVENANCE_REQUIRED: 2,
+  MANAGED_BY_ANOTHER_TOOL: 2,
 
   // 3: failed while running; the database is left consistent and says what happened
   MIGRATION_FAILED: 3,
   DATABASE_ERROR: 3,
   MIGRATION_PARTLY_COMMITTED: 3,
+
+  // 4: nothing ran: the database could not be reached, opened, read or locked; retrying may succeed
+  DATABASE_UNAVAILABLE: 4,
+  LOCK_TIMEOUT: 4,
 } as const);
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -71,7 +77,7 @@ export class MigsealError extends Error {
     this.details = options.details;
   }
 
-  get exitCode(): 1 | 2 | 3 {
+  get exitCode(): 1 | 2 | 3 | 4 {
     return ERROR_CODES[this.code];
   }
 }

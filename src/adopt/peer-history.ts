@@ -30,7 +30,8 @@ export interface PeerHistory {
   dirty?: boolean;
 }
 
-const TABLE: Record<Peer, string> = {
+/** The table each tool keeps its history in, as the tool creates it. */
+export const PEER_TABLES: Readonly<Record<Peer, string>> = {
   'golang-migrate': 'schema_migrations',
   dbmate: 'schema_migrations',
   prisma: '_prisma_migrations',
@@ -47,7 +48,7 @@ export function parsePeer(value: unknown): Peer {
 }
 
 export async function readPeerHistory(driver: Driver, peer: Peer): Promise<PeerHistory> {
-  const table = TABLE[peer];
+  const table = PEER_TABLES[peer];
   if (!(await driver.hasTable(table))) {
     throw new MigsealError('MIGRATION_UNKNOWN_APPLIED', `${driver.target} has no ${table} table, so ${peer} never managed it; nothing to adopt.`);
   }

@@ -10,6 +10,7 @@ import type { Driver } from '../db/driver.js';
 import { compareReleases } from '../format/release-version.js';
 import type { VerifiedBundle } from '../verify/index.js';
 import { CHECKS_BEFORE_APPLY, runChecks } from './checks.js';
+import { checkNoForeignHistory, findForeignHistory } from './check-foreign-history.js';
 import { describeFailure } from './failure.js';
 import type { History } from './history.js';
 import { planMigrations, type MigrationPlan } from './plan.js';
@@ -19,6 +20,8 @@ import type { RunnerIdentity } from './runner-identity.js';
 
 export interface ApplyOptions {
   allowUnknownApplied?: boolean;
+  /** The operator says a peer tool's history table in this database is unrelated to it. */
+  peerTableUnrelated?: boolean;
   lockTimeoutMs?: number;
   identity?: RunnerIdentity;
   progress?: (line: string) => void;
@@ -46,7 +49,9 @@ export function bundleRunStart(verified: VerifiedBundle, command: RunStart['comm
 
 export async function applyBundle(verified: VerifiedBundle, driver: Driver, options: ApplyOptions = {}): Promise<ApplyReport> {
   const { manifest, digest } = verified;
-  return withRecordedRun<ApplyReport>(driver, options, (history) => {
+  return withRecordedRun<ApplyReport>(driver, options, async (history) => {
+    // 0. Not a database another migration tool manages.
+    checkNoForeignHistory(await findForeignHistory(driver, history), driver.target, options.peerTableUnrelated === true);
     // 1. Plan.
     const plan = planMigrations(manifest.migrations, verified.files, history);
     // 2. Check (nothing written yet).

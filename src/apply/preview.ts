@@ -6,6 +6,7 @@ import type { Driver } from '../db/driver.js';
 import { isMigsealError } from '../errors.js';
 import type { VerifiedBundle } from '../verify/index.js';
 import { checkAgainstHistory } from './checks.js';
+import { checkNoForeignHistory, findForeignHistory } from './check-foreign-history.js';
 import { readHistory, type History } from './history.js';
 import { planMigrations, type MigrationPlan } from './plan.js';
 import { executionMode } from './execution-mode.js';
@@ -20,11 +21,13 @@ export interface PreviewReport {
   modes: Record<string, 'transaction' | 'outside'>;
 }
 
-export async function previewApply(verified: VerifiedBundle, driver: Driver, options: { allowUnknownApplied?: boolean } = {}): Promise<PreviewReport> {
+export async function previewApply(verified: VerifiedBundle, driver: Driver, options: { allowUnknownApplied?: boolean; peerTableUnrelated?: boolean } = {}): Promise<PreviewReport> {
   const history = await readHistory(driver);
   const plan = planMigrations(verified.manifest.migrations, verified.files, history);
+  const foreign = await findForeignHistory(driver, history);
   let refusal: PreviewReport['refusal'];
   try {
+    checkNoForeignHistory(foreign, driver.target, options.peerTableUnrelated === true);
     checkAgainstHistory({
       manifest: verified.manifest,
       digest: verified.digest,

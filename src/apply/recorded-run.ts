@@ -90,7 +90,10 @@ export async function withRecordedRun<T>(
       await finishRun(driver, run.runId, 'failed', failure.message).catch(() => undefined);
       throw failure;
     }
-    await finishRun(driver, run.runId, 'succeeded', null);
+    // The steps ran: a failure to record that is a failure while running (exit 3), not before.
+    await finishRun(driver, run.runId, 'succeeded', null).catch((error: unknown) => {
+      throw asMigsealError(error, 'DATABASE_ERROR', `${driver.target} failed while recording the finished run: ${String((error as Error)?.message ?? error).replace(/\.$/, '')}.`);
+    });
     return result;
   } finally {
     await driver.unlock();

@@ -34,13 +34,13 @@ export class AuditTrail {
     appendAuditRecord(this.path, { ...this.#base, ...fields }, { env: this.#env });
   }
 
-  /** Runs a command body, recording a refusal (exit 2) or failure (exit 1 or 3) before re-throwing it. */
+  /** Runs a command body, recording a refusal (exit 2) or failure (exit 1, 3 or 4) before re-throwing it. */
   async around<T>(body: () => Promise<T>, extra: () => Record<string, unknown> = () => ({})): Promise<T> {
     try {
       return await body();
     } catch (error) {
       const coded = asMigsealError(error, 'IO', String((error as Error)?.message ?? error));
-      const outcome = coded.exitCode === 2 ? 'refused' : coded.exitCode === 3 ? 'failed' : 'error';
+      const outcome = coded.exitCode === 2 ? 'refused' : coded.exitCode === 3 ? 'failed' : coded.exitCode === 4 ? 'unavailable' : 'error';
       try {
         this.record({ ...(coded.exitCode === 2 && { event: 'refusal' }), outcome, code: coded.code, exitCode: coded.exitCode, message: redact(coded.message), ...extra() });
       } catch {

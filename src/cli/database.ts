@@ -25,8 +25,10 @@ export async function withDatabase<T>(url: DatabaseUrl, env: Record<string, stri
   try {
     return await fn(driver);
   } catch (error) {
-    // The database's own errors (a file that is not a database, a full disk, a lost server) keep their text, with a code.
-    throw asMigsealError(error, 'DATABASE_ERROR', `${url.display}: ${String((error as Error)?.message ?? error).replace(/\.$/, '')}.`);
+    // The database's own errors keep their text, with a code. One that reaches here uncoded came
+    // before any migration ran (reading history, a file that is not a database): a run wraps its
+    // own failures as MIGRATION_FAILED or DATABASE_ERROR (exit 3).
+    throw asMigsealError(error, 'DATABASE_UNAVAILABLE', `${url.display}: ${String((error as Error)?.message ?? error).replace(/\.$/, '')}.`);
   } finally {
     await driver.close().catch(() => undefined);
   }

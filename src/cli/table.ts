@@ -46,6 +46,7 @@ const db: FlagSpec = { type: 'string', value: 'URL', description: 'sqlite:PATH o
 const lockTimeout: FlagSpec = { type: 'string', value: 'SECONDS', description: "how long to wait for another runner's lock (default: $MIGSEAL_LOCK_TIMEOUT, else 30)" };
 const auditLog: FlagSpec = { type: 'string', value: 'FILE', description: 'audit log to record the run in (default: $MIGSEAL_AUDIT_LOG, else migseal-audit.jsonl)' };
 const allowUnknownApplied: FlagSpec = { type: 'boolean', description: 'accept applied migrations that the bundle does not contain' };
+const peerTableUnrelated: FlagSpec = { type: 'boolean', description: "another migration tool's history table in the database is unrelated: apply anyway instead of adopting" };
 
 const timestampUrl: FlagSpec = { type: 'string', value: 'URL', description: 'RFC 3161 timestamp authority (Sigstore API) whose timestamp proves when the signature was made' };
 const keyless: FlagSpec = { type: 'boolean', description: 'sign in CI without a key: Fulcio certificate for the CI OIDC identity, Rekor entry (GitHub Actions, GitLab CI)' };
@@ -66,7 +67,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   pack: {
     summary: 'pack a migrations folder into a signed bundle',
-    usage: 'migseal pack DIR --project NAME --release N --out FILE [--key FILE [--cert FILE] | --keyless] [--timestamp-url URL] [--layout auto|...] [--dialect D]',
+    usage: 'migseal pack DIR --project NAME --release N --out FILE [--key FILE [--cert FILE] | --keyless] [--timestamp-url URL] [--layout auto|...] [--dialect D] [--force]',
     positionals: { min: 1, max: 1 },
     flags: {
       project: { type: 'string', value: 'NAME', description: 'the project the release belongs to' },
@@ -85,6 +86,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       'source-ref': { type: 'string', value: 'REF', description: 'git ref built, recorded in the provenance (default: CI variables, then git)' },
       builder: { type: 'string', value: 'ID', description: 'builder identity (default: CI variables, else "local")' },
       invocation: { type: 'string', value: 'ID', description: 'id or URI of this build run, recorded in the provenance (default: CI variables)' },
+      force: { type: 'boolean', description: 'overwrite --out when it already exists' },
       json,
     },
     load: () => import('./commands/pack.js'),
@@ -146,14 +148,14 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: 'verify a bundle and show what apply would do, changing nothing',
     usage: 'migseal plan BUNDLE --trust FILE [--env NAME] [--db URL] [--json]',
     positionals: { min: 1, max: 1 },
-    flags: { trust, env, db, 'allow-unknown-applied': allowUnknownApplied, 'audit-log': auditLog, json },
+    flags: { trust, env, db, 'allow-unknown-applied': allowUnknownApplied, 'peer-table-unrelated': peerTableUnrelated, 'audit-log': auditLog, json },
     load: () => import('./commands/plan.js'),
   },
   apply: {
     summary: 'verify a bundle, then apply its pending migrations',
     usage: 'migseal apply BUNDLE --trust FILE [--env NAME] [--db URL] [--lock-timeout SECONDS] [--json]',
     positionals: { min: 1, max: 1 },
-    flags: { trust, env, db, 'lock-timeout': lockTimeout, 'allow-unknown-applied': allowUnknownApplied, 'audit-log': auditLog, json },
+    flags: { trust, env, db, 'lock-timeout': lockTimeout, 'allow-unknown-applied': allowUnknownApplied, 'peer-table-unrelated': peerTableUnrelated, 'audit-log': auditLog, json },
     load: () => import('./commands/apply.js'),
   },
   status: {

@@ -83,7 +83,7 @@ export class PostgresDriver implements Driver {
       if (typeof schema === 'string' && schema !== '') driver.#schema = schema;
     } catch (error) {
       await client.end().catch(() => undefined);
-      throw new MigsealError('DATABASE_ERROR', `Cannot connect to ${display}: ${(error as Error).message}.`, { cause: error });
+      throw new MigsealError('DATABASE_UNAVAILABLE', `Cannot connect to ${display}: ${describeConnectError(error)}.`, { cause: error });
     }
     return driver;
   }
@@ -251,4 +251,13 @@ export class PostgresDriver implements Driver {
   #check(): void {
     if (this.#lost) throw new MigsealError('DATABASE_ERROR', `The connection to ${this.target} was lost: ${this.#lost.message}.`, { cause: this.#lost });
   }
+}
+
+/** pg's connection errors, in words: "connect ECONNREFUSED 127.0.0.1:1" says less than it could. */
+function describeConnectError(error: unknown): string {
+  const e = error as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (e.code === 'ECONNREFUSED') return `connection refused at ${e.address ?? 'the server'}${e.port ? `:${e.port}` : ''} (is the server running and accepting connections there?)`;
+  if (e.code === 'ENOTFOUND') return `no such host ${(e as { hostname?: string }).hostname ?? ''}`.trim();
+  if (e.code === 'ETIMEDOUT') return 'the connection timed out';
+  return String(e?.message ?? error).replace(/\.$/, '');
 }

@@ -7,6 +7,7 @@ import { existsSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { MigsealError } from '../errors.js';
+import { describeFileError, isFileError, unwritableFile } from './sqlite-file-errors.js';
 import { sleep, TransactionEnded, type ConnectOptions, type Driver, type QueryOptions, type Row } from './driver.js';
 
 const BUSY_TIMEOUT_MS = 5_000;
@@ -45,7 +46,7 @@ export class SqliteDriver implements Driver {
       db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       return new SqliteDriver(db, path, created);
     } catch (error) {
-      throw new MigsealError('DATABASE_ERROR', `Cannot open the SQLite database ${path}: ${(error as Error).message}.`, { cause: error });
+      throw new MigsealError('DATABASE_UNAVAILABLE', `Cannot open the SQLite database ${path}: ${unwritableFile([path])?.slice(path.length + 2) ?? describeFileError(error, [path])}.`, { cause: error });
     }
   }
 
@@ -57,7 +58,7 @@ export class SqliteDriver implements Driver {
       if (!this.#inTransaction && this.#db.inTransaction) this.#db.exec('ROLLBACK');
       // Back in autocommit inside transaction(): the script ended it before failing (unless SQLite rolled it back itself).
       if (this.#inTransaction && !this.#db.inTransaction && !ROLLS_BACK_ITSELF.test(String((error as { code?: unknown }).code))) throw new TransactionEnded(error);
-      throw error;
+      throw this.#namingFile(error);
     }
   }
 
@@ -78,7 +79,11 @@ export class SqliteDriver implements Driver {
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
-    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      this.#db.exec('BEGIN IMMEDIATE');
+    } catch (error) {
+      throw this.#namingFile(error);
+    }
     this.#inTransaction = true;
     try {
       const result = await fn();
@@ -104,8 +109,13 @@ export class SqliteDriver implements Driver {
   async lock(timeoutMs: number): Promise<void> {
     if (this.#path === ':memory:') return;
     const lockPath = `${lockBase(this.#path)}-migseal-lock`;
-    const lockDb = new Database(lockPath);
-    lockDb.pragma('busy_timeout = 0');
+    let lockDb: Database.Database;
+    try {
+      lockDb = new Database(lockPath);
+      lockDb.pragma('busy_timeout = 0');
+    } catch (error) {
+      throw new MigsealError('DATABASE_UNAVAILABLE', `Cannot take the runner lock for ${this.target}: ${describeFileError(error, [lockPath])}.`, { cause: error });
+    }
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       try {
@@ -115,7 +125,7 @@ export class SqliteDriver implements Driver {
       } catch (error) {
         if ((error as { code?: string }).code !== 'SQLITE_BUSY') {
           lockDb.close();
-          throw new MigsealError('DATABASE_ERROR', `Cannot take the runner lock ${lockPath}: ${(error as Error).message}.`, { cause: error });
+          throw new MigsealError('DATABASE_UNAVAILABLE', `Cannot take the runner lock for ${this.target}: ${describeFileError(error, [lockPath])}.`, { cause: error });
         }
       }
       if (Date.now() >= deadline) {
@@ -127,7 +137,26 @@ export class SqliteDriver implements Driver {
       }
       await sleep(LOCK_POLL_MS);
     }
+    // Every runner command writes: a database or journal it cannot write is found before anything runs.
+    const culprit = unwritableFile(this.#writtenFiles());
+    if (culprit) {
+      await this.unlock();
+      throw new MigsealError('DATABASE_UNAVAILABLE', `Cannot write ${this.target}: ${culprit}.`);
+    }
     this.#commitByTruncating();
+  }
+
+  /** The files a write to this database creates or changes: the database and its journal (or write-ahead log). */
+  #writtenFiles(): string[] {
+    const wal = existsSync(`${this.#path}-wal`);
+    return [this.#path, ...(wal ? [`${this.#path}-wal`, `${this.#path}-shm`] : [`${this.#path}-journal`])];
+  }
+
+  /** SQLite's "readonly database" and "unable to open" name no file: name the one this process cannot write. */
+  #namingFile(error: unknown): unknown {
+    if (!isFileError(error) || !(error instanceof Error)) return error;
+    error.message = describeFileError(error, this.#writtenFiles());
+    return error;
   }
 
   /**

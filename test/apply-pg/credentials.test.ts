@@ -72,7 +72,8 @@ describe('T4.9-T4.10 credentials never leak', () => {
   it('reports a wrong password as a connection failure without echoing it', async () => {
     const bundle = await ctx.world.bundle(counterMigrations(2), { release: '1' });
     const result = await migseal(['apply', bundle, '--trust', ctx.world.policy, '--db', url], { PGPASSWORD: WRONG });
-    expect(result.code).toBe(3);
+    // Nothing ran: exit 4, not 3.
+    expect(result.code).toBe(4);
     expect(result.stderr).toMatch(/Cannot connect to postgres:\/\/deploy@127\.0\.0\.1:\d+\/test: password authentication failed for user "deploy"/);
   });
 
@@ -106,7 +107,8 @@ describe('T4.9-T4.10 credentials never leak', () => {
     // The server goes away between runs.
     await ctx.cluster.halt('immediate');
     try {
-      expect((await migseal(['apply', first, '--trust', ctx.world.policy, '--db', url], { PGPASSWORD: PASSWORD })).code).toBe(3);
+      // Nothing ran: the server could not be reached (exit 4).
+      expect((await migseal(['apply', first, '--trust', ctx.world.policy, '--db', url], { PGPASSWORD: PASSWORD })).code).toBe(4);
     } finally {
       await ctx.cluster.restart!();
     }

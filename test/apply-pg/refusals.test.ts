@@ -144,7 +144,13 @@ describe('apply on PostgreSQL refuses, changing nothing', () => {
       // The runner's advisory lock key (src/db/postgres.ts).
       await holder.query('SELECT pg_advisory_lock(7581215183639544856)');
       const started = Date.now();
-      await expectRefused(db.name, ['apply', bundle, '--trust', ctx.world.policy, '--db', db.url, '--lock-timeout', '1'], 'LOCK_TIMEOUT', /holds the lock/);
+      const before = await ctx.cluster.dump(db.name);
+      const waited = await ctx.world.migseal(['apply', bundle, '--trust', ctx.world.policy, '--db', db.url, '--lock-timeout', '1']);
+      // Exit 4: nothing ran, and the same command may succeed later.
+      expect(waited.code).toBe(4);
+      expect(waited.stderr).toMatch(/^migseal: unavailable: Another migseal runner holds the lock/);
+      expect(lastAuditRecord()).toMatchObject({ outcome: 'unavailable', code: 'LOCK_TIMEOUT', exitCode: 4 });
+      expect(await ctx.cluster.dump(db.name)).toBe(before);
       expect(Date.now() - started).toBeLessThan(15_000);
     } finally {
       await holder.end();

@@ -259,14 +259,14 @@ describe('failures while running, exit 3', () => {
 });
 
 describe('database errors', () => {
-  it('a file that is not a SQLite database: exit 3 with the database error, the file untouched', async () => {
+  it('a file that is not a SQLite database: exit 4 (nothing ran) with the database error, the file untouched', async () => {
     const db = freshDb();
     writeFileSync(db, 'not a database, only text that is long enough to have a header of 100 bytes............................\n');
     const before = readFileSync(db);
     const result = await apply(await world.bundle('notdb', V1), db);
-    expect(result.code).toBe(3);
-    expect(codeOf(result)).toBe('DATABASE_ERROR');
-    expect(result.stderr).toMatch(/failed: sqlite:.*: file is not a database\./);
+    expect(result.code).toBe(4);
+    expect(codeOf(result)).toBe('DATABASE_UNAVAILABLE');
+    expect(result.stderr).toMatch(/unavailable: sqlite:.*: file is not a database\./);
     expect(readFileSync(db).equals(before)).toBe(true);
   });
 });

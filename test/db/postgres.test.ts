@@ -69,7 +69,7 @@ describe('PostgreSQL driver', () => {
     const again = await world.cli(['status', '--db', db], { PGPASSWORD: PASSWORD });
     expect(again.code).toBe(0);
     const wrong = await world.cli(['status', '--db', db], { PGPASSWORD: 'not-the-password-9q' });
-    expect(wrong.code).toBe(3);
+    expect(wrong.code).toBe(4);
     expect(wrong.stderr).toMatch(/password authentication failed/);
     expect(wrong.stdout + wrong.stderr).not.toContain('not-the-password-9q');
   });

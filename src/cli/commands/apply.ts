@@ -7,7 +7,7 @@ import { provenance, verifiedDatabaseRun } from '../verified-database-run.js';
 export const run: CommandRun = async ({ positionals, flags }, context) => {
   const { env, progress } = context;
   const { verified: v, report, audit } = await verifiedDatabaseRun('apply', positionals[0]!, flags, context, { readOnly: false }, (bundle, driver) =>
-    applyBundle(bundle, driver, { allowUnknownApplied: flags['allow-unknown-applied'] === true, lockTimeoutMs: lockTimeoutMs(flags, env), progress }),
+    applyBundle(bundle, driver, { allowUnknownApplied: flags['allow-unknown-applied'] === true, peerTableUnrelated: flags['peer-table-unrelated'] === true, lockTimeoutMs: lockTimeoutMs(flags, env), progress }),
   );
   audit.record({ outcome: report.upToDate ? 'up-to-date' : 'applied', database: report.target, ...provenance(v), runId: report.runId, migrations: report.applied.map((a) => a.version) });
   return { text: describe(v, report), json: { ok: true, ...provenance(v), database: report.target, upToDate: report.upToDate, runId: report.runId, applied: report.applied, alreadyApplied: report.alreadyApplied } };
@@ -15,7 +15,7 @@ export const run: CommandRun = async ({ positionals, flags }, context) => {
 
 function describe(v: VerifiedBundle, report: ApplyReport): string {
   const head = `verified ${v.manifest.project} release ${v.manifest.release} (sha256:${v.digest.slice(0, 16)}…) for environment "${v.environment}"`;
-  if (report.upToDate) return `${head}\n${report.target} is up to date: ${report.alreadyApplied} migrations already applied, nothing to do`;
+  if (report.upToDate) return `${head}\n${report.target} is up to date: ${report.alreadyApplied} migration${report.alreadyApplied === 1 ? '' : 's'} already applied, nothing to do`;
   const width = Math.max(...report.applied.map((a) => a.version.length));
   return [
     head,

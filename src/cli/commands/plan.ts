@@ -5,7 +5,7 @@ import { provenance, verifiedDatabaseRun } from '../verified-database-run.js';
 
 export const run: CommandRun = async ({ positionals, flags }, context) => {
   const { verified: v, report, audit } = await verifiedDatabaseRun('plan', positionals[0]!, flags, context, { readOnly: true }, (bundle, driver) =>
-    previewApply(bundle, driver, { allowUnknownApplied: flags['allow-unknown-applied'] === true }),
+    previewApply(bundle, driver, { allowUnknownApplied: flags['allow-unknown-applied'] === true, peerTableUnrelated: flags['peer-table-unrelated'] === true }),
   );
   const { plan } = report;
   const summary = {
