@@ -4,7 +4,8 @@ import { TransactionEnded } from '../db/driver.js';
 import { ScriptFailure } from './script-step.js';
 
 export function describeFailure(error: unknown, completed: string[], target: string, verb: 'applied' | 'rolled back'): MigsealError {
-  const done = completed.length === 0 ? `No migration was ${verb}` : `Migrations ${completed.join(', ')} were ${verb} and recorded`;
+  const done =
+    completed.length === 0 ? `No migration was ${verb}` : completed.length === 1 ? `Migration ${completed[0]} was ${verb} and recorded` : `Migrations ${completed.join(', ')} were ${verb} and recorded`;
   if (error instanceof ScriptFailure && error.partlyCommitted) {
     // Never "rolled back": the script committed part of its work itself (T5.8).
     const m = error.planned.migration;

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { MigsealError } from '../errors.js';
+import { cannotRead } from '../read-error.js';
 import { decodeUtf8Strict, parseStrictJson } from '../format/strict-json.js';
 import { canonicalLine, GENESIS, recordHash, sha256Hex } from './record.js';
 
@@ -24,7 +25,7 @@ export function verifyAuditLog(path: string): AuditVerification {
   try {
     bytes = readFileSync(path);
   } catch (error) {
-    throw new MigsealError('IO', `Cannot read the audit log ${path}.`, { cause: error });
+    throw cannotRead('audit log', path, error);
   }
   const lines = splitLines(bytes);
   let prev = GENESIS;

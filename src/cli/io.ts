@@ -3,6 +3,7 @@ import { readFileSync, renameSync, writeFileSync, existsSync, unlinkSync, statSy
 import { open } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { MigsealError } from '../errors.js';
+import { cannotRead as cannotReadInput } from '../read-error.js';
 
 export function readInput(path: string, what: string): Buffer {
   try {
@@ -53,8 +54,7 @@ export function streamInput(path: string, what: string): { size: number; chunks:
 }
 
 function cannotRead(path: string, what: string, error: unknown): MigsealError {
-  const code = (error as NodeJS.ErrnoException).code;
-  return new MigsealError('IO', `Cannot read the ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : code}.`, { cause: error });
+  return cannotReadInput(what, path, error);
 }
 
 /** Writes via a temporary file and a rename, so readers never see a half-written file. */

@@ -6,6 +6,7 @@ import { COMMANDS, type CommandContext } from './table.js';
 import { findCommand, ownArguments, parseCommand } from './parse.js';
 import { MigsealError, isMigsealError } from '../errors.js';
 import { helpText, VERSION } from './help.js';
+import { nearest } from './usage-errors.js';
 import { redactString as redact } from '../audit/redact.js';
 import { printableJson, printableOutput as printable } from '../format/terminal-text.js';
 
@@ -24,7 +25,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     const found = findCommand(argv, COMMANDS);
-    if (!found) throw new MigsealError('USAGE', `Unknown command "${argv.slice(0, 2).join(' ')}". Run "migseal help" for the list.`);
+    if (!found) throw unknownCommand(argv);
     if (ownArguments(found.rest).includes('--help') || ownArguments(found.rest).includes('-h')) {
       process.stdout.write(helpText(COMMANDS, found.name));
       return 0;
@@ -49,9 +50,25 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (wantsJson) {
       process.stdout.write(`${printableJson(JSON.stringify({ ok: false, code: coded.code, exitCode: coded.exitCode, message, ...(coded.details && { details: coded.details }) }, null, 2))}\n`);
     }
-    const label = coded.exitCode === 2 ? 'refused' : coded.exitCode === 3 ? 'failed' : 'error';
+    const label = coded.exitCode === 2 ? 'refused' : coded.exitCode === 3 ? 'failed' : coded.exitCode === 4 ? 'unavailable' : 'error';
     process.stderr.write(`migseal: ${label}: ${printable(message)}\n`);
     if (!isMigsealError(error) && process.env.MIGSEAL_DEBUG) process.stderr.write(`${redact(String((error as Error)?.stack))}\n`);
     return coded.exitCode;
   }
+}
+
+/** `migseal keys` lists what `keys` does; a misspelt command gets the nearest one. */
+function unknownCommand(argv: readonly string[]): MigsealError {
+  const names = Object.keys(COMMANDS);
+  const group = names.filter((n) => n.startsWith(`${argv[0]} `));
+  if (group.length > 0) {
+    const sub = argv[1];
+    const near = sub && !sub.startsWith('-') ? nearest(sub, group.map((n) => n.slice(argv[0]!.length + 1))) : undefined;
+    return new MigsealError(
+      'USAGE',
+      `${sub && !sub.startsWith('-') ? `migseal ${argv[0]} has no subcommand "${sub}"${near ? `; did you mean "migseal ${argv[0]} ${near}"?` : '.'}` : `migseal ${argv[0]} needs a subcommand.`} It has: ${group.map((n) => `migseal ${n}`).join(', ')}.`,
+    );
+  }
+  const near = argv[0] && !argv[0].startsWith('-') ? nearest(argv[0], names.filter((n) => !n.includes(' ')).concat(names.map((n) => n.split(' ')[0]!))) : undefined;
+  return new MigsealError('USAGE', `Unknown command "${argv[0] ?? ''}"${near ? `; did you mean "migseal ${near}"?` : '.'} Run "migseal help" for the list.`);
 }

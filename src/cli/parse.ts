@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { MigsealError } from '../errors.js';
 import type { CommandSpec } from './table.js';
+import { usageError } from './usage-errors.js';
 
 export interface ParsedCommandLine {
   name: string;
@@ -38,7 +39,7 @@ export function parseCommand(name: string, spec: CommandSpec, all: readonly stri
   try {
     parsed = parseArgs({ args: [...rest], options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new MigsealError('USAGE', `${(error as Error).message.replace(/\. To specify.*$/s, '')}. Usage: ${spec.usage}`, { cause: error });
+    throw usageError(name, spec, error);
   }
   const { positionals, values } = parsed;
   if (positionals.length < spec.positionals.min || positionals.length > spec.positionals.max) {

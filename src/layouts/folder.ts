@@ -2,6 +2,7 @@
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MigsealError } from '../errors.js';
+import { cannotRead } from '../read-error.js';
 import type { FolderListing } from './layout.js';
 
 export function readFolder(root: string): FolderListing {
@@ -12,7 +13,7 @@ export function readFolder(root: string): FolderListing {
     try {
       names = readdirSync(absolute);
     } catch (error) {
-      throw new MigsealError('IO', `Cannot read the migrations folder ${absolute}: ${(error as NodeJS.ErrnoException).code}.`, { cause: error });
+      throw cannotRead('migrations folder', absolute, error, (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such folder' : undefined);
     }
     for (const name of names) {
       const rel = relative ? `${relative}/${name}` : name;

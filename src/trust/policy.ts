@@ -7,6 +7,7 @@ import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { MigsealError } from '../errors.js';
+import { cannotRead } from '../read-error.js';
 import { LIMITS } from '../limits.js';
 import { decodeUtf8Strict, parseStrictJson, StrictJsonError } from '../format/strict-json.js';
 import { DIALECTS, type Dialect } from '../format/manifest.js';
@@ -71,7 +72,7 @@ export function loadTrustPolicy(path: string): TrustPolicy {
   } catch (error) {
     if (error instanceof MigsealError) throw error;
     if (error instanceof StrictJsonError) throw new MigsealError('POLICY_INVALID', `The trust policy ${path} is not UTF-8 JSON.`, { cause: error });
-    throw new MigsealError('IO', `Cannot read the trust policy ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, { cause: error });
+    throw cannotRead('trust policy', path, error);
   }
   let raw: unknown;
   try {

@@ -60,6 +60,10 @@ export async function verifyBundle(bundle: Buffer | BundleSource, options: Verif
   const environment = options.environment ?? DEFAULT_ENVIRONMENT;
   const now = options.now ?? new Date();
   const rule = policy.environments[environment];
+  if (!rule && options.environment === undefined) {
+    // Not a refusal: the command line left out what this policy needs.
+    throw new MigsealError('USAGE', `--env is required: the trust policy has no "default" environment; name one of ${Object.keys(policy.environments).join(', ')}.`);
+  }
   // T1.13: the environment is one the policy defines.
   if (!rule) {
     throw new MigsealError('ENVIRONMENT_UNKNOWN', `The trust policy has no environment "${environment}" (it has ${Object.keys(policy.environments).join(', ')}).`);

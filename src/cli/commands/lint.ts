@@ -8,6 +8,7 @@ import { MigsealError } from '../../errors.js';
 import { analyzeFolder, blockingFindings, toSarif } from '../../lint/index.js';
 import { VERSION } from '../help.js';
 import type { CommandRun } from '../table.js';
+import { count as plural } from '../plural.js';
 
 const FORMATS = ['text', 'json', 'sarif'];
 
@@ -35,7 +36,7 @@ export const run: CommandRun = async ({ positionals, flags }) => {
     (f) => `${f.file}:${f.line}  ${f.suppressed === undefined ? f.severity : 'allowed'}  ${f.rule}\n    ${f.statement ?? ''}\n    ${f.message}${f.suppressed === undefined ? '' : `\n    allowed: ${f.suppressed}`}`,
   );
   lines.push(
-    `${result.migrations} migrations (${result.layout} layout, ${result.dialect}) read in ${ms} ms: ${count('error')} errors, ${count('warning')} warnings, ${count('info')} notes, ${suppressed} allowed by directives`,
+    `${plural(result.migrations, 'migration')} (${result.layout} layout, ${result.dialect}) read in ${ms} ms: ${plural(count('error'), 'error')}, ${plural(count('warning'), 'warning')}, ${plural(count('info'), 'note')}, ${suppressed} allowed by directives`,
   );
   return { text: lines.join('\n'), json, exitCode };
 };

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { MigsealError } from '../../errors.js';
 import { pack } from '../../pack/index.js';
 import type { Dialect } from '../../format/manifest.js';
 import { writeOutput } from '../io.js';
@@ -6,10 +8,14 @@ import { requireFlag } from '../parse.js';
 import { parseRole, signingFromFlags } from '../signing-key.js';
 import { COMMANDS, type CommandRun } from '../table.js';
 import { provenanceClaims } from '../../format/provenance-statement.js';
+import { count as plural } from '../plural.js';
 
 export const run: CommandRun = async ({ positionals, flags }, { env, progress }) => {
   const usage = COMMANDS.pack!.usage;
   const out = requireFlag(flags, 'out', usage);
+  const force = flags.force === true;
+  // Checked before any work: a release bundle is never replaced by accident.
+  if (!force && existsSync(out)) throw new MigsealError('IO', `${out} already exists; pass --force to overwrite it.`);
   const signing = await signingFromFlags(flags, env, progress);
   const signers = signing ? [{ signer: signing.signer, role: parseRole(flags.role, 'release'), witnesses: signing.witnesses }] : [];
   progress(`packing ${positionals[0]}`);
@@ -30,7 +36,7 @@ export const run: CommandRun = async ({ positionals, flags }, { env, progress })
     signers,
     env,
   });
-  writeOutput(out, result.bundle);
+  writeOutput(out, result.bundle, 0o644, force);
   const { manifest } = result;
   const claims = result.provenance && provenanceClaims(result.provenance);
   // The bundle is still written: a rebuild of an old release must give the same bytes. But say it.
@@ -39,7 +45,7 @@ export const run: CommandRun = async ({ positionals, flags }, { env, progress })
     text: [
       `packed ${manifest.project} release ${manifest.release} into ${out}`,
       `  release id  sha256:${result.digest}`,
-      `  layout      ${manifest.layout}, ${manifest.migrations.length} migrations, ${manifest.files.length} files, dialect ${manifest.dialect}`,
+      `  layout      ${manifest.layout}, ${plural(manifest.migrations.length, 'migration')}, ${plural(manifest.files.length, 'file')}, dialect ${manifest.dialect}`,
       `  findings    ${manifest.findings.length}${manifest.analysis ? ` (${manifest.analysis.dialect}; ${manifest.findings.filter((f) => f.severity === 'error' && !f.suppressed).length} errors not allowed by directives; see migseal lint)` : ' (not analysed)'}`,
       `  signatures  ${signers.length === 0 ? 'none (add one with migseal sign --role release)' : signers.map((s) => s.role).join(', ')}`,
       `  provenance  ${claims ? `SLSA v1, builder ${claims.builderId}${claims.invocationId ? `, run ${claims.invocationId}` : ''}` : 'none (written only with a release signature)'}`,

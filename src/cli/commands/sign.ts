@@ -13,7 +13,7 @@ export const run: CommandRun = async ({ positionals, flags }, { env, progress })
   const out = typeof flags.out === 'string' ? flags.out : path;
   writeOutput(out, result.bundle);
   return {
-    text: `signed ${result.manifest.project} release ${result.manifest.release} as ${role} with ${signing.description}\n  release id  sha256:${result.digest} (unchanged)\n  written to  ${out}`,
+    text: `signed ${result.manifest.project} release ${result.manifest.release} as ${role} with ${signing.description}\n  release id  sha256:${result.digest} (unchanged)\n  wrote       ${out}${out === path ? ' (in place)' : ''}`,
     json: { ok: true, out, digest: result.digest, role, signer: signing.description, ...(signing.keyId && { keyId: signing.keyId }) },
   };
 };

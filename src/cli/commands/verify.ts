@@ -1,5 +1,6 @@
 import { policyFromFlags, verifyFromFlags } from '../verify-from-flags.js';
 import type { CommandRun } from '../table.js';
+import { count as plural } from '../plural.js';
 
 export const run: CommandRun = async ({ positionals, flags }) => {
   const verified = await verifyFromFlags(positionals[0]!, policyFromFlags(flags, 'verify'), flags);
@@ -19,7 +20,7 @@ export const run: CommandRun = async ({ positionals, flags }) => {
             `              source ${p.sourceRepository ?? '(no repository)'}${p.sourceRef ? ` ${p.sourceRef}` : ''} ${p.sourceCommit ?? '(no commit)'}${p.invocationId ? `, run ${p.invocationId}` : ''}`,
           ]
         : [`  provenance  none verified`]),
-      `  contents    ${m.migrations.length} migrations, ${m.files.length} files, every hash matching`,
+      `  contents    ${plural(m.migrations.length, 'migration')}, ${plural(m.files.length, 'file')}, every hash matching`,
     ].join('\n'),
     json: {
       ok: true,
