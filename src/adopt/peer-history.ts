@@ -5,9 +5,9 @@
  */
 import type { Driver, Row } from '../db/driver.js';
 import { MigsealError } from '../errors.js';
+import { PEERS, PEER_TABLES, type Peer } from '../apply/peer-tables.js';
 
-export const PEERS = ['golang-migrate', 'prisma', 'diesel', 'dbmate', 'flyway', 'doctrine'] as const;
-export type Peer = (typeof PEERS)[number];
+export { PEERS, PEER_TABLES, type Peer };
 
 export interface PeerRow {
   /** The peer's own identifier: a version, or Prisma's folder name, or Doctrine's class. */
@@ -29,16 +29,6 @@ export interface PeerHistory {
   /** golang-migrate's dirty flag. */
   dirty?: boolean;
 }
-
-/** The table each tool keeps its history in, as the tool creates it. */
-export const PEER_TABLES: Readonly<Record<Peer, string>> = {
-  'golang-migrate': 'schema_migrations',
-  dbmate: 'schema_migrations',
-  prisma: '_prisma_migrations',
-  diesel: '__diesel_schema_migrations',
-  flyway: 'flyway_schema_history',
-  doctrine: 'doctrine_migration_versions',
-};
 
 export function parsePeer(value: unknown): Peer {
   if (typeof value !== 'string' || !(PEERS as readonly string[]).includes(value)) {

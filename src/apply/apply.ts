@@ -50,7 +50,7 @@ export function bundleRunStart(verified: VerifiedBundle, command: RunStart['comm
 export async function applyBundle(verified: VerifiedBundle, driver: Driver, options: ApplyOptions = {}): Promise<ApplyReport> {
   const { manifest, digest } = verified;
   return withRecordedRun<ApplyReport>(driver, options, async (history) => {
-    // 0. Not a database another migration tool manages.
+    // 0. T4.12: not a database another migration tool manages.
     checkNoForeignHistory(await findForeignHistory(driver, history), driver.target, options.peerTableUnrelated === true);
     // 1. Plan.
     const plan = planMigrations(manifest.migrations, verified.files, history);

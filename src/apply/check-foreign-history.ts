@@ -3,7 +3,7 @@
  * apply would run every migration again over that tool's schema. Such a database is taken
  * over with `migseal adopt`, or the operator says the peer table is unrelated.
  */
-import { PEERS, PEER_TABLES, type Peer } from '../adopt/peer-history.js';
+import { PEERS, PEER_TABLES, type Peer } from './peer-tables.js';
 import type { Driver } from '../db/driver.js';
 import { MigsealError } from '../errors.js';
 import type { History } from './history.js';
