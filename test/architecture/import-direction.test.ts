@@ -14,6 +14,7 @@ const root = join(__dirname, '..', '..');
 /** Lowest first. A folder may import any folder on a lower layer, never one on its own or a higher one. */
 const LAYERS: readonly (readonly string[])[] = [
   ['errors', 'limits'],
+  ['read-error'],
   ['format', 'db', 'ca'],
   ['lint'],
   ['layouts', 'trust'],
