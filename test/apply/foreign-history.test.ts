@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDir } from '../helpers/fixtures.js';
-import { codeOf, createWorld, dumpSqlite, tableNames, V1, type RunnerWorld } from './runner-fixtures.js';
+import { codeOf, createWorld, dumpSqlite, tableNames, V1, type RunnerWorld } from '../helpers/runner-world.js';
 
 let world: RunnerWorld;
 let n = 0;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, jsonOf, type CliResult } from '../helpers/cli.js';
 import { removeDir, writeMigrations, writePolicy } from '../helpers/fixtures.js';
-import { codeOf, createWorld, dumpSqlite, V1, type RunnerWorld } from '../apply/runner-fixtures.js';
+import { codeOf, createWorld, dumpSqlite, V1, type RunnerWorld } from '../helpers/runner-world.js';
 
 let world: RunnerWorld;
 beforeAll(() => {
