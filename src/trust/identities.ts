@@ -11,7 +11,7 @@ import { ROLES, type Role } from '../format/statement.js';
 import type { SignerAuthority, ValidityAt } from './signer-authority.js';
 import { insecurePermissions, readTrustedFile } from './file-permissions.js';
 import { loadTrustedRootFile, PUBLIC_GOOD, publicGoodTrustedRoot } from './sigstore-root.js';
-import { isJsonObject, allowOnly, type JsonObject } from '../format/json-shape.js';
+import { allowOnly, forEachObject, optionalBoolean, type JsonObject } from '../format/json-shape.js';
 
 export interface TrustedIdentity {
   id: string;
@@ -40,12 +40,20 @@ export function parseIdentities(
   p: string[],
   time: (v: unknown, at: string) => Date | undefined,
 ): { authorities: Map<string, SignerAuthority>; identities: TrustedIdentity[]; timestampAuthorities: CertificateAuthority[] } {
-  const authorities = new Map<string, SignerAuthority>();
   const timestampAuthorities = parseTimestampAuthorities(raw, base, p);
-  if (raw.cas !== undefined && !Array.isArray(raw.cas)) p.push('$.cas must be an array');
-  (Array.isArray(raw.cas) ? raw.cas : []).forEach((ca, i) => {
-    const at = `$.cas[${i}]`;
-    if (!isJsonObject(ca)) return void p.push(`${at} must be an object`);
+  const authorities = parseCas(raw.cas, base, timestampAuthorities, p);
+  const identities: TrustedIdentity[] = [];
+  forEachObject(raw.identities, '$.identities', p, false, (entry, at) => {
+    const identity = parseIdentity(entry, at, authorities, p, time);
+    if (identity) identities.push(identity);
+  });
+  return { authorities, identities, timestampAuthorities };
+}
+
+/** `cas`: each a CA certificate (PEM) or a Sigstore trusted_root.json, by id. */
+function parseCas(value: unknown, base: string, timestampAuthorities: CertificateAuthority[], p: string[]): Map<string, SignerAuthority> {
+  const authorities = new Map<string, SignerAuthority>();
+  forEachObject(value, '$.cas', p, false, (ca, at) => {
     allowOnly(ca, at, ['id', 'certificate', 'trustedRoot', 'description'], p);
     if (typeof ca.id !== 'string' || ca.id === '') return void p.push(`${at}.id must be a string`);
     if (ca.id === PUBLIC_GOOD || authorities.has(ca.id)) return void p.push(`${at}.id repeats "${ca.id}"${ca.id === PUBLIC_GOOD ? ' (a built-in authority)' : ''}`);
@@ -61,57 +69,57 @@ export function parseIdentities(
       p.push(`${at}: ${error instanceof MigsealError ? error.message : `cannot read ${path}`}`);
     }
   });
+  return authorities;
+}
 
-  const identities: TrustedIdentity[] = [];
-  if (raw.identities !== undefined && !Array.isArray(raw.identities)) p.push('$.identities must be an array');
-  (Array.isArray(raw.identities) ? raw.identities : []).forEach((entry, i) => {
-    const at = `$.identities[${i}]`;
-    if (!isJsonObject(entry)) return void p.push(`${at} must be an object`);
-    const known = ['id', 'ca', 'identity', 'identityPattern', 'issuer', 'roles', 'validityAt', 'notBefore', 'notAfter', 'revoked', 'description'];
-    allowOnly(entry, at, known, p);
-    if (typeof entry.id !== 'string' || entry.id === '') return void p.push(`${at}.id must be a string`);
-    const roles = Array.isArray(entry.roles) ? entry.roles : [];
-    if (roles.length === 0 || !roles.every((r) => ROLES.includes(r as Role))) p.push(`${at}.roles must list roles from ${ROLES.join(', ')}`);
-    if (typeof entry.issuer !== 'string' || !entry.issuer) p.push(`${at}.issuer must be the exact OIDC issuer URL`);
-    if ((typeof entry.identity === 'string') === (typeof entry.identityPattern === 'string')) p.push(`${at} must have exactly one of identity (exact) or identityPattern (anchored regular expression)`);
-    let pattern: RegExp | undefined;
-    if (typeof entry.identityPattern === 'string') {
-      try {
-        pattern = compileIdentityPattern(entry.identityPattern);
-      } catch {
-        p.push(`${at}.identityPattern is not a valid regular expression`);
-      }
+/** One entry of `identities`: an exact identity (or an anchored pattern) and issuer, from one authority, in some roles. */
+function parseIdentity(
+  entry: JsonObject,
+  at: string,
+  authorities: ReadonlyMap<string, SignerAuthority>,
+  p: string[],
+  time: (v: unknown, at: string) => Date | undefined,
+): TrustedIdentity | undefined {
+  const known = ['id', 'ca', 'identity', 'identityPattern', 'issuer', 'roles', 'validityAt', 'notBefore', 'notAfter', 'revoked', 'description'];
+  allowOnly(entry, at, known, p);
+  if (typeof entry.id !== 'string' || entry.id === '') return void p.push(`${at}.id must be a string`);
+  const roles = Array.isArray(entry.roles) ? entry.roles : [];
+  if (roles.length === 0 || !roles.every((r) => ROLES.includes(r as Role))) p.push(`${at}.roles must list roles from ${ROLES.join(', ')}`);
+  if (typeof entry.issuer !== 'string' || !entry.issuer) p.push(`${at}.issuer must be the exact OIDC issuer URL`);
+  if ((typeof entry.identity === 'string') === (typeof entry.identityPattern === 'string')) p.push(`${at} must have exactly one of identity (exact) or identityPattern (anchored regular expression)`);
+  let pattern: RegExp | undefined;
+  if (typeof entry.identityPattern === 'string') {
+    try {
+      pattern = compileIdentityPattern(entry.identityPattern);
+    } catch {
+      p.push(`${at}.identityPattern is not a valid regular expression`);
     }
-    if (entry.validityAt !== undefined && !VALIDITY.includes(entry.validityAt as ValidityAt)) p.push(`${at}.validityAt must be one of ${VALIDITY.join(', ')}`);
-    if (entry.revoked !== undefined && typeof entry.revoked !== 'boolean') p.push(`${at}.revoked must be a boolean`);
-    const notBefore = time(entry.notBefore, `${at}.notBefore`);
-    const notAfter = time(entry.notAfter, `${at}.notAfter`);
-    const authority = typeof entry.ca === 'string' ? (entry.ca === PUBLIC_GOOD ? publicGood() : authorities.get(entry.ca)) : undefined;
-    if (!authority) return void p.push(`${at}.ca must name an entry of $.cas or "${PUBLIC_GOOD}"`);
-    if (authority.kind === 'sigstore' && entry.validityAt === 'verification-time') p.push(`${at}.validityAt: a Sigstore authority always checks certificates at the transparency log's time`);
-    identities.push({
-      id: entry.id,
-      authority,
-      ...(typeof entry.identity === 'string' && { identity: entry.identity }),
-      ...(pattern && { identityPattern: pattern }),
-      issuer: String(entry.issuer),
-      roles: roles as Role[],
-      validityAt: (entry.validityAt as ValidityAt | undefined) ?? 'trusted-time',
-      ...(notBefore && { notBefore }),
-      ...(notAfter && { notAfter }),
-      revoked: entry.revoked === true,
-    });
-  });
-  return { authorities, identities, timestampAuthorities };
+  }
+  if (entry.validityAt !== undefined && !VALIDITY.includes(entry.validityAt as ValidityAt)) p.push(`${at}.validityAt must be one of ${VALIDITY.join(', ')}`);
+  optionalBoolean(entry, 'revoked', at, p);
+  const notBefore = time(entry.notBefore, `${at}.notBefore`);
+  const notAfter = time(entry.notAfter, `${at}.notAfter`);
+  const authority = typeof entry.ca === 'string' ? (entry.ca === PUBLIC_GOOD ? publicGood() : authorities.get(entry.ca)) : undefined;
+  if (!authority) return void p.push(`${at}.ca must name an entry of $.cas or "${PUBLIC_GOOD}"`);
+  if (authority.kind === 'sigstore' && entry.validityAt === 'verification-time') p.push(`${at}.validityAt: a Sigstore authority always checks certificates at the transparency log's time`);
+  return {
+    id: entry.id,
+    authority,
+    ...(typeof entry.identity === 'string' && { identity: entry.identity }),
+    ...(pattern && { identityPattern: pattern }),
+    issuer: String(entry.issuer),
+    roles: roles as Role[],
+    validityAt: (entry.validityAt as ValidityAt | undefined) ?? 'trusted-time',
+    ...(notBefore && { notBefore }),
+    ...(notAfter && { notAfter }),
+    revoked: entry.revoked === true,
+  };
 }
 
 /** `timestampAuthorities`: RFC 3161 authorities whose timestamps are trusted times, each a chain leaf first. */
 function parseTimestampAuthorities(raw: JsonObject, base: string, p: string[]): CertificateAuthority[] {
-  if (raw.timestampAuthorities !== undefined && !Array.isArray(raw.timestampAuthorities)) p.push('$.timestampAuthorities must be an array');
   const entries: unknown[] = [];
-  (Array.isArray(raw.timestampAuthorities) ? raw.timestampAuthorities : []).forEach((tsa, i) => {
-    const at = `$.timestampAuthorities[${i}]`;
-    if (!isJsonObject(tsa)) return void p.push(`${at} must be an object`);
+  forEachObject(raw.timestampAuthorities, '$.timestampAuthorities', p, false, (tsa, at) => {
     allowOnly(tsa, at, ['id', 'certificates', 'description'], p);
     if (typeof tsa.id !== 'string' || tsa.id === '') return void p.push(`${at}.id must be a string`);
     const files = Array.isArray(tsa.certificates) && tsa.certificates.length > 0 && tsa.certificates.every((c) => typeof c === 'string') ? (tsa.certificates as string[]) : undefined;

@@ -19,7 +19,7 @@ import { parseIdentities, type TrustedIdentity } from './identities.js';
 import { parseProvenanceRequirement, type ProvenanceRequirement } from './provenance-policy.js';
 import type { SignerAuthority } from './signer-authority.js';
 import type { CertificateAuthority } from '@sigstore/protobuf-specs';
-import { isJsonObject, allowOnly } from '../format/json-shape.js';
+import { allowOnly, forEachObject, isJsonObject, optionalBoolean, type JsonObject } from '../format/json-shape.js';
 
 export interface TrustedKey {
   id: string;
@@ -90,91 +90,13 @@ function buildPolicy(raw: unknown, path: string): TrustPolicy {
   allowOnly(raw, '$', ['project', 'dialect', 'keys', 'cas', 'identities', 'timestampAuthorities', 'environments', 'description'], p);
   if (typeof raw.project !== 'string' || raw.project === '') p.push('$.project must name the project');
   if (raw.dialect !== undefined && !DIALECTS.includes(raw.dialect as Dialect)) p.push(`$.dialect must be one of ${DIALECTS.join(', ')}`);
-
-  const keys: TrustedKey[] = [];
-  const ids = new Set<string>();
-  if (!Array.isArray(raw.keys)) p.push('$.keys must be an array');
-  else
-    raw.keys.forEach((k, i) => {
-      const at = `$.keys[${i}]`;
-      if (!isJsonObject(k)) return void p.push(`${at} must be an object`);
-      allowOnly(k, at, ['id', 'publicKey', 'roles', 'notBefore', 'notAfter', 'revoked', 'retired', 'description'], p);
-      if (typeof k.id !== 'string' || k.id === '') return void p.push(`${at}.id must be a string`);
-      if (ids.has(k.id)) p.push(`${at}.id repeats "${k.id}"`);
-      ids.add(k.id);
-      const roles = Array.isArray(k.roles) ? k.roles : [];
-      if (roles.length === 0 || !roles.every((r) => ROLES.includes(r as Role))) p.push(`${at}.roles must list roles from ${ROLES.join(', ')}`);
-      const notBefore = optTime(k.notBefore, `${at}.notBefore`, p);
-      const notAfter = optTime(k.notAfter, `${at}.notAfter`, p);
-      if (k.revoked !== undefined && typeof k.revoked !== 'boolean') p.push(`${at}.revoked must be a boolean`);
-      if (k.retired !== undefined && typeof k.retired !== 'boolean') p.push(`${at}.retired must be a boolean`);
-      if (k.retired === true && !notAfter) p.push(`${at}.retired needs a notAfter: the end of the window its signatures stay valid for`);
-      if (typeof k.publicKey !== 'string') return void p.push(`${at}.publicKey must be a path to a PEM public key`);
-      const keyPath = resolve(base, k.publicKey);
-      const unsafe = insecurePermissions(keyPath);
-      if (unsafe) throw new MigsealError('POLICY_INSECURE', `The trust policy is not safe to use: ${unsafe}.`);
-      let publicKey: KeyObject;
-      try {
-        publicKey = loadPublicKey(readTrustedFile(keyPath), keyPath);
-      } catch (error) {
-        if (error instanceof MigsealError && error.code === 'POLICY_INSECURE') throw error;
-        return void p.push(`${at}.publicKey: ${error instanceof MigsealError ? error.message : `cannot read ${keyPath}`}`);
-      }
-      keys.push({
-        id: k.id,
-        keyId: keyIdOf(publicKey),
-        publicKey,
-        roles: roles as Role[],
-        ...(notBefore && { notBefore }),
-        ...(notAfter && { notAfter }),
-        revoked: k.revoked === true,
-        retired: k.retired === true,
-      });
-    });
-  const seenKeyIds = new Map<string, string>();
-  for (const key of keys) {
-    const other = seenKeyIds.get(key.keyId);
-    if (other) p.push(`keys "${other}" and "${key.id}" are the same public key (compared in one canonical encoding), which would count twice toward a threshold; list it once`);
-    seenKeyIds.set(key.keyId, key.id);
-  }
-
+  const { keys, ids } = parseKeys(raw.keys, base, p);
   const { authorities, identities, timestampAuthorities } = parseIdentities(raw, base, p, (v, at) => optTime(v, at, p));
   for (const identity of identities) {
     if (ids.has(identity.id)) p.push(`identity id "${identity.id}" repeats a key or identity id`);
     ids.add(identity.id);
   }
-
-  const environments: Record<string, EnvironmentRule> = Object.create(null);
-  if (!isJsonObject(raw.environments) || Object.keys(raw.environments).length === 0) p.push('$.environments must name at least one environment');
-  else
-    for (const [name, rule] of Object.entries(raw.environments)) {
-      const at = `$.environments.${name}`;
-      if (!isJsonObject(rule)) {
-        p.push(`${at} must be an object`);
-        continue;
-      }
-      allowOnly(rule, at, [...ROLES, 'requireExpiry', 'approversDistinctFromRelease', 'findings', 'provenance'], p);
-      const thresholds: Partial<Record<Role, number>> = {};
-      for (const role of ROLES) {
-        const n = rule[role];
-        if (n === undefined) continue;
-        if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) p.push(`${at}.${role} must be a non-negative integer`);
-        else thresholds[role] = n;
-      }
-      if ((thresholds.release ?? 0) < 1) p.push(`${at}.release must be at least 1: every environment needs a release signature`);
-      if (rule.requireExpiry !== undefined && typeof rule.requireExpiry !== 'boolean') p.push(`${at}.requireExpiry must be a boolean`);
-      if (rule.approversDistinctFromRelease !== undefined && typeof rule.approversDistinctFromRelease !== 'boolean') p.push(`${at}.approversDistinctFromRelease must be a boolean`);
-      const findings = parseFindingsPolicy(rule.findings, `${at}.findings`, p);
-      const provenance = parseProvenanceRequirement(rule.provenance, `${at}.provenance`, p);
-      environments[name] = {
-        thresholds,
-        requireExpiry: rule.requireExpiry === true,
-        approversDistinctFromRelease: rule.approversDistinctFromRelease === true,
-        ...(findings && { findings }),
-        ...(provenance && { provenance }),
-      };
-    }
-
+  const environments = parseEnvironments(raw.environments, p);
   if (p.length > 0) {
     throw new MigsealError('POLICY_INVALID', `The trust policy ${path} is invalid: ${p.slice(0, 5).join('; ')}${p.length > 5 ? ` (and ${p.length - 5} more)` : ''}.`, {
       details: { problems: p },
@@ -189,6 +111,96 @@ function buildPolicy(raw: unknown, path: string): TrustPolicy {
     identities,
     timestampAuthorities,
     environments,
+  };
+}
+
+/** `keys`: each a public key file (relative to the policy), its roles and validity window; one key listed once. `ids`: every key id named. */
+function parseKeys(value: unknown, base: string, p: string[]): { keys: TrustedKey[]; ids: Set<string> } {
+  const keys: TrustedKey[] = [];
+  const ids = new Set<string>();
+  forEachObject(value, '$.keys', p, true, (k, at) => {
+    allowOnly(k, at, ['id', 'publicKey', 'roles', 'notBefore', 'notAfter', 'revoked', 'retired', 'description'], p);
+    if (typeof k.id !== 'string' || k.id === '') return void p.push(`${at}.id must be a string`);
+    if (ids.has(k.id)) p.push(`${at}.id repeats "${k.id}"`);
+    ids.add(k.id);
+    const roles = Array.isArray(k.roles) ? k.roles : [];
+    if (roles.length === 0 || !roles.every((r) => ROLES.includes(r as Role))) p.push(`${at}.roles must list roles from ${ROLES.join(', ')}`);
+    const notBefore = optTime(k.notBefore, `${at}.notBefore`, p);
+    const notAfter = optTime(k.notAfter, `${at}.notAfter`, p);
+    optionalBoolean(k, 'revoked', at, p);
+    optionalBoolean(k, 'retired', at, p);
+    if (k.retired === true && !notAfter) p.push(`${at}.retired needs a notAfter: the end of the window its signatures stay valid for`);
+    if (typeof k.publicKey !== 'string') return void p.push(`${at}.publicKey must be a path to a PEM public key`);
+    const publicKey = readPublicKey(resolve(base, k.publicKey), at, p);
+    if (!publicKey) return;
+    keys.push({
+      id: k.id,
+      keyId: keyIdOf(publicKey),
+      publicKey,
+      roles: roles as Role[],
+      ...(notBefore && { notBefore }),
+      ...(notAfter && { notAfter }),
+      revoked: k.revoked === true,
+      retired: k.retired === true,
+    });
+  });
+  const seenKeyIds = new Map<string, string>();
+  for (const key of keys) {
+    const other = seenKeyIds.get(key.keyId);
+    if (other) p.push(`keys "${other}" and "${key.id}" are the same public key (compared in one canonical encoding), which would count twice toward a threshold; list it once`);
+    seenKeyIds.set(key.keyId, key.id);
+  }
+  return { keys, ids };
+}
+
+/** A key file that others could swap refuses the whole policy; one that cannot be read is a problem of its entry. */
+function readPublicKey(keyPath: string, at: string, p: string[]): KeyObject | undefined {
+  const unsafe = insecurePermissions(keyPath);
+  if (unsafe) throw new MigsealError('POLICY_INSECURE', `The trust policy is not safe to use: ${unsafe}.`);
+  try {
+    return loadPublicKey(readTrustedFile(keyPath), keyPath);
+  } catch (error) {
+    if (error instanceof MigsealError && error.code === 'POLICY_INSECURE') throw error;
+    p.push(`${at}.publicKey: ${error instanceof MigsealError ? error.message : `cannot read ${keyPath}`}`);
+    return undefined;
+  }
+}
+
+/** `environments`: at least one, each with its thresholds, expiry, findings and provenance rules. */
+function parseEnvironments(value: unknown, p: string[]): Record<string, EnvironmentRule> {
+  const environments: Record<string, EnvironmentRule> = Object.create(null);
+  if (!isJsonObject(value) || Object.keys(value).length === 0) {
+    p.push('$.environments must name at least one environment');
+    return environments;
+  }
+  for (const [name, rule] of Object.entries(value)) {
+    const at = `$.environments.${name}`;
+    if (!isJsonObject(rule)) p.push(`${at} must be an object`);
+    else environments[name] = parseEnvironment(rule, at, p);
+  }
+  return environments;
+}
+
+function parseEnvironment(rule: JsonObject, at: string, p: string[]): EnvironmentRule {
+  allowOnly(rule, at, [...ROLES, 'requireExpiry', 'approversDistinctFromRelease', 'findings', 'provenance'], p);
+  const thresholds: Partial<Record<Role, number>> = {};
+  for (const role of ROLES) {
+    const n = rule[role];
+    if (n === undefined) continue;
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) p.push(`${at}.${role} must be a non-negative integer`);
+    else thresholds[role] = n;
+  }
+  if ((thresholds.release ?? 0) < 1) p.push(`${at}.release must be at least 1: every environment needs a release signature`);
+  optionalBoolean(rule, 'requireExpiry', at, p);
+  optionalBoolean(rule, 'approversDistinctFromRelease', at, p);
+  const findings = parseFindingsPolicy(rule.findings, `${at}.findings`, p);
+  const provenance = parseProvenanceRequirement(rule.provenance, `${at}.provenance`, p);
+  return {
+    thresholds,
+    requireExpiry: rule.requireExpiry === true,
+    approversDistinctFromRelease: rule.approversDistinctFromRelease === true,
+    ...(findings && { findings }),
+    ...(provenance && { provenance }),
   };
 }
 
