@@ -9,7 +9,7 @@ import type { KeyObject } from 'node:crypto';
 import { MigsealError } from '../errors.js';
 import { cannotRead } from '../read-error.js';
 import { LIMITS } from '../limits.js';
-import { decodeUtf8Strict, parseStrictJson, StrictJsonError } from '../format/strict-json.js';
+import { decodeUtf8Strict, parseStrictJson } from '../format/strict-json.js';
 import { DIALECTS, type Dialect } from '../format/manifest.js';
 import { ROLES, type Role } from '../format/statement.js';
 import { keyIdOf, loadPublicKey } from '../format/public-key.js';
@@ -65,14 +65,25 @@ export function loadTrustPolicy(path: string): TrustPolicy {
   const absolute = resolve(path);
   const problem = insecurePermissions(absolute);
   if (problem) throw new MigsealError('POLICY_INSECURE', `The trust policy is not safe to use: ${problem}.`);
-  let text: string;
+  let bytes: Buffer;
   try {
     if (statSync(absolute).size > LIMITS.maxPolicyBytes) throw new MigsealError('POLICY_INVALID', `The trust policy ${path} is larger than ${LIMITS.maxPolicyBytes} bytes.`);
-    text = decodeUtf8Strict(readTrustedFile(absolute));
+    bytes = readTrustedFile(absolute);
   } catch (error) {
     if (error instanceof MigsealError) throw error;
-    if (error instanceof StrictJsonError) throw new MigsealError('POLICY_INVALID', `The trust policy ${path} is not UTF-8 JSON.`, { cause: error });
     throw cannotRead('trust policy', path, error);
+  }
+  return parseTrustPolicy(bytes, absolute);
+}
+
+/** A trust policy from the bytes of the file at `path` (key and certificate paths are relative to it). */
+export function parseTrustPolicy(bytes: Buffer, path: string): TrustPolicy {
+  if (bytes.length > LIMITS.maxPolicyBytes) throw new MigsealError('POLICY_INVALID', `The trust policy ${path} is larger than ${LIMITS.maxPolicyBytes} bytes.`);
+  let text: string;
+  try {
+    text = decodeUtf8Strict(bytes);
+  } catch (error) {
+    throw new MigsealError('POLICY_INVALID', `The trust policy ${path} is not UTF-8 JSON.`, { cause: error });
   }
   let raw: unknown;
   try {
@@ -80,7 +91,7 @@ export function loadTrustPolicy(path: string): TrustPolicy {
   } catch (error) {
     throw new MigsealError('POLICY_INVALID', `The trust policy ${path} is not strict JSON: ${(error as Error).message}.`, { cause: error });
   }
-  return buildPolicy(raw, absolute);
+  return buildPolicy(raw, resolve(path));
 }
 
 function buildPolicy(raw: unknown, path: string): TrustPolicy {
