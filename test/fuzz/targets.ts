@@ -1,0 +1,124 @@
+/**
+ * Fuzz targets: every reader of untrusted bytes, called as migseal calls it. A target may
+ * throw only a MigsealError (any code), or, for a pure format layer that its callers turn
+ * into coded errors, that layer's own error class (listed in `formatErrors`). Anything else
+ * thrown, a hang or runaway memory is a finding. The same targets run under Jazzer.js
+ * (scripts/fuzz.mjs, coverage-guided) and, briefly, in the test suite (fuzz.test.ts); world.ts
+ * writes what they read.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MigsealError } from '../../src/errors.js';
+import { decodeBundle } from '../../src/format/bundle-archive.js';
+import { dbmateSections, inTransaction } from '../../src/format/dbmate-sections.js';
+import { parseManifest } from '../../src/format/manifest.js';
+import { decodeUtf8Strict, parseStrictJson, StrictJsonError } from '../../src/format/strict-json.js';
+import { readTar, TarError } from '../../src/format/tar.js';
+import { chooseLayout } from '../../src/layouts/index.js';
+import type { FolderListing } from '../../src/layouts/layout.js';
+import { parseTrustPolicy, type TrustPolicy } from '../../src/trust/policy.js';
+import { publicGoodTrustedRoot } from '../../src/trust/sigstore-root.js';
+import { verifyPolicySigner } from '../../src/verify/policy-signer.js';
+
+export interface FuzzTarget {
+  name: string;
+  /** What the bytes are, in one line. */
+  reads: string;
+  /** Errors of a pure format layer, mapped to coded errors by every caller. */
+  formatErrors?: ReadonlyArray<new (...args: never[]) => Error>;
+  /** True when `run` returns a promise (Jazzer.js then runs without --sync). */
+  async?: boolean;
+  run(data: Buffer): void | Promise<void>;
+}
+
+/** What the targets need: a policy naming a key and a public-good identity, and seeds per target. */
+export interface FuzzWorld {
+  policy: TrustPolicy;
+  policyPath: string;
+  seeds: Record<string, Buffer[]>;
+}
+
+const NOW = new Date('2026-06-01T00:00:00Z');
+
+/** Reads a world that makeWorld wrote, synchronously (a Jazzer.js target module loads it). */
+export function loadWorld(dir: string): FuzzWorld {
+  const policyPath = join(dir, 'trust.json');
+  publicGoodTrustedRoot();
+  const seeds: Record<string, Buffer[]> = {};
+  for (const name of readdirSync(join(dir, 'seeds'))) seeds[name] = readdirSync(join(dir, 'seeds', name)).sort().map((file) => readFileSync(join(dir, 'seeds', name, file)));
+  return { policy: parseTrustPolicy(readFileSync(policyPath), policyPath), policyPath, seeds };
+}
+
+export function targets(world: FuzzWorld): FuzzTarget[] {
+  const manifestSha256 = createHash('sha256').update(world.seeds.manifest![0]!).digest('hex');
+  return [
+    {
+      name: 'bundle-archive',
+      reads: 'a bundle file: gzip, then tar, then the entry layout (decodeBundle)',
+      async: true,
+      run: async (data) => void (await decodeBundle(data, { hash: true })),
+    },
+    {
+      name: 'tar',
+      reads: 'an uncompressed tar stream (readTar, strict ustar)',
+      formatErrors: [TarError],
+      run: (data) => void readTar(data, { hash: true }),
+    },
+    {
+      name: 'strict-json',
+      reads: 'UTF-8 bytes parsed as strict JSON',
+      formatErrors: [StrictJsonError],
+      run: (data) => void parseStrictJson(decodeUtf8Strict(data)),
+    },
+    { name: 'manifest', reads: 'manifest.json (parseManifest)', run: (data) => void parseManifest(data) },
+    { name: 'trust-policy', reads: "a host's trust policy file (parseTrustPolicy)", run: (data) => void parseTrustPolicy(data, world.policyPath) },
+    {
+      name: 'sigstore-bundle',
+      reads: 'a signature file in a bundle, read and verified against a policy with a key and a public-good identity',
+      run: (data) => void verifyPolicySigner('signatures/fuzz.sigstore.json', data, manifestSha256, world.policy, NOW),
+    },
+    {
+      name: 'dbmate-sections',
+      reads: "a dbmate migration file split into its up and down blocks",
+      run: (data) => {
+        const sections = dbmateSections(data);
+        if (typeof sections !== 'string') [sections.up, sections.down].forEach(inTransaction);
+      },
+    },
+    {
+      name: 'layouts',
+      reads: 'a migrations folder (paths and contents) read by the layout it is detected as',
+      // Layouts reach the SQL parser, whose WebAssembly loads asynchronously in the fuzzer's build.
+      async: true,
+      run: (data) => {
+        const listing = decodeListing(data);
+        chooseLayout('auto', listing).read(listing);
+      },
+    },
+  ];
+}
+
+/** Rethrows `error` when it is a finding: not a coded error, nor the target's own format error. */
+export function judge(target: FuzzTarget, error: unknown): void {
+  if (error instanceof MigsealError) return;
+  if (target.formatErrors?.some((type) => error instanceof type)) return;
+  throw error;
+}
+
+// The inverse of world.ts's encodeListing: path NUL content NUL, repeated.
+function decodeListing(data: Buffer): FolderListing {
+  const files = new Map<string, Buffer>();
+  let at = 0;
+  while (at < data.length) {
+    const pathEnd = data.indexOf(0, at);
+    if (pathEnd < 0) break;
+    const contentEnd = data.indexOf(0, pathEnd + 1);
+    const path = data.subarray(at, pathEnd).toString('utf8');
+    const content = data.subarray(pathEnd + 1, contentEnd < 0 ? data.length : contentEnd);
+    if (path !== '' && !files.has(path)) files.set(path, Buffer.from(content));
+    at = contentEnd < 0 ? data.length : contentEnd + 1;
+  }
+  const paths = [...files.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  return { paths, read: (path) => files.get(path) ?? Buffer.alloc(0) };
+}
