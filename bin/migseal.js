@@ -1,5 +1,23 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli.js';
+import { existsSync } from 'node:fs';
+import module from 'node:module';
+
+// A clone that was never built has no dist/: one line that says what to do, not a stack trace.
+const entry = new URL('../dist/cli.js', import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write('migseal: not built yet: run `npm run build` in the migseal folder first.\n');
+  process.exit(1);
+}
+// The floor in package.json "engines", said in one line rather than as a failure deep in a library.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 22) || (major === 24 && minor < 15)) {
+  process.stderr.write(`migseal: needs Node 22.22 or later (24.15 or later on the 24 line); this is Node ${process.versions.node} (in a clone, \`npx node bin/migseal.js\` runs the project's own Node).\n`);
+  process.exit(1);
+}
+// Node caches the compiled CLI on disk (in the temporary folder, per user) so a command does
+// not compile the same code again on every run.
+module.enableCompileCache?.();
+const { main } = await import(entry.href);
 
 // A reader that went away (`migseal inspect --json | head`) is its own choice: no stack
 // trace. Any other failure to write the output makes a successful command exit 1.
