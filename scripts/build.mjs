@@ -12,7 +12,8 @@ import { join } from 'node:path';
 
 const OUT = 'dist';
 const STAGING = `.dist-build-${process.pid}`;
-const STALE_CHUNK_MS = 10 * 60 * 1000;
+// --clean (for `npm pack`): keep only this build's chunks, so the package holds exactly what it loads.
+const STALE_CHUNK_MS = process.argv.includes('--clean') ? -1 : 10 * 60 * 1000;
 
 /**
  * pg asks, when it loads, whether it runs in a Cloudflare Worker by constructing a fetch
@@ -41,7 +42,7 @@ try {
     splitting: true,
     format: 'esm',
     platform: 'node',
-    target: 'node20',
+    target: 'node22',
     chunkNames: 'chunks/[name]-[hash]',
     // Native addons, and libpg-query, which loads its .wasm file from beside its own module.
     external: ['better-sqlite3', 'pg-native', 'libpg-query'],
