@@ -3,23 +3,33 @@
 # SQLite database, history, a tampered bundle that is refused with the database unchanged,
 # the auditor's report, and a release that edits a released migration (diff flags it, apply refuses it).
 # Run from a fresh clone after `npm ci`:  npm run demo
+# Against an installed migseal instead of the clone's build:  MIGSEAL_BIN=$(command -v migseal) bash scripts/demo.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Bold headings on a terminal only: a pipe or a log file gets plain text.
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then BOLD=$'\033[1m' PLAIN=$'\033[0m'; else BOLD='' PLAIN=''; fi
+step() { printf '\n%s== %s%s\n' "$BOLD" "$*" "$PLAIN"; }
 show() { printf '$ %s\n' "$*"; "$@"; }
 
-step "Building migseal"
-npm run --silent build >/dev/null
-migseal() { node "$ROOT/bin/migseal.js" "$@"; }
+if [ -n "${MIGSEAL_BIN:-}" ]; then
+  migseal() { "$MIGSEAL_BIN" "$@"; }
+  echo "using $MIGSEAL_BIN ($(migseal --version))"
+else
+  step "Building migseal"
+  npm run --silent build >/dev/null
+  migseal() { node "$ROOT/bin/migseal.js" "$@"; }
+fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/migseal-demo.XXXXXX")
 chmod 700 "$WORK"
-trap 'rm -rf "$WORK"' EXIT
+# The folder stays for a look at the report, the audit log and the database; the demo's
+# private keys do not outlive it.
+trap 'rm -f "$WORK"/keys/*.key' EXIT
 cd "$WORK"
 export MIGSEAL_AUDIT_LOG="$WORK/audit.jsonl"
-echo "working in $WORK (removed at the end)"
+echo "working in $WORK (kept at the end, without the private keys)"
 
 step "1. Generate a release key (for CI) and an approval key (for a reviewer)"
 mkdir -m 700 keys
@@ -127,4 +137,6 @@ if [ "$DIFF_CODE" -ne 2 ] || [ "$APPLY_CODE" -ne 2 ]; then
   exit 1
 fi
 
-printf '\n\033[1mDemo complete:\033[0m the signed release applied; the tampered copy was refused and the database is byte-for-byte unchanged; the release that rewrote history was flagged by diff and refused by apply.\n'
+printf '\n%sDemo complete:%s the signed release applied; the tampered copy was refused and the database is byte-for-byte unchanged; the release that rewrote history was flagged by diff and refused by apply.\n' "$BOLD" "$PLAIN"
+echo "The auditor's report: $WORK/audit-42.html (open it in a browser); the audit log: $MIGSEAL_AUDIT_LOG."
+echo "Next: sign your own migrations in CI and verify them on a host: README.md, \"Set up a release job\" and \"Set up a production host\"."
