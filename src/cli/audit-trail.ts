@@ -1,33 +1,65 @@
 /**
- * Where runner commands record what they did: --audit-log FILE, else MIGSEAL_AUDIT_LOG,
- * else migseal-audit.jsonl in the current folder. One record per plan, apply, refusal,
- * rollback and resolve; failures are recorded too, then re-thrown unchanged.
+ * Where runner commands record what they did: --audit-log FILE, else MIGSEAL_AUDIT_LOG, else
+ * the running user's state folder ($XDG_STATE_HOME/migseal/audit.jsonl, else
+ * ~/.local/state/migseal/audit.jsonl), never the working directory (a service started from `/`
+ * cannot write there). A default folder is created private (0700) and the log 0600. One record
+ * per plan, apply, refusal, rollback and resolve; failures are recorded too, then re-thrown unchanged.
  */
-import { closeSync, openSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { appendAuditRecord } from '../audit/log.js';
 import { asMigsealError, MigsealError } from '../errors.js';
 import { redactString as redact } from '../audit/redact.js';
 
+export interface AuditLogLocation {
+  path: string;
+  /** What chose the path, named in a failure to write it. */
+  setBy: '--audit-log' | 'MIGSEAL_AUDIT_LOG' | 'XDG_STATE_HOME' | 'the home folder';
+}
+
+export function auditLogLocation(flags: Record<string, unknown>, env: Record<string, string | undefined>, cwd: string): AuditLogLocation {
+  if (typeof flags['audit-log'] === 'string') return { path: resolve(cwd, flags['audit-log']), setBy: '--audit-log' };
+  if (env.MIGSEAL_AUDIT_LOG) return { path: resolve(cwd, env.MIGSEAL_AUDIT_LOG), setBy: 'MIGSEAL_AUDIT_LOG' };
+  // The XDG base directory rules: a relative XDG_STATE_HOME is ignored.
+  const xdg = env.XDG_STATE_HOME;
+  if (xdg && isAbsolute(xdg)) return { path: join(xdg, 'migseal', 'audit.jsonl'), setBy: 'XDG_STATE_HOME' };
+  return { path: join(env.HOME || homedir(), '.local', 'state', 'migseal', 'audit.jsonl'), setBy: 'the home folder' };
+}
+
+/** Fails early when the log cannot be written, before the database is touched. */
+export function ensureAuditLogWritable(location: AuditLogLocation): void {
+  try {
+    // A folder migseal chooses is created for the running user only; a folder named by the operator is theirs to make.
+    if (location.setBy === 'XDG_STATE_HOME' || location.setBy === 'the home folder') mkdirSync(dirname(location.path), { recursive: true, mode: 0o700 });
+    closeSync(openSync(location.path, 'a', 0o600));
+  } catch (error) {
+    const how =
+      location.setBy === '--audit-log' ? 'named by --audit-log' : location.setBy === 'MIGSEAL_AUDIT_LOG' ? 'named by MIGSEAL_AUDIT_LOG' : `the default under ${location.setBy}`;
+    throw new MigsealError(
+      'IO',
+      `Cannot write the audit log ${location.path} (${how}): ${(error as NodeJS.ErrnoException).code ?? 'unknown error'}; choose another file with --audit-log FILE or MIGSEAL_AUDIT_LOG.`,
+      { cause: error },
+    );
+  }
+}
+
 export class AuditTrail {
   readonly path: string;
+  #location: AuditLogLocation;
   #env: Record<string, string | undefined>;
   #base: Record<string, unknown>;
 
   constructor(flags: Record<string, unknown>, env: Record<string, string | undefined>, cwd: string, base: Record<string, unknown>) {
-    const chosen = typeof flags['audit-log'] === 'string' ? flags['audit-log'] : env.MIGSEAL_AUDIT_LOG || 'migseal-audit.jsonl';
-    this.path = resolve(cwd, chosen);
+    this.#location = auditLogLocation(flags, env, cwd);
+    this.path = this.#location.path;
     this.#env = env;
     this.#base = base;
   }
 
   /** Fails early when the log cannot be written, before the database is touched. */
   ensureWritable(): void {
-    try {
-      closeSync(openSync(this.path, 'a', 0o600));
-    } catch (error) {
-      throw new MigsealError('IO', `Cannot write the audit log ${this.path}: ${(error as NodeJS.ErrnoException).code ?? 'unknown error'}.`, { cause: error });
-    }
+    ensureAuditLogWritable(this.#location);
   }
 
   record(fields: Record<string, unknown>): void {

@@ -44,7 +44,7 @@ const env: FlagSpec = { type: 'string', value: 'NAME', description: 'the policy 
 const key: FlagSpec = { type: 'string', value: 'FILE', description: 'PEM private key to sign with (passphrase from MIGSEAL_KEY_PASSPHRASE or MIGSEAL_KEY_PASSPHRASE_FILE)' };
 const db: FlagSpec = { type: 'string', value: 'URL', description: 'sqlite:PATH or postgres://user@host/db (default: $MIGSEAL_DATABASE_URL; password only from PGPASSWORD, MIGSEAL_DATABASE_PASSWORD or MIGSEAL_DATABASE_PASSWORD_FILE)' };
 const lockTimeout: FlagSpec = { type: 'string', value: 'SECONDS', description: "how long to wait for another runner's lock (default: $MIGSEAL_LOCK_TIMEOUT, else 30)" };
-const auditLog: FlagSpec = { type: 'string', value: 'FILE', description: 'audit log to record the run in (default: $MIGSEAL_AUDIT_LOG, else migseal-audit.jsonl)' };
+const auditLog: FlagSpec = { type: 'string', value: 'FILE', description: 'audit log to record the run in (default: $MIGSEAL_AUDIT_LOG, else $XDG_STATE_HOME/migseal/audit.jsonl, else ~/.local/state/migseal/audit.jsonl)' };
 const allowUnknownApplied: FlagSpec = { type: 'boolean', description: 'accept applied migrations that the bundle does not contain' };
 const peerTableUnrelated: FlagSpec = { type: 'boolean', description: "another migration tool's history table in the database is unrelated: apply anyway instead of adopting" };
 
@@ -230,7 +230,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     flags: {
       trust,
       env,
-      'audit-log': { type: 'string', value: 'FILE', description: 'audit log to record the run in (default: $MIGSEAL_AUDIT_LOG, else migseal-audit.jsonl)' },
+      'audit-log': { type: 'string', value: 'FILE', description: 'audit log to record the run in (default: $MIGSEAL_AUDIT_LOG, else $XDG_STATE_HOME/migseal/audit.jsonl, else ~/.local/state/migseal/audit.jsonl)' },
       json,
     },
     command: true,

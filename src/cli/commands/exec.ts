@@ -1,5 +1,5 @@
-import { join } from 'node:path';
 import { execBundle } from '../../exec/index.js';
+import { auditLogLocation, ensureAuditLogWritable } from '../audit-trail.js';
 import { loadTrustPolicy } from '../../trust/policy.js';
 import { readInput } from '../io.js';
 import { requireFlag } from '../parse.js';
@@ -9,7 +9,9 @@ import { COMMANDS, type CommandRun } from '../table.js';
 export const run: CommandRun = async ({ positionals, flags, command }, { env, cwd, progress }) => {
   const usage = COMMANDS.exec!.usage;
   const policy = loadTrustPolicy(requireFlag(flags, 'trust', usage));
-  const auditLog = typeof flags['audit-log'] === 'string' ? flags['audit-log'] : env.MIGSEAL_AUDIT_LOG || join(cwd, 'migseal-audit.jsonl');
+  const location = auditLogLocation(flags, env, cwd);
+  ensureAuditLogWritable(location);
+  const auditLog = location.path;
   const bundle = readInput(positionals[0]!, 'bundle');
   progress(`verifying ${positionals[0]}`);
   const result = await execBundle(bundle, {
