@@ -1,0 +1,97 @@
+/**
+ * The action and the CI files a newcomer copies, read by a YAML parser and checked for what
+ * GitHub and GitLab require of them: the OIDC permission and id_tokens keyless signing needs,
+ * actions pinned to full commit SHAs, the approval as a protected manual job.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const read = (path: string): Doc => parse(readFileSync(fileURLToPath(new URL(`../../${path}`, import.meta.url)), 'utf8'), { strict: true, uniqueKeys: true }) as Doc;
+
+const FULL_SHA = /^[\w.-]+\/[\w.-]+(\/[\w./-]+)?@[0-9a-f]{40}$/;
+
+/** Every `uses:` in a workflow or a composite action. */
+function usesOf(doc: Doc): string[] {
+  const steps = [...(doc.runs?.steps ?? []), ...Object.values<Doc>(doc.jobs ?? {}).flatMap((job) => job.steps ?? [])];
+  return steps.map((step: Doc) => step.uses).filter((uses): uses is string => typeof uses === 'string');
+}
+
+describe('action.yml', () => {
+  const action = read('action.yml');
+
+  it('is a composite action whose steps pin every action to a full commit SHA', () => {
+    expect(action.runs.using).toBe('composite');
+    const uses = usesOf(action);
+    expect(uses.length).toBeGreaterThan(0);
+    for (const u of uses) expect(u, u).toMatch(FULL_SHA);
+  });
+
+  it('runs the script in the repository with the inputs, and hands the key over as a secret in the environment only', () => {
+    const step = action.runs.steps.find((s: Doc) => s.id === 'release');
+    expect(step.run).toBe('node "$GITHUB_ACTION_PATH/action/release.mjs"');
+    expect(existsSync(fileURLToPath(new URL('../../action/release.mjs', import.meta.url)))).toBe(true);
+    expect(step.env.MIGSEAL_SIGNING_KEY).toBe('${{ inputs.signing-key }}');
+    for (const name of ['migrations', 'project', 'release']) expect(action.inputs[name].required).toBe(true);
+    // No input value is pasted into a shell script, where it could run as code.
+    for (const s of action.runs.steps as Doc[]) if (typeof s.run === 'string') expect(s.run).not.toContain('${{');
+    expect(Object.keys(action.outputs)).toEqual(['bundle', 'release-id', 'verify-command']);
+  });
+
+  it('uploads the bundle the script wrote', () => {
+    const upload = action.runs.steps.find((s: Doc) => String(s.uses).startsWith('actions/upload-artifact@'));
+    expect(upload.with.path).toBe('${{ steps.release.outputs.bundle }}');
+    expect(upload.with['if-no-files-found']).toBe('error');
+  });
+});
+
+describe('GitHub workflows', () => {
+  const release = read('ci/github/release.yml');
+  const approve = read('ci/github/approve.yml');
+
+  it('every action is pinned to a full commit SHA', () => {
+    for (const doc of [release, approve]) for (const u of usesOf(doc)) expect(u, u).toMatch(FULL_SHA);
+  });
+
+  it('the release job may request an OIDC token (id-token: write) and the workflow otherwise reads only', () => {
+    expect(release.permissions).toEqual({ contents: 'read' });
+    expect(release.jobs.release.permissions['id-token']).toBe('write');
+    expect(release.jobs.release.steps.some((s: Doc) => String(s.uses).startsWith('migseal/migseal@'))).toBe(true);
+    // Checkout does not leave the job's token in the working copy.
+    const checkout = release.jobs.release.steps.find((s: Doc) => String(s.uses).startsWith('actions/checkout@'));
+    expect(checkout.with['persist-credentials']).toBe(false);
+  });
+
+  it('the approval runs by hand in a protected environment, signs with --role approve, and gets no OIDC token', () => {
+    expect(Object.keys(approve.on)).toEqual(['workflow_dispatch']);
+    const job = approve.jobs.approve;
+    expect(job.environment).toBe('migration-approval');
+    expect(job.permissions['id-token']).toBeUndefined();
+    const run = job.steps.map((s: Doc) => s.run ?? '').join('\n');
+    expect(run).toContain('--role approve');
+    expect(run).not.toContain('${{');
+  });
+});
+
+describe('GitLab template', () => {
+  const gitlab = read('ci/gitlab/migseal.gitlab-ci.yml');
+
+  it('the release job gets an OIDC token for the sigstore audience and signs keylessly', () => {
+    expect(gitlab['migseal-release'].id_tokens).toEqual({ SIGSTORE_ID_TOKEN: { aud: 'sigstore' } });
+    expect(gitlab['migseal-release'].script.join('\n')).toContain('--keyless');
+  });
+
+  it('the approval is a manual, blocking job of a protected environment, with a key and no OIDC token', () => {
+    const job = gitlab['migseal-approve'];
+    expect(job.rules.every((r: Doc) => r.when === 'manual')).toBe(true);
+    expect(job.allow_failure).toBe(false);
+    expect(job.environment.name).toBe('migration-approval');
+    expect(job.id_tokens).toBeUndefined();
+    const script = job.script.join('\n');
+    expect(script).toContain('--role approve');
+    expect(script).not.toContain('--keyless');
+    expect(job.needs).toEqual(['migseal-release']);
+  });
+});
