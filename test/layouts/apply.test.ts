@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { makeKey, tempDir, writePolicy } from '../helpers/fixtures.js';
-import { postgresAvailable, startPostgres, type PostgresCluster } from '../helpers/postgres.js';
+import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';
 import { atlasFolder, dbmateFolder, dieselFolder, flywayFolder, forSqlite, prismaFolder } from './folders.js';
 
 const DBMATE = join(process.cwd(), '.tools/dbmate/bin/dbmate'); // installed by scripts/peer-tools.sh (npm test runs it)
@@ -102,7 +102,7 @@ describe('layouts applied to SQLite', () => {
   });
 });
 
-describe.skipIf(!postgresAvailable())('layouts applied to PostgreSQL', () => {
+describe('layouts applied to PostgreSQL', () => {
   let pg: PostgresCluster;
   beforeAll(async () => {
     pg = await startPostgres();
