@@ -4,11 +4,12 @@
  * or a migration failed, when the peer's checksum disagrees with the bundle's bytes, and when
  * the peer applied a migration the bundle does not contain.
  */
+import { createHash } from 'node:crypto';
 import { sha256Hex } from '../format/digest.js';
 import { MigsealError } from '../errors.js';
 import type { ManifestMigration } from '../format/manifest.js';
 import { compareFlywayVersions, flywayVersion } from '../layouts/flyway-version.js';
-import { flywayChecksum } from './flyway-checksum.js';
+import { flywayChecksum } from '../peer-history/flyway-checksum.js';
 import type { PeerHistory, PeerRow } from './peer-history.js';
 
 export function matchPeer(migrations: readonly ManifestMigration[], files: ReadonlyMap<string, Buffer>, peer: PeerHistory): ManifestMigration[] {
@@ -31,7 +32,7 @@ export function matchPeer(migrations: readonly ManifestMigration[], files: Reado
   for (const [, row] of rows) {
     const m = migrations.find((x) => sameMigration(peer.peer, x, row));
     if (!m) unknown(peer, row.id);
-    if (row.checksum !== undefined && row.checksum !== checksumOf(peer.peer, m, files)) {
+    if (row.checksum !== undefined && !checksumMatches(peer.peer, row.checksum, m, files)) {
       if (row.repeatable) continue; // changed since: apply re-runs it, as Flyway would
       throw new MigsealError('MIGRATION_DRIFT', `${peer.peer} applied ${row.id} with checksum ${row.checksum}, but the bundle's ${m.up} has ${checksumOf(peer.peer, m, files)}: the file changed after it ran.`);
     }
@@ -55,6 +56,21 @@ function sameMigration(peer: PeerHistory['peer'], m: ManifestMigration, row: Pee
     default:
       return m.version === row.id;
   }
+}
+
+/**
+ * Prisma accepts its checksum over the script as it is, with CRLF read as LF, or with LF as CRLF (git may have
+ * changed the line endings), and, for rows written by old engines, the hex digits of each byte not zero-padded
+ * (schema-connector checksum.rs, script_matches_checksum).
+ */
+function checksumMatches(peer: PeerHistory['peer'], recorded: string, m: ManifestMigration, files: ReadonlyMap<string, Buffer>): boolean {
+  if (peer !== 'prisma') return recorded === checksumOf(peer, m, files);
+  const text = (files.get(m.up) ?? Buffer.alloc(0)).toString('utf8');
+  return [text, text.replace(/\r\n/g, '\n'), text.replace(/\n/g, '\r\n')].some((variant) => {
+    const digest = createHash('sha256').update(variant).digest();
+    const hex = recorded.length !== 64 && recorded !== '' ? [...digest].map((b) => b.toString(16)).join('') : digest.toString('hex');
+    return hex === recorded;
+  });
 }
 
 function checksumOf(peer: PeerHistory['peer'], m: ManifestMigration, files: ReadonlyMap<string, Buffer>): string {

@@ -1,7 +1,7 @@
 /**
  * Reads the history table another migration tool keeps, exactly as that tool creates it, into
  * one shape: the migrations it recorded, with its checksum where it keeps one, and whether it
- * marks the database dirty or failed. Only reads: migseal never writes a peer's table.
+ * marks the database dirty or failed. Only reads: writing the table is src/peer-history's job, with each migration.
  */
 import type { Driver, Row } from '../db/driver.js';
 import { MigsealError } from '../errors.js';

@@ -17,6 +17,7 @@ import { planMigrations, type MigrationPlan } from './plan.js';
 import { withRecordedRun, type RecordedRun, type RunStart } from './recorded-run.js';
 import { runMigration, type MigrationResult, type MigrationRun } from './run-migration.js';
 import type { RunnerIdentity } from './runner-identity.js';
+import { peerHistoryKeeper } from '../peer-history/index.js';
 
 export interface ApplyOptions {
   allowUnknownApplied?: boolean;
@@ -87,6 +88,11 @@ async function runPending(verified: VerifiedBundle, plan: MigrationPlan, recorde
     appliedBy: recorded.identity.label,
     marker: markerFor(verified, recorded.driver, recorded.history),
   };
+  const peer = peerHistoryKeeper(verified.manifest, recorded.driver);
+  if (peer) {
+    await peer.prepare();
+    run.peer = peer;
+  }
   for (const planned of plan.pending) {
     progress(`applying ${planned.migration.version} ${planned.migration.name}`);
     report.applied.push(await runMigration(run, planned));

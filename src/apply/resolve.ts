@@ -4,6 +4,7 @@
  * The decision is a run of its own in the history, with who made it.
  */
 import type { Driver } from '../db/driver.js';
+import { resolvePeerHistory } from '../peer-history/resolve.js';
 import { MigsealError } from '../errors.js';
 import { setMigrationState, type MigrationState } from './history.js';
 import { withRecordedRun } from './recorded-run.js';
@@ -43,6 +44,9 @@ export async function resolveMigration(driver: Driver, options: ResolveOptions):
       steps: async ({ runId }) => {
         const now = new Date().toISOString();
         await setMigrationState(driver, row.key, options.as, runId, `resolved as ${options.as} by ${identity.label} at ${now}: ${options.reason}`);
+        // The peer tool's table, if the failed run left a row behind in it, is settled in the same transaction.
+        const earlier = history.migrations.filter((m) => m.state === 'applied' && m.kind === 'versioned' && m.key !== row.key && m.appliedAt < row.appliedAt).map((m) => m.version);
+        await resolvePeerHistory(driver, row.version, options.as, earlier);
         return { target: driver.target, version: row.version, name: row.name, from: row.state, to: options.as, by: identity.label, runId };
       },
     };

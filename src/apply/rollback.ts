@@ -15,6 +15,7 @@ import { describeFailure } from './failure.js';
 import { setMigrationState } from './history.js';
 import { planMigrations, type PlannedMigration } from './plan.js';
 import { withRecordedRun, type RecordedRun } from './recorded-run.js';
+import { peerHistoryKeeper } from '../peer-history/index.js';
 import type { RunnerIdentity } from './runner-identity.js';
 import { runScriptStep } from './script-step.js';
 import { scriptText } from './script-text.js';
@@ -54,25 +55,35 @@ export async function rollbackBundle(verified: VerifiedBundle, driver: Driver, o
     if (steps.length === 0) return { nothingToDo: report };
     return {
       start: bundleRunStart(verified, 'rollback', `rollback to ${options.to}`),
-      steps: (run) => rollBack(steps, run, report, options.progress),
+      steps: (run) => rollBack(verified, steps, run, report, options.progress),
       failure: (error) => describeFailure(error, report.rolledBack.map((r) => r.version), driver.target, 'rolled back'),
     };
   });
 }
 
-async function rollBack(steps: DownStep[], run: RecordedRun, report: RollbackReport, progress?: (line: string) => void): Promise<RollbackReport> {
+async function rollBack(verified: VerifiedBundle, steps: DownStep[], run: RecordedRun, report: RollbackReport, progress?: (line: string) => void): Promise<RollbackReport> {
   report.runId = run.runId;
   const { driver, runId } = run;
+  const keeper = peerHistoryKeeper(verified.manifest, driver);
+  await keeper?.prepare();
+  const versioned = verified.manifest.migrations.filter((m) => !m.repeatable);
   for (const { planned, sql } of steps) {
     progress?.(`rolling back ${planned.migration.version} ${planned.migration.name}`);
     const mode = await executionMode(planned.migration, sql, driver.dialect);
+    const down = planned.migration.down ?? planned.migration.up;
+    const before = versioned[versioned.indexOf(planned.migration) - 1];
+    const peer = keeper?.step(planned.migration, verified.files.get(down) ?? Buffer.alloc(0), down, before?.version);
     const durationMs = await runScriptStep({
       driver,
       planned,
       sql,
       mode,
+      ...(peer && { beforeScript: () => peer.beforeDown() }),
       markDirty: (note) => setMigrationState(driver, planned.key, 'dirty', runId, `rolling back: ${note}`),
-      recordDone: () => setMigrationState(driver, planned.key, 'rolled-back', runId, `rolled back by ${run.identity.label} at ${new Date().toISOString()}`),
+      recordDone: async (took) => {
+        await setMigrationState(driver, planned.key, 'rolled-back', runId, `rolled back by ${run.identity.label} at ${new Date().toISOString()}`);
+        await peer?.afterDown(took);
+      },
     });
     report.rolledBack.push({ version: planned.migration.version, name: planned.migration.name, mode, durationMs });
   }

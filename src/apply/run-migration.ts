@@ -7,6 +7,7 @@ import { executionMode, type ExecutionMode } from './execution-mode.js';
 import { setMigrationState, writeMarker, writeMigration, type AppliedMigration, type ReleaseMarker } from './history.js';
 import type { PlannedMigration } from './plan.js';
 import { runScriptStep } from './script-step.js';
+import type { PeerHistoryKeeper } from '../peer-history/index.js';
 
 export { ScriptFailure } from './script-step.js';
 
@@ -18,6 +19,8 @@ export interface MigrationRun {
   appliedBy: string;
   /** Written with the first migration that commits (then cleared): the release is on record from its first change. */
   marker: ReleaseMarker | undefined;
+  /** The layout's own tool's history table, kept with each migration when the bundle says so. */
+  peer?: PeerHistoryKeeper;
 }
 
 export interface MigrationResult {
@@ -54,18 +57,26 @@ export async function runMigration(run: MigrationRun, planned: PlannedMigration)
     run.marker = undefined;
   };
   let marked = false;
+  const peer = run.peer?.step(planned.migration, planned.script, planned.migration.up);
   const durationMs = await runScriptStep({
     driver,
     planned,
     sql: planned.sql,
     mode,
+    ...(peer && { beforeScript: () => peer.beforeUp() }),
     // The first mark writes the whole row; a later one (the failure) only changes its state and note.
     markDirty: async (note) => {
-      if (marked) return setMigrationState(driver, planned.key, 'dirty', run.runId, note);
+      if (marked) {
+        await setMigrationState(driver, planned.key, 'dirty', run.runId, note);
+        return peer?.upFailed(note);
+      }
       marked = true;
       return write('dirty', 0, note);
     },
-    recordDone: (took) => write('applied', took, null),
+    recordDone: async (took) => {
+      await write('applied', took, null);
+      await peer?.afterUp(took);
+    },
   });
   return { version: planned.migration.version, name: planned.migration.name, mode, durationMs };
 }

@@ -19,6 +19,12 @@ export interface ScriptStep {
   /** The verified text to run (the up or the down script). */
   sql: string;
   mode: ExecutionMode;
+  /**
+   * What must be written just before the script, seen by it: another tool's history row that
+   * tool writes before it runs a migration. In a transaction it runs in the script's own
+   * transaction; outside one, it commits with the first dirty mark.
+   */
+  beforeScript?(): Promise<void>;
   /** Records the migration as dirty with a note: before an outside run, and again when it fails. */
   markDirty(note: string): Promise<void>;
   /**
@@ -50,6 +56,7 @@ export async function runScriptStep(step: ScriptStep): Promise<number> {
   if (step.mode === 'transaction') {
     try {
       return await driver.transaction(async () => {
+        await step.beforeScript?.();
         const started = performance.now();
         await execScript(step);
         const took = Math.round(performance.now() - started);
@@ -67,7 +74,10 @@ export async function runScriptStep(step: ScriptStep): Promise<number> {
     }
   }
 
-  await driver.transaction(() => step.markDirty(`started outside a transaction at ${new Date().toISOString()}`));
+  await driver.transaction(async () => {
+    await step.markDirty(`started outside a transaction at ${new Date().toISOString()}`);
+    await step.beforeScript?.();
+  });
   const started = performance.now();
   try {
     await execScript(step);

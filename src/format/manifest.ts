@@ -39,6 +39,14 @@ export interface ManifestMigration {
   sections?: 'dbmate';
 }
 
+/** Whether apply, rollback and resolve keep the layout's own tool's history table too (signed at pack time). */
+export interface PeerHistorySetting {
+  tool: 'golang-migrate' | 'dbmate' | 'prisma' | 'diesel' | 'flyway';
+  /** `name` or `schema.name`. */
+  table: string;
+  keep: boolean;
+}
+
 export interface ManifestSource {
   repository?: string;
   commit?: string;
@@ -70,6 +78,7 @@ export interface Manifest {
   files: ManifestFile[];
   findings: ManifestFinding[];
   analysis?: { tool: string; dialect: string };
+  peerHistory?: PeerHistorySetting;
 }
 
 export function serializeManifest(manifest: Manifest): Buffer {
@@ -100,7 +109,7 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._@/-]{0,127}$/;
 export function validateManifest(value: unknown): string[] {
   const p: string[] = [];
   if (!isJsonObject(value)) return ['$ is not an object'];
-  allowOnly(value, '$', ['format', 'project', 'release', 'dialect', 'layout', 'createdAt', 'expiresAt', 'source', 'builder', 'migrations', 'files', 'findings', 'analysis'], p);
+  allowOnly(value, '$', ['format', 'project', 'release', 'dialect', 'layout', 'createdAt', 'expiresAt', 'source', 'builder', 'migrations', 'files', 'findings', 'analysis', 'peerHistory'], p);
   if (value.format !== MANIFEST_FORMAT) p.push(`$.format must be "${MANIFEST_FORMAT}"`);
   if (typeof value.project !== 'string' || !NAME.test(value.project)) p.push('$.project must be a project name');
   if (typeof value.release !== 'string' || !isReleaseVersion(value.release)) p.push('$.release must be a release version like 42 or 2026.11.3');
@@ -175,6 +184,16 @@ export function validateManifest(value: unknown): string[] {
   if (value.analysis !== undefined) {
     if (!isJsonObject(value.analysis) || typeof value.analysis.tool !== 'string' || typeof value.analysis.dialect !== 'string') p.push('$.analysis must name a tool and a dialect');
     else allowOnly(value.analysis, '$.analysis', ['tool', 'dialect'], p);
+  }
+  if (value.peerHistory !== undefined) {
+    const h = value.peerHistory;
+    if (!isJsonObject(h)) p.push('$.peerHistory must be an object');
+    else {
+      allowOnly(h, '$.peerHistory', ['tool', 'table', 'keep'], p);
+      if (!['golang-migrate', 'dbmate', 'prisma', 'diesel', 'flyway'].includes(h.tool as string)) p.push('$.peerHistory.tool must be golang-migrate, dbmate, prisma, diesel or flyway');
+      if (typeof h.table !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/.test(h.table)) p.push('$.peerHistory.table must be a table name');
+      if (typeof h.keep !== 'boolean') p.push('$.peerHistory.keep must be a boolean');
+    }
   }
   return p;
 }

@@ -19,6 +19,7 @@ import type { Role } from '../format/statement.js';
 import { readSource, type SourceFlags } from './source-info.js';
 import { analyzeMigrations, ANALYSIS_TOOL, lintDialectFor } from '../lint/index.js';
 import { refuseUnrunnable } from './refuse-unrunnable.js';
+import { peerHistoryFor } from '../peer-history/index.js';
 
 export interface PackOptions {
   dir: string;
@@ -30,6 +31,10 @@ export interface PackOptions {
   expiresAt?: string;
   source?: SourceFlags;
   signers?: Array<{ signer: Signer; role: Role; witnesses?: Witness[] }>;
+  /** keep (the default) or off: whether runners keep the layout's own tool's history table. */
+  peerHistory?: string;
+  /** That table's name when it is not the tool's default. */
+  peerTable?: string;
   /** Findings of static analysis to record in the manifest. */
   findings?: ManifestFinding[];
   env?: Record<string, string | undefined>;
@@ -59,6 +64,7 @@ export async function pack(options: PackOptions): Promise<PackResult> {
   if (options.dialect && found.dialect && options.dialect !== found.dialect) {
     throw new MigsealError('LAYOUT_INVALID', `${options.dir}: the folder declares dialect ${found.dialect}, but --dialect is ${options.dialect}.`);
   }
+  const peerHistory = peerHistoryFor(layout.name, options.peerHistory, options.peerTable);
   const { source, builderId, invocation, commitTime } = readSource(options.dir, options.source ?? {}, env);
   const epoch = sourceDateEpoch(env) ?? commitTime ?? 0;
 
@@ -83,6 +89,7 @@ export async function pack(options: PackOptions): Promise<PackResult> {
     files: [...files].map(([path, data]) => ({ path, sha256: sha256Hex(data), size: data.length })),
     findings,
     ...(lintDialect && { analysis: { tool: ANALYSIS_TOOL, dialect: lintDialect } }),
+    ...(peerHistory && { peerHistory }),
   };
   const problems = validateManifest(JSON.parse(JSON.stringify(manifest)));
   if (problems.length) throw new MigsealError('USAGE', `Cannot pack: ${problems.join('; ')}.`);

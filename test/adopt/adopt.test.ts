@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonOf, runCli } from '../helpers/cli.js';
 import { makeKey, tempDir, writeMigrations, writePolicy } from '../helpers/fixtures.js';
 import { dumpSqlite } from '../helpers/runner-world.js';
-import { postgresAvailable, startPostgres, type PostgresCluster } from '../helpers/postgres.js';
-import { flywayChecksum } from '../../src/adopt/flyway-checksum.js';
+import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';
+import { flywayChecksum } from '../../src/peer-history/flyway-checksum.js';
 import { dbmateFolder } from '../layouts/folders.js';
 
 const DBMATE = join(process.cwd(), '.tools/dbmate/bin/dbmate'); // installed by scripts/peer-tools.sh (npm test runs it)
@@ -84,8 +84,8 @@ describe('adopt --from golang-migrate', () => {
     expect(schema(db)).toEqual(schema(fresh));
     const rows = new Database(db, { readonly: true }).prepare("SELECT migration_key, state FROM migseal_migrations ORDER BY migration_key").all();
     expect(rows).toEqual([{ migration_key: '1', state: 'adopted' }, { migration_key: '2', state: 'adopted' }, { migration_key: '3', state: 'adopted' }, { migration_key: '4', state: 'applied' }, { migration_key: '5', state: 'applied' }]);
-    // The peer's table is left exactly as golang-migrate wrote it.
-    expect(new Database(db, { readonly: true }).prepare('SELECT * FROM schema_migrations').all()).toEqual([{ version: 3, dirty: 0 }]);
+    // The peer's table continues from where golang-migrate left it: one row, the current version.
+    expect(new Database(db, { readonly: true }).prepare('SELECT * FROM schema_migrations').all()).toEqual([{ version: 5, dirty: 0 }]);
   });
 
   it('refuses a dirty database and changes nothing', async () => {
@@ -166,6 +166,14 @@ describe('adopt --from prisma', () => {
     const db = managed(sha);
     expect(jsonOf(await adopt(bundle, db, 'prisma'))).toMatchObject({ adopted: [{ version: '20240101000000_init' }, { version: '20240102000000_posts' }], pending: 1 });
     expect(jsonOf(await apply(bundle, db)).applied).toMatchObject([{ version: '20240103000000_email_index' }]);
+  });
+
+  it('accepts what Prisma accepts (checksum.rs script_matches_checksum): the script checked out with CRLF, and an old unpadded checksum', async () => {
+    const bundle = await bundleOf(writeMigrations(join(dir, 'prisma-crlf'), FILES));
+    const crlf = managed((name, t) => (name.endsWith('init') ? sha(name, t.replace(/\n/g, '\r\n')) : sha(name, t)));
+    expect(jsonOf(await adopt(bundle, crlf, 'prisma'))).toMatchObject({ pending: 1 });
+    const unpadded = managed((name, t) => [...createHash('sha256').update(t).digest()].map((b) => b.toString(16)).join(''));
+    expect(jsonOf(await adopt(bundle, unpadded, 'prisma'))).toMatchObject({ pending: 1 });
   });
 
   it('refuses a checksum that disagrees with the bundle, and an unfinished migration', async () => {
@@ -256,7 +264,7 @@ describe('adopt --from diesel and --from doctrine', () => {
   });
 });
 
-describe.skipIf(!postgresAvailable())('adopt on PostgreSQL', () => {
+describe('adopt on PostgreSQL', () => {
   let pg: PostgresCluster;
   beforeAll(async () => {
     pg = await startPostgres();
@@ -271,6 +279,7 @@ describe.skipIf(!postgresAvailable())('adopt on PostgreSQL', () => {
     const golang = await bundleOf(writeMigrations(join(dir, 'golang-pg'), GOLANG));
     expect(jsonOf(await cli(['adopt', golang, '--db', golangUrl, '--from', 'golang-migrate']))).toMatchObject({ adopted: [{ version: '1' }, { version: '2' }], pending: 3 });
     expect(jsonOf(await cli(['apply', golang, '--db', golangUrl])).applied).toHaveLength(3);
+    expect((await pg.psql('SELECT version, dirty FROM schema_migrations', 'golang')).trim()).toBe('5|f');
 
     const prismaUrl = await pg.createDatabase('prisma');
     const files = { 'migration_lock.toml': 'provider = "postgresql"\n', '20240101000000_init/migration.sql': 'CREATE TABLE "User" ("id" SERIAL NOT NULL, CONSTRAINT "User_pkey" PRIMARY KEY ("id"));\n', '20240102000000_post/migration.sql': 'CREATE TABLE "Post" ("id" SERIAL NOT NULL);\n' };
@@ -282,7 +291,8 @@ describe.skipIf(!postgresAvailable())('adopt on PostgreSQL', () => {
     const prisma = await bundleOf(writeMigrations(join(dir, 'prisma-pg'), files));
     expect(jsonOf(await cli(['adopt', prisma, '--db', prismaUrl, '--from', 'prisma']))).toMatchObject({ adopted: [{ version: '20240101000000_init' }], pending: 1 });
     expect(jsonOf(await cli(['apply', prisma, '--db', prismaUrl])).applied).toMatchObject([{ version: '20240102000000_post' }]);
-    expect((await pg.psql("SELECT count(*) FROM _prisma_migrations", 'prisma')).trim()).toBe('1');
+    // adopt continues from Prisma's table and apply keeps it going: the new migration gets its row.
+    expect((await pg.psql("SELECT migration_name, applied_steps_count, finished_at IS NOT NULL FROM _prisma_migrations ORDER BY started_at", 'prisma')).trim()).toBe('20240101000000_init|1|t\n20240102000000_post|1|t');
   });
 
   it('refuses a dirty golang-migrate database on PostgreSQL', async () => {

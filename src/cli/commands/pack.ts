@@ -7,6 +7,7 @@ import { writeOutput } from '../io.js';
 import { requireFlag } from '../parse.js';
 import { parseRole, signingFromFlags } from '../signing-key.js';
 import { COMMANDS, type CommandRun } from '../table.js';
+import { describePeerHistory } from '../../peer-history/index.js';
 import { provenanceClaims } from '../../format/provenance-statement.js';
 import { count as plural } from '../plural.js';
 
@@ -26,6 +27,8 @@ export const run: CommandRun = async ({ positionals, flags }, { env, progress })
     ...(typeof flags.dialect === 'string' && { dialect: flags.dialect as Dialect }),
     ...(typeof flags.layout === 'string' && { layout: flags.layout }),
     ...(typeof flags.expires === 'string' && { expiresAt: flags.expires }),
+    ...(typeof flags['peer-history'] === 'string' && { peerHistory: flags['peer-history'] }),
+    ...(typeof flags['peer-table'] === 'string' && { peerTable: flags['peer-table'] }),
     source: {
       ...(typeof flags['source-repo'] === 'string' && { repository: flags['source-repo'] }),
       ...(typeof flags['source-commit'] === 'string' && { commit: flags['source-commit'] }),
@@ -47,6 +50,7 @@ export const run: CommandRun = async ({ positionals, flags }, { env, progress })
       `  release id  sha256:${result.digest}`,
       `  layout      ${manifest.layout}, ${plural(manifest.migrations.length, 'migration')}, ${plural(manifest.files.length, 'file')}, dialect ${manifest.dialect}`,
       `  findings    ${manifest.findings.length}${manifest.analysis ? ` (${manifest.analysis.dialect}; ${manifest.findings.filter((f) => f.severity === 'error' && !f.suppressed).length} errors not allowed by directives; see migseal lint)` : ' (not analysed)'}`,
+      `  peer table  ${describePeerHistory(manifest.peerHistory)}`,
       `  signatures  ${signers.length === 0 ? 'none (add one with migseal sign --role release)' : signers.map((s) => s.role).join(', ')}`,
       `  provenance  ${claims ? `SLSA v1, builder ${claims.builderId}${claims.invocationId ? `, run ${claims.invocationId}` : ''}` : 'none (written only with a release signature)'}`,
       ...result.notices.map((n) => `  NOT RUN     ${n}`),
@@ -63,6 +67,7 @@ export const run: CommandRun = async ({ positionals, flags }, { env, progress })
       files: manifest.files.length,
       signatures: signers.length,
       findings: manifest.findings.length,
+      ...(manifest.peerHistory && { peerHistory: manifest.peerHistory }),
       ...(result.notices.length > 0 && { notRun: result.notices }),
       ...(claims && { provenance: claims }),
       ...(manifest.expiresAt !== undefined && { expiresAt: manifest.expiresAt, expired }),

@@ -1,6 +1,7 @@
 import { previewApply, type PreviewReport } from '../../apply/index.js';
 import type { VerifiedBundle } from '../../verify/index.js';
 import type { CommandRun } from '../table.js';
+import { describePeerHistory } from '../../peer-history/index.js';
 import { provenance, verifiedDatabaseRun } from '../verified-database-run.js';
 
 export const run: CommandRun = async ({ positionals, flags }, context) => {
@@ -19,7 +20,7 @@ export const run: CommandRun = async ({ positionals, flags }, context) => {
   audit.record({ outcome: report.refusal ? 'would-refuse' : 'planned', database: report.target, ...provenance(v), pending: summary.pending.map((p) => p.version), refusal: report.refusal?.code });
   return {
     text: describe(v, report),
-    json: { ok: report.refusal === undefined, ...provenance(v), database: report.target, ...summary, refusal: report.refusal ?? null, findings: v.findings },
+    json: { ok: report.refusal === undefined, ...provenance(v), database: report.target, ...summary, peerHistory: v.manifest.peerHistory ?? null, refusal: report.refusal ?? null, findings: v.findings },
     ...(report.refusal && { exitCode: 2 }),
   };
 };
@@ -35,6 +36,7 @@ function describe(v: VerifiedBundle, report: PreviewReport): string {
     const mode = report.modes[p.key];
     lines.push(`  pending   ${p.migration.version}  ${p.migration.name}${mode === 'outside' ? '  (outside a transaction)' : mode === undefined ? '  (native tool only)' : ''}`);
   }
+  if (v.manifest.peerHistory) lines.push(`  peer table  ${describePeerHistory(v.manifest.peerHistory)}`);
   for (const f of v.findings) lines.push(`  finding   ${f.finding.file}:${f.finding.line}  ${f.finding.rule}: ${f.action === 'allow' ? 'allowed' : 'approved'} (by ${f.because})`);
   if (report.refusal) lines.push(`apply would refuse: ${report.refusal.code}: ${report.refusal.message}`);
   else if (plan.pending.length === 0) lines.push('apply would do nothing: the database is up to date');

@@ -1,0 +1,109 @@
+/**
+ * Peer-compatible history: when a bundle's layout belongs to a tool that keeps a history
+ * table, apply, rollback and resolve keep that table as the tool itself would, in the same
+ * transaction as the migration and migseal's own row (migseal's history stays the source of
+ * truth for its checks). The choice is made at pack time and signed in the manifest
+ * (`peerHistory`); this module turns it into statements for a driver.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Driver } from '../db/driver.js';
+import { MigsealError } from '../errors.js';
+import type { Manifest, ManifestMigration, PeerHistorySetting } from '../format/manifest.js';
+import { dbmate } from './dbmate.js';
+import { diesel } from './diesel.js';
+import { flyway } from './flyway.js';
+import { golangMigrate } from './golang-migrate.js';
+import { prisma } from './prisma.js';
+import type { PeerStatement, PeerStep, PeerTarget, PeerTool, PeerWriter } from './writer.js';
+
+export { PEER_TOOLS, type PeerTool } from './writer.js';
+
+const WRITERS: Record<PeerTool, PeerWriter> = { 'golang-migrate': golangMigrate, dbmate, prisma, diesel, flyway };
+/** The layouts whose tool keeps a history table (Atlas and Doctrine are left to their own tools). */
+const BY_LAYOUT: Record<string, PeerTool> = { 'golang-migrate': 'golang-migrate', dbmate: 'dbmate', prisma: 'prisma', diesel: 'diesel', flyway: 'flyway' };
+/** A table name: `name` or `schema.name`, plain identifiers. */
+export const PEER_TABLE = /^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/;
+
+/** What pack records for a layout: keep (the default) with the tool's table, or off. */
+export function peerHistoryFor(layout: string, mode: string | undefined, table: string | undefined): PeerHistorySetting | undefined {
+  const tool = BY_LAYOUT[layout];
+  if (mode !== undefined && mode !== 'keep' && mode !== 'off') throw new MigsealError('USAGE', `--peer-history takes keep or off, not "${mode}".`);
+  if (!tool) {
+    if (mode === 'keep' || table !== undefined) throw new MigsealError('USAGE', `The ${layout} layout has no peer history table to keep; --peer-history applies to ${Object.keys(BY_LAYOUT).join(', ')}.`);
+    return undefined;
+  }
+  if (table !== undefined && !PEER_TABLE.test(table)) throw new MigsealError('USAGE', `--peer-table must be a table name like schema_migrations or app.schema_migrations, not "${table}".`);
+  if (table !== undefined && (tool === 'prisma' || tool === 'diesel')) throw new MigsealError('USAGE', `${tool} always keeps its history in ${WRITERS[tool].defaultTable}; --peer-table does not apply.`);
+  return { tool, table: table ?? WRITERS[tool].defaultTable, keep: mode !== 'off' };
+}
+
+/** How plan and inspect say it. */
+export function describePeerHistory(setting: PeerHistorySetting | undefined): string {
+  if (!setting) return 'none (the layout has no peer history table)';
+  return setting.keep ? `kept: ${setting.tool} ${setting.table}, written with each migration` : `off: ${setting.tool}'s ${setting.table} is not written`;
+}
+
+/** The peer table one command keeps, bound to a driver; undefined when there is none to keep. */
+export interface PeerHistoryKeeper {
+  tool: PeerTool;
+  table: string;
+  /** Creates the tool's table if missing, in its own transaction, as the tool does before it runs anything. */
+  prepare(): Promise<void>;
+  step(migration: ManifestMigration, script: Buffer, scriptPath: string, previousVersion?: string): PeerStepKeeper;
+}
+
+export interface PeerStepKeeper {
+  beforeUp(): Promise<void>;
+  afterUp(durationMs: number): Promise<void>;
+  upFailed(message: string): Promise<void>;
+  beforeDown(): Promise<void>;
+  afterDown(durationMs: number): Promise<void>;
+}
+
+export function peerHistoryKeeper(manifest: Pick<Manifest, 'peerHistory'>, driver: Driver): PeerHistoryKeeper | undefined {
+  const setting = manifest.peerHistory;
+  if (!setting || !setting.keep) return undefined;
+  const writer = WRITERS[setting.tool];
+  const target = peerTarget(driver, setting.table);
+  const run = async (statements: PeerStatement[], atCommit = false): Promise<void> => {
+    for (const s of statements) await driver.query(s.sql, s.params, { atCommit });
+  };
+  return {
+    tool: setting.tool,
+    table: setting.table,
+    async prepare() {
+      if (await driver.hasTable(driver.dialect === 'postgres' ? target.table : target.name)) return;
+      await driver.transaction(() => run(writer.create(target).map((sql) => ({ sql, params: [] }))));
+    },
+    step(migration, script, scriptPath, previousVersion) {
+      const startedAt = new Date().toISOString();
+      const id = randomUUID();
+      const facts = (durationMs: number): PeerStep => ({
+        migration,
+        script,
+        scriptPath,
+        durationMs,
+        id,
+        startedAt,
+        finishedAt: new Date().toISOString(),
+        ...(previousVersion !== undefined && { previousVersion }),
+      });
+      return {
+        beforeUp: () => run(writer.beforeUp(target, facts(0))),
+        afterUp: (ms) => run(writer.afterUp(target, facts(ms)), true),
+        upFailed: (message) => run(writer.upFailed(target, facts(0), message)),
+        beforeDown: () => run(writer.beforeDown(target, facts(0))),
+        afterDown: (ms) => run(writer.afterDown(target, facts(ms)), true),
+      };
+    },
+  };
+}
+
+function peerTarget(driver: Driver, table: string): PeerTarget {
+  const parts = table.split('.');
+  const name = parts[parts.length - 1]!;
+  const quote = (s: string) => `"${s.replace(/"/g, '""')}"`;
+  if (driver.dialect === 'sqlite') return { dialect: 'sqlite', table: parts.map(quote).join('.'), name };
+  // Unqualified: the schema migseal's own tables live in, fixed at connect time (the tools use the session's current schema).
+  return { dialect: 'postgres', table: parts.length === 2 ? parts.map(quote).join('.') : driver.table(quote(name)), name };
+}
