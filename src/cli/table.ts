@@ -81,7 +81,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       layout: { type: 'string', value: 'NAME', description: 'source layout (default: auto)' },
       dialect: { type: 'string', value: 'NAME', description: 'sqlite, postgres, mysql or any (default: what the folder says, else any)' },
       expires: { type: 'string', value: 'TIME', description: 'signed expiry (RFC 3339); hosts refuse the release after it' },
-      'peer-history': { type: 'string', value: 'keep|off', description: "keep the layout's own tool's history table with each migration (default: keep)" },
+      'peer-history': { type: 'string', value: 'MODE', description: "keep (the default) or off: keep the layout's own tool's history table with each migration" },
       'peer-table': { type: 'string', value: 'NAME', description: "the tool's history table when not its default (golang-migrate, dbmate, Flyway)" },
       'source-repo': { type: 'string', value: 'URL', description: 'source repository (default: CI variables, then git)' },
       'source-commit': { type: 'string', value: 'SHA', description: 'source commit (default: CI variables, then git)' },

@@ -17,7 +17,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['read-error'],
   ['format', 'db', 'ca'],
   ['lint'],
-  ['layouts', 'trust'],
+  ['layouts', 'trust', 'peer-history'],
   ['signing', 'verify', 'audit'],
   ['inspect'],
   ['apply', 'diff', 'exec', 'pack'],
