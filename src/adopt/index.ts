@@ -30,7 +30,9 @@ export interface AdoptReport {
 export async function adoptDatabase(verified: VerifiedBundle, driver: Driver, peer: Peer, options: RecordedRunOptions = {}): Promise<AdoptReport> {
   const { manifest, digest } = verified;
   return withRecordedRun<AdoptReport>(driver, options, async (history, identity) => {
-    const peerHistory = await readPeerHistory(driver, peer);
+    // The table the bundle names for this tool (a team's own name for it), else the tool's default.
+    const named = manifest.peerHistory?.tool === peer ? manifest.peerHistory.table : undefined;
+    const peerHistory = await readPeerHistory(driver, peer, named);
     const applied = matchPeer(manifest.migrations, verified.files, peerHistory);
     const plan = planMigrations(manifest.migrations, verified.files, history);
     const known = new Map(history.migrations.filter(isInSchema).map((r) => [r.key, r]));

@@ -37,8 +37,8 @@ export function parsePeer(value: unknown): Peer {
   return value as Peer;
 }
 
-export async function readPeerHistory(driver: Driver, peer: Peer): Promise<PeerHistory> {
-  const table = PEER_TABLES[peer];
+export async function readPeerHistory(driver: Driver, peer: Peer, tableName?: string): Promise<PeerHistory> {
+  const table = tableName ?? PEER_TABLES[peer];
   if (!(await driver.hasTable(table))) {
     throw new MigsealError('MIGRATION_UNKNOWN_APPLIED', `${driver.target} has no ${table} table, so ${peer} never managed it; nothing to adopt.`);
   }
@@ -46,8 +46,8 @@ export async function readPeerHistory(driver: Driver, peer: Peer): Promise<PeerH
   const text = (v: unknown): string => String(v);
   switch (peer) {
     case 'golang-migrate': {
-      const r = await rows('SELECT version, dirty FROM schema_migrations');
-      if (r.length > 1) throw new MigsealError('DATABASE_DIRTY', `schema_migrations holds ${r.length} rows; golang-migrate keeps exactly one.`);
+      const r = await rows(`SELECT version, dirty FROM ${table}`);
+      if (r.length > 1) throw new MigsealError('DATABASE_DIRTY', `${table} holds ${r.length} rows; golang-migrate keeps exactly one.`);
       const row = r[0];
       if (!row) return { peer, table, rows: [] };
       return { peer, table, rows: [], upTo: BigInt(text(row.version)), dirty: row.dirty === true || row.dirty === 1 || row.dirty === '1' || row.dirty === 't' };
@@ -69,7 +69,7 @@ export async function readPeerHistory(driver: Driver, peer: Peer): Promise<PeerH
       return {
         peer,
         table,
-        rows: (await rows('SELECT installed_rank, version, description, type, checksum, success FROM flyway_schema_history ORDER BY installed_rank'))
+        rows: (await rows(`SELECT installed_rank, version, description, type, checksum, success FROM ${table} ORDER BY installed_rank`))
           .filter((r) => r.type !== 'SCHEMA' && r.type !== 'BASELINE' && r.type !== 'DELETE' && r.type !== 'UNDO_SQL')
           .map((r) => ({
             id: r.version === null || r.version === undefined ? text(r.description) : text(r.version),
