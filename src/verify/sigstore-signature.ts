@@ -12,7 +12,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { Bundle } from '@sigstore/bundle';
 import type { X509Certificate } from '@sigstore/core';
 import { TrustedRoot, type CertificateAuthority, type TransparencyLogInstance } from '@sigstore/protobuf-specs';
-import { toTrustMaterial, Verifier, VerificationError } from '@sigstore/verify';
+import { toSignedEntity, toTrustMaterial, Verifier, VerificationError } from '@sigstore/verify';
 import { MigsealError } from '../errors.js';
 import { sha256Hex } from '../format/digest.js';
 import { decodeUtf8Strict, parseStrictJson } from '../format/strict-json.js';
@@ -20,7 +20,6 @@ import { publicGoodTrustedRoot } from '../trust/sigstore-root.js';
 import type { SignerAuthority } from '../trust/signer-authority.js';
 import { checkIdentity, identityOf, leafOf, type ExpectedIdentity } from './certificate-identity.js';
 import { checkNoRootInChain } from './certificate-chain.js';
-import { signedEntityOf } from './signed-entity.js';
 import { trustedTimes } from './trusted-times.js';
 
 export type { ExpectedIdentity } from './certificate-identity.js';
@@ -67,7 +66,7 @@ export function verifySigstoreSignature(bundle: Bundle, artifact: ArtifactRef, a
 function verifyFulcio(bundle: Bundle, bytes: Buffer | undefined, authority: { id: string; trustedRoot: TrustedRoot }): VerifiedSignature {
   const verifier = new Verifier(toTrustMaterial(authority.trustedRoot), { tlogThreshold: 1, ctlogThreshold: 1, timestampThreshold: 1 });
   if (bundle.verificationMaterial.content.$case === 'publicKey') throw new MigsealError('SIGNER_UNKNOWN', `The signature is made with a key, not a certificate from "${authority.id}".`);
-  const signer = run(() => verifier.verify(signedEntityOf(bundle, bytes)), authority.id);
+  const signer = run(() => verifier.verify(toSignedEntity(bundle, bytes)), authority.id);
   return { identity: signer.identity?.subjectAlternativeName, issuer: signer.identity?.extensions?.issuer, trustedTimes: trustedTimes(bundle), ...payloadOf(bundle) };
 }
 
@@ -106,7 +105,7 @@ function verifyKeyed(bundle: Bundle, bytes: Buffer | undefined, publicKey: KeyOb
   const logged = bundle.verificationMaterial.tlogEntries.length > 0;
   const root: TrustedRoot = { ...EMPTY_ROOT, tlogs: logged ? (transparencyLogs ?? publicGoodTrustedRoot().tlogs) : [], timestampAuthorities };
   const verifier = new Verifier(toTrustMaterial(root, () => ({ publicKey, validFor: () => true })), { tlogThreshold: 0, ctlogThreshold: 0, timestampThreshold: 0 });
-  run(() => verifier.verify(signedEntityOf(bundle, bytes)), 'key');
+  run(() => verifier.verify(toSignedEntity(bundle, bytes)), 'key');
   return { trustedTimes: trustedTimes(bundle), ...payloadOf(bundle) };
 }
 

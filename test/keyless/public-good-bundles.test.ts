@@ -84,6 +84,18 @@ describe('public-good conformance bundles', () => {
     }
   });
 
+  // A Rekor v2 entry carries an inclusion proof and no integrated time, so a copy of it is not caught as a
+  // repeated timestamp: @sigstore/verify 4 refuses repeated log entries before counting them.
+  it.each(['rekor2-happy-path', 'happy-path-v0.3'])('%s with its transparency-log entry repeated is refused', (name) => {
+    const c = conformanceCase(name);
+    const json = JSON.parse(readFileSync(c.bundlePath, 'utf8'));
+    const entries = json.verificationMaterial.tlogEntries;
+    json.verificationMaterial.tlogEntries = [...entries, ...entries];
+    const error = refusal(() => verifySigstoreSignature(bundleFromJSON(json), c.artifact, c.authority, NOW, BEACON));
+    expect(error.code).toBe('SIGNATURE_INVALID');
+    expect(error.message).toMatch(/duplicate/);
+  });
+
   it('refuses a wrong issuer, even one that extends the right one', () => {
     const c = conformanceCase('happy-path-v0.3');
     const bundle = readBundle(c.bundlePath);
