@@ -16,6 +16,12 @@ export const LIMITS = Object.freeze({
   maxEntryBytes: 1024 ** 3,
   /** Length in bytes of one entry path. */
   maxPathBytes: 255,
+  /**
+   * Bytes of migration files verify holds before a signature is trusted; past it, files are only
+   * hashed, and read again once the signed manifest gives their sizes. With the manifest and
+   * signature caps, this keeps an unsigned bundle under about 256 MB of memory.
+   */
+  maxUntrustedFileBytes: 8 * 1024 ** 2,
   /** manifest.json size. */
   maxManifestBytes: 64 * 1024 ** 2,
   /** One signature file size. */

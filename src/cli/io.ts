@@ -20,14 +20,14 @@ const READ_CHUNK = 1024 * 1024;
  * inflated as it is read). At most the size found on opening is read. Anything but a regular
  * file (a pipe such as /dev/stdin) has no size to go by and is read whole.
  */
-export function streamInput(path: string, what: string): { size: number; chunks: Iterable<Buffer> | AsyncIterable<Buffer> } {
+export function streamInput(path: string, what: string): { size: number; chunks: () => Iterable<Buffer> | AsyncIterable<Buffer> } {
   let size: number;
   try {
     const stat = statSync(path);
     if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
     if (!stat.isFile()) {
       const whole = readInput(path, what);
-      return { size: whole.length, chunks: [whole] };
+      return { size: whole.length, chunks: () => [whole] };
     }
     size = stat.size;
   } catch (error) {
@@ -50,7 +50,7 @@ export function streamInput(path: string, what: string): { size: number; chunks:
       await file?.close();
     }
   }
-  return { size, chunks: chunks() };
+  return { size, chunks };
 }
 
 function cannotRead(path: string, what: string, error: unknown): MigsealError {

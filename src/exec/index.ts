@@ -7,6 +7,7 @@
  */
 import { appendAuditRecord } from '../audit/log.js';
 import { isMigsealError } from '../errors.js';
+import type { BundleSource } from '../format/bundle-archive.js';
 import type { TrustPolicy } from '../trust/policy.js';
 import { verifyBundle, type VerifiedBundle } from '../verify/index.js';
 import { commandFor } from './command-line.js';
@@ -32,7 +33,7 @@ export interface ExecResult extends CommandEnd {
   dir?: string;
 }
 
-export async function execBundle(bundle: Buffer, options: ExecOptions): Promise<ExecResult> {
+export async function execBundle(bundle: Buffer | BundleSource, options: ExecOptions): Promise<ExecResult> {
   commandFor(options.command, '');
   const relay = new SignalRelay().install();
   const audit = (record: Record<string, unknown>): void => {

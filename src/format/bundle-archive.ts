@@ -7,6 +7,7 @@
 import { MigsealError, type ErrorCode } from '../errors.js';
 import { decompressionCap, gunzipStream, GunzipError } from './gzip.js';
 import { TarError, TarReader, type TarEntry } from './tar.js';
+import type { Admission } from './tar-reader.js';
 import { FILES_DIR, MANIFEST_PATH } from './manifest.js';
 import { sha256Hex } from './digest.js';
 import { LIMITS } from '../limits.js';
@@ -27,13 +28,23 @@ export interface BundleContents {
   mtime: number;
   /** Hex SHA-256 of each file, computed while decoding when asked to (keyed like `files`). */
   digests?: Map<string, string>;
+  /** Files whose bytes `admitFile` said not to keep, with their sizes (keyed like `files`, absent from it). */
+  notKept: Map<string, number>;
+}
+
+export interface DecodeOptions {
+  /** Compute each file's SHA-256 while decoding. */
+  hash?: boolean;
+  /** Whether to keep a file's bytes (`name` relative to `files/`), decided from its header; default: keep. */
+  admitFile?: (name: string, size: number) => Admission;
 }
 
 /** A bundle read in chunks (from a file, say) rather than held whole. */
 export interface BundleSource {
   /** The compressed size: it sets the decompression cap before the first byte is read. */
   size: number;
-  chunks: Iterable<Buffer> | AsyncIterable<Buffer>;
+  /** The bytes from the start, each time it is called (verify may read a large bundle twice). */
+  chunks: () => Iterable<Buffer> | AsyncIterable<Buffer>;
 }
 
 /** The archive entry name for a signature: derived from its bytes, so adding the same one twice is a no-op. */
@@ -57,13 +68,26 @@ const TAR_CODES: Record<TarError['reason'], ErrorCode> = {
  * Decompresses and parses a bundle; refuses any entry outside the four known places. The
  * tar reader parses blocks as they inflate, and with `hash` each file's SHA-256 is computed
  * on the way, so a large file is read once, while zlib works on the next chunk.
+ *
+ * Only what can be used is held in memory: an entry outside the four places, a manifest or a
+ * signature above its cap, or a file `admitFile` turns away is hashed and counted, never kept,
+ * and refused (or reported in `notKept`) once the archive is read.
  */
-export async function decodeBundle(bundle: Buffer | BundleSource, options: { hash?: boolean } = {}): Promise<BundleContents> {
-  const source = Buffer.isBuffer(bundle) ? { size: bundle.length, chunks: [bundle] } : bundle;
+export async function decodeBundle(bundle: Buffer | BundleSource, options: DecodeOptions = {}): Promise<BundleContents> {
+  const source = Buffer.isBuffer(bundle) ? { size: bundle.length, chunks: () => [bundle] } : bundle;
   if (source.size > LIMITS.maxBundleBytes) throw new MigsealError('ARCHIVE_LIMIT_EXCEEDED', `The bundle is larger than ${LIMITS.maxBundleBytes} bytes.`);
-  const reader = new TarReader({ maxArchiveBytes: decompressionCap(source.size), ...(options.hash && { hash: true }) });
+  let signatureCount = 0;
+  let attestationCount = 0;
+  const admit = (path: string, size: number): Admission => {
+    if (path === MANIFEST_PATH) return size > LIMITS.maxManifestBytes ? 'hash' : 'keep';
+    if (path.startsWith(FILES_DIR)) return options.admitFile?.(path.slice(FILES_DIR.length), size) ?? 'keep';
+    if (isSigstoreEntry(path, SIGNATURES_DIR)) return ++signatureCount > LIMITS.maxSignatures || size > LIMITS.maxSignatureBytes ? 'hash' : 'keep';
+    if (isSigstoreEntry(path, ATTESTATIONS_DIR)) return ++attestationCount > LIMITS.maxAttestations || size > LIMITS.maxSignatureBytes ? 'hash' : 'keep';
+    return 'hash';
+  };
+  const reader = new TarReader({ maxArchiveBytes: decompressionCap(source.size), admit, copy: true, ...(options.hash && { hash: true }) });
   try {
-    await gunzipStream(source.chunks, source.size, (chunk) => reader.push(chunk));
+    await gunzipStream(source.chunks(), source.size, (chunk) => reader.push(chunk));
   } catch (error) {
     if (error instanceof GunzipError) throw new MigsealError(error.reason === 'limit' ? 'ARCHIVE_LIMIT_EXCEEDED' : 'ARCHIVE_MALFORMED', `${error.message}.`, { cause: error });
     throw error;
@@ -81,28 +105,33 @@ export async function decodeBundle(bundle: Buffer | BundleSource, options: { has
   const digests = new Map<string, string>();
   const signatures = new Map<string, Buffer>();
   const attestations = new Map<string, Buffer>();
-  for (const { path, data, sha256 } of entries) {
+  const notKept = new Map<string, number>();
+  let manifestSize = 0;
+  for (const { path, data, sha256, notKept: dropped } of entries) {
+    const size = dropped?.size ?? data.length;
     if (path === MANIFEST_PATH) {
       manifestBytes = data;
+      manifestSize = size;
       mtime = entries.find((e) => e.path === MANIFEST_PATH)?.mtime ?? 0;
     }
     else if (path.startsWith(FILES_DIR)) {
-      files.set(path.slice(FILES_DIR.length), data);
+      if (dropped) notKept.set(path.slice(FILES_DIR.length), size);
+      else files.set(path.slice(FILES_DIR.length), data);
       if (sha256 !== undefined) digests.set(path.slice(FILES_DIR.length), sha256);
     }
     else if (isSigstoreEntry(path, SIGNATURES_DIR)) {
       if (signatures.size >= LIMITS.maxSignatures) throw new MigsealError('ARCHIVE_LIMIT_EXCEEDED', `The bundle holds more than ${LIMITS.maxSignatures} signatures.`);
-      if (data.length > LIMITS.maxSignatureBytes) throw new MigsealError('ARCHIVE_LIMIT_EXCEEDED', `The signature ${path} is larger than ${LIMITS.maxSignatureBytes} bytes.`);
+      if (size > LIMITS.maxSignatureBytes) throw new MigsealError('ARCHIVE_LIMIT_EXCEEDED', `The signature ${path} is larger than ${LIMITS.maxSignatureBytes} bytes.`);
       signatures.set(path, data);
     } else if (isSigstoreEntry(path, ATTESTATIONS_DIR)) {
       if (attestations.size >= LIMITS.maxAttestations) throw new MigsealError('ARCHIVE_LIMIT_EXCEEDED', `The bundle holds more than ${LIMITS.maxAttestations} attestations.`);
-      if (data.length > LIMITS.maxSignatureBytes) throw new MigsealError('ARCHIVE_LIMIT_EXCEEDED', `The attestation ${path} is larger than ${LIMITS.maxSignatureBytes} bytes.`);
+      if (size > LIMITS.maxSignatureBytes) throw new MigsealError('ARCHIVE_LIMIT_EXCEEDED', `The attestation ${path} is larger than ${LIMITS.maxSignatureBytes} bytes.`);
       attestations.set(path, data);
     } else throw new MigsealError('FILE_SET_MISMATCH', `The bundle holds an unexpected entry ${JSON.stringify(path)} outside manifest.json, files/, signatures/ and attestations/.`);
   }
   if (manifestBytes === undefined) throw new MigsealError('FILE_SET_MISMATCH', 'The bundle has no manifest.json.');
-  if (manifestBytes.length > LIMITS.maxManifestBytes) throw new MigsealError('ARCHIVE_LIMIT_EXCEEDED', `The manifest is larger than ${LIMITS.maxManifestBytes} bytes.`);
-  return { manifestBytes, files, signatures, attestations, mtime, ...(options.hash && { digests }) };
+  if (manifestSize > LIMITS.maxManifestBytes) throw new MigsealError('ARCHIVE_LIMIT_EXCEEDED', `The manifest is larger than ${LIMITS.maxManifestBytes} bytes.`);
+  return { manifestBytes, files, signatures, attestations, mtime, notKept, ...(options.hash && { digests }) };
 }
 
 function isSigstoreEntry(path: string, dir: string): boolean {

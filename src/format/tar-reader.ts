@@ -19,7 +19,12 @@ export interface TarEntry {
   readonly mtime?: number;
   /** Hex SHA-256 of `data`, when the reader was asked to hash entries. */
   readonly sha256?: string;
+  /** Set when `admit` said not to keep the bytes: `data` is empty, and only their size (and hash) are known. */
+  readonly notKept?: { size: number };
 }
+
+/** What to do with an entry's bytes, decided from its header: keep them, or only hash (and count) them. */
+export type Admission = 'keep' | 'hash';
 
 export interface ReadTarOptions {
   maxEntries?: number;
@@ -28,7 +33,19 @@ export interface ReadTarOptions {
   maxArchiveBytes?: number;
   /** Compute each entry's SHA-256 as its bytes arrive. */
   hash?: boolean;
+  /**
+   * Decides, from each header, whether the entry's bytes are kept; may throw a TarError to refuse
+   * the archive there. Default: keep everything.
+   */
+  admit?: (path: string, size: number) => Admission;
+  /**
+   * Copy each kept entry out of the chunk it arrived in (default: a view into the chunk). A small
+   * entry then never holds a whole inflated chunk in memory.
+   */
+  copy?: boolean;
 }
+
+const EMPTY = Buffer.alloc(0);
 
 const enum State {
   Header,
@@ -48,6 +65,10 @@ interface Current {
   filled: number;
   /** The running hash of an entry whose bytes arrive in more than one chunk. */
   hash: Hash | undefined;
+  /** Hashed and counted, not kept. */
+  skip: boolean;
+  /** The hash of a skipped entry that arrived whole. */
+  sha256?: string;
 }
 
 export class TarReader {
@@ -55,6 +76,8 @@ export class TarReader {
   readonly #maxEntryBytes: number;
   readonly #maxArchiveBytes: number;
   readonly #hash: boolean;
+  readonly #admit: ReadTarOptions['admit'];
+  readonly #copy: boolean;
   readonly #entries: TarEntry[] = [];
   readonly #seen = new Map<string, string>();
   #state = State.Header;
@@ -70,6 +93,8 @@ export class TarReader {
     this.#maxEntryBytes = options.maxEntryBytes ?? LIMITS.maxEntryBytes;
     this.#maxArchiveBytes = options.maxArchiveBytes ?? Infinity;
     this.#hash = options.hash ?? false;
+    this.#admit = options.admit;
+    this.#copy = options.copy ?? false;
   }
 
   push(bytes: Buffer): void {
@@ -159,7 +184,10 @@ export class TarReader {
       return;
     }
     if (this.#entries.length >= this.#maxEntries) throw new TarError('limit', `the archive has more than ${this.#maxEntries} entries`);
-    const { path, size, mtime } = decodeHeader(block, at);
+    const decoded = decodeHeader(block, at);
+    const { size, mtime } = decoded;
+    // A copy, not a slice of the header's 512-character string, which a slice would keep alive per entry.
+    const path = Buffer.from(decoded.path, 'latin1').toString('latin1');
     if (size > this.#maxEntryBytes) throw new TarError('limit', `entry ${path} is larger than ${this.#maxEntryBytes} bytes`, path);
     const folded = path.toLowerCase();
     const clash = this.#seen.get(folded);
@@ -167,7 +195,8 @@ export class TarReader {
       throw new TarError('duplicate-entry', clash === path ? `the archive holds ${path} twice` : `the archive holds ${clash} and ${path}, which differ only by case`, path);
     }
     this.#seen.set(folded, path);
-    this.#current = { path, size, mtime, next: end + size + padding(size), data: undefined, filled: 0, hash: undefined };
+    const skip = this.#admit !== undefined && this.#admit(path, size) === 'hash';
+    this.#current = { path, size, mtime, next: end + size + padding(size), data: undefined, filled: 0, hash: undefined, skip };
     this.#left = size;
     this.#state = State.Data;
     if (size === 0) this.#finishEntry();
@@ -177,7 +206,12 @@ export class TarReader {
     const current = this.#current!;
     const n = Math.min(this.#left, chunk.length - pos);
     const bytes = chunk.subarray(pos, pos + n);
-    if (current.filled === 0 && n === current.size) current.data = bytes;
+    if (current.skip) {
+      if (!this.#hash) {
+        /* counted only */
+      } else if (current.filled === 0 && n === current.size) current.sha256 = sha256Hex(bytes);
+      else (current.hash ??= createHash('sha256')).update(bytes);
+    } else if (current.filled === 0 && n === current.size) current.data = this.#copy && n < chunk.length ? Buffer.from(bytes) : bytes;
     else {
       // An entry split across chunks is copied into a buffer of its own, unless it could never fit.
       if (current.filled === 0 && current.next - padding(current.size) <= this.#maxArchiveBytes) current.data = Buffer.allocUnsafe(current.size);
@@ -192,6 +226,13 @@ export class TarReader {
 
   #finishEntry(): void {
     const current = this.#current!;
+    if (current.skip) {
+      const sha256 = this.#hash ? (current.sha256 ?? (current.hash ?? createHash('sha256')).digest('hex')) : undefined;
+      this.#entries.push({ path: current.path, data: EMPTY, mtime: current.mtime, ...(sha256 !== undefined && { sha256 }), notKept: { size: current.size } });
+      this.#left = padding(current.size);
+      this.#state = this.#left === 0 ? State.Header : State.Padding;
+      return;
+    }
     if (current.data === undefined && current.size > 0) throw new TarError('limit', `entry ${current.path} ends past the archive's size limit`, current.path);
     const data = current.data ?? Buffer.alloc(0);
     if (this.#hash) {

@@ -4,7 +4,8 @@
  * rows of docs/threats.md.
  */
 import { MigsealError } from '../errors.js';
-import { decodeBundle, type BundleSource } from '../format/bundle-archive.js';
+import { decodeBundle, type BundleContents, type BundleSource } from '../format/bundle-archive.js';
+import { LIMITS } from '../limits.js';
 import { parseManifest, type Manifest } from '../format/manifest.js';
 import { sha256Hex } from '../format/digest.js';
 import { DEFAULT_ENVIRONMENT, type TrustPolicy } from '../trust/policy.js';
@@ -70,22 +71,26 @@ export async function verifyBundle(bundle: Buffer | BundleSource, options: Verif
   }
 
   // T2.1-T2.9: the archive is well-formed, within limits, and holds only plain files at safe paths (files are hashed on the way).
-  const contents = await decodeBundle(bundle, { hash: true });
-  const digest = sha256Hex(contents.manifestBytes);
+  // T5.19: until a signature is trusted, at most LIMITS.maxUntrustedFileBytes of files are held; the rest is only hashed.
+  const first = await decodeBundle(bundle, { hash: true, admitFile: untrustedBudget() });
+  const digest = sha256Hex(first.manifestBytes);
   // T1.1-T1.5, T1.15-T1.17, T1.20-T1.21: signatures verify against trusted keys and name this exact manifest.
-  const signatures = checkSignatures(contents.signatures, digest, policy, now);
+  const signatures = checkSignatures(first.signatures, digest, policy, now);
   // T1.18-T1.19: enough distinct trusted keys signed in each role the environment requires.
   checkThresholds(signatures, rule, environment);
   // T1.23: a build provenance, if any, is signed by a trusted release signer and names this exact manifest.
-  const provenance = checkProvenance(contents.attestations, digest, policy, now);
+  const provenance = checkProvenance(first.attestations, digest, policy, now);
   // T3.1-T3.4: only now is the signed manifest parsed, strictly.
-  const manifest = parseManifest(contents.manifestBytes);
+  const manifest = parseManifest(first.manifestBytes);
+  // T5.19: files left unread for want of trust are read now, each only at the size the signed manifest gives it.
+  const contents = first.notKept.size === 0 ? first : await readSignedFiles(bundle, digest, manifest);
   // T1.8: every signer attested this project and release.
   checkStatementsMatchManifest(signatures.accepted, manifest);
   // T1.24: the provenance says what the manifest says: builder, source repository and commit.
   checkProvenanceMatchesManifest(provenance.provenance, manifest);
   // T1.7, T1.6: the archive holds exactly the files the manifest names, each with its signed size and digest.
-  checkFileSet(contents.files, manifest);
+  checkFileSet(withNames(contents.files, contents.notKept), manifest);
+  checkNotKeptSizes(contents.notKept, manifest);
   checkFileDigests(contents.files, manifest, contents.digests);
   // T1.11-T1.12, T1.14: the bundle is for this host's project and dialect, and not past its signed expiry.
   checkTarget(manifest, policy);
@@ -98,7 +103,7 @@ export async function verifyBundle(bundle: Buffer | BundleSource, options: Verif
   return {
     digest,
     manifest,
-    manifestBytes: contents.manifestBytes,
+    manifestBytes: first.manifestBytes,
     files: contents.files,
     signers: signatures.accepted,
     notCounted: [...signatures.setAside, ...provenance.setAside],
@@ -107,6 +112,44 @@ export async function verifyBundle(bundle: Buffer | BundleSource, options: Verif
     ...(provenance.provenance && { provenance: provenance.provenance }),
     ...(stale !== undefined && { stale }),
   };
+}
+
+/** Keeps files until their total would pass LIMITS.maxUntrustedFileBytes; later ones are only hashed. */
+function untrustedBudget(): (name: string, size: number) => 'keep' | 'hash' {
+  let held = 0;
+  return (_name, size) => {
+    if (held + size > LIMITS.maxUntrustedFileBytes) return 'hash';
+    held += size;
+    return 'keep';
+  };
+}
+
+/**
+ * Reads the bundle again once its manifest is trusted, keeping only files the manifest names at
+ * their signed size (any other is hashed, and refused below). The manifest must be the one the
+ * signatures were checked over: a file replaced between the two reads is refused.
+ */
+async function readSignedFiles(bundle: Buffer | BundleSource, digest: string, manifest: Manifest): Promise<BundleContents> {
+  const sizes = new Map(manifest.files.map((f) => [f.path, f.size]));
+  const again = await decodeBundle(bundle, { hash: true, admitFile: (name, size) => (sizes.get(name) === size ? 'keep' : 'hash') });
+  if (sha256Hex(again.manifestBytes) !== digest) throw new MigsealError('IO', 'The bundle file changed while it was being verified; verify it again.');
+  return again;
+}
+
+/** The files present, kept or not, for the file-set check (which looks only at names). */
+function withNames(files: ReadonlyMap<string, Buffer>, notKept: ReadonlyMap<string, number>): ReadonlyMap<string, Buffer> {
+  if (notKept.size === 0) return files;
+  const all = new Map(files);
+  for (const name of notKept.keys()) all.set(name, Buffer.alloc(0));
+  return all;
+}
+
+/** A file named by the manifest but not kept had another size than the signed one. */
+function checkNotKeptSizes(notKept: ReadonlyMap<string, number>, manifest: Manifest): void {
+  for (const expected of manifest.files) {
+    const size = notKept.get(expected.path);
+    if (size !== undefined) throw new MigsealError('FILE_DIGEST_MISMATCH', `The file ${expected.path} is ${size} bytes, but the signed manifest says ${expected.size}.`);
+  }
 }
 
 /** Runs the expiry check; when only reporting, a BUNDLE_EXPIRED refusal becomes its message. */

@@ -1,7 +1,7 @@
 import { execBundle } from '../../exec/index.js';
 import { auditLogLocation, ensureAuditLogWritable } from '../audit-trail.js';
 import { loadTrustPolicy } from '../../trust/policy.js';
-import { readInput } from '../io.js';
+import { streamInput } from '../io.js';
 import { requireFlag } from '../parse.js';
 import { COMMANDS, type CommandRun } from '../table.js';
 
@@ -12,7 +12,7 @@ export const run: CommandRun = async ({ positionals, flags, command }, { env, cw
   const location = auditLogLocation(flags, env, cwd);
   ensureAuditLogWritable(location);
   const auditLog = location.path;
-  const bundle = readInput(positionals[0]!, 'bundle');
+  const bundle = streamInput(positionals[0]!, 'bundle');
   progress(`verifying ${positionals[0]}`);
   const result = await execBundle(bundle, {
     policy,
