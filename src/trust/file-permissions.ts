@@ -65,7 +65,7 @@ interface Walk {
 function walk(path: string, state: Walk): void {
   const parts = path.split('/').filter((p) => p !== '' && p !== '.');
   let current = '/';
-  problemWith(current, lstatSync(current), state, false);
+  problemWith(current, lstatSync(current), state);
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i]!;
     if (part === '..') {
@@ -98,18 +98,18 @@ function walk(path: string, state: Walk): void {
       }
       continue;
     }
-    problemWith(next, stat, state, last);
+    problemWith(next, stat, state);
     if (!last && !stat.isDirectory()) return; // ENOTDIR: the reader reports it
     current = next;
   }
 }
 
-function problemWith(path: string, stat: Stats, state: Walk, isFile: boolean): void {
+function problemWith(path: string, stat: Stats, state: Walk): void {
   const owner = ownerProblem(path, stat, state.uid);
   if (owner) state.problems.push(owner);
   const mode = stat.mode;
   const sticky = stat.isDirectory() && (mode & 0o1000) !== 0;
-  if (mode & 0o022 && !(sticky && !isFile)) {
+  if (mode & 0o022 && !sticky) {
     const who = mode & 0o002 ? 'others' : 'its group';
     state.problems.push(`${path} is writable by ${who} (mode ${(mode & 0o777).toString(8).padStart(4, '0')}); run chmod go-w on it`);
   }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runCli, type CliResult } from '../helpers/cli.js';
@@ -161,5 +161,55 @@ describe('migseal exec', () => {
     const missing = await exec(['/nonexistent/tool', '{dir}']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('no such program');
+  });
+});
+
+// T5.16: another local user swaps exec's private folder for one of their own, between its creation and the command.
+describe.runIf(isRoot)('exec refuses a temporary folder another local user could swap its private folder in (T5.16)', () => {
+  async function execWithTmp(tmp: string): Promise<{ result: CliResult; marker: string }> {
+    const marker = join(dir, `ran-${Math.random().toString(36).slice(2)}`);
+    const result = await runCli(['exec', bundle, '--trust', policy, '--audit-log', join(auditDir, 'audit.jsonl'), '--json', '--', 'sh', '-c', 'touch "$0"', marker], { env: { TMPDIR: tmp } });
+    return { result, marker };
+  }
+
+  it.each([
+    ['world-writable without the sticky bit', 0o777, 0, /is writable by others \(mode 0777\)/],
+    ['group-writable', 0o775, 0, /is writable by its group \(mode 0775\)/],
+    ['owned by another user', 0o755, NOBODY, /is owned by user nobody \(uid 65534\)/],
+  ] as const)('TMPDIR %s: refused before the command starts, nothing left behind', async (_, mode, owner, message) => {
+    const tmp = join(dir, `tmp-${mode.toString(8)}-${owner}`);
+    mkdirSync(tmp);
+    chmodSync(tmp, mode);
+    chownSync(tmp, owner, owner);
+    const { result, marker } = await execWithTmp(tmp);
+    expect(result.code, result.stderr).toBe(1);
+    const report = JSON.parse(result.stdout) as { code: string; message: string };
+    expect(report.code).toBe('IO');
+    expect(report.message).toMatch(message);
+    expect(report.message).toMatch(/Another local user could swap the private folder; set TMPDIR to a folder only you or root can write/);
+    expect(existsSync(marker)).toBe(false);
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
+  it('TMPDIR behind a symbolic link into a world-writable folder: refused', async () => {
+    const open = join(dir, 'open-tmp');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    const link = join(dir, 'tmp-link');
+    symlinkSync(open, link);
+    const { result, marker } = await execWithTmp(link);
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout).message).toMatch(/open-tmp is writable by others .*reached through the symbolic link/);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('control: a sticky world-writable TMPDIR owned by root, like /tmp, is used', async () => {
+    const sticky = join(dir, 'sticky-tmp');
+    mkdirSync(sticky);
+    chmodSync(sticky, 0o1777);
+    const { result, marker } = await execWithTmp(sticky);
+    expect(result.code, result.stderr).toBe(0);
+    expect(existsSync(marker)).toBe(true);
+    expect(readdirSync(sticky)).toEqual([]);
   });
 });
