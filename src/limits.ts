@@ -46,6 +46,17 @@ export const LIMITS = Object.freeze({
   auditLockTimeoutMs: 10_000,
   /** An audit lock's break folder older than this was left by a process that died while using it (it is held for a few calls). */
   auditLockBreakStaleMs: 5_000,
+  /** How long SQLite waits for another connection's write lock on the database file (busy_timeout). */
+  sqliteBusyTimeoutMs: 5_000,
+  /** How long one request to an RFC 3161 timestamp authority may take when signing (retried twice). */
+  timestampAuthorityTimeoutMs: 10_000,
+  /** How long one request to Fulcio, and to Rekor, may take when signing keyless (retried once). */
+  fulcioTimeoutMs: 15_000,
+  rekorTimeoutMs: 15_000,
+  /** How long fetching the CI's OIDC token may take. */
+  ciTokenTimeoutMs: 10_000,
+  /** How long one `git` call may take when pack records where the migrations came from. */
+  gitTimeoutMs: 10_000,
 });
 
 export type Limits = typeof LIMITS;

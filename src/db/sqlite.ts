@@ -7,10 +7,10 @@ import { existsSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { MigsealError } from '../errors.js';
+import { LIMITS } from '../limits.js';
 import { describeFileError, isFileError, unwritableFile } from './sqlite-file-errors.js';
 import { sleep, TransactionEnded, type ConnectOptions, type Driver, type QueryOptions, type Row } from './driver.js';
 
-const BUSY_TIMEOUT_MS = 5_000;
 const LOCK_POLL_MS = 25;
 const PREPARED_STATEMENTS = 16;
 /** Errors after which SQLite rolls the transaction back on its own (https://sqlite.org/lang_transaction.html). */
@@ -43,7 +43,7 @@ export class SqliteDriver implements Driver {
       if (options.readOnly && path !== ':memory:' && !existsSync(path)) return new SqliteDriver(new Database(':memory:'), path);
       const created = path !== ':memory:' && !existsSync(path);
       const db = new Database(path, { readonly: options.readOnly === true, fileMustExist: options.readOnly === true });
-      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      db.pragma(`busy_timeout = ${LIMITS.sqliteBusyTimeoutMs}`);
       return new SqliteDriver(db, path, created);
     } catch (error) {
       throw new MigsealError('DATABASE_UNAVAILABLE', `Cannot open the SQLite database ${path}: ${unwritableFile([path])?.slice(path.length + 2) ?? describeFileError(error, [path])}.`, { cause: error });

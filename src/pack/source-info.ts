@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import type { ManifestSource } from '../format/manifest.js';
+import { LIMITS } from '../limits.js';
 import type { BuildInvocation, CiSystem } from '../format/provenance-statement.js';
 
 export interface SourceFlags {
@@ -87,7 +88,7 @@ function readCi(env: Env): CiFacts {
 function readGit(dir: string): { repository?: string; commit?: string; dirty?: boolean; commitTime?: number; ref?: string; path?: string } {
   const run = (...args: string[]): string | undefined => {
     try {
-      return execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 }).trim();
+      return execFileSync('git', ['-C', dir, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: LIMITS.gitTimeoutMs }).trim();
     } catch {
       return undefined;
     }

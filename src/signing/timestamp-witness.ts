@@ -5,6 +5,7 @@
  */
 import type { Witness } from '@sigstore/sign';
 import { MigsealError } from '../errors.js';
+import { LIMITS } from '../limits.js';
 
 export async function timestampWitness(url: string): Promise<Witness> {
   let parsed: URL;
@@ -18,7 +19,7 @@ export async function timestampWitness(url: string): Promise<Witness> {
   }
   const module = (await import('@sigstore/sign/dist/witness/tsa/index.js')) as typeof import('@sigstore/sign/dist/witness/tsa/index.js') & { default?: typeof import('@sigstore/sign/dist/witness/tsa/index.js') };
   const TSAWitness = module.TSAWitness ?? module.default!.TSAWitness; // CommonJS seen from ESM
-  const witness = new TSAWitness({ tsaBaseURL: url.replace(/\/$/, ''), retry: 2, timeout: 10_000 });
+  const witness = new TSAWitness({ tsaBaseURL: url.replace(/\/$/, ''), retry: 2, timeout: LIMITS.timestampAuthorityTimeoutMs });
   return {
     testify: async (content) => {
       try {

@@ -5,6 +5,7 @@
  * credential: it is never printed, and errors never quote it.
  */
 import { MigsealError } from '../../errors.js';
+import { LIMITS } from '../../limits.js';
 
 export const SIGSTORE_AUDIENCE = 'sigstore';
 
@@ -67,7 +68,7 @@ export function scrubbed(error: unknown, secrets: readonly string[]): Error {
 }
 
 async function fetchJson(url: string, headers: Record<string, string>): Promise<unknown> {
-  const response = await fetch(url, { headers, signal: AbortSignal.timeout(10_000) });
+  const response = await fetch(url, { headers, signal: AbortSignal.timeout(LIMITS.ciTokenTimeoutMs) });
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
   return response.json();
 }

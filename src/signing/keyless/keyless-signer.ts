@@ -6,6 +6,7 @@
  */
 import type { Signer, Witness } from '@sigstore/sign';
 import { MigsealError } from '../../errors.js';
+import { LIMITS } from '../../limits.js';
 import { ciIdentityToken, scrubbed, tokenClaims, type GetJson, type TokenClaims } from './ci-token.js';
 
 export const PUBLIC_GOOD_FULCIO = 'https://fulcio.sigstore.dev';
@@ -32,8 +33,8 @@ export async function keylessSigning(options: KeylessOptions): Promise<KeylessSe
   const { token } = await ciIdentityToken(env, options.getJson);
   const claims = tokenClaims(token, options.now);
   const { FulcioSigner, RekorWitness } = await loadSigstoreSign();
-  const fulcio = new FulcioSigner({ fulcioBaseURL: fulcioURL, identityProvider: { getToken: async () => token }, retry: 1, timeout: 15_000 });
-  const rekor = new RekorWitness({ rekorBaseURL: rekorURL, entryType: 'dsse', retry: 1, timeout: 15_000 });
+  const fulcio = new FulcioSigner({ fulcioBaseURL: fulcioURL, identityProvider: { getToken: async () => token }, retry: 1, timeout: LIMITS.fulcioTimeoutMs });
+  const rekor = new RekorWitness({ rekorBaseURL: rekorURL, entryType: 'dsse', retry: 1, timeout: LIMITS.rekorTimeoutMs });
   const secrets = [token];
   return {
     signer: { sign: (data) => guarded('Fulcio', fulcioURL, secrets, () => fulcio.sign(data)) },
