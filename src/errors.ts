@@ -13,6 +13,8 @@ export const ERROR_CODES = Object.freeze({
   KEY_INVALID: 1,
   LAYOUT_INVALID: 1,
   CREDENTIALS_ON_COMMAND_LINE: 1,
+  /** A bug in migseal: a guard that should never fail did, or an error escaped without a code. */
+  INTERNAL: 1,
 
   // 2: refused: the bundle, the policy or the database state fails a check
   ARCHIVE_MALFORMED: 2,

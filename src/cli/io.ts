@@ -24,7 +24,7 @@ export function streamInput(path: string, what: string): { size: number; chunks:
   let size: number;
   try {
     const stat = statSync(path);
-    if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (stat.isDirectory()) throw new MigsealError('IO', `Cannot read the ${what} ${path}: EISDIR.`);
     if (!stat.isFile()) {
       const whole = readInput(path, what);
       return { size: whole.length, chunks: () => [whole] };

@@ -45,7 +45,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(wantsJson ? `${printableJson(JSON.stringify(outcome.json, null, 2))}\n` : text.endsWith('\n') || text === '' ? text : `${text}\n`);
     return outcome.exitCode ?? 0;
   } catch (error) {
-    const coded = isMigsealError(error) ? error : new MigsealError('IO', `Unexpected failure: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+    const coded = isMigsealError(error) ? error : new MigsealError('INTERNAL', `Internal error (a bug in migseal; MIGSEAL_DEBUG=1 prints where): ${(error as Error)?.message ?? String(error)}`, { cause: error });
     const message = redact(coded.message);
     if (wantsJson) {
       process.stdout.write(`${printableJson(JSON.stringify({ ok: false, code: coded.code, exitCode: coded.exitCode, message, ...(coded.details && { details: coded.details }) }, null, 2))}\n`);

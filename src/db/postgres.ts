@@ -207,7 +207,7 @@ export class PostgresDriver implements Driver {
     if (typeof value === 'string') return this.#client.escapeLiteral(value);
     if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
     if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
-    throw new TypeError(`cannot send ${typeof value} ${String(value)} as a literal`);
+    throw new MigsealError('INTERNAL', `Cannot send ${typeof value} as an SQL literal.`);
   }
 
   async hasTable(name: string): Promise<boolean> {

@@ -1,3 +1,4 @@
+import { MigsealError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 
 /**
@@ -222,7 +223,7 @@ export function canonicalJson(value: unknown): string {
 function canonical(value: unknown): string {
   if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value)) throw new TypeError(`canonical JSON holds only safe integers, got ${value}`);
+    if (!Number.isSafeInteger(value)) throw new MigsealError('INTERNAL', `Canonical JSON holds only safe integers, got ${value}.`);
     return String(value);
   }
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
@@ -232,5 +233,5 @@ function canonical(value: unknown): string {
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
   }
-  throw new TypeError(`cannot serialize ${typeof value} as JSON`);
+  throw new MigsealError('INTERNAL', `Cannot serialize ${typeof value} as canonical JSON.`);
 }

@@ -3,6 +3,8 @@
  * category and the safe alternative. Ids never change meaning; policies and suppression
  * directives name them.
  */
+import { MigsealError } from '../errors.js';
+
 export const CATEGORIES = ['destructive', 'locking', 'outside-schema', 'transaction', 'parse'] as const;
 export type Category = (typeof CATEGORIES)[number];
 export type Severity = 'error' | 'warning' | 'info';
@@ -57,7 +59,7 @@ const BY_ID = new Map(RULES.map((r) => [r.id, r]));
 
 export function ruleById(id: string): Rule {
   const found = BY_ID.get(id);
-  if (!found) throw new Error(`unknown rule ${id}`);
+  if (!found) throw new MigsealError('INTERNAL', `The analysis reported a rule migseal does not define: ${id}.`);
   return found;
 }
 

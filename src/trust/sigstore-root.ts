@@ -22,12 +22,17 @@ export function publicGoodTrustedRoot(): TrustedRoot {
     const require = createRequire(import.meta.url);
     const seeds = JSON.parse(readFileSync(require.resolve('@sigstore/tuf/seeds.json'), 'utf8')) as Record<string, { targets?: Record<string, string> }>;
     const encoded = seeds[PUBLIC_GOOD_REPOSITORY]?.targets?.['trusted_root.json'];
-    if (typeof encoded !== 'string') throw new Error('the seed has no trusted_root.json');
+    if (typeof encoded !== 'string') throw unreadablePublicGood('the seed has no trusted_root.json');
     publicGood = TrustedRoot.fromJSON(JSON.parse(Buffer.from(encoded, 'base64').toString('utf8')));
     return publicGood;
   } catch (error) {
-    throw new MigsealError('IO', `Cannot read the Sigstore public-good trusted root shipped with @sigstore/tuf: ${(error as Error).message}.`, { cause: error });
+    if (error instanceof MigsealError) throw error;
+    throw unreadablePublicGood((error as Error).message, error);
   }
+}
+
+function unreadablePublicGood(why: string, cause?: unknown): MigsealError {
+  return new MigsealError('IO', `Cannot read the Sigstore public-good trusted root shipped with @sigstore/tuf: ${why}.`, cause === undefined ? {} : { cause });
 }
 
 /** A Sigstore trusted_root.json file (for example a private Sigstore instance's). */
@@ -39,16 +44,18 @@ export function loadTrustedRootFile(path: string): TrustedRoot {
     if (error instanceof MigsealError) throw error;
     throw new MigsealError('POLICY_INVALID', `The trusted root ${path} cannot be read as strict JSON: ${(error as Error).message}.`, { cause: error });
   }
+  const invalid = (why: string, cause?: unknown) => new MigsealError('POLICY_INVALID', `The trusted root ${path} is not a Sigstore trusted root: ${why}.`, cause === undefined ? {} : { cause });
+  let root: TrustedRoot;
   try {
-    const root = TrustedRoot.fromJSON(raw);
-    if (root.certificateAuthorities.length === 0) throw new Error('it names no certificate authority');
-    if (root.tlogs.length === 0) throw new Error('it names no transparency log');
-    const unbounded = unboundedEntries(root);
-    if (unbounded.length > 0) throw new Error(`${unbounded.join(', ')} ${unbounded.length === 1 ? 'has' : 'have'} no start of validity`);
-    return root;
+    root = TrustedRoot.fromJSON(raw);
   } catch (error) {
-    throw new MigsealError('POLICY_INVALID', `The trusted root ${path} is not a Sigstore trusted root: ${(error as Error).message}.`, { cause: error });
+    throw invalid((error as Error).message, error);
   }
+  if (root.certificateAuthorities.length === 0) throw invalid('it names no certificate authority');
+  if (root.tlogs.length === 0) throw invalid('it names no transparency log');
+  const unbounded = unboundedEntries(root);
+  if (unbounded.length > 0) throw invalid(`${unbounded.join(', ')} ${unbounded.length === 1 ? 'has' : 'have'} no start of validity`);
+  return root;
 }
 
 // Every key and authority must say from when it is trusted: a missing start is not "since always".

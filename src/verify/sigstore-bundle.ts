@@ -34,13 +34,19 @@ const COUNT_FIELDS = [`${TLOG}.logIndex`, `${TLOG}.integratedTime`, `${TLOG}.inc
 
 /** `subject` names the file in the message, e.g. `The signature signatures/1.sigstore.json`. */
 export function parseSigstoreBundle(bytes: Buffer, subject: string): Bundle {
+  const malformed = (why: string, cause?: unknown) => new MigsealError('SIGNATURE_MALFORMED', `${subject} is not a valid Sigstore bundle: ${why}.`, cause === undefined ? {} : { cause });
+  let raw: unknown;
   try {
-    const raw = parseStrictJson(decodeUtf8Strict(bytes));
-    const problem = fieldProblem(raw);
-    if (problem) throw new Error(problem);
+    raw = parseStrictJson(decodeUtf8Strict(bytes));
+  } catch (error) {
+    throw malformed((error as Error).message, error);
+  }
+  const problem = fieldProblem(raw);
+  if (problem) throw malformed(problem);
+  try {
     return bundleFromJSON(raw);
   } catch (error) {
-    throw new MigsealError('SIGNATURE_MALFORMED', `${subject} is not a valid Sigstore bundle: ${(error as Error).message}.`, { cause: error });
+    throw malformed((error as Error).message, error);
   }
 }
 

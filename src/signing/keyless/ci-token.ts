@@ -44,13 +44,15 @@ export async function ciIdentityToken(env: Record<string, string | undefined>, g
 /** Reads (without verifying: Fulcio does that) the claims that decide the certificate's identity. */
 export function tokenClaims(token: string, now = new Date()): TokenClaims {
   const parts = token.split('.');
+  const notJwt = () => new MigsealError('KEY_INVALID', 'The CI identity token is not a JSON Web Token.');
+  if (parts.length !== 3) throw notJwt();
   let payload: Record<string, unknown>;
   try {
-    if (parts.length !== 3) throw new Error('not three parts');
     payload = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
   } catch {
-    throw new MigsealError('KEY_INVALID', 'The CI identity token is not a JSON Web Token.');
+    throw notJwt();
   }
+  if (payload === null || typeof payload !== 'object') throw notJwt();
   if (typeof payload.iss !== 'string' || typeof payload.sub !== 'string') throw new MigsealError('KEY_INVALID', 'The CI identity token has no issuer or subject.');
   const aud = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
   if (!aud.includes(SIGSTORE_AUDIENCE)) throw new MigsealError('KEY_INVALID', `The CI identity token is not for audience "${SIGSTORE_AUDIENCE}".`);
