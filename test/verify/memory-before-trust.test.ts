@@ -18,7 +18,7 @@ import { signManifest } from '../../src/signing/sign-manifest.js';
 import { BIN } from '../helpers/cli.js';
 import { makeKey, type TestKey } from '../helpers/fixtures.js';
 import { BLOCK, rawHeader } from '../format/tar-bytes.js';
-import { decodeBundle, makeWorld, type World } from './world.js';
+import { decodeBundle, makeWorld, type World } from '../helpers/verify-world.js';
 
 const MiB = 1024 ** 2;
 /** The promise, in kilobytes as resourceUsage reports it. */
