@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-import { existsSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync } from 'node:fs';
 import module from 'node:module';
+import { isAbsolute, join } from 'node:path';
 
 // A clone that was never built has no dist/: one line that says what to do, not a stack trace.
 const entry = new URL('../dist/cli.js', import.meta.url);
@@ -14,9 +15,13 @@ if (major < 22 || (major === 22 && minor < 22) || (major === 24 && minor < 15)) 
   process.stderr.write(`migseal: needs Node 22.22 or later (24.15 or later on the 24 line); this is Node ${process.versions.node} (in a clone, \`npx node bin/migseal.js\` runs the project's own Node).\n`);
   process.exit(1);
 }
-// Node caches the compiled CLI on disk (in the temporary folder, per user) so a command does
-// not compile the same code again on every run.
-module.enableCompileCache?.();
+// Node caches the compiled CLI on disk so a command does not compile the same code again on
+// every run. What is in that cache is code the next run executes, and Node trusts any folder it
+// is given (its default, in the shared temporary folder, may have been made by another user):
+// the cache lives only in the running user's own cache folder, and only while no one else can
+// write to it. Otherwise the CLI runs without it.
+const cacheDir = privateCacheDir();
+if (cacheDir) module.enableCompileCache?.(cacheDir);
 const { main } = await import(entry.href);
 
 // A reader that went away (`migseal inspect --json | head`) is its own choice: no stack
@@ -42,3 +47,20 @@ const flushed = () => {
   process.exit(code);
 };
 for (const stream of streams) stream.write('', flushed);
+
+function privateCacheDir() {
+  const xdg = process.env.XDG_CACHE_HOME;
+  const base = xdg && isAbsolute(xdg) ? xdg : process.env.HOME && isAbsolute(process.env.HOME) ? join(process.env.HOME, '.cache') : undefined;
+  if (!base || typeof process.getuid !== 'function') return undefined;
+  const dir = join(base, 'migseal', 'compile-cache');
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    for (const path of [dir, join(dir, '..')]) {
+      const stat = lstatSync(path);
+      if (!stat.isDirectory() || stat.uid !== process.getuid() || (stat.mode & 0o022) !== 0) return undefined;
+    }
+    return dir;
+  } catch {
+    return undefined;
+  }
+}
