@@ -8,7 +8,7 @@
  *   BENCH_RUNS=5 BENCH_STARTUP_RUNS=50  more runs per figure (medians are reported)
  */
 import { cpus, tmpdir } from 'node:os';
-import { cpSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatMb, formatMs, median, peakRss, run, shell, startupTimes, table, timed } from './lib.mjs';
@@ -43,7 +43,9 @@ try {
   log('generating 5,000 migrations');
   writeMigrations(at('m5000'), 5000);
   log('packing 5,000 migrations');
-  const pack5000 = timed(() => cli('pack', at('m5000'), '--project', 'bench', '--release', '1', '--key', at('release.key'), '--out', at('m5000.migseal')), { runs: RUNS });
+  const pack5000 = timed(() => cli('pack', at('m5000'), '--project', 'bench', '--release', '1', '--key', at('release.key'), '--out', at('m5000.migseal'), '--force'), { runs: RUNS });
+  cli('pack', at('m5000'), '--project', 'bench', '--release', '1', '--key', at('release.key'), '--out', at('m5000-again.migseal'));
+  const identical = readFileSync(at('m5000.migseal')).equals(readFileSync(at('m5000-again.migseal')));
   const basePack = timed(
     () =>
       shell(
@@ -56,6 +58,7 @@ try {
   );
   rows.push(['pack 5,000 migrations', formatMs(pack5000.median), formatMs(basePack.median), ratio(pack5000.median, basePack.median), 'tar czf + sha256sum + openssl sign']);
   targets.push({ target: 'pack 5,000 migrations under 1 s', value: formatMs(pack5000.median), met: pack5000.median < 1000 });
+  targets.push({ target: 'pack 5,000 migrations byte-identical on re-run', value: identical ? 'identical' : 'differs', met: identical });
 
   log('verifying 5,000 migrations');
   const verify5000 = timed(() => cli('verify', at('m5000.migseal'), '--trust', policy), { runs: RUNS });
