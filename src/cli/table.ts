@@ -141,9 +141,17 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   verify: {
     summary: "verify a bundle against the host's trust policy",
-    usage: 'migseal verify BUNDLE --trust FILE [--env NAME] [--json]',
+    usage: 'migseal verify BUNDLE --trust FILE [--env NAME] | --key FILE | --certificate-identity ID --certificate-oidc-issuer URL [--trusted-root FILE] [--json]',
     positionals: { min: 1, max: 1 },
-    flags: { trust, env, json },
+    flags: {
+      trust,
+      env,
+      key: { type: 'string', value: 'FILE', description: 'instead of --trust: verify that this PEM public key made the release signature (no policy: no approvals, expiry or provenance rules)' },
+      'certificate-identity': { type: 'string', value: 'ID', description: 'instead of --trust: the exact identity (URI or email) of the certificate that made the release signature' },
+      'certificate-oidc-issuer': { type: 'string', value: 'URL', description: 'with --certificate-identity: the exact OIDC issuer in that certificate' },
+      'trusted-root': { type: 'string', value: 'FILE', description: "with --certificate-identity: a Sigstore trusted_root.json (default: the public-good instance's root shipped with migseal)" },
+      json,
+    },
     load: () => import('./commands/verify.js'),
   },
   plan: {
@@ -265,6 +273,22 @@ export const COMMANDS: Record<string, CommandSpec> = {
       json,
     },
     load: () => import('./commands/ca-issue.js'),
+  },
+  'trust init': {
+    summary: 'write a starting trust policy for one release signer and optional approvers (never over an existing file)',
+    usage: 'migseal trust init --project NAME (--key FILE | --identity ID --issuer URL) [--approver FILE ...] [--env NAME] --out FILE [--json]',
+    positionals: { min: 0, max: 0 },
+    flags: {
+      project: { type: 'string', value: 'NAME', description: 'the project the policy is for' },
+      key: { type: 'string', value: 'FILE', description: 'the release signer: a PEM public key (kept where it is; the policy names it relative to --out)' },
+      identity: { type: 'string', value: 'ID', description: 'the release signer: the exact certificate identity of a keyless CI job (public-good Sigstore)' },
+      issuer: { type: 'string', value: 'URL', description: 'with --identity: the exact OIDC issuer' },
+      approver: { type: 'string', value: 'FILE', multiple: true, description: 'a reviewer\'s PEM public key (repeat for more); then one approval from someone other than the release signer is required' },
+      env: { type: 'string', value: 'NAME', description: 'the environment the rules are for (default: "default")' },
+      out: { type: 'string', value: 'FILE', description: 'where to write the policy (mode 0644; refused if it exists)' },
+      json,
+    },
+    load: () => import('./commands/trust-init.js'),
   },
   'trust check': {
     summary: 'lint a trust policy (permissions, unreadable keys, duplicate ids, unreachable thresholds)',

@@ -94,6 +94,11 @@ export function parseTrustPolicy(bytes: Buffer, path: string): TrustPolicy {
   return buildPolicy(raw, resolve(path));
 }
 
+/** A policy from a JSON value made in memory (paths in it are relative to `path`'s folder), checked as a file would be. */
+export function trustPolicyFromJson(raw: unknown, path: string): TrustPolicy {
+  return buildPolicy(raw, path);
+}
+
 function buildPolicy(raw: unknown, path: string): TrustPolicy {
   const p: string[] = [];
   const base = dirname(path);

@@ -1,9 +1,21 @@
 import { policyFromFlags, verifyFromFlags } from '../verify-from-flags.js';
+import { streamInput } from '../io.js';
+import { SIGNER_FLAGS, signerPolicyFromFlags } from '../signer-policy.js';
+import type { TrustPolicy } from '../../trust/policy.js';
 import type { CommandRun } from '../table.js';
 import { count as plural } from '../plural.js';
 
-export const run: CommandRun = async ({ positionals, flags }) => {
-  const verified = await verifyFromFlags(positionals[0]!, policyFromFlags(flags, 'verify'), flags);
+/** --key or --certificate-identity: exactly that signer, for the project the bundle names. */
+async function signerPolicy(bundlePath: string, flags: Record<string, unknown>, cwd: string): Promise<TrustPolicy> {
+  const { readClaimedContents } = await import('../../format/claimed-contents.js');
+  const claimed = await readClaimedContents(streamInput(bundlePath, 'bundle'), { fileMismatch: 'report' });
+  return signerPolicyFromFlags(flags, claimed.manifest.project, cwd)!;
+}
+
+export const run: CommandRun = async ({ positionals, flags }, { cwd }) => {
+  const oneSigner = SIGNER_FLAGS.some((name) => typeof flags[name] === 'string');
+  const policy = oneSigner ? await signerPolicy(positionals[0]!, flags, cwd) : policyFromFlags(flags, 'verify');
+  const verified = await verifyFromFlags(positionals[0]!, policy, flags);
   const m = verified.manifest;
   const p = verified.provenance;
   // The verified claims and signer; the archive entry and the whole statement stay out of the report.
