@@ -55,6 +55,7 @@ export const ERROR_CODES = Object.freeze({
   PROVENANCE_INVALID: 2,
   PROVENANCE_REQUIRED: 2,
   MANAGED_BY_ANOTHER_TOOL: 2,
+  MIGRATION_NOT_RESOLVABLE: 2,
 
   // 3: failed while running; the database is left consistent and says what happened
   MIGRATION_FAILED: 3,

@@ -199,14 +199,15 @@ export const COMMANDS: Record<string, CommandSpec> = {
     load: () => import('./commands/rollback.js'),
   },
   resolve: {
-    summary: 'record how a failed non-transactional migration ended, and clear the dirty mark',
-    usage: 'migseal resolve --version V --as applied|rolled-back --reason TEXT [--db URL] [--json]',
+    summary: 'record how a failed non-transactional migration ended, and clear the dirty mark (only a dirty one, unless --force)',
+    usage: 'migseal resolve --version V --as applied|rolled-back --reason TEXT [--force] [--db URL] [--json]',
     positionals: { min: 0, max: 0 },
     flags: {
       db,
       version: { type: 'string', value: 'V', description: 'the migration version to resolve' },
       as: { type: 'string', value: 'STATE', description: 'applied (it took effect) or rolled-back (it did not)' },
       reason: { type: 'string', value: 'TEXT', description: 'why; recorded with who decided' },
+      force: { type: 'boolean', description: 'rewrite the record of a migration that is not dirty (the next apply may run it again); recorded as forced' },
       'lock-timeout': lockTimeout,
       'audit-log': auditLog,
       json,

@@ -10,7 +10,8 @@ export const run: CommandRun = async ({ flags }, { env, cwd }) => {
   const version = requireFlag(flags, 'version', usage);
   const as = requireFlag(flags, 'as', usage);
   const reason = requireFlag(flags, 'reason', usage);
-  const audit = new AuditTrail(flags, env, cwd, { event: 'resolve', command: 'resolve', version, as, reason });
+  const force = flags.force === true;
+  const audit = new AuditTrail(flags, env, cwd, { event: 'resolve', command: 'resolve', version, as, reason, ...(force && { force: true }) });
   let target: string | undefined;
   const report = await audit.around(
     async () => {
@@ -18,13 +19,16 @@ export const run: CommandRun = async ({ flags }, { env, cwd }) => {
       const url = databaseUrl(flags, env, cwd);
       target = url.display;
       audit.ensureWritable();
-      return withDatabase(url, env, false, (driver) => resolveMigration(driver, { version, as, reason, lockTimeoutMs: lockTimeoutMs(flags, env) }));
+      return withDatabase(url, env, false, (driver) => resolveMigration(driver, { version, as, reason, force, lockTimeoutMs: lockTimeoutMs(flags, env) }));
     },
     () => ({ database: target }),
   );
-  audit.record({ outcome: 'resolved', database: report.target, from: report.from, runId: report.runId, by: report.by });
+  audit.record({ outcome: 'resolved', database: report.target, from: report.from, runId: report.runId, by: report.by, forced: report.forced });
   return {
-    text: `resolved migration ${report.version} (${report.name}) on ${report.target}: ${report.from} -> ${report.to}, recorded as decided by ${report.by}`,
+    text: [
+      `${report.forced ? 'FORCED: ' : ''}resolved migration ${report.version} (${report.name}) on ${report.target}: ${report.from} -> ${report.to}, recorded as ${report.forced ? 'forced by' : 'decided by'} ${report.by}`,
+      `next: ${report.next}`,
+    ].join('\n'),
     json: { ok: true, ...report, reason },
   };
 };
