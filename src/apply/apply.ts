@@ -12,7 +12,7 @@ import type { VerifiedBundle } from '../verify/index.js';
 import { CHECKS_BEFORE_APPLY, runChecks } from './checks.js';
 import { checkNoForeignHistory, findForeignHistory } from './check-foreign-history.js';
 import { describeFailure } from './failure.js';
-import type { History } from './history.js';
+import { writeMarker, type History } from './history.js';
 import { planMigrations, type MigrationPlan } from './plan.js';
 import { withRecordedRun, type RecordedRun, type RunStart } from './recorded-run.js';
 import { runMigration, type MigrationResult, type MigrationRun } from './run-migration.js';
@@ -67,7 +67,19 @@ export async function applyBundle(verified: VerifiedBundle, driver: Driver, opti
       alreadyApplied: plan.applied.length,
       runId: undefined,
     };
-    if (report.upToDate) return { nothingToDo: report };
+    if (report.upToDate) {
+      // Its last migration was resolved as applied: nothing runs, but the release becomes the database's.
+      const marker = markerFor(verified, driver, history);
+      if (!marker || (history.marker?.release === marker.release && history.marker.bundleDigest === digest)) return { nothingToDo: report };
+      return {
+        start: bundleRunStart(verified, 'apply', 'nothing left to run: the release is recorded as applied'),
+        atomic: true,
+        steps: async (run) => {
+          await writeMarker(driver, marker);
+          return { ...report, runId: run.runId };
+        },
+      };
+    }
     return {
       start: bundleRunStart(verified, 'apply', null),
       // 3. Run.
@@ -86,15 +98,18 @@ async function runPending(verified: VerifiedBundle, plan: MigrationPlan, recorde
     release: verified.manifest.release,
     bundleDigest: verified.digest,
     appliedBy: recorded.identity.label,
-    marker: markerFor(verified, recorded.driver, recorded.history),
+    marker: undefined,
   };
   const peer = peerHistoryKeeper(verified.manifest, recorded.driver);
   if (peer) {
     await peer.prepare();
     run.peer = peer;
   }
-  for (const planned of plan.pending) {
+  const marker = markerFor(verified, recorded.driver, recorded.history);
+  for (const [i, planned] of plan.pending.entries()) {
     progress(`applying ${planned.migration.version} ${planned.migration.name}`);
+    // The release becomes the database's with its last migration.
+    run.marker = i === plan.pending.length - 1 ? marker : undefined;
     report.applied.push(await runMigration(run, planned));
   }
   return report;

@@ -1,6 +1,7 @@
 /**
  * Runs one pending migration and records it (./script-step.ts): its history row, and with
- * the first migration of a run the release marker, commit with the script.
+ * the last migration of a run the release marker, commit with the script. A run that fails
+ * part-way leaves the database's release where it was (./release-state.ts).
  */
 import type { Driver } from '../db/driver.js';
 import { executionMode, type ExecutionMode } from './execution-mode.js';
@@ -17,7 +18,7 @@ export interface MigrationRun {
   release: string;
   bundleDigest: string;
   appliedBy: string;
-  /** Written with the first migration that commits (then cleared): the release is on record from its first change. */
+  /** Written with the migration that completes the release (then cleared): the release is the database's once all of it is applied. */
   marker: ReleaseMarker | undefined;
   /** The layout's own tool's history table, kept with each migration when the bundle says so. */
   peer?: PeerHistoryKeeper;
@@ -49,12 +50,14 @@ export async function runMigration(run: MigrationRun, planned: PlannedMigration)
     runId: run.runId,
     note,
   });
-  /** The migration's row, and the release marker with the first write of the run. */
+  /** The migration's row, and the release marker when this migration completes the release. */
   const write = async (state: AppliedMigration['state'], durationMs: number, note: string | null): Promise<void> => {
     await writeMigration(driver, row(state, durationMs, note), recorded);
     recorded = true;
-    if (run.marker) await writeMarker(driver, run.marker);
-    run.marker = undefined;
+    if (run.marker && state === 'applied') {
+      await writeMarker(driver, run.marker);
+      run.marker = undefined;
+    }
   };
   let marked = false;
   const peer = run.peer?.step(planned.migration, planned.script, planned.migration.up);

@@ -170,7 +170,10 @@ export interface DatabaseFacts {
   dialect: string;
   /** False when migseal never wrote to this database. */
   exists: boolean;
+  /** The newest release wholly applied. */
   marker?: { project: string; release: string; bundleDigest: string; updatedAt: string };
+  /** A newer release whose run failed part-way: "release 3: 1 of 2 applied, 1 dirty". */
+  partial?: { release: string; applied: number; dirty: number; total?: number; text: string };
   counts: Record<Comparison, number>;
   entries: DatabaseEntry[];
   runs: RunFacts[];

@@ -14,6 +14,7 @@ import type { History, RunRecord } from '../apply/history.js';
 import type { EnvironmentRule } from '../trust/policy.js';
 import type { AuditFacts, Comparison, DatabaseEntry, DatabaseFacts, FindingFacts, MigrationFacts, ProvenanceFacts, SignatureFacts, Trust, VerificationFacts } from './facts.js';
 import { claimedProvenance, disagreements, isAttestation, requirementFacts, verifiedProvenance } from './provenance-facts.js';
+import { describePartial, releaseState } from '../apply/release-state.js';
 
 /** A bundle read without trusting it: inspect's claims plus the file bytes, for checksums. */
 export interface BundleClaims {
@@ -76,7 +77,7 @@ export function gatherFacts(inputs: AuditInputs): AuditFacts {
     otherFindings: source
       ? source.manifest.findings.flatMap((f, i) => (named.has(f.file) ? [] : [findingFacts(f, verdicts?.[i])]))
       : [],
-    ...(inputs.database && { database: databaseFacts(inputs.database, migrations) }),
+    ...(inputs.database && { database: databaseFacts(inputs.database, migrations, source?.manifest.release) }),
   };
 }
 
@@ -171,7 +172,7 @@ function findingFacts(f: ManifestFinding, verdict: FindingVerdict | undefined): 
   return { ...f, ...(verdict && { decision: { action: verdict.action, because: verdict.because } }) };
 }
 
-function databaseFacts(db: DatabaseEvidence, migrations: readonly MigrationFacts[]): DatabaseFacts {
+function databaseFacts(db: DatabaseEvidence, migrations: readonly MigrationFacts[], release: string | undefined): DatabaseFacts {
   const rows = new Map(db.history.migrations.map((r) => [r.key, r]));
   const runs = new Map(db.runs.map((r) => [r.runId, r]));
   const entry = (key: string, version: string, name: string, comparison: Comparison, bundleChecksum: string | undefined): DatabaseEntry => {
@@ -207,12 +208,17 @@ function databaseFacts(db: DatabaseEvidence, migrations: readonly MigrationFacts
   ];
   const counts: Record<Comparison, number> = { match: 0, drift: 0, pending: 0, dirty: 0, 'not-in-bundle': 0 };
   for (const e of entries) counts[e.comparison]++;
-  const marker = db.history.marker;
+  // The database's release is the newest one wholly applied; a failed one shows as partly applied.
+  const state = releaseState(db.history, release === undefined ? undefined : { release, versions: migrations.filter((m) => !m.repeatable).map((m) => m.version) });
+  const marker = state.complete;
   return {
     url: db.url,
     dialect: db.dialect,
     exists: db.history.exists,
     ...(marker && { marker: { project: marker.project, release: marker.release, bundleDigest: marker.bundleDigest, updatedAt: marker.updatedAt } }),
+    ...(state.partial && {
+      partial: { release: state.partial.release, applied: state.partial.applied.length, dirty: state.partial.dirty.length, ...(state.partial.total !== undefined && { total: state.partial.total }), text: describePartial(state.partial) },
+    }),
     counts,
     entries,
     runs: db.runs.map((r) => ({

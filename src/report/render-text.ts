@@ -26,6 +26,7 @@ export function renderText(facts: AuditFacts, htmlPath?: string): string {
   if (db) {
     const c = db.counts;
     lines.push(`  database     ${db.url}: ${c.match} match, ${c.pending} pending, ${c.drift} drift, ${c.dirty} dirty, ${c['not-in-bundle']} not in bundle`);
+    lines.push(`  release      ${db.marker ? `release ${db.marker.release}` : 'no release wholly applied'}${db.partial ? `; ${db.partial.text}` : ''}`);
     for (const e of db.entries.filter((x) => x.comparison !== 'match' && x.comparison !== 'pending')) lines.push(`    ${label(e)} ${e.version} ${e.name}`);
   }
   if (htmlPath) lines.push(`  report       ${htmlPath}`);

@@ -2,7 +2,9 @@ import { decodeBundle } from '../../format/bundle-archive.js';
 import { sha256Hex } from '../../format/digest.js';
 import { parseManifest } from '../../format/manifest.js';
 import { readHistory, readRuns } from '../../apply/index.js';
-import { planMigrations } from '../../apply/plan.js';
+import { migrationKey, planMigrations, upScript } from '../../apply/plan.js';
+import { describePartial, releaseState } from '../../apply/release-state.js';
+import { renderStatusRows, statusRows } from '../status-table.js';
 import { loadTrustPolicy } from '../../trust/policy.js';
 import { verifyBundle } from '../../verify/index.js';
 import { databaseUrl, withDatabase } from '../database.js';
@@ -17,25 +19,42 @@ export const run: CommandRun = async ({ flags }, { env, cwd }) => {
   const dirty = history.migrations.filter((m) => m.state === 'dirty');
   const last = runs.at(-1);
   const plan = bundle && planMigrations(bundle.manifest.migrations, bundle.files, history);
+  const state = releaseState(history, bundle && { release: bundle.manifest.release, versions: bundle.manifest.migrations.filter((m) => !m.repeatable).map((m) => m.version) });
+  const checksums = new Map(bundle?.manifest.migrations.map((m) => [migrationKey(m), sha256Hex(upScript(m, bundle.files))]) ?? []);
+  const rows = statusRows(history, plan, checksums);
+  // What a health check needs to know: a dirty migration, or a history that disagrees with the bundle.
+  const problems = [
+    ...dirty.map((m) => `migration ${m.version} (${m.name}) is dirty: inspect the schema, then migseal resolve --version ${m.version} --as applied|rolled-back --reason "..."`),
+    ...(plan?.drift ?? []).map((d) => `migration ${d.planned.migration.version} (${d.planned.migration.name}) was applied with other bytes than the bundle's (drift)`),
+    ...(plan?.unknownApplied ?? []).map((m) => `migration ${m.version} (${m.name}) is applied here but not in the bundle`),
+    ...(plan?.outOfOrder ?? []).map((o) => `migration ${o.planned.migration.version} is pending but ordered before ${o.newestApplied.migration.version}, already applied`),
+  ];
+  const release = !history.exists
+    ? 'no migseal history (nothing applied)'
+    : state.complete
+      ? `project ${state.complete.project}, release ${state.complete.release} (${state.complete.dialect})`
+      : 'no release wholly applied';
   const lines = [
-    `${url.display}: ${!history.exists ? 'no migseal history (nothing applied)' : history.marker ? `project ${history.marker.project}, release ${history.marker.release} (${history.marker.dialect})` : 'history without a release'}`,
-    `  migrations  ${count('applied')} applied, ${count('adopted')} adopted, ${count('rolled-back')} rolled back, ${dirty.length} dirty`,
-    ...dirty.map((m) => `  DIRTY       ${m.version} ${m.name}: ${m.note ?? ''} (run migseal resolve)`),
+    `${url.display}: ${release}`,
+    ...(state.partial ? [`  partly      ${describePartial(state.partial)}`] : []),
+    `  migrations  ${count('applied')} applied, ${count('adopted')} adopted, ${count('rolled-back')} rolled back, ${dirty.length} dirty${plan ? `, ${plan.pending.length} pending` : ''}`,
     ...(last ? [`  last run    ${last.command} ${last.outcome} at ${last.startedAt} by ${last.osUser}@${last.host}`] : []),
   ];
-  if (bundle && plan) {
-    lines.push(`  bundle      ${bundle.manifest.project} release ${bundle.manifest.release}${bundle.verified ? ' (verified)' : ' (NOT verified: pass --trust to verify)'}`);
-    lines.push(`  pending     ${plan.pending.length === 0 ? 'none' : plan.pending.map((p) => p.migration.version).join(', ')}`);
-    if (plan.drift.length) lines.push(`  DRIFT       ${plan.drift.map((d) => d.planned.migration.version).join(', ')}`);
-  }
+  if (bundle) lines.push(`  bundle      ${bundle.manifest.project} release ${bundle.manifest.release}${bundle.verified ? ' (verified)' : ' (NOT verified: pass --trust to verify)'}`);
+  if (rows.length > 0) lines.push(...renderStatusRows(rows, bundle !== undefined));
+  for (const p of problems) lines.push(`  PROBLEM     ${p}`);
   return {
     text: lines.join('\n'),
     json: {
+      ok: problems.length === 0,
       database: url.display,
       exists: history.exists,
-      release: history.marker ?? null,
+      release: state.complete ?? null,
+      partial: state.partial ? { ...state.partial, text: describePartial(state.partial) } : null,
       counts: { applied: count('applied'), adopted: count('adopted'), rolledBack: count('rolled-back'), dirty: dirty.length },
+      migrations: rows,
       dirty: dirty.map((m) => ({ version: m.version, name: m.name, note: m.note })),
+      problems,
       lastRun: last ?? null,
       ...(bundle &&
         plan && {
@@ -44,6 +63,8 @@ export const run: CommandRun = async ({ flags }, { env, cwd }) => {
           drift: plan.drift.map((d) => d.planned.migration.version),
         }),
     },
+    // A health check can call status: a dirty or inconsistent database exits 2.
+    ...(problems.length > 0 && { exitCode: 2 }),
   };
 };
 
