@@ -17,7 +17,7 @@ import { planMigrations, type MigrationPlan } from './plan.js';
 import { withRecordedRun, type RecordedRun, type RunStart } from './recorded-run.js';
 import { runMigration, type MigrationResult, type MigrationRun } from './run-migration.js';
 import type { RunnerIdentity } from './runner-identity.js';
-import { peerHistoryKeeper } from '../peer-history/index.js';
+import { peerHistoryKeeper, peerTableUsable } from '../peer-history/index.js';
 
 export interface ApplyOptions {
   allowUnknownApplied?: boolean;
@@ -53,6 +53,8 @@ export async function applyBundle(verified: VerifiedBundle, driver: Driver, opti
   return withRecordedRun<ApplyReport>(driver, options, async (history) => {
     // 0. T4.12: not a database another migration tool manages.
     checkNoForeignHistory(await findForeignHistory(driver, history), driver.target, options.peerTableUnrelated === true);
+    // The peer tool's table the bundle keeps: refused here, before anything runs, when another tool's table has its name.
+    const keepPeer = await peerTableUsable(manifest, driver, options.peerTableUnrelated === true);
     // 1. Plan.
     const plan = planMigrations(manifest.migrations, verified.files, history);
     // 2. Check (nothing written yet).
@@ -83,14 +85,14 @@ export async function applyBundle(verified: VerifiedBundle, driver: Driver, opti
     return {
       start: bundleRunStart(verified, 'apply', null),
       // 3. Run.
-      steps: (run) => runPending(verified, plan, run, report, options.progress ?? (() => undefined)),
+      steps: (run) => runPending(verified, plan, run, report, options.progress ?? (() => undefined), keepPeer),
       // 4. Stop at the first failure.
       failure: (error) => describeFailure(error, report.applied.map((a) => a.version), driver.target, 'applied'),
     };
   });
 }
 
-async function runPending(verified: VerifiedBundle, plan: MigrationPlan, recorded: RecordedRun, report: ApplyReport, progress: (line: string) => void): Promise<ApplyReport> {
+async function runPending(verified: VerifiedBundle, plan: MigrationPlan, recorded: RecordedRun, report: ApplyReport, progress: (line: string) => void, keepPeer: boolean): Promise<ApplyReport> {
   report.runId = recorded.runId;
   const run: MigrationRun = {
     driver: recorded.driver,
@@ -100,7 +102,7 @@ async function runPending(verified: VerifiedBundle, plan: MigrationPlan, recorde
     appliedBy: recorded.identity.label,
     marker: undefined,
   };
-  const peer = peerHistoryKeeper(verified.manifest, recorded.driver);
+  const peer = keepPeer ? peerHistoryKeeper(verified.manifest, recorded.driver) : undefined;
   if (peer) {
     await peer.prepare();
     run.peer = peer;

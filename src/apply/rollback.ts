@@ -15,7 +15,7 @@ import { describeFailure } from './failure.js';
 import { setMigrationState } from './history.js';
 import { planMigrations, type PlannedMigration } from './plan.js';
 import { withRecordedRun, type RecordedRun } from './recorded-run.js';
-import { peerHistoryKeeper } from '../peer-history/index.js';
+import { peerHistoryKeeper, peerTableUsable } from '../peer-history/index.js';
 import type { RunnerIdentity } from './runner-identity.js';
 import { runScriptStep } from './script-step.js';
 import { scriptText } from './script-text.js';
@@ -64,7 +64,8 @@ export async function rollbackBundle(verified: VerifiedBundle, driver: Driver, o
 async function rollBack(verified: VerifiedBundle, steps: DownStep[], run: RecordedRun, report: RollbackReport, progress?: (line: string) => void): Promise<RollbackReport> {
   report.runId = run.runId;
   const { driver, runId } = run;
-  const keeper = peerHistoryKeeper(verified.manifest, driver);
+  // A table of another tool under the kept name was left alone by apply (--peer-table-unrelated): rollback too.
+  const keeper = (await peerTableUsable(verified.manifest, driver, true)) ? peerHistoryKeeper(verified.manifest, driver) : undefined;
   await keeper?.prepare();
   const versioned = verified.manifest.migrations.filter((m) => !m.repeatable);
   for (const { planned, sql } of steps) {

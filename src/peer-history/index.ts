@@ -99,6 +99,32 @@ export function peerHistoryKeeper(manifest: Pick<Manifest, 'peerHistory'>, drive
   };
 }
 
+/**
+ * golang-migrate and dbmate both name their table schema_migrations. When the table the bundle keeps
+ * exists with the other tool's shape, writing it would fail half-way: apply refuses before anything
+ * runs, unless the operator said the table is unrelated (--peer-table-unrelated), and then leaves it
+ * alone. Returns whether to keep the table in this run.
+ */
+export async function peerTableUsable(manifest: Pick<Manifest, 'peerHistory'>, driver: Driver, unrelated: boolean): Promise<boolean> {
+  const setting = manifest.peerHistory;
+  if (!setting?.keep || (setting.tool !== 'golang-migrate' && setting.tool !== 'dbmate')) return true;
+  const target = peerTarget(driver, setting.table);
+  if (!(await driver.hasTable(driver.dialect === 'postgres' ? target.table : target.name))) return true;
+  const dirty =
+    driver.dialect === 'postgres'
+      ? await driver.query("SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(?) AND attname = 'dirty' AND NOT attisdropped", [target.table])
+      : await driver.query("SELECT 1 FROM pragma_table_info(?) WHERE name = 'dirty'", [target.name]);
+  if ((dirty.length > 0) === (setting.tool === 'golang-migrate')) return true;
+  if (unrelated) return false;
+  const other = setting.tool === 'golang-migrate' ? 'dbmate' : 'golang-migrate';
+  throw new MigsealError(
+    'MANAGED_BY_ANOTHER_TOOL',
+    `${driver.target} holds a ${setting.table} table shaped as ${other}'s, but this bundle keeps ${setting.tool}'s history there; ` +
+      `pass --peer-table-unrelated to leave that table alone, or pack with --peer-table NAME or --peer-history off.`,
+    { details: { table: setting.table, tool: setting.tool } },
+  );
+}
+
 function peerTarget(driver: Driver, table: string): PeerTarget {
   const parts = table.split('.');
   const name = parts[parts.length - 1]!;

@@ -62,6 +62,26 @@ describe('a database another tool manages', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(tableNames(path)).toContain('migseal_migrations');
     expect(tableNames(path)).toContain('schema_migrations');
+    // The bundle keeps golang-migrate's schema_migrations, but this one is dbmate's: it is left as it was.
+    expect(new Database(path, { readonly: true }).prepare('SELECT * FROM schema_migrations').all()).toEqual([{ version: '20240101000000' }]);
+  });
+
+  it("refuses, before anything runs, to keep golang-migrate's table where another tool's table has its name", async () => {
+    const path = join(world.dir, `shaped-${n++}.sqlite`);
+    expect((await world.cli(['apply', await world.bundle('shaped-1', V1), '--trust', world.policy, '--db', `sqlite:${path}`, '--json'])).code).toBe(0);
+    const db = new Database(path);
+    db.exec("DROP TABLE schema_migrations; CREATE TABLE schema_migrations (version varchar(128) primary key); INSERT INTO schema_migrations VALUES ('20240101000000');");
+    db.close();
+    const bundle = await world.bundle('shaped-2', { ...V1, '3_more.up.sql': 'CREATE TABLE more (id INTEGER);\n' }, { release: '2' });
+    const before = dumpSqlite(path);
+    const refused = await world.cli(['apply', bundle, '--trust', world.policy, '--db', `sqlite:${path}`, '--json']);
+    expect(refused.code).toBe(2);
+    expect(codeOf(refused)).toBe('MANAGED_BY_ANOTHER_TOOL');
+    expect(refused.stderr).toContain("holds a schema_migrations table shaped as dbmate's, but this bundle keeps golang-migrate's history there");
+    expect(dumpSqlite(path)).toBe(before);
+    const applied = await world.cli(['apply', bundle, '--trust', world.policy, '--db', `sqlite:${path}`, '--peer-table-unrelated', '--json']);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(new Database(path, { readonly: true }).prepare('SELECT * FROM schema_migrations').all()).toEqual([{ version: '20240101000000' }]);
   });
 
   it('after adopt (migseal history exists) apply runs as usual', async () => {
