@@ -25,7 +25,7 @@ beforeAll(async () => {
 });
 afterAll(() => removeDir(dir));
 
-async function runOne(target: FuzzTarget, data: Buffer): Promise<void> {
+async function runOnce(target: FuzzTarget, data: Buffer): Promise<number> {
   const started = performance.now();
   try {
     await target.run(data);
@@ -36,7 +36,14 @@ async function runOne(target: FuzzTarget, data: Buffer): Promise<void> {
       throw new Error(`${target.name}: a finding on input ${data.toString('base64').slice(0, 200)}: ${(finding as Error)?.stack ?? String(finding)}`);
     }
   }
-  expect(performance.now() - started, `${target.name} took too long on ${data.toString('base64').slice(0, 200)}`).toBeLessThan(SLOW_MS);
+  return performance.now() - started;
+}
+
+// A slow first run may be a parser loading on first use (another dialect's, say): only an
+// input that is slow again is a finding.
+async function runOne(target: FuzzTarget, data: Buffer): Promise<void> {
+  if ((await runOnce(target, data)) < SLOW_MS) return;
+  expect(await runOnce(target, data), `${target.name} took too long on ${data.toString('base64').slice(0, 200)}`).toBeLessThan(SLOW_MS);
 }
 
 const NAMES = ['bundle-archive', 'tar', 'strict-json', 'manifest', 'trust-policy', 'sigstore-bundle', 'dbmate-sections', 'layouts'];
