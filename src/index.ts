@@ -19,5 +19,6 @@ export { applyBundle, previewApply, rollbackBundle, resolveMigration, readHistor
 export { openDatabase, parseDatabaseUrl, type Driver, type DatabaseUrl } from './db/index.js';
 export { execBundle, type ExecOptions, type ExecResult } from './exec/index.js';
 export { adoptDatabase, PEERS, type AdoptReport, type Peer } from './adopt/index.js';
-export { analyzeFolder, analyzeMigrations, transactionModeFor, toSarif, RULES, type Finding, type FolderAnalysis, type TransactionSemantics } from './lint/index.js';
+export { analyzeMigrations, transactionModeFor, toSarif, RULES, type Finding, type TransactionSemantics } from './lint/index.js';
+export { analyzeFolder, type FolderAnalysis } from './pack/analyze-folder.js';
 export { decideFinding, type FindingsPolicy, type FindingAction } from './trust/findings-policy.js';

@@ -11,6 +11,7 @@ import { compareReleases } from '../format/release-version.js';
 import type { VerifiedBundle } from '../verify/index.js';
 import { CHECKS_BEFORE_APPLY, runChecks } from './checks.js';
 import { checkNoForeignHistory, findForeignHistory } from './check-foreign-history.js';
+import { checkAnalysisJudged } from './check-analysis.js';
 import { describeFailure } from './failure.js';
 import { writeMarker, type History } from './history.js';
 import { planMigrations, type MigrationPlan } from './plan.js';
@@ -59,6 +60,8 @@ export async function applyBundle(verified: VerifiedBundle, driver: Driver, opti
     const plan = planMigrations(manifest.migrations, verified.files, history);
     // 2. Check (nothing written yet).
     runChecks(CHECKS_BEFORE_APPLY, { manifest, digest, dialect: driver.dialect, target: driver.target, history, plan, allowUnknownApplied: options.allowUnknownApplied === true });
+    // T5.1, T5.6: the findings judged at verification are those of the up scripts, as this database reads them.
+    checkAnalysisJudged(verified, driver.dialect, 'up');
     const report: ApplyReport = {
       target: driver.target,
       project: manifest.project,

@@ -10,6 +10,7 @@ import { migrationScript } from '../format/migration-script.js';
 import type { VerifiedBundle } from '../verify/index.js';
 import { bundleRunStart } from './apply.js';
 import { CHECKS_BEFORE_ROLLBACK, runChecks } from './checks.js';
+import { checkAnalysisJudged } from './check-analysis.js';
 import { executionMode, type ExecutionMode } from './execution-mode.js';
 import { describeFailure } from './failure.js';
 import { setMigrationState } from './history.js';
@@ -45,6 +46,8 @@ export async function rollbackBundle(verified: VerifiedBundle, driver: Driver, o
   return withRecordedRun<RollbackReport>(driver, options, (history) => {
     const plan = planMigrations(manifest.migrations, verified.files, history);
     runChecks(CHECKS_BEFORE_ROLLBACK, { manifest, digest, dialect: driver.dialect, target: driver.target, history, plan, allowUnknownApplied: options.allowUnknownApplied === true });
+    // T5.1, T5.6: the findings judged at verification are those of the down scripts, as this database reads them.
+    checkAnalysisJudged(verified, driver.dialect, 'down');
     // Every down script needed is found before anything runs.
     const stop = targetIndex(manifest.migrations, options.to);
     const steps: DownStep[] = plan.applied

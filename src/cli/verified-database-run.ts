@@ -24,6 +24,8 @@ export interface VerifiedDatabaseOptions {
   audit?: Record<string, unknown>;
   /** Checks of the command's own flags, run (and recorded when they fail) before verification. */
   prepare?: () => void;
+  /** The scripts the command runs: up (the default) or down (rollback); their findings are the ones judged. */
+  direction?: 'up' | 'down';
 }
 
 export async function verifiedDatabaseRun<T>(
@@ -45,7 +47,7 @@ export async function verifiedDatabaseRun<T>(
       const policy = policyFromFlags(flags, command);
       audit.ensureWritable();
       progress(`verifying ${bundlePath}`);
-      const bundle = await verifyFromFlags(bundlePath, policy, flags);
+      const bundle = await verifyFromFlags(bundlePath, policy, flags, { dialect: url.dialect, direction: options.direction ?? 'up' });
       verified = bundle;
       return withDatabase(url, env, options.readOnly, (driver) => act(bundle, driver));
     },

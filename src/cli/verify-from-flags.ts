@@ -5,6 +5,7 @@
  */
 import { loadTrustPolicy, type TrustPolicy } from '../trust/policy.js';
 import { verifyBundle, type VerifiedBundle } from '../verify/index.js';
+import type { FindingScope } from '../verify/check-findings.js';
 import { streamInput } from './io.js';
 import { requireFlag } from './parse.js';
 import { COMMANDS } from './table.js';
@@ -13,6 +14,8 @@ export function policyFromFlags(flags: Record<string, unknown>, command: string)
   return loadTrustPolicy(requireFlag(flags, 'trust', COMMANDS[command]!.usage));
 }
 
-export function verifyFromFlags(bundlePath: string, policy: TrustPolicy, flags: Record<string, unknown>): Promise<VerifiedBundle> {
-  return verifyBundle(streamInput(bundlePath, 'bundle'), { policy, ...(typeof flags.env === 'string' && { environment: flags.env }) });
+/** `findings` says which findings matter: those for the database's dialect and the scripts about to run. */
+export function verifyFromFlags(bundlePath: string, policy: TrustPolicy, flags: Record<string, unknown>, findings?: FindingScope): Promise<VerifiedBundle> {
+  const scope = findings ?? (policy.dialect === 'postgres' || policy.dialect === 'sqlite' ? { dialect: policy.dialect } : undefined);
+  return verifyBundle(streamInput(bundlePath, 'bundle'), { policy, ...(typeof flags.env === 'string' && { environment: flags.env }), ...(scope && { findings: scope }) });
 }

@@ -62,6 +62,10 @@ export interface ManifestFinding {
   message: string;
   statement?: string;
   suppressed?: string;
+  /** The dialect whose analysis found it, when the bundle was analysed for several (a bundle marked "any"). */
+  dialect?: 'postgres' | 'sqlite';
+  /** "down" for a finding in a down script, which only rollback judges; absent for up scripts. */
+  direction?: 'down';
 }
 
 export interface Manifest {
@@ -77,7 +81,11 @@ export interface Manifest {
   migrations: ManifestMigration[];
   files: ManifestFile[];
   findings: ManifestFinding[];
-  analysis?: { tool: string; dialect: string };
+  /**
+   * The analysis that produced the findings. `dialects` lists every dialect it covered when
+   * there are several (a bundle marked "any"); otherwise `dialect` is the only one.
+   */
+  analysis?: { tool: string; dialect: string; dialects?: string[] };
   peerHistory?: PeerHistorySetting;
 }
 
@@ -174,16 +182,22 @@ export function validateManifest(value: unknown): string[] {
     value.findings.forEach((f, i) => {
       const at = `$.findings[${i}]`;
       if (!isJsonObject(f)) return void p.push(`${at} must be an object`);
-      allowOnly(f, at, ['rule', 'severity', 'category', 'file', 'line', 'message', 'statement', 'suppressed'], p);
+      allowOnly(f, at, ['rule', 'severity', 'category', 'file', 'line', 'message', 'statement', 'suppressed', 'dialect', 'direction'], p);
       for (const k of ['rule', 'category', 'file', 'message'] as const) if (typeof f[k] !== 'string') p.push(`${at}.${k} must be a string`);
       if (!['error', 'warning', 'info'].includes(f.severity as string)) p.push(`${at}.severity must be error, warning or info`);
       if (typeof f.line !== 'number' || f.line < 0) p.push(`${at}.line must be a non-negative integer`);
       optString(f.statement, `${at}.statement`, p);
       optString(f.suppressed, `${at}.suppressed`, p);
+      if (f.dialect !== undefined && f.dialect !== 'postgres' && f.dialect !== 'sqlite') p.push(`${at}.dialect must be postgres or sqlite`);
+      if (f.direction !== undefined && f.direction !== 'down') p.push(`${at}.direction must be "down"`);
     });
   if (value.analysis !== undefined) {
     if (!isJsonObject(value.analysis) || typeof value.analysis.tool !== 'string' || typeof value.analysis.dialect !== 'string') p.push('$.analysis must name a tool and a dialect');
-    else allowOnly(value.analysis, '$.analysis', ['tool', 'dialect'], p);
+    else {
+      allowOnly(value.analysis, '$.analysis', ['tool', 'dialect', 'dialects'], p);
+      const ds = value.analysis.dialects;
+      if (ds !== undefined && (!Array.isArray(ds) || ds.length === 0 || ds.some((d) => d !== 'postgres' && d !== 'sqlite'))) p.push('$.analysis.dialects must list postgres or sqlite');
+    }
   }
   if (value.peerHistory !== undefined) {
     const h = value.peerHistory;

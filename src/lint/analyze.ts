@@ -1,7 +1,9 @@
 /**
- * The analysis: parses every up migration in order, applies the dialect's rules, attaches
- * suppression directives, and returns findings ready for the manifest. Down scripts are
- * not analysed: undoing a migration is destructive by design and is its own decision.
+ * The analysis: parses every migration script in the order a host runs them (up scripts in
+ * order, then down scripts newest first, as a rollback runs them), applies the dialect's
+ * rules, attaches suppression directives, and returns findings ready for the manifest.
+ * Down scripts are analysed like up scripts; their findings say `direction: "down"`, and
+ * only rollback judges them.
  */
 import type { ManifestMigration } from '../format/manifest.js';
 import { migrationScript } from '../format/migration-script.js';
@@ -10,11 +12,11 @@ import { SchemaModel } from './pg/column-types.js';
 import { checkSqlite } from './sqlite/checks.js';
 import { parseStatements } from './parse.js';
 import { readDirectives } from './suppress.js';
-import { categoryOf, ruleById } from './rules.js';
+import { categoryOf, ruleById } from '../format/finding-rules.js';
 import { excerpt } from './source-text.js';
 import type { Finding, Hit, LintDialect, Statement } from './types.js';
 
-export const ANALYSIS_TOOL = 'migseal-lint/1';
+export const ANALYSIS_TOOL = 'migseal-lint/2';
 
 export interface AnalysisInput {
   migrations: readonly ManifestMigration[];
@@ -22,25 +24,40 @@ export interface AnalysisInput {
   dialect: LintDialect;
 }
 
+/**
+ * What one script leaves behind for the scripts after it: a statement that changed how the
+ * server reads SQL text makes everything after it unreadable to a static reader.
+ */
+export interface ReadingState {
+  changedAt?: string;
+}
+
 export function analyzeMigrations(input: AnalysisInput): Finding[] {
   const schema = new SchemaModel();
+  const reading: ReadingState = {};
   const findings: Finding[] = [];
-  for (const migration of input.migrations) {
-    if (migration.runner === 'native') continue;
-    const data = input.read(migration.up);
-    const script = migrationScript(migration, 'up', new Map([[migration.up, data]]));
+  const runnable = input.migrations.filter((m) => m.runner !== 'native');
+  const scripts = [...runnable.map((m) => [m, 'up'] as const), ...[...runnable].reverse().filter((m) => m.down !== undefined).map((m) => [m, 'down'] as const)];
+  for (const [migration, direction] of scripts) {
+    const path = direction === 'up' ? migration.up : migration.down!;
+    const data = input.read(path);
+    const script = migrationScript(migration, direction, new Map([[path, data]]));
     const skipped = script.buffer === data.buffer ? data.subarray(0, script.byteOffset - data.byteOffset) : Buffer.alloc(0);
     const lineOffset = skipped.reduce((n, byte) => n + (byte === 10 ? 1 : 0), 0);
-    findings.push(...analyzeFile(migration.up, script.toString('utf8'), migration.transactional, input.dialect, schema, lineOffset));
+    // A down script works on what the up scripts made, but its own changes are not the folder's schema.
+    const model = direction === 'up' ? schema : new SchemaModel();
+    const found = analyzeFile(path, script.toString('utf8'), migration.transactional, input.dialect, model, lineOffset, reading);
+    findings.push(...(direction === 'down' ? found.map((f) => ({ ...f, direction: 'down' as const })) : found));
   }
   return findings;
 }
 
-export function analyzeFile(file: string, text: string, transactional: boolean, dialect: LintDialect, schema = new SchemaModel(), lineOffset = 0): Finding[] {
+export function analyzeFile(file: string, text: string, transactional: boolean, dialect: LintDialect, schema = new SchemaModel(), lineOffset = 0, reading: ReadingState = {}): Finding[] {
   const statements = parseStatements(text, dialect);
   const { byStatement, problems } = readDirectives(text, statements);
   const pgState: PgFileState = { transactional, created: new Set(), lockTimeout: false, lockTimeoutReported: false };
   const out: Finding[] = [];
+  let readAfterReported = false;
   statements.forEach((stmt, i) => {
     const hits: Hit[] =
       stmt.error !== undefined
@@ -48,6 +65,13 @@ export function analyzeFile(file: string, text: string, transactional: boolean, 
         : dialect === 'postgres'
           ? checkPostgres(stmt, pgState, schema)
           : checkSqlite(stmt, { transactional });
+    if (reading.changedAt !== undefined && !readAfterReported) {
+      readAfterReported = true;
+      hits.unshift({ rule: 'parse/read-after-tokenizer-setting', statement: stmt, detail: `the setting changed at ${reading.changedAt}` });
+    }
+    const changed = hits.some((h) => h.rule === 'parse/tokenizer-setting');
+    // Every later statement is read by the server under the changed setting: the next one here, and each later script, says so.
+    if (changed && reading.changedAt === undefined) reading.changedAt = `${file} line ${stmt.line + lineOffset}`;
     for (const hit of hits) {
       const directive = byStatement[i]!.find((d) => d.rules.includes(hit.rule));
       if (directive) directive.used = true;
@@ -81,7 +105,11 @@ function oneLine(s: string): string {
   return flat.length > 120 ? `${flat.slice(0, 119)}…` : flat;
 }
 
-/** Unsuppressed error findings: what makes lint fail. */
+/**
+ * Unsuppressed error findings in up scripts: what makes lint fail. A down script's findings
+ * are reported, but undoing a migration is destructive by design; the host's policy judges
+ * them when a rollback runs.
+ */
 export function blockingFindings(findings: readonly Finding[]): Finding[] {
-  return findings.filter((f) => f.severity === 'error' && f.suppressed === undefined);
+  return findings.filter((f) => f.severity === 'error' && f.suppressed === undefined && f.direction !== 'down');
 }

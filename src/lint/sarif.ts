@@ -1,5 +1,5 @@
 /** Findings as a SARIF 2.1.0 log, for code-scanning dashboards. */
-import { RULES, categoryOf } from './rules.js';
+import { RULES, categoryOf } from '../format/finding-rules.js';
 import type { Finding } from './types.js';
 
 const LEVEL = { error: 'error', warning: 'warning', info: 'note' } as const;
@@ -27,7 +27,8 @@ export function toSarif(findings: readonly Finding[], options: { version: string
         results: findings.map((f) => ({
           ruleId: f.rule,
           ruleIndex: index.get(f.rule) ?? 0,
-          level: LEVEL[f.severity],
+          // A down script's findings are judged at rollback, not in code review: a note there.
+          level: f.direction === 'down' ? 'note' : LEVEL[f.severity],
           message: { text: f.message },
           locations: [
             {

@@ -4,7 +4,7 @@
  * silences the named rules for that statement only. The reason is recorded with the finding.
  */
 import { commentsIn, lineAt } from './source-text.js';
-import { isRuleId } from './rules.js';
+import { isRuleId } from '../format/finding-rules.js';
 import type { Hit, Statement } from './types.js';
 
 export interface Directive {

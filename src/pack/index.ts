@@ -17,7 +17,8 @@ import type { Signer } from '../signing/signer.js';
 import type { Witness } from '@sigstore/sign';
 import type { Role } from '../format/statement.js';
 import { readSource, type SourceFlags } from './source-info.js';
-import { analyzeMigrations, ANALYSIS_TOOL, lintDialectFor } from '../lint/index.js';
+import { analyzeMigrations, ANALYSIS_TOOL } from '../lint/index.js';
+import { analysedDialects } from './analyze-folder.js';
 import { refuseUnrunnable } from './refuse-unrunnable.js';
 import { peerHistoryFor } from '../peer-history/index.js';
 
@@ -68,18 +69,23 @@ export async function pack(options: PackOptions): Promise<PackResult> {
   const { source, builderId, invocation, commitTime } = readSource(options.dir, options.source ?? {}, env);
   const epoch = sourceDateEpoch(env) ?? commitTime ?? 0;
 
-  // The same analysis as `migseal lint`; every finding is signed into the manifest.
-  const lintDialect = lintDialectFor(options.dialect ?? found.dialect ?? 'any', listing, found);
-  const findings = [...(options.findings ?? []), ...(lintDialect ? analyzeMigrations({ migrations: found.migrations, read: (p) => listing.read(p), dialect: lintDialect }) : [])];
+  // The same analysis as `migseal lint`, under every dialect the bundle may run on; every finding is signed into the manifest.
+  const dialects = analysedDialects(options.dialect ?? found.dialect ?? 'any');
+  const analysed = dialects.flatMap((dialect) => {
+    const each = analyzeMigrations({ migrations: found.migrations, read: (p) => listing.read(p), dialect });
+    return dialects.length > 1 ? each.map((f) => ({ ...f, dialect })) : each;
+  });
+  const findings = [...(options.findings ?? []), ...analysed];
   refuseUnrunnable(findings);
 
+  const manifestDialect = options.dialect ?? found.dialect ?? 'any';
   const files = new Map<string, Buffer>();
   for (const path of [...found.files].sort()) files.set(path, listing.read(path));
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     project: options.project,
     release: options.release,
-    dialect: options.dialect ?? found.dialect ?? 'any',
+    dialect: manifestDialect,
     layout: layout.name,
     createdAt: new Date(epoch * 1000).toISOString().replace('.000Z', 'Z'),
     ...(options.expiresAt && { expiresAt: normalizeTime(options.expiresAt) }),
@@ -88,7 +94,8 @@ export async function pack(options: PackOptions): Promise<PackResult> {
     migrations: found.migrations,
     files: [...files].map(([path, data]) => ({ path, sha256: sha256Hex(data), size: data.length })),
     findings,
-    ...(lintDialect && { analysis: { tool: ANALYSIS_TOOL, dialect: lintDialect } }),
+    ...(dialects.length === 1 && { analysis: { tool: ANALYSIS_TOOL, dialect: dialects[0]! } }),
+    ...(dialects.length > 1 && { analysis: { tool: ANALYSIS_TOOL, dialect: manifestDialect, dialects } }),
     ...(peerHistory && { peerHistory }),
   };
   const problems = validateManifest(JSON.parse(JSON.stringify(manifest)));

@@ -16,7 +16,7 @@ import { checkFileSet } from '../format/check-file-set.js';
 import { checkFileDigests } from '../format/check-file-digests.js';
 import { checkTarget } from './check-target.js';
 import { checkExpiry } from './check-expiry.js';
-import { checkFindings, type FindingVerdict } from './check-findings.js';
+import { checkFindings, type FindingScope, type FindingVerdict } from './check-findings.js';
 import { checkProvenance, type VerifiedProvenance } from './check-provenance.js';
 import { checkProvenanceMatchesManifest } from './check-provenance-matches-manifest.js';
 import { checkProvenancePolicy } from './check-provenance-policy.js';
@@ -31,6 +31,11 @@ export interface VerifyOptions {
    * release (audit, diff), everything else is verified and `stale` says why a host would refuse it.
    */
   expiry?: 'refuse' | 'report';
+  /**
+   * The database's dialect and the scripts about to run, when the bundle is verified to run:
+   * only those findings are judged, and the analysis must have covered them.
+   */
+  findings?: FindingScope;
 }
 
 export interface VerifiedBundle {
@@ -46,6 +51,8 @@ export interface VerifiedBundle {
   environment: string;
   /** Each analysis finding with what the environment's policy decided (all allowed or approved). */
   findings: FindingVerdict[];
+  /** Which findings were judged: for which dialect (every one when unknown) and which scripts. */
+  judged: { dialect?: 'postgres' | 'sqlite'; direction: 'up' | 'down' };
   /**
    * The build provenance, verified: its signer is trusted in the release role, it is about this
    * manifest, and it agrees with it. Absent when the bundle has none or its signer is not accepted.
@@ -95,8 +102,9 @@ export async function verifyBundle(bundle: Buffer | BundleSource, options: Verif
   // T1.11-T1.12, T1.14: the bundle is for this host's project and dialect, and not past its signed expiry.
   checkTarget(manifest, policy);
   const stale = expiryOutcome(() => checkExpiry(manifest, rule, environment, now), options.expiry ?? 'refuse');
-  // T1.26: every analysis finding signed into the manifest is allowed here, or approved by a signature.
-  const findings = checkFindings(manifest, rule, signatures.accepted, environment);
+  // T1.26, T5.1, T5.6: every analysis finding signed into the manifest for what will run here (this dialect, these
+  // scripts) is allowed, or approved by a signature.
+  const findings = checkFindings(manifest, rule, signatures.accepted, environment, options.findings);
   // T1.25: the environment's required builder and source repository are the ones the verified provenance names.
   checkProvenancePolicy(provenance, rule, environment);
 
@@ -109,6 +117,7 @@ export async function verifyBundle(bundle: Buffer | BundleSource, options: Verif
     notCounted: [...signatures.setAside, ...provenance.setAside],
     environment,
     findings,
+    judged: { ...(options.findings?.dialect && { dialect: options.findings.dialect }), direction: options.findings?.direction ?? 'up' },
     ...(provenance.provenance && { provenance: provenance.provenance }),
     ...(stale !== undefined && { stale }),
   };

@@ -30,11 +30,12 @@ beforeAll(() => {
 afterAll(() => removeDir(dir));
 
 describe('migseal lint', () => {
-  test('a clean folder exits 0; down scripts are not linted', async () => {
+  test('a clean folder exits 0; a down script is read, and its findings shown without failing lint', async () => {
     const result = await runCli(['lint', writeMigrations(join(dir, 'clean'), SAFE), '--dialect', 'sqlite']);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/1 migrations \(golang-migrate layout, sqlite\) read in \d+ ms: 0 errors/);
+    expect(result.stdout).toMatch(/1_users\.down\.sql:1 {2}error \(down script: judged by the policy at rollback\) {2}destructive\/drop-table/);
+    expect(result.stdout).toMatch(/1 migrations \(golang-migrate layout, sqlite\) read in \d+ ms: 0 errors, .*; 1 findings in down scripts/);
   });
 
   test('an error finding exits 2 and names rule, file, line and the safe alternative', async () => {
@@ -47,12 +48,23 @@ describe('migseal lint', () => {
     const folder = join(dir, 'bad');
     const json = await runCli(['lint', folder, '--dialect', 'sqlite', '--format', 'json']);
     expect(json.code).toBe(2);
-    expect(jsonOf(json)).toMatchObject({ ok: false, errors: 1, dialect: 'sqlite', findings: [{ rule: 'destructive/drop-column', file: '2_drop_nickname.up.sql', line: 1 }] });
+    expect(jsonOf(json)).toMatchObject({
+      ok: false,
+      errors: 1,
+      dialect: 'sqlite',
+      findings: [
+        { rule: 'destructive/drop-column', file: '2_drop_nickname.up.sql', line: 1 },
+        { rule: 'destructive/drop-table', file: '1_users.down.sql', line: 1, direction: 'down' },
+      ],
+    });
     const sarif = await runCli(['lint', folder, '--dialect', 'sqlite', '--format', 'sarif']);
     expect(sarif.code).toBe(2);
-    const log = JSON.parse(sarif.stdout) as { version: string; runs: Array<{ results: Array<{ ruleId: string }> }> };
+    const log = JSON.parse(sarif.stdout) as { version: string; runs: Array<{ results: Array<{ ruleId: string; level: string }> }> };
     expect(log.version).toBe('2.1.0');
-    expect(log.runs[0]!.results.map((r) => r.ruleId)).toEqual(['destructive/drop-column']);
+    expect(log.runs[0]!.results.map((r) => [r.ruleId, r.level])).toEqual([
+      ['destructive/drop-column', 'error'],
+      ['destructive/drop-table', 'note'],
+    ]);
   });
 
   test('a dialect it cannot read is a usage error', async () => {
@@ -68,7 +80,7 @@ describe('apply enforces the findings policy before anything runs', () => {
     const bundle = join(dir, 'release.tgz');
     const packed = await runCli(['pack', src, '--project', 'shop', '--release', '1', '--dialect', 'sqlite', '--key', releaser.privatePath, '--out', bundle]);
     expect(packed.stderr).toBe('');
-    expect(packed.stdout).toMatch(/findings {4}1 \(sqlite; 1 errors not allowed by directives/);
+    expect(packed.stdout).toMatch(/findings {4}2 \(sqlite; 1 errors not allowed by directives, 1 in down scripts/);
 
     const db = join(dir, 'db.sqlite');
     mkdirSync(dir, { recursive: true });

@@ -41,7 +41,7 @@ describe('pack records the analysis', () => {
   test('every finding, with file, line and statement, and the analysing tool and dialect', async () => {
     const src = writeMigrations(join(dir, 'm1'), { ...DESTRUCTIVE, '3_index.up.sql': 'CREATE INDEX users_email ON users (email);\n' });
     const manifest = await manifestOf(await packBundle({ dir: src, dialect: 'postgres' }));
-    expect(manifest.analysis).toEqual({ tool: 'migseal-lint/1', dialect: 'postgres' });
+    expect(manifest.analysis).toEqual({ tool: 'migseal-lint/2', dialect: 'postgres' });
     expect(manifest.findings.map((f) => [f.rule, f.file, f.line, f.statement])).toEqual([
       ['destructive/drop-column', '2_drop_nickname.up.sql', 2, 'ALTER TABLE users DROP COLUMN nickname'],
       ['locking/create-index-non-concurrently', '3_index.up.sql', 1, 'CREATE INDEX users_email ON users (email)'],
@@ -58,11 +58,15 @@ describe('pack records the analysis', () => {
     expect(manifest.findings).toMatchObject([{ rule: 'destructive/drop-column', line: 3, suppressed: 'nickname moved to profiles in release 41' }]);
   });
 
-  test('a folder marked "any" is read by the parser that reads it: SQLite here', async () => {
+  test('a folder marked "any" is analysed as each dialect it may run on, each finding naming its dialect', async () => {
     const src = writeMigrations(join(dir, 'm3'), { '1_t.up.sql': 'CREATE TABLE t (id INTEGER PRIMARY KEY) STRICT;\nATTACH DATABASE \'x.db\' AS x;\n' });
     const manifest = await manifestOf(await packBundle({ dir: src }));
-    expect(manifest.analysis).toEqual({ tool: 'migseal-lint/1', dialect: 'sqlite' });
-    expect(manifest.findings.map((f) => f.rule)).toEqual(['outside-schema/attach']);
+    expect(manifest.analysis).toEqual({ tool: 'migseal-lint/2', dialect: 'any', dialects: ['postgres', 'sqlite'] });
+    expect(manifest.findings.map((f) => [f.dialect, f.rule])).toEqual([
+      ['postgres', 'parse/unreadable-statement'],
+      ['postgres', 'parse/unreadable-statement'],
+      ['sqlite', 'outside-schema/attach'],
+    ]);
   });
 
   test('a statement that cannot run in the transaction its migration runs in fails the pack', async () => {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { analyzeFile } from '../../src/lint/analyze.js';
-import { RULES } from '../../src/lint/rules.js';
+import { RULES } from '../../src/format/finding-rules.js';
 import { SchemaModel } from '../../src/lint/pg/column-types.js';
 import type { LintDialect } from '../../src/lint/types.js';
 
@@ -79,6 +79,14 @@ const CASES: Case[] = [
   { rule: 'transaction/pragma-in-transaction', bad: 'PRAGMA foreign_keys = OFF;', good: 'PRAGMA foreign_keys = OFF;', dialect: 'sqlite', goodTransactional: false },
   { rule: 'transaction/pragma-in-transaction', bad: 'PRAGMA main.journal_mode = WAL;', good: 'PRAGMA user_version = 7;', dialect: 'sqlite' },
   { rule: 'parse/unreadable-statement', bad: 'CREATE TABLE t (id INTEGER,);', good: 'CREATE TABLE t (id INTEGER);', dialect: 'sqlite' },
+  { rule: 'outside-schema/vacuum-into', bad: "VACUUM INTO '/tmp/copy.db';", good: 'ANALYZE;', dialect: 'sqlite', transactional: false },
+  { rule: 'outside-schema/file-access', bad: 'CREATE VIRTUAL TABLE files USING fsdir;', good: 'CREATE VIRTUAL TABLE notes USING fts5(body);', dialect: 'sqlite' },
+  { rule: 'outside-schema/history-tables', bad: 'CREATE TEMP TABLE migseal_migrations (migration_key TEXT);', good: 'CREATE TABLE migrations_seen (key TEXT);', dialect: 'sqlite' },
+  { rule: 'outside-schema/history-tables', bad: "UPDATE migseal_migrations SET state = 'applied' WHERE version = '3';", good: "UPDATE orders SET state = 'paid' WHERE id = 3;" },
+  { rule: 'outside-schema/name-resolution', bad: 'SET search_path = staging, public;', good: "SET lock_timeout = '5s';" },
+  { rule: 'parse/tokenizer-setting', bad: 'SET standard_conforming_strings = off;', good: "SET statement_timeout = '1min';" },
+  { rule: 'parse/read-after-tokenizer-setting', bad: 'SET backslash_quote = on;\nSELECT 1;', good: 'SELECT 1;' },
+  { rule: 'parse/unreadable-body', bad: 'CREATE FUNCTION f() RETURNS int LANGUAGE plperl AS $$ return 1; $$;', good: 'CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;' },
 ];
 
 describe('each rule: the unsafe statement is found, the safe variant passes', () => {

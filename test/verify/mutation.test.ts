@@ -103,7 +103,7 @@ describe('T2.9, T3.4 mutation', () => {
     expect(counts.refused).toBeGreaterThan(tar.length);
   });
 
-  it('every byte of the manifest flipped and validly re-signed: the strict parser decides', { timeout: 60_000 }, async () => {
+  it('every byte of the manifest flipped and validly re-signed: the strict parser decides', { timeout: 120_000 }, async () => {
     const counts: Record<string, number> = {};
     const bytes = expected.manifestBytes;
     for (let i = 0; i < bytes.length; i++) {

@@ -1,11 +1,13 @@
 /**
- * Lints a migrations folder as pack would read it. Exits 2 when an error finding is not
- * suppressed, so CI can stop a release before it is packed; warnings never fail.
+ * Lints a migrations folder as pack would read it. Exits 2 when an error finding in an up
+ * script is not suppressed, so CI can stop a release before it is packed; warnings never
+ * fail. Down scripts are read too; their findings are shown, and judged at rollback.
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MigsealError } from '../../errors.js';
-import { analyzeFolder, blockingFindings, toSarif } from '../../lint/index.js';
+import { blockingFindings, toSarif } from '../../lint/index.js';
+import { analyzeFolder } from '../../pack/analyze-folder.js';
 import { VERSION } from '../help.js';
 import type { CommandRun } from '../table.js';
 import { count as plural } from '../plural.js';
@@ -30,13 +32,16 @@ export const run: CommandRun = async ({ positionals, flags }) => {
     return { text: JSON.stringify(sarif, null, 2), json: sarif, exitCode };
   }
   if (format === 'json') return { text: JSON.stringify(json, null, 2), json, exitCode };
-  const count = (severity: string): number => result.findings.filter((f) => f.severity === severity && f.suppressed === undefined).length;
-  const suppressed = result.findings.filter((f) => f.suppressed !== undefined).length;
+  const up = result.findings.filter((f) => f.direction !== 'down');
+  const count = (severity: string): number => up.filter((f) => f.severity === severity && f.suppressed === undefined).length;
+  const suppressed = up.filter((f) => f.suppressed !== undefined).length;
+  const down = result.findings.length - up.length;
   const lines = result.findings.map(
-    (f) => `${f.file}:${f.line}  ${f.suppressed === undefined ? f.severity : 'allowed'}  ${f.rule}\n    ${f.statement ?? ''}\n    ${f.message}${f.suppressed === undefined ? '' : `\n    allowed: ${f.suppressed}`}`,
+    (f) =>
+      `${f.file}:${f.line}  ${f.suppressed === undefined ? f.severity : 'allowed'}${f.direction === 'down' ? ' (down script: judged by the policy at rollback)' : ''}  ${f.rule}\n    ${f.statement ?? ''}\n    ${f.message}${f.suppressed === undefined ? '' : `\n    allowed: ${f.suppressed}`}`,
   );
   lines.push(
-    `${plural(result.migrations, 'migration')} (${result.layout} layout, ${result.dialect}) read in ${ms} ms: ${plural(count('error'), 'error')}, ${plural(count('warning'), 'warning')}, ${plural(count('info'), 'note')}, ${suppressed} allowed by directives`,
+    `${plural(result.migrations, 'migration')} (${result.layout} layout, ${result.dialect}) read in ${ms} ms: ${plural(count('error'), 'error')}, ${plural(count('warning'), 'warning')}, ${plural(count('info'), 'note')}, ${suppressed} allowed by directives${down > 0 ? `; ${plural(down, 'finding')} in down scripts` : ''}`,
   );
   return { text: lines.join('\n'), json, exitCode };
 };

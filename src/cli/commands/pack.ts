@@ -49,7 +49,7 @@ export const run: CommandRun = async ({ positionals, flags }, { env, progress })
       `packed ${manifest.project} release ${manifest.release} into ${out}`,
       `  release id  sha256:${result.digest}`,
       `  layout      ${manifest.layout}, ${plural(manifest.migrations.length, 'migration')}, ${plural(manifest.files.length, 'file')}, dialect ${manifest.dialect}`,
-      `  findings    ${manifest.findings.length}${manifest.analysis ? ` (${manifest.analysis.dialect}; ${manifest.findings.filter((f) => f.severity === 'error' && !f.suppressed).length} errors not allowed by directives; see migseal lint)` : ' (not analysed)'}`,
+      `  findings    ${manifest.findings.length}${manifest.analysis ? ` (${(manifest.analysis.dialects ?? [manifest.analysis.dialect]).join(' and ')}; ${manifest.findings.filter((f) => f.severity === 'error' && !f.suppressed && f.direction !== 'down').length} errors not allowed by directives${manifest.findings.some((f) => f.direction === 'down') ? `, ${manifest.findings.filter((f) => f.direction === 'down').length} in down scripts` : ''}; see migseal lint)` : ' (not analysed)'}`,
       `  peer table  ${describePeerHistory(manifest.peerHistory)}`,
       `  signatures  ${signers.length === 0 ? 'none (add one with migseal sign --role release)' : signers.map((s) => s.role).join(', ')}`,
       `  provenance  ${claims ? `SLSA v1, builder ${claims.builderId}${claims.invocationId ? `, run ${claims.invocationId}` : ''}` : 'none (written only with a release signature)'}`,

@@ -17,13 +17,18 @@ export interface RoutineContents {
   /** Statements the parser already read (a BEGIN ATOMIC body). */
   nodes: unknown[];
   dynamic: boolean;
-  /** The language, when it runs code outside the database's control (C, untrusted languages). */
+  /** The language, when it runs code outside the database's control (C, internal, untrusted languages). */
   native?: string;
+  /** The language, when the body is code no parser here reads (PL/Perl, PL/Tcl, PL/v8, ...). */
+  unreadable?: string;
   error?: string;
 }
 
-/** `text` is the statement itself: a function is parsed as written, a DO block inside a wrapper. */
-export function routineContents(kind: 'DoStmt' | 'CreateFunctionStmt', n: Node, text: string): RoutineContents | undefined {
+/**
+ * `text` is the statement itself: a function is parsed as written, a DO block (or a function
+ * defined inside another routine, whose text is not at hand) inside a wrapper.
+ */
+export function routineContents(kind: 'DoStmt' | 'CreateFunctionStmt', n: Node, text: string | undefined): RoutineContents {
   const options: Node[] = (kind === 'DoStmt' ? n.args : n.options) ?? [];
   const option = (name: string): Node | undefined => options.find((o) => o.DefElem?.defname === name)?.DefElem?.arg;
   const language = String(option('language')?.String?.sval ?? (kind === 'DoStmt' ? 'plpgsql' : 'sql')).toLowerCase();
@@ -31,18 +36,19 @@ export function routineContents(kind: 'DoStmt' | 'CreateFunctionStmt', n: Node, 
   const body: unknown = kind === 'DoStmt' ? as?.String?.sval : as?.List?.items?.[0]?.String?.sval;
   const where = kind === 'DoStmt' ? 'in the DO block' : `in the body of ${(n.funcname ?? []).map((p: Node) => p.String?.sval).join('.')}`;
   const out: RoutineContents = { where, sql: [], nodes: [], dynamic: false };
-  if (language === 'c' || (language !== 'internal' && /^pl[a-z0-9]*u$/.test(language))) return { ...out, native: language };
+  if (language === 'c' || language === 'internal' || /^pl[a-z0-9]*u$/.test(language)) return { ...out, native: language };
   if (language === 'sql') {
     if (typeof body === 'string') out.sql.push(body);
     for (const item of n.sql_body?.List?.items ?? []) for (const s of item.List?.items ?? [item]) out.nodes.push(s);
     return out;
   }
-  if (language !== 'plpgsql' || typeof body !== 'string') return undefined;
+  if (language !== 'plpgsql') return { ...out, unreadable: language };
+  if (typeof body !== 'string') return { ...out, error: 'the body is not one string' };
   let tag = 'migseal';
   while (body.includes(`$${tag}$`)) tag += '_';
   let tree: unknown;
   try {
-    tree = parsePlPgSQLSync(kind === 'DoStmt' ? `CREATE FUNCTION pg_temp.migseal_do() RETURNS void LANGUAGE plpgsql AS $${tag}$${body}$${tag}$` : text);
+    tree = parsePlPgSQLSync(kind === 'DoStmt' || text === undefined ? `CREATE FUNCTION pg_temp.migseal_do() RETURNS void LANGUAGE plpgsql AS $${tag}$${body}$${tag}$` : text);
   } catch (error) {
     return { ...out, error: error instanceof Error ? error.message : String(error) };
   }
