@@ -31,7 +31,6 @@ const LAYERS: readonly (readonly string[])[] = [
  * disappears, remove it here so it cannot come back.
  */
 const TOLERATED: ReadonlyArray<{ from: string; to: string; why: string }> = [
-  { from: 'lint', to: 'layouts', why: 'lint/folder.ts reads layouts; combining layouts and lint moves up to pack' },
 ];
 
 /** Packages that open or drive a database: only db/ talks to databases. */

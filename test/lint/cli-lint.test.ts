@@ -35,7 +35,7 @@ describe('migseal lint', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/1_users\.down\.sql:1 {2}error \(down script: judged by the policy at rollback\) {2}destructive\/drop-table/);
-    expect(result.stdout).toMatch(/1 migrations \(golang-migrate layout, sqlite\) read in \d+ ms: 0 errors, .*; 1 findings in down scripts/);
+    expect(result.stdout).toMatch(/1 migration \(golang-migrate layout, sqlite\) read in \d+ ms: 0 errors, .*; 1 finding in down scripts/);
   });
 
   test('an error finding exits 2 and names rule, file, line and the safe alternative', async () => {
