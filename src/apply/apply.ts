@@ -19,6 +19,8 @@ import { withRecordedRun, type RecordedRun, type RunStart } from './recorded-run
 import { runMigration, type MigrationResult, type MigrationRun } from './run-migration.js';
 import type { RunnerIdentity } from './runner-identity.js';
 import { peerHistoryKeeper, peerTableUsable } from '../peer-history/index.js';
+import { invalidIndexesLeftBy } from './invalid-indexes.js';
+import { ScriptFailure } from './script-step.js';
 
 export interface ApplyOptions {
   allowUnknownApplied?: boolean;
@@ -115,7 +117,12 @@ async function runPending(verified: VerifiedBundle, plan: MigrationPlan, recorde
     progress(`applying ${planned.migration.version} ${planned.migration.name}`);
     // The release becomes the database's with its last migration.
     run.marker = i === plan.pending.length - 1 ? marker : undefined;
-    report.applied.push(await runMigration(run, planned));
+    try {
+      report.applied.push(await runMigration(run, planned));
+    } catch (error) {
+      if (error instanceof ScriptFailure) error.invalidIndexes = await invalidIndexesLeftBy(recorded.driver, planned.sql);
+      throw error;
+    }
   }
   return report;
 }

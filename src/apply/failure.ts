@@ -2,6 +2,7 @@
 import { MigsealError } from '../errors.js';
 import { TransactionEnded } from '../db/driver.js';
 import { ScriptFailure } from './script-step.js';
+import { serverErrorContext } from './server-error.js';
 
 export function describeFailure(error: unknown, completed: string[], target: string, verb: 'applied' | 'rolled back'): MigsealError {
   const done =
@@ -23,9 +24,11 @@ export function describeFailure(error: unknown, completed: string[], target: str
       error.mode === 'transaction'
         ? 'its changes were rolled back'
         : `it ran outside migseal's transaction, so what it did before failing may be committed, and ${target} is marked dirty until migseal resolve --version ${m.version}`;
-    return new MigsealError('MIGRATION_FAILED', `Migration ${m.version} (${m.name}) failed: ${error.message.replace(/\.$/, '')}. ${done}; ${state}.`, {
+    const said = `${error.message.replace(/\.$/, '')}${serverErrorContext(error.cause, error.planned.sql)}`;
+    const invalid = error.invalidIndexes.length === 0 ? '' : ` It left ${error.invalidIndexes.length === 1 ? 'an INVALID index' : 'INVALID indexes'} behind, which a new attempt would trip over ("already exists"): run ${error.invalidIndexes.map((i) => i.drop).join(' ')} before migseal resolve.`;
+    return new MigsealError('MIGRATION_FAILED', `Migration ${m.version} (${m.name}) failed: ${said}. ${done}; ${state}.${invalid}`, {
       cause: error.cause,
-      details: { completed, failed: m.version, dirty: error.mode === 'outside' },
+      details: { completed, failed: m.version, dirty: error.mode === 'outside', ...(error.invalidIndexes.length > 0 && { invalidIndexes: error.invalidIndexes.map((i) => i.name) }) },
     });
   }
   const message = error instanceof MigsealError ? error.message : String((error as Error)?.message ?? error);

@@ -43,6 +43,8 @@ export class ScriptFailure extends Error {
     cause: unknown,
     /** The script ended the runner's transaction itself: part of its work is committed. */
     readonly partlyCommitted = false,
+    /** Indexes the failed script left INVALID (PostgreSQL), to drop before resolving. */
+    public invalidIndexes: ReadonlyArray<{ name: string; drop: string }> = [],
   ) {
     super((cause as Error)?.message ?? String(cause), { cause });
   }

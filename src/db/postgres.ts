@@ -95,6 +95,8 @@ export class PostgresDriver implements Driver {
     try {
       await this.#send(text);
     } catch (error) {
+      // The server counts its error position from the start of what was sent: make it the script's own.
+      relativeToScript(error, text.length - sql.length);
       // A failed script that opened its own transaction leaves the session in it; end it.
       if (!this.#inTransaction) await this.#client.query('ROLLBACK').catch(() => undefined);
       else if (await this.#committedBeforeFailing()) throw new TransactionEnded(error);
@@ -260,4 +262,12 @@ function describeConnectError(error: unknown): string {
   if (e.code === 'ENOTFOUND') return `no such host ${(e as { hostname?: string }).hostname ?? ''}`.trim();
   if (e.code === 'ETIMEDOUT') return 'the connection timed out';
   return String(e?.message ?? error).replace(/\.$/, '');
+}
+
+/** Moves a server error's position back by what was sent before the script (BEGIN, held statements). */
+function relativeToScript(error: unknown, prefix: number): void {
+  const e = error as { position?: string };
+  if (prefix <= 0 || typeof e?.position !== 'string') return;
+  const at = Number(e.position) - prefix;
+  if (Number.isSafeInteger(at) && at >= 1) e.position = String(at);
 }
