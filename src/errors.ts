@@ -57,6 +57,7 @@ export const ERROR_CODES = Object.freeze({
   PROVENANCE_REQUIRED: 2,
   MANAGED_BY_ANOTHER_TOOL: 2,
   MIGRATION_NOT_RESOLVABLE: 2,
+  HISTORY_TAMPERED: 2,
 
   // 3: failed while running; the database is left consistent and says what happened
   MIGRATION_FAILED: 3,

@@ -59,7 +59,7 @@ export async function adoptDatabase(verified: VerifiedBundle, driver: Driver, pe
           report.adopted.push({ version: p.migration.version, name: p.migration.name });
         }
         if (!history.marker || compareReleases(manifest.release, history.marker.release) >= 0) {
-          await writeMarker(driver, { project: manifest.project, dialect: driver.dialect, release: manifest.release, bundleDigest: digest, updatedAt: now });
+          await writeMarker(driver, { project: manifest.project, dialect: driver.dialect, release: manifest.release, bundleDigest: digest, updatedAt: now }, runId);
         }
         return report;
       },

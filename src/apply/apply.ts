@@ -15,19 +15,16 @@ import { checkAnalysisJudged } from './check-analysis.js';
 import { describeFailure } from './failure.js';
 import { writeMarker, type History } from './history.js';
 import { planMigrations, type MigrationPlan } from './plan.js';
-import { withRecordedRun, type RecordedRun, type RunStart } from './recorded-run.js';
+import { withRecordedRun, type RecordedRun, type RecordedRunOptions, type RunStart } from './recorded-run.js';
 import { runMigration, type MigrationResult, type MigrationRun } from './run-migration.js';
-import type { RunnerIdentity } from './runner-identity.js';
 import { peerHistoryKeeper, peerTableUsable } from '../peer-history/index.js';
 import { invalidIndexesLeftBy } from './invalid-indexes.js';
 import { ScriptFailure } from './script-step.js';
 
-export interface ApplyOptions {
+export interface ApplyOptions extends RecordedRunOptions {
   allowUnknownApplied?: boolean;
   /** The operator says a peer tool's history table in this database is unrelated to it. */
   peerTableUnrelated?: boolean;
-  lockTimeoutMs?: number;
-  identity?: RunnerIdentity;
   progress?: (line: string) => void;
 }
 
@@ -82,7 +79,7 @@ export async function applyBundle(verified: VerifiedBundle, driver: Driver, opti
         start: bundleRunStart(verified, 'apply', 'nothing left to run: the release is recorded as applied'),
         atomic: true,
         steps: async (run) => {
-          await writeMarker(driver, marker);
+          await writeMarker(driver, marker, run.runId);
           return { ...report, runId: run.runId };
         },
       };

@@ -1,17 +1,34 @@
 /**
- * migseal's own tables, the same on every database (text, integers and ISO-8601 UTC times):
+ * migseal's own tables, the same on every database (text, integers and ISO-8601 UTC times),
+ * always named in the fixed place the driver gives them (Driver.table: SQLite `main.`,
+ * PostgreSQL the `migseal` schema):
  *   migseal_migrations: one row per migration, its current state and where it came from;
- *   migseal_runs:       one row per apply, rollback or resolve, with provenance and outcome;
- *   migseal_release:    one row, the highest release applied here, for its project and dialect.
- * Created by the first apply that changes something, never by plan, status or history.
+ *   migseal_runs:       one row per apply, rollback or resolve, with provenance, outcome and
+ *                       the hash of its "started" audit record;
+ *   migseal_release:    one row, the highest release applied here, for its project and dialect;
+ *   migseal_chain:      one entry per write to the others, hash-chained (./history-chain.ts).
+ * Created by the first apply that changes something, never by plan, status or history. A
+ * database an older migseal wrote gets the chain (and the audit column) the first time a
+ * newer one writes, chained from that point, with the history as it stood then.
  */
 import type { Driver } from '../db/driver.js';
+import { appendChain } from './history-chain.js';
 
 export const TABLES = Object.freeze({
   migrations: 'migseal_migrations',
   runs: 'migseal_runs',
   release: 'migseal_release',
+  chain: 'migseal_chain',
 });
+
+const chainDdl = (t: (name: string) => string): string =>
+  `CREATE TABLE IF NOT EXISTS ${t(TABLES.chain)} (
+    seq INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+  )`;
 
 const ddl = (t: (name: string) => string): string[] => [
   `CREATE TABLE IF NOT EXISTS ${t(TABLES.migrations)} (
@@ -43,7 +60,8 @@ const ddl = (t: (name: string) => string): string[] => [
     finished_at TEXT,
     outcome TEXT NOT NULL,
     error TEXT,
-    reason TEXT
+    reason TEXT,
+    audit_hash TEXT
   )`,
   `CREATE TABLE IF NOT EXISTS ${t(TABLES.release)} (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -53,6 +71,7 @@ const ddl = (t: (name: string) => string): string[] => [
     bundle_digest TEXT NOT NULL,
     updated_at TEXT NOT NULL
   )`,
+  chainDdl(t),
 ];
 
 export async function historyExists(driver: Driver): Promise<boolean> {
@@ -60,8 +79,22 @@ export async function historyExists(driver: Driver): Promise<boolean> {
 }
 
 export async function ensureHistorySchema(driver: Driver): Promise<void> {
-  if (await historyExists(driver)) return;
+  await driver.fixHistoryPlace(Object.values(TABLES));
+  const t = (name: string): string => driver.table(name);
+  if (!(await historyExists(driver))) {
+    await driver.transaction(async () => {
+      for (const statement of ddl(t)) await driver.exec(statement);
+    });
+    return;
+  }
+  if (await driver.hasTable(t(TABLES.chain))) return;
+  // Written by an older migseal: add what is new, and begin the chain with the history as it stands.
+  const { readHistoryTables } = await import('./history.js');
   await driver.transaction(async () => {
-    for (const statement of ddl((name) => driver.table(name))) await driver.exec(statement);
+    await driver.exec(`ALTER TABLE ${t(TABLES.runs)} ADD COLUMN audit_hash TEXT`);
+    await driver.exec(chainDdl(t));
+    const tables = await readHistoryTables(driver);
+    const release = tables.markers[tables.markerIds.indexOf(1)] ?? null;
+    await appendChain(driver, '', { table: 'all', op: 'snapshot', at: new Date().toISOString(), migrations: tables.migrations, runs: tables.runs, release });
   });
 }

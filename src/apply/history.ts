@@ -1,5 +1,12 @@
-/** Reads and writes migseal's history tables. Every write is one statement; callers choose the transaction. */
+/**
+ * Reads and writes migseal's history tables. Every write is one statement followed by its
+ * entry in the history chain (./history-chain.ts): callers run writes inside a transaction,
+ * so a row and its entry commit together. Reading checks the chain first (T5.11).
+ */
 import type { Driver, Row } from '../db/driver.js';
+import { MigsealError } from '../errors.js';
+import { appendChain, readChain } from './history-chain.js';
+import { checkHistoryChain, type ChainStatus, type HistoryTables } from './check-history-chain.js';
 import { historyExists, TABLES } from './history-schema.js';
 
 export type MigrationState = 'applied' | 'rolled-back' | 'dirty' | 'adopted';
@@ -44,6 +51,8 @@ export interface RunRecord {
   outcome: 'running' | 'succeeded' | 'failed' | 'interrupted';
   error: string | null;
   reason: string | null;
+  /** The `hash` of the run's "started" audit record (null for runs recorded before audit anchoring). */
+  auditHash: string | null;
 }
 
 export interface History {
@@ -51,22 +60,42 @@ export interface History {
   exists: boolean;
   migrations: AppliedMigration[];
   marker: ReleaseMarker | undefined;
+  runs: RunRecord[];
+  /** The history chain, checked: undefined when the database has no chain yet (no history, or an older migseal's). */
+  chain: ChainStatus | undefined;
 }
 
 /** Rows whose migration counts as present in the schema. */
 export const isInSchema = (m: AppliedMigration): boolean => m.state === 'applied' || m.state === 'adopted';
 
+/** Reads the whole history and checks it against its chain: HISTORY_TAMPERED (exit 2) names the first row that does not match. */
 export async function readHistory(driver: Driver): Promise<History> {
-  if (!(await historyExists(driver))) return { exists: false, migrations: [], marker: undefined };
-  const rows = await driver.query(`SELECT * FROM ${driver.table(TABLES.migrations)} ORDER BY applied_at, migration_key`);
-  const marker = (await driver.query(`SELECT * FROM ${driver.table(TABLES.release)} WHERE id = 1`))[0];
-  return { exists: true, migrations: rows.map(toMigration), marker: marker && toMarker(marker) };
+  if (!(await historyExists(driver))) return { exists: false, migrations: [], marker: undefined, runs: [], chain: undefined };
+  const tables = await readHistoryTables(driver);
+  const marker = tables.markers[tables.markerIds.indexOf(1)];
+  const history: History = { exists: true, migrations: tables.migrations, marker, runs: tables.runs, chain: undefined };
+  if (await driver.hasTable(driver.table(TABLES.chain))) history.chain = checkHistoryChain(await readChain(driver), tables, driver.target);
+  else if (tables.chained) throw chainRemoved(driver.target);
+  return history;
 }
 
+/** The rows of the history tables as they are, unchecked. */
+export async function readHistoryTables(driver: Driver): Promise<HistoryTables> {
+  const migrations = (await driver.query(`SELECT * FROM ${driver.table(TABLES.migrations)} ORDER BY applied_at, migration_key`)).map(toMigration);
+  const markerRows = await driver.query(`SELECT * FROM ${driver.table(TABLES.release)} ORDER BY id`);
+  const runRows = await driver.query(`SELECT * FROM ${driver.table(TABLES.runs)} ORDER BY started_at, run_id`);
+  // The audit column came with the chain: a history that has it and no chain lost its chain.
+  const chained = runRows.some((r) => 'audit_hash' in r);
+  return { migrations, runs: runRows.map(toRun), markers: markerRows.map(toMarker), markerIds: markerRows.map((r) => Number(r.id)), chained };
+}
+
+const chainRemoved = (target: string): MigsealError =>
+  new MigsealError('HISTORY_TAMPERED', `migseal's history in ${target} was changed outside migseal: its history chain (migseal_chain) was removed. Nothing was run; compare the database with the audit log (migseal audit-log verify LOG --db URL) before anything else.`, {
+    details: { table: 'migseal_chain' },
+  });
+
 export async function readRuns(driver: Driver): Promise<RunRecord[]> {
-  if (!(await historyExists(driver))) return [];
-  const rows = await driver.query(`SELECT * FROM ${driver.table(TABLES.runs)} ORDER BY started_at, run_id`);
-  return rows.map(toRun);
+  return (await readHistory(driver)).runs;
 }
 
 /**
@@ -86,14 +115,16 @@ export async function writeMigration(driver: Driver, m: AppliedMigration, record
     [m.key, m.version, m.name, m.kind, m.checksum, m.release, m.bundleDigest, m.appliedAt, m.appliedBy, m.durationMs, m.state, m.runId, m.note],
     { repeated: true, atCommit: true },
   );
+  await appendChain(driver, m.runId, { table: 'migrations', op: 'write', row: m });
 }
 
 export async function setMigrationState(driver: Driver, key: string, state: MigrationState, runId: string, note: string | null): Promise<void> {
   await driver.query(`UPDATE ${driver.table(TABLES.migrations)} SET state = ?, run_id = ?, note = ? WHERE migration_key = ?`, [state, runId, note, key]);
+  await appendChain(driver, runId, { table: 'migrations', op: 'state', key, state, runId, note });
 }
 
 /** Sets the release marker; callers only ever raise it. */
-export async function writeMarker(driver: Driver, marker: ReleaseMarker): Promise<void> {
+export async function writeMarker(driver: Driver, marker: ReleaseMarker, runId: string): Promise<void> {
   await driver.query(
     `INSERT INTO ${driver.table(TABLES.release)} (id, project, dialect, release, bundle_digest, updated_at) VALUES (1, ?, ?, ?, ?, ?)
      ON CONFLICT (id) DO UPDATE SET project = excluded.project, dialect = excluded.dialect, release = excluded.release,
@@ -101,29 +132,37 @@ export async function writeMarker(driver: Driver, marker: ReleaseMarker): Promis
     [marker.project, marker.dialect, marker.release, marker.bundleDigest, marker.updatedAt],
     { repeated: true, atCommit: true },
   );
+  await appendChain(driver, runId, { table: 'release', op: 'write', row: marker });
 }
 
 export async function startRun(driver: Driver, run: RunRecord): Promise<void> {
   await driver.query(
-    `INSERT INTO ${driver.table(TABLES.runs)} (run_id, command, bundle_digest, project, release, signers, environment, host, os_user, started_at, finished_at, outcome, error, reason)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [run.runId, run.command, run.bundleDigest, run.project, run.release, JSON.stringify(run.signers), run.environment, run.host, run.osUser, run.startedAt, run.finishedAt, run.outcome, run.error, run.reason],
+    `INSERT INTO ${driver.table(TABLES.runs)} (run_id, command, bundle_digest, project, release, signers, environment, host, os_user, started_at, finished_at, outcome, error, reason, audit_hash)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [run.runId, run.command, run.bundleDigest, run.project, run.release, JSON.stringify(run.signers), run.environment, run.host, run.osUser, run.startedAt, run.finishedAt, run.outcome, run.error, run.reason, run.auditHash],
   );
+  await appendChain(driver, run.runId, { table: 'runs', op: 'start', row: run });
 }
 
 /** Runs still marked running when we hold the lock belong to a runner that died; say so. */
-export async function closeInterruptedRuns(driver: Driver): Promise<void> {
-  await driver.query(`UPDATE ${driver.table(TABLES.runs)} SET outcome = 'interrupted', finished_at = ? WHERE outcome = 'running'`, [new Date().toISOString()]);
+export async function closeInterruptedRuns(driver: Driver, runId: string): Promise<void> {
+  const running = await driver.query(`SELECT run_id FROM ${driver.table(TABLES.runs)} WHERE outcome = 'running'`);
+  if (running.length === 0) return;
+  const finishedAt = new Date().toISOString();
+  await driver.query(`UPDATE ${driver.table(TABLES.runs)} SET outcome = 'interrupted', finished_at = ? WHERE outcome = 'running'`, [finishedAt]);
+  await appendChain(driver, runId, { table: 'runs', op: 'interrupt', finishedAt });
 }
 
 export async function finishRun(driver: Driver, runId: string, outcome: 'succeeded' | 'failed', error: string | null): Promise<void> {
-  await driver.query(`UPDATE ${driver.table(TABLES.runs)} SET finished_at = ?, outcome = ?, error = ? WHERE run_id = ?`, [new Date().toISOString(), outcome, error, runId]);
+  const finishedAt = new Date().toISOString();
+  await driver.query(`UPDATE ${driver.table(TABLES.runs)} SET finished_at = ?, outcome = ?, error = ? WHERE run_id = ?`, [finishedAt, outcome, error, runId]);
+  await appendChain(driver, runId, { table: 'runs', op: 'finish', runId, finishedAt, outcome, error });
 }
 
-const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
+export const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
 const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
-function toMigration(r: Row): AppliedMigration {
+export function toMigration(r: Row): AppliedMigration {
   return {
     key: str(r.migration_key),
     version: str(r.version),
@@ -141,11 +180,11 @@ function toMigration(r: Row): AppliedMigration {
   };
 }
 
-function toMarker(r: Row): ReleaseMarker {
+export function toMarker(r: Row): ReleaseMarker {
   return { project: str(r.project), dialect: str(r.dialect), release: str(r.release), bundleDigest: str(r.bundle_digest), updatedAt: str(r.updated_at) };
 }
 
-function toRun(r: Row): RunRecord {
+export function toRun(r: Row): RunRecord {
   let signers: string[] = [];
   try {
     const parsed: unknown = JSON.parse(str(r.signers));
@@ -168,5 +207,6 @@ function toRun(r: Row): RunRecord {
     outcome: str(r.outcome) as RunRecord['outcome'],
     error: strOrNull(r.error),
     reason: strOrNull(r.reason),
+    auditHash: strOrNull(r.audit_hash),
   };
 }

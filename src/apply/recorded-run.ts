@@ -6,8 +6,9 @@
  *   2. read the history;
  *   3. let the command decide, from the history, what it will do: its checks refuse here,
  *      before anything is written;
- *   4. create migseal's tables if they are missing, and close runs a dead runner left open;
- *   5. record the run as started;
+ *   4. announce the run in the audit log, durably, or stop here (nothing written yet);
+ *   5. create migseal's tables if they are missing, close runs a dead runner left open, and
+ *      record the run as started, with the hash of its audit record;
  *   6. do the command's own steps;
  *   7. record the run as finished: succeeded, or failed with the message the operator sees;
  *   8. release the lock, whatever happened.
@@ -46,6 +47,12 @@ export type RunDecision<T> =
 export interface RecordedRunOptions {
   lockTimeoutMs?: number;
   identity?: RunnerIdentity;
+  /**
+   * Records, durably, that the run is about to start (T5.17): called after every check has
+   * passed and before anything is written, it returns the hash of the "started" audit record,
+   * which the run's row keeps (T5.18). If it throws, nothing is written.
+   */
+  announce?: (run: { runId: string; command: RunRecord['command']; database: string }) => string | undefined;
 }
 
 export async function withRecordedRun<T>(
@@ -60,9 +67,9 @@ export async function withRecordedRun<T>(
     const decision = await decide(history, identity);
     if ('nothingToDo' in decision) return decision.nothingToDo;
 
-    await ensureHistorySchema(driver);
-    await closeInterruptedRuns(driver);
     const run: RecordedRun = { driver, runId: randomUUID(), identity, history };
+    const auditHash = options.announce?.({ runId: run.runId, command: decision.start.command, database: driver.target }) ?? null;
+    await ensureHistorySchema(driver);
     const record: RunRecord = {
       ...decision.start,
       runId: run.runId,
@@ -72,26 +79,32 @@ export async function withRecordedRun<T>(
       finishedAt: null,
       outcome: 'running',
       error: null,
+      auditHash,
     };
     if (decision.atomic) {
       return await driver.transaction(async () => {
+        await closeInterruptedRuns(driver, run.runId);
         await startRun(driver, record);
         const result = await decision.steps(run);
         await finishRun(driver, run.runId, 'succeeded', null);
         return result;
       });
     }
-    await startRun(driver, record);
+    // Each history write commits with its chain entry.
+    await driver.transaction(async () => {
+      await closeInterruptedRuns(driver, run.runId);
+      await startRun(driver, record);
+    });
     let result: T;
     try {
       result = await decision.steps(run);
     } catch (error) {
       const failure = decision.failure ? decision.failure(error) : asMigsealError(error, 'DATABASE_ERROR', String((error as Error)?.message ?? error));
-      await finishRun(driver, run.runId, 'failed', failure.message).catch(() => undefined);
+      await driver.transaction(() => finishRun(driver, run.runId, 'failed', failure.message)).catch(() => undefined);
       throw failure;
     }
     // The steps ran: a failure to record that is a failure while running (exit 3), not before.
-    await finishRun(driver, run.runId, 'succeeded', null).catch((error: unknown) => {
+    await driver.transaction(() => finishRun(driver, run.runId, 'succeeded', null)).catch((error: unknown) => {
       throw asMigsealError(error, 'DATABASE_ERROR', `${driver.target} failed while recording the finished run: ${String((error as Error)?.message ?? error).replace(/\.$/, '')}.`);
     });
     return result;

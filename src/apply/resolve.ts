@@ -9,17 +9,14 @@ import { resolvePeerHistory } from '../peer-history/resolve.js';
 import { MigsealError } from '../errors.js';
 import { setMigrationState, type MigrationState } from './history.js';
 import { checkResolvable } from './check-resolvable.js';
-import { withRecordedRun } from './recorded-run.js';
-import type { RunnerIdentity } from './runner-identity.js';
+import { withRecordedRun, type RecordedRunOptions } from './recorded-run.js';
 
-export interface ResolveOptions {
+export interface ResolveOptions extends RecordedRunOptions {
   version: string;
   as: 'applied' | 'rolled-back';
   reason: string;
   /** Rewrite the record of a migration that is not dirty (recorded as forced). */
   force?: boolean;
-  lockTimeoutMs?: number;
-  identity?: RunnerIdentity;
 }
 
 export interface ResolveReport {

@@ -15,17 +15,14 @@ import { executionMode, type ExecutionMode } from './execution-mode.js';
 import { describeFailure } from './failure.js';
 import { setMigrationState } from './history.js';
 import { planMigrations, type PlannedMigration } from './plan.js';
-import { withRecordedRun, type RecordedRun } from './recorded-run.js';
+import { withRecordedRun, type RecordedRun, type RecordedRunOptions } from './recorded-run.js';
 import { peerHistoryKeeper, peerTableUsable } from '../peer-history/index.js';
-import type { RunnerIdentity } from './runner-identity.js';
 import { runScriptStep } from './script-step.js';
 import { scriptText } from './script-text.js';
 
-export interface RollbackOptions {
+export interface RollbackOptions extends RecordedRunOptions {
   to: string;
   allowUnknownApplied?: boolean;
-  lockTimeoutMs?: number;
-  identity?: RunnerIdentity;
   progress?: (line: string) => void;
 }
 

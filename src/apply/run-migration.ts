@@ -55,7 +55,7 @@ export async function runMigration(run: MigrationRun, planned: PlannedMigration)
     await writeMigration(driver, row(state, durationMs, note), recorded);
     recorded = true;
     if (run.marker && state === 'applied') {
-      await writeMarker(driver, run.marker);
+      await writeMarker(driver, run.marker, run.runId);
       run.marker = undefined;
     }
   };

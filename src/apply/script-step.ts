@@ -71,7 +71,7 @@ export async function runScriptStep(step: ScriptStep): Promise<number> {
       const ended = error instanceof TransactionEnded ? error : error instanceof ScriptFailure && error.cause instanceof TransactionEnded ? error.cause : undefined;
       if (!ended) throw error;
       const failed = ended.cause === undefined ? '' : `, then failed: ${(ended.cause as Error)?.message ?? String(ended.cause)}`;
-      await step.markDirty(`${ENDED_NOTE}${failed}`.slice(0, 2000)).catch(() => undefined);
+      await driver.transaction(() => step.markDirty(`${ENDED_NOTE}${failed}`.slice(0, 2000))).catch(() => undefined);
       throw new ScriptFailure(step.planned, step.mode, ended.cause ?? ended, true);
     }
   }
@@ -84,7 +84,7 @@ export async function runScriptStep(step: ScriptStep): Promise<number> {
   try {
     await execScript(step);
   } catch (error) {
-    await step.markDirty(`failed outside a transaction: ${(error as Error).message}`.slice(0, 2000)).catch(() => undefined);
+    await driver.transaction(() => step.markDirty(`failed outside a transaction: ${(error as Error).message}`.slice(0, 2000))).catch(() => undefined);
     throw error;
   }
   const took = Math.round(performance.now() - started);

@@ -8,7 +8,7 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { appendAuditRecord } from '../audit/log.js';
+import { appendAuditRecord, type AppendedRecord } from '../audit/log.js';
 import { asMigsealError, MigsealError } from '../errors.js';
 import { redactString as redact } from '../audit/redact.js';
 
@@ -62,8 +62,21 @@ export class AuditTrail {
     ensureAuditLogWritable(this.#location);
   }
 
-  record(fields: Record<string, unknown>): void {
-    appendAuditRecord(this.path, { ...this.#base, ...fields }, { env: this.#env });
+  record(fields: Record<string, unknown>): AppendedRecord {
+    return appendAuditRecord(this.path, { ...this.#base, ...fields }, { env: this.#env });
+  }
+
+  /**
+   * The record a run writes, synced, before its first statement (T5.17); its hash goes into
+   * the run's row in the database (T5.18). If it cannot be written, the run does not start.
+   */
+  started(run: { runId: string; command: string; database: string }, fields: Record<string, unknown> = {}): string {
+    try {
+      return this.record({ ...fields, outcome: 'started', runId: run.runId, database: run.database }).hash;
+    } catch (error) {
+      const why = error instanceof MigsealError ? error.message.replace(/\.$/, '') : String((error as Error)?.message ?? error);
+      throw new MigsealError('IO', `Cannot record the start of the ${run.command} in the audit log ${this.path} (${why}), so nothing was run.`, { cause: error });
+    }
   }
 
   /** Runs a command body, recording a refusal (exit 2) or failure (exit 1, 3 or 4) before re-throwing it. */

@@ -229,9 +229,9 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   'audit-log verify': {
     summary: "check an audit log's hash chain and name the first broken record",
-    usage: 'migseal audit-log verify FILE [--json]',
+    usage: 'migseal audit-log verify FILE [--db URL] [--json]',
     positionals: { min: 1, max: 1 },
-    flags: { json },
+    flags: { db: { type: 'string', value: 'URL', description: "cross-check the log against the runs this database recorded, read-only (its history chain is checked first)" }, json },
     load: () => import('./commands/audit-log-verify.js'),
   },
   exec: {

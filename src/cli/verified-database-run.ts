@@ -34,7 +34,7 @@ export async function verifiedDatabaseRun<T>(
   flags: Record<string, unknown>,
   { env, cwd, progress }: CommandContext,
   options: VerifiedDatabaseOptions,
-  act: (bundle: VerifiedBundle, driver: Driver) => Promise<T>,
+  act: (bundle: VerifiedBundle, driver: Driver, audit: AuditTrail) => Promise<T>,
 ): Promise<VerifiedDatabaseRun<T>> {
   const audit = new AuditTrail(flags, env, cwd, { event: command, command, bundle: bundlePath, ...options.audit });
   let verified: VerifiedBundle | undefined;
@@ -49,7 +49,7 @@ export async function verifiedDatabaseRun<T>(
       progress(`verifying ${bundlePath}`);
       const bundle = await verifyFromFlags(bundlePath, policy, flags, { dialect: url.dialect, direction: options.direction ?? 'up' });
       verified = bundle;
-      return withDatabase(url, env, options.readOnly, (driver) => act(bundle, driver));
+      return withDatabase(url, env, options.readOnly, (driver) => act(bundle, driver, audit));
     },
     () => ({ database: target, ...(verified && provenance(verified)) }),
   );

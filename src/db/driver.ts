@@ -37,10 +37,24 @@ export interface Driver {
   /** Whether a table exists (a bare name resolves as the session would resolve it). */
   hasTable(name: string): Promise<boolean>;
   /**
-   * How migseal names one of its own tables in SQL: fixed at connect time, so a migration
-   * that changes the session's search path (pg_dump output sets it to '') cannot move them.
+   * How migseal names one of its own tables in SQL, fully qualified in a fixed place, so no
+   * migration can move or shadow them: SQLite's `main.` (never a `temp` table of the same
+   * name), PostgreSQL's `migseal` schema (never where a search path, a role default or a
+   * new schema would resolve a bare name).
    */
   table(name: string): string;
+  /**
+   * A table in the schema the session's search path pointed at when it connected, fixed
+   * then: where peer tools keep their history tables (never migseal's own, see table()).
+   */
+  sessionTable(name: string): string;
+  /**
+   * Makes the fixed place exist before migseal first writes there. A database whose history
+   * an older migseal kept where the session's search path pointed has it moved there.
+   */
+  fixHistoryPlace(tables: readonly string[]): Promise<void>;
+  /** An SQL expression for the lowercase hex SHA-256 of the UTF-8 text `expression`. */
+  sha256(expression: string): string;
   /** Takes the one-runner-per-database lock, waiting at most timeoutMs (LOCK_TIMEOUT after). */
   lock(timeoutMs: number): Promise<void>;
   unlock(): Promise<void>;

@@ -35,6 +35,25 @@ const CHECK_MARK = 'migseal_transaction_check';
 const checkToken = (token: string): string => `SELECT 1 / coalesce((pg_catalog.current_setting('migseal.xact', true) OPERATOR(pg_catalog.=) '${token}')::int, 0) AS ${CHECK_MARK}`;
 const DIVISION_BY_ZERO = '22012';
 
+/** Where migseal keeps its tables: a schema of its own, named in every statement, so no search path can move them. */
+const HISTORY_SCHEMA = 'migseal';
+const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * The schema holding migseal's tables: HISTORY_SCHEMA, unless only an older migseal's tables
+ * exist, in the session's current schema (then they stay there until fixHistoryPlace moves them).
+ */
+async function historySchema(client: pg.Client): Promise<[string, boolean]> {
+  const { rows } = await client.query(
+    `SELECT pg_catalog.to_regclass('${HISTORY_SCHEMA}.migseal_migrations') IS NOT NULL AS fixed, pg_catalog.current_schema() AS current,
+       pg_catalog.to_regclass(pg_catalog.quote_ident(pg_catalog.current_schema()) || '.migseal_migrations') IS NOT NULL AS older`,
+  );
+  const row = rows[0] as { fixed: boolean; current: string | null; older: boolean | null } | undefined;
+  if (row?.fixed) return [HISTORY_SCHEMA, true];
+  if (!row || !row.older || !row.current) return [HISTORY_SCHEMA, false];
+  return [row.current, false];
+}
+
 /** A script that may drop this session's prepared statements (DEALLOCATE, DISCARD ALL). */
 const DROPS_PREPARED = /\b(?:deallocate|discard)\b/i;
 
@@ -55,8 +74,12 @@ export class PostgresDriver implements Driver {
   #token = '';
   #locked = false;
   #lost: Error | undefined;
-  /** The schema migseal's tables live in: the session's current schema when it connected. */
-  #schema = 'public';
+  /** The schema migseal's tables live in: HISTORY_SCHEMA, or where an older migseal left them until they move. */
+  #schema = HISTORY_SCHEMA;
+  /** The session's current schema when it connected (where peer tools keep their tables). */
+  #sessionSchema = 'public';
+  /** HISTORY_SCHEMA already holds migseal's tables. */
+  #placeReady = false;
 
   private constructor(client: pg.Client, target: string) {
     this.#client = client;
@@ -79,8 +102,9 @@ export class PostgresDriver implements Driver {
     try {
       await client.connect();
       if (options.readOnly) await client.query('SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY');
-      const schema = (await client.query('SELECT current_schema() AS schema')).rows[0]?.schema;
-      if (typeof schema === 'string' && schema !== '') driver.#schema = schema;
+      [driver.#schema, driver.#placeReady] = await historySchema(client);
+      const current = (await client.query('SELECT pg_catalog.current_schema() AS schema')).rows[0]?.schema;
+      if (typeof current === 'string' && current !== '') driver.#sessionSchema = current;
     } catch (error) {
       await client.end().catch(() => undefined);
       throw new MigsealError('DATABASE_UNAVAILABLE', `Cannot connect to ${display}: ${describeConnectError(error)}.`, { cause: error });
@@ -218,7 +242,41 @@ export class PostgresDriver implements Driver {
   }
 
   table(name: string): string {
-    return `"${this.#schema.replace(/"/g, '""')}".${name}`;
+    return `${quoteIdent(this.#schema)}.${name}`;
+  }
+
+  sessionTable(name: string): string {
+    return `${quoteIdent(this.#sessionSchema)}.${name}`;
+  }
+
+  async fixHistoryPlace(tables: readonly string[]): Promise<void> {
+    this.#check();
+    if (this.#placeReady) return;
+    const { rows } = await this.#client.query(
+      `SELECT pg_catalog.to_regnamespace('${HISTORY_SCHEMA}') IS NOT NULL AS present, pg_catalog.has_database_privilege(pg_catalog.current_database(), 'CREATE') AS can_create`,
+    );
+    const place = rows[0] as { present: boolean; can_create: boolean };
+    if (!place.present && !place.can_create) {
+      throw new MigsealError(
+        'DATABASE_ERROR',
+        `migseal keeps its history in the schema "${HISTORY_SCHEMA}" of ${this.target}, which does not exist, and this role may not create it; nothing was run. Create it once as the database owner: CREATE SCHEMA ${HISTORY_SCHEMA} AUTHORIZATION <deploy role>.`,
+      );
+    }
+    if (this.#schema === HISTORY_SCHEMA) {
+      if (!place.present) await this.#client.query(`CREATE SCHEMA IF NOT EXISTS ${HISTORY_SCHEMA}`);
+      this.#placeReady = true;
+      return;
+    }
+    const from = quoteIdent(this.#schema);
+    await this.transaction(async () => {
+      await this.exec([`CREATE SCHEMA IF NOT EXISTS ${HISTORY_SCHEMA}`, ...tables.map((t) => `ALTER TABLE IF EXISTS ${from}.${t} SET SCHEMA ${HISTORY_SCHEMA}`)].join(';\n'));
+    });
+    this.#schema = HISTORY_SCHEMA;
+    this.#placeReady = true;
+  }
+
+  sha256(expression: string): string {
+    return `pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(${expression}, 'UTF8')), 'hex')`;
   }
 
   async lock(timeoutMs: number): Promise<void> {

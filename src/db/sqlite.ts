@@ -3,6 +3,7 @@
  * side file (`DB-migseal-lock`): the operating system drops it if the process dies, and
  * it never blocks readers of the database itself.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -13,6 +14,8 @@ import { sleep, TransactionEnded, type ConnectOptions, type Driver, type QueryOp
 
 const LOCK_POLL_MS = 25;
 const PREPARED_STATEMENTS = 16;
+/** SHA-256 for SQL (the history chain), registered on migseal's own connection only. */
+const SHA256_FUNCTION = 'migseal_sha256';
 /** Errors after which SQLite rolls the transaction back on its own (https://sqlite.org/lang_transaction.html). */
 const ROLLS_BACK_ITSELF = /^SQLITE_(?:FULL|IOERR|BUSY|NOMEM|INTERRUPT)/;
 
@@ -44,6 +47,7 @@ export class SqliteDriver implements Driver {
       const created = path !== ':memory:' && !existsSync(path);
       const db = new Database(path, { readonly: options.readOnly === true, fileMustExist: options.readOnly === true });
       db.pragma(`busy_timeout = ${LIMITS.sqliteBusyTimeoutMs}`);
+      db.function(SHA256_FUNCTION, { deterministic: true }, (text: unknown) => createHash('sha256').update(String(text), 'utf8').digest('hex'));
       return new SqliteDriver(db, path, created);
     } catch (error) {
       throw new MigsealError('DATABASE_UNAVAILABLE', `Cannot open the SQLite database ${path}: ${unwritableFile([path])?.slice(path.length + 2) ?? describeFileError(error, [path])}.`, { cause: error });
@@ -98,12 +102,26 @@ export class SqliteDriver implements Driver {
     }
   }
 
+  /** A bare name is looked up in the main database; `main.name` too (migseal's own tables). */
   async hasTable(name: string): Promise<boolean> {
-    return this.#db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+    const bare = name.startsWith('main.') ? name.slice('main.'.length) : name;
+    return this.#db.prepare("SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?").get(bare) !== undefined;
   }
 
   table(name: string): string {
+    return `main.${name}`;
+  }
+
+  sessionTable(name: string): string {
     return name;
+  }
+
+  async fixHistoryPlace(): Promise<void> {
+    // main is always there.
+  }
+
+  sha256(expression: string): string {
+    return `${SHA256_FUNCTION}(${expression})`;
   }
 
   async lock(timeoutMs: number): Promise<void> {

@@ -131,5 +131,5 @@ function peerTarget(driver: Driver, table: string): PeerTarget {
   const quote = (s: string) => `"${s.replace(/"/g, '""')}"`;
   if (driver.dialect === 'sqlite') return { dialect: 'sqlite', table: parts.map(quote).join('.'), name };
   // Unqualified: the schema migseal's own tables live in, fixed at connect time (the tools use the session's current schema).
-  return { dialect: 'postgres', table: parts.length === 2 ? parts.map(quote).join('.') : driver.table(quote(name)), name };
+  return { dialect: 'postgres', table: parts.length === 2 ? parts.map(quote).join('.') : driver.sessionTable(quote(name)), name };
 }

@@ -21,7 +21,7 @@ export interface PeerResolution {
 
 export async function resolvePeerHistory(driver: Driver, version: string, as: 'applied' | 'rolled-back', earlierVersions: string[]): Promise<PeerResolution[]> {
   const done: PeerResolution[] = [];
-  const q = (name: string) => (driver.dialect === 'postgres' ? driver.table(`"${name}"`) : `"${name}"`);
+  const q = (name: string) => (driver.dialect === 'postgres' ? driver.sessionTable(`"${name}"`) : `"${name}"`);
   const has = (name: string) => driver.hasTable(driver.dialect === 'postgres' ? q(name) : name);
   const rows = (sql: string, params: unknown[] = []): Promise<Row[]> => driver.query(sql, params);
   const bool = (v: boolean) => (driver.dialect === 'postgres' ? v : v ? 1 : 0);

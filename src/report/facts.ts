@@ -174,6 +174,8 @@ export interface DatabaseFacts {
   marker?: { project: string; release: string; bundleDigest: string; updatedAt: string };
   /** A newer release whose run failed part-way: "release 3: 1 of 2 applied, 1 dirty". */
   partial?: { release: string; applied: number; dirty: number; total?: number; text: string };
+  /** Whether migseal's history chain holds (checked before anything else was read: a broken one is refused). */
+  chain?: string;
   counts: Record<Comparison, number>;
   entries: DatabaseEntry[];
   runs: RunFacts[];

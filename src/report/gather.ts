@@ -3,6 +3,7 @@
  * its claims (no trust policy, or a refusal), and optionally a database's history. Pure:
  * no files, no database, no clock.
  */
+import { chainLine } from '../apply/chain-line.js';
 import type { MigsealError } from '../errors.js';
 import type { Manifest, ManifestFinding } from '../format/manifest.js';
 import { sha256Hex } from '../format/digest.js';
@@ -219,6 +220,7 @@ function databaseFacts(db: DatabaseEvidence, migrations: readonly MigrationFacts
     ...(state.partial && {
       partial: { release: state.partial.release, applied: state.partial.applied.length, dirty: state.partial.dirty.length, ...(state.partial.total !== undefined && { total: state.partial.total }), text: describePartial(state.partial) },
     }),
+    ...(db.history.exists && { chain: chainLine(db.history) }),
     counts,
     entries,
     runs: db.runs.map((r) => ({

@@ -28,6 +28,7 @@ export function renderText(facts: AuditFacts, htmlPath?: string): string {
     lines.push(`  database     ${db.url}: ${c.match} match, ${c.pending} pending, ${c.drift} drift, ${c.dirty} dirty, ${c['not-in-bundle']} not in bundle`);
     lines.push(`  release      ${db.marker ? `release ${db.marker.release}` : 'no release wholly applied'}${db.partial ? `; ${db.partial.text}` : ''}`);
     for (const e of db.entries.filter((x) => x.comparison !== 'match' && x.comparison !== 'pending')) lines.push(`    ${label(e)} ${e.version} ${e.name}`);
+    if (db.chain) lines.push(`  history      chain ${db.chain}`);
   }
   if (htmlPath) lines.push(`  report       ${htmlPath}`);
   return lines.join('\n');

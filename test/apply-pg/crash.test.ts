@@ -21,11 +21,11 @@ async function postgresTarget(name: string): Promise<CrashTarget> {
   await client.connect();
   clients.push(client);
   const numbers = async (sql: string) => (await client.query(sql)).rows.map((r: { n: unknown }) => Number(r.n));
-  const hasHistory = async () => (await client.query("SELECT to_regclass('migseal_migrations') IS NOT NULL AS present")).rows[0].present === true;
+  const hasHistory = async () => (await client.query("SELECT to_regclass('migseal.migseal_migrations') IS NOT NULL AS present")).rows[0].present === true;
   return {
     url,
     async applied() {
-      return (await hasHistory()) ? (await numbers("SELECT count(*) AS n FROM migseal_migrations WHERE state = 'applied'"))[0]! : 0;
+      return (await hasHistory()) ? (await numbers("SELECT count(*) AS n FROM migseal.migseal_migrations WHERE state = 'applied'"))[0]! : 0;
     },
     async settle() {
       // The server ends a killed client's session (rolling back its transaction) once it sees the socket close.
@@ -40,10 +40,10 @@ async function postgresTarget(name: string): Promise<CrashTarget> {
       const history = await hasHistory();
       const ran = (await client.query("SELECT to_regclass('ran') IS NOT NULL AS present")).rows[0].present === true;
       return {
-        history: history ? await numbers("SELECT version AS n FROM migseal_migrations WHERE state = 'applied'") : [],
+        history: history ? await numbers("SELECT version AS n FROM migseal.migseal_migrations WHERE state = 'applied'") : [],
         tables: await numbers("SELECT substr(table_name, 2) AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name ~ '^t[0-9]+$'"),
         ran: ran ? await numbers('SELECT v AS n FROM ran') : [],
-        dirty: history ? (await numbers("SELECT count(*) AS n FROM migseal_migrations WHERE state = 'dirty'"))[0]! : 0,
+        dirty: history ? (await numbers("SELECT count(*) AS n FROM migseal.migseal_migrations WHERE state = 'dirty'"))[0]! : 0,
       };
     },
   };

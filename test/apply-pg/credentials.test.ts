@@ -43,7 +43,7 @@ describe('T4.9-T4.10 credentials never leak', () => {
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/contains a password; remove it and provide the password through PGPASSWORD, MIGSEAL_DATABASE_PASSWORD or MIGSEAL_DATABASE_PASSWORD_FILE/);
     }
-    expect((await ctx.cluster.psql("SELECT to_regclass('migseal_migrations') IS NULL")).trim()).toBe('t');
+    expect((await ctx.cluster.psql("SELECT to_regclass('migseal.migseal_migrations') IS NULL")).trim()).toBe('t');
   });
 
   // The password hidden from a plain text match: percent-encoded names, an encoded colon, a conninfo inside a value.
@@ -66,7 +66,7 @@ describe('T4.9-T4.10 credentials never leak', () => {
     }
     expect((await migseal(['status', '--db', hidden[0][0]], {})).code).toBe(1);
     // Refused before connecting: not even migseal's own tables exist.
-    expect((await ctx.cluster.psql("SELECT to_regclass('migseal_migrations') IS NULL")).trim()).toBe('t');
+    expect((await ctx.cluster.psql("SELECT to_regclass('migseal.migseal_migrations') IS NULL")).trim()).toBe('t');
   });
 
   it('reports a wrong password as a connection failure without echoing it', async () => {

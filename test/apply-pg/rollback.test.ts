@@ -24,10 +24,10 @@ describe('rollback on PostgreSQL', () => {
     expect(JSON.parse(result.stdout).rolledBack.map((r: { version: string }) => r.version)).toEqual(['4', '3']);
     expect(await ran('back')).toBe('1,2');
     expect((await ctx.cluster.psql("SELECT to_regclass('t3') IS NULL AND to_regclass('t4') IS NULL", 'back')).trim()).toBe('t');
-    expect((await ctx.cluster.psql("SELECT string_agg(version || ':' || state, ',' ORDER BY version) FROM migseal_migrations", 'back')).trim()).toBe(
+    expect((await ctx.cluster.psql("SELECT string_agg(version || ':' || state, ',' ORDER BY version) FROM migseal.migseal_migrations", 'back')).trim()).toBe(
       '1:applied,2:applied,3:rolled-back,4:rolled-back',
     );
-    expect((await ctx.cluster.psql("SELECT count(*) FROM migseal_runs WHERE command = 'rollback' AND outcome = 'succeeded'", 'back')).trim()).toBe('1');
+    expect((await ctx.cluster.psql("SELECT count(*) FROM migseal.migseal_runs WHERE command = 'rollback' AND outcome = 'succeeded'", 'back')).trim()).toBe('1');
     const audit = readFileSync(ctx.world.auditLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(audit.at(-1)).toMatchObject({ command: 'rollback' });
 

@@ -38,9 +38,9 @@ describe('T4.3 PostgreSQL stops in the middle of a run', () => {
     expect(result.stderr).toMatch(/Migrations 1, 2, 3, 4, 5 were applied and recorded/);
 
     await ctx.cluster.restart!();
-    const history = await ctx.cluster.psql("SELECT string_agg(version, ',' ORDER BY version::int) FROM migseal_migrations WHERE state = 'applied'", 'stopped');
+    const history = await ctx.cluster.psql("SELECT string_agg(version, ',' ORDER BY version::int) FROM migseal.migseal_migrations WHERE state = 'applied'", 'stopped');
     expect(history.trim()).toBe('1,2,3,4,5');
-    expect((await ctx.cluster.psql("SELECT count(*) FROM migseal_migrations WHERE state = 'dirty'", 'stopped')).trim()).toBe('0');
+    expect((await ctx.cluster.psql("SELECT count(*) FROM migseal.migseal_migrations WHERE state = 'dirty'", 'stopped')).trim()).toBe('0');
     expect((await ctx.cluster.psql("SELECT to_regclass('t6') IS NULL", 'stopped')).trim()).toBe('t');
     expect((await ctx.cluster.psql("SELECT string_agg(v::text, ',' ORDER BY v) FROM ran", 'stopped')).trim()).toBe('1,2,3,4,5');
 

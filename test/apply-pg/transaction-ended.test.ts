@@ -35,7 +35,7 @@ describe('T5.8 a migration that ends the transaction itself, then fails (Postgre
     expect(code(result.stdout)).toBe('MIGRATION_FAILED');
     expect(result.stderr).toMatch(/Migration 3 \(sneaky\) failed: .*Migrations 1, 2 were applied and recorded; it ran outside migseal's transaction, so what it did before failing may be committed, and postgres:.* is marked dirty until migseal resolve --version 3\./);
     expect(result.stderr).not.toMatch(/rolled back/);
-    expect((await ctx.cluster.psql("SELECT state FROM migseal_migrations WHERE version = '3'", `txend_${databases}`)).trim()).toBe('dirty');
+    expect((await ctx.cluster.psql("SELECT state FROM migseal.migseal_migrations WHERE version = '3'", `txend_${databases}`)).trim()).toBe('dirty');
   });
 });
 

@@ -32,7 +32,7 @@ describe('apply on SQLite', () => {
     expect(first.code).toBe(0);
     expect(JSON.parse(first.stdout).applied.map((a: { version: string }) => a.version)).toEqual(['1', '2']);
     // golang-migrate's own table is kept too (the folder is in its layout): see test/peer-history.
-    expect(tableNames(db)).toEqual(['migseal_migrations', 'migseal_release', 'migseal_runs', 'orders', 'schema_migrations', 'users']);
+    expect(tableNames(db)).toEqual(['migseal_chain', 'migseal_migrations', 'migseal_release', 'migseal_runs', 'orders', 'schema_migrations', 'users']);
     expect(rows(db, 'SELECT version, dirty FROM schema_migrations')).toEqual([{ version: 2, dirty: 0 }]);
     const history = rows(db, 'SELECT version, state, release, checksum, bundle_digest, applied_by FROM migseal_migrations ORDER BY version');
     expect(history.map((r) => [r.version, r.state, r.release])).toEqual([
@@ -81,10 +81,17 @@ describe('the database from the environment, and runs that died', () => {
     const env = { MIGSEAL_DATABASE_URL: `sqlite:${db}` };
     expect((await world.cli(['apply', await world.bundle('env1', V1), '--trust', world.policy], env)).code).toBe(0);
     // A runner killed mid-run leaves its run row as "running" (its transaction for the migration itself rolled back).
-    const Database = (await import('better-sqlite3')).default;
-    const raw = new Database(db);
-    raw.prepare("INSERT INTO migseal_runs (run_id, command, signers, host, os_user, started_at, outcome) VALUES ('dead', 'apply', '[]', 'h', 'u', '2000-01-01T00:00:00.000Z', 'running')").run();
-    raw.close();
+    // (Written as migseal writes it, with its history-chain entry; a row added by hand is tampering, see history-chain.test.ts.)
+    const { SqliteDriver } = await import('../../src/db/sqlite.js');
+    const { startRun } = await import('../../src/apply/history.js');
+    const dead = SqliteDriver.open(db);
+    await dead.transaction(() =>
+      startRun(dead, {
+        runId: 'dead', command: 'apply', bundleDigest: null, project: null, release: null, signers: [], environment: null, host: 'h', osUser: 'u',
+        startedAt: '2000-01-01T00:00:00.000Z', finishedAt: null, outcome: 'running', error: null, reason: null, auditHash: null,
+      }),
+    );
+    await dead.close();
     const next = await world.cli(['apply', await world.bundle('env2', V2, { release: '2' }), '--trust', world.policy, '--json'], env);
     expect(next.code).toBe(0);
     expect(rows(db, "SELECT outcome FROM migseal_runs WHERE run_id = 'dead'")).toEqual([{ outcome: 'interrupted' }]);

@@ -49,7 +49,7 @@ describe('PostgreSQL driver', () => {
 
   it('applies a lone CREATE INDEX CONCURRENTLY and a file with its own BEGIN/COMMIT, with the password from the environment', async () => {
     await cluster.createDatabase('driver_apply');
-    await cluster.psql('GRANT ALL ON SCHEMA public TO deploy', 'driver_apply');
+    await cluster.psql('GRANT ALL ON SCHEMA public TO deploy; CREATE SCHEMA migseal AUTHORIZATION deploy', 'driver_apply');
     const db = cluster.urlFor('driver_apply').replace('postgres@', 'deploy@');
     const bundle = await world.bundle('pg', FILES, { dialect: 'postgres' });
     const result = await world.cli(['apply', bundle, '--trust', world.policy, '--db', db, '--json'], { MIGSEAL_DATABASE_PASSWORD: PASSWORD });
@@ -62,7 +62,7 @@ describe('PostgreSQL driver', () => {
       ['3', 'outside'],
     ]);
     expect(await cluster.psql("SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_email'::regclass", 'driver_apply')).toBe('t\n');
-    expect(await cluster.psql("SELECT version || ':' || state FROM migseal_migrations ORDER BY version", 'driver_apply')).toBe('1:applied\n2:applied\n3:applied\n');
+    expect(await cluster.psql("SELECT version || ':' || state FROM migseal.migseal_migrations ORDER BY version", 'driver_apply')).toBe('1:applied\n2:applied\n3:applied\n');
     expect(await cluster.psql('SELECT count(*) FROM users', 'driver_apply')).toBe('1\n');
 
     // PGPASSWORD works too; a wrong password fails without being echoed.
@@ -74,7 +74,7 @@ describe('PostgreSQL driver', () => {
     expect(wrong.stdout + wrong.stderr).not.toContain('not-the-password-9q');
   });
 
-  it("keeps its history in the schema it connected to when a migration empties the search path (as pg_dump output does)", async () => {
+  it("T5.9 keeps its history in the migseal schema when a migration empties the search path (as pg_dump output does)", async () => {
     const url = await cluster.createDatabase('driver_search_path');
     const bundle = await world.bundle('pg-sp', {
       '1_from_dump.up.sql': "SELECT pg_catalog.set_config('search_path', '', false);\nCREATE TABLE public.items (id integer NOT NULL);\n",
@@ -83,7 +83,7 @@ describe('PostgreSQL driver', () => {
     const result = await world.cli(['apply', bundle, '--trust', world.policy, '--db', url]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(await cluster.psql("SELECT string_agg(version || ':' || state, ',' ORDER BY version) FROM public.migseal_migrations", 'driver_search_path')).toBe('1:applied,2:applied\n');
+    expect(await cluster.psql("SELECT string_agg(version || ':' || state, ',' ORDER BY version) FROM migseal.migseal_migrations", 'driver_search_path')).toBe('1:applied,2:applied\n');
   });
 
   it('commits a script and the statement after it together, or neither: BEGIN travels with the script', async () => {
@@ -201,11 +201,11 @@ describe('PostgreSQL driver', () => {
     expect((await world.cli(['apply', first, '--trust', world.policy, '--db', url])).code).toBe(0);
     const edited = { ...FILES, '1_create_users.up.sql': 'CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL);\n', '4_more.up.sql': 'CREATE TABLE more (id int);\n' };
     const second = await world.bundle('pg-r2', edited, { dialect: 'postgres', release: '2' });
-    const before = await cluster.psql('SELECT string_agg(migration_key || state || checksum, \',\' ORDER BY migration_key) FROM migseal_migrations', 'driver_refusal');
+    const before = await cluster.psql('SELECT string_agg(migration_key || state || checksum, \',\' ORDER BY migration_key) FROM migseal.migseal_migrations', 'driver_refusal');
     const result = await world.cli(['apply', second, '--trust', world.policy, '--db', url, '--json']);
     expect(result.code).toBe(2);
     expect(codeOf(result)).toBe('MIGRATION_DRIFT');
     expect(await cluster.psql("SELECT to_regclass('more') IS NULL", 'driver_refusal')).toBe('t\n');
-    expect(await cluster.psql('SELECT string_agg(migration_key || state || checksum, \',\' ORDER BY migration_key) FROM migseal_migrations', 'driver_refusal')).toBe(before);
+    expect(await cluster.psql('SELECT string_agg(migration_key || state || checksum, \',\' ORDER BY migration_key) FROM migseal.migseal_migrations', 'driver_refusal')).toBe(before);
   });
 });

@@ -105,11 +105,15 @@ export async function hostileBundle(world: AuditWorld, out: string): Promise<str
   return out;
 }
 
-/** Writes hostile text into a copy of the database's history, as a compromised runner could. */
+/**
+ * Writes hostile text into a copy of the database's history, as a compromised runner of an
+ * older migseal (one without the history chain, which would refuse this copy) could.
+ */
 export function hostileDatabase(world: AuditWorld, out: string): string {
   writeFileSync(out, readFileSync(world.dbPath));
   const db = new Database(out);
   try {
+    db.exec('DROP TABLE migseal_chain; ALTER TABLE migseal_runs DROP COLUMN audit_hash;');
     db.prepare("UPDATE migseal_migrations SET applied_by = ?, note = ? WHERE version = '1'").run(HOSTILE.appliedBy, HOSTILE.note);
     db.prepare('UPDATE migseal_runs SET host = ?').run(HOSTILE.appliedBy);
   } finally {

@@ -11,7 +11,7 @@ export const run: CommandRun = async ({ positionals, flags }, context) => {
     flags,
     context,
     { readOnly: false, audit: { from: flags.from ?? null }, prepare: () => { peer = parsePeer(flags.from); } },
-    (bundle, driver) => adoptDatabase(bundle, driver, peer, { lockTimeoutMs: lockTimeoutMs(flags, context.env) }),
+    (bundle, driver, trail) => adoptDatabase(bundle, driver, peer, { lockTimeoutMs: lockTimeoutMs(flags, context.env), announce: (run) => trail.started(run, provenance(bundle)) }),
   );
   audit.record({ outcome: 'adopted', database: report.target, ...provenance(v), runId: report.runId, migrations: report.adopted.map((a) => a.version) });
   return {

@@ -6,8 +6,14 @@ import { provenance, verifiedDatabaseRun } from '../verified-database-run.js';
 
 export const run: CommandRun = async ({ positionals, flags }, context) => {
   const { env, progress } = context;
-  const { verified: v, report, audit } = await verifiedDatabaseRun('apply', positionals[0]!, flags, context, { readOnly: false }, (bundle, driver) =>
-    applyBundle(bundle, driver, { allowUnknownApplied: flags['allow-unknown-applied'] === true, peerTableUnrelated: flags['peer-table-unrelated'] === true, lockTimeoutMs: lockTimeoutMs(flags, env), progress }),
+  const { verified: v, report, audit } = await verifiedDatabaseRun('apply', positionals[0]!, flags, context, { readOnly: false }, (bundle, driver, trail) =>
+    applyBundle(bundle, driver, {
+      allowUnknownApplied: flags['allow-unknown-applied'] === true,
+      peerTableUnrelated: flags['peer-table-unrelated'] === true,
+      lockTimeoutMs: lockTimeoutMs(flags, env),
+      progress,
+      announce: (run) => trail.started(run, provenance(bundle)),
+    }),
   );
   audit.record({ outcome: report.upToDate ? 'up-to-date' : 'applied', database: report.target, ...provenance(v), runId: report.runId, migrations: report.applied.map((a) => a.version) });
   return { text: describe(v, report), json: { ok: true, ...provenance(v), database: report.target, upToDate: report.upToDate, runId: report.runId, applied: report.applied, alreadyApplied: report.alreadyApplied } };

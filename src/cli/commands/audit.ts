@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { decodeBundle } from '../../format/bundle-archive.js';
 import { inspectContents } from '../../inspect/index.js';
-import { readHistory, readRuns } from '../../apply/index.js';
+import { readHistory } from '../../apply/index.js';
 import { parseDatabaseUrl, type DatabaseUrl } from '../../db/index.js';
 import { MigsealError, isMigsealError } from '../../errors.js';
 import { loadTrustPolicy } from '../../trust/policy.js';
@@ -66,7 +66,8 @@ async function readDatabase(url: DatabaseUrl, env: Record<string, string | undef
   if (url.dialect === 'sqlite' && url.path !== ':memory:' && !(existsSync(url.path) && statSync(url.path).isFile())) {
     throw new MigsealError('IO', `Cannot read the database ${url.display}: no such file (audit never creates one).`);
   }
-  const { history, runs } = await withDatabase(url, env, true, async (driver) => ({ history: await readHistory(driver), runs: await readRuns(driver) }));
+  const history = await withDatabase(url, env, true, (driver) => readHistory(driver));
+  const runs = history.runs;
   return { url: url.display, dialect: url.dialect, history, runs };
 }
 

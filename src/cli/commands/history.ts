@@ -1,22 +1,24 @@
-import { readHistory, readRuns, type AppliedMigration, type RunRecord } from '../../apply/index.js';
+import { chainLine, readHistory, type AppliedMigration, type RunRecord } from '../../apply/index.js';
 import { describePartial, releaseState } from '../../apply/release-state.js';
 import { databaseUrl, withDatabase } from '../database.js';
 import type { CommandRun } from '../table.js';
 
 export const run: CommandRun = async ({ flags }, { env, cwd }) => {
   const url = databaseUrl(flags, env, cwd);
-  const { history, runs } = await withDatabase(url, env, true, async (driver) => ({ history: await readHistory(driver), runs: await readRuns(driver) }));
+  const history = await withDatabase(url, env, true, (driver) => readHistory(driver));
+  const runs = history.runs;
   const state = releaseState(history);
   const text = !history.exists
     ? `${url.display} has no migseal history: nothing was ever applied here by migseal`
     : [
         `history of ${url.display}${history.marker ? `: project ${history.marker.project}` : ''}: ${state.complete ? `release ${state.complete.release} (sha256:${state.complete.bundleDigest.slice(0, 16)}…)` : 'no release wholly applied'}${state.partial ? `; ${describePartial(state.partial)}` : ''}`,
+        `chain: ${chainLine(history)}`,
         'runs:',
         ...runs.map(describeRun),
         'migrations:',
         ...history.migrations.map(describeMigration),
       ].join('\n');
-  return { text, json: { ok: true, database: url.display, exists: history.exists, release: state.complete ?? null, partial: state.partial ?? null, runs, migrations: history.migrations } };
+  return { text, json: { ok: true, database: url.display, exists: history.exists, release: state.complete ?? null, partial: state.partial ?? null, chain: history.chain ?? null, runs, migrations: history.migrations } };
 };
 
 function describeRun(r: RunRecord): string {

@@ -19,7 +19,7 @@ export const run: CommandRun = async ({ flags }, { env, cwd }) => {
       const url = databaseUrl(flags, env, cwd);
       target = url.display;
       audit.ensureWritable();
-      return withDatabase(url, env, false, (driver) => resolveMigration(driver, { version, as, reason, force, lockTimeoutMs: lockTimeoutMs(flags, env) }));
+      return withDatabase(url, env, false, (driver) => resolveMigration(driver, { version, as, reason, force, lockTimeoutMs: lockTimeoutMs(flags, env), announce: (run) => audit.started(run) }));
     },
     () => ({ database: target }),
   );

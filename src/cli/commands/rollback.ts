@@ -7,8 +7,14 @@ import { provenance, verifiedDatabaseRun } from '../verified-database-run.js';
 export const run: CommandRun = async ({ positionals, flags }, context) => {
   const { env, progress } = context;
   const to = requireFlag(flags, 'to', COMMANDS.rollback!.usage);
-  const { verified: v, report, audit } = await verifiedDatabaseRun('rollback', positionals[0]!, flags, context, { readOnly: false, audit: { to }, direction: 'down' }, (bundle, driver) =>
-    rollbackBundle(bundle, driver, { to, allowUnknownApplied: flags['allow-unknown-applied'] === true, lockTimeoutMs: lockTimeoutMs(flags, env), progress }),
+  const { verified: v, report, audit } = await verifiedDatabaseRun('rollback', positionals[0]!, flags, context, { readOnly: false, audit: { to }, direction: 'down' }, (bundle, driver, trail) =>
+    rollbackBundle(bundle, driver, {
+      to,
+      allowUnknownApplied: flags['allow-unknown-applied'] === true,
+      lockTimeoutMs: lockTimeoutMs(flags, env),
+      progress,
+      announce: (run) => trail.started(run, provenance(bundle)),
+    }),
   );
   audit.record({ outcome: 'rolled-back', database: report.target, to, ...provenance(v), runId: report.runId, migrations: report.rolledBack.map((r) => r.version) });
   const text =

@@ -1,7 +1,7 @@
 import { decodeBundle } from '../../format/bundle-archive.js';
 import { sha256Hex } from '../../format/digest.js';
 import { parseManifest } from '../../format/manifest.js';
-import { readHistory, readRuns } from '../../apply/index.js';
+import { chainLine, readHistory } from '../../apply/index.js';
 import { migrationKey, planMigrations, upScript } from '../../apply/plan.js';
 import { describePartial, releaseState } from '../../apply/release-state.js';
 import { renderStatusRows, statusRows } from '../status-table.js';
@@ -14,7 +14,8 @@ import type { CommandRun } from '../table.js';
 export const run: CommandRun = async ({ flags }, { env, cwd }) => {
   const url = databaseUrl(flags, env, cwd);
   const bundle = typeof flags.bundle === 'string' ? await readBundle(flags.bundle, flags) : undefined;
-  const { history, runs } = await withDatabase(url, env, true, async (driver) => ({ history: await readHistory(driver), runs: await readRuns(driver) }));
+  const history = await withDatabase(url, env, true, (driver) => readHistory(driver));
+  const runs = history.runs;
   const count = (state: string) => history.migrations.filter((m) => m.state === state).length;
   const dirty = history.migrations.filter((m) => m.state === 'dirty');
   const last = runs.at(-1);
@@ -38,6 +39,7 @@ export const run: CommandRun = async ({ flags }, { env, cwd }) => {
     `${url.display}: ${release}`,
     ...(state.partial ? [`  partly      ${describePartial(state.partial)}`] : []),
     `  migrations  ${count('applied')} applied, ${count('adopted')} adopted, ${count('rolled-back')} rolled back, ${dirty.length} dirty${plan ? `, ${plan.pending.length} pending` : ''}`,
+    ...(history.exists ? [`  chain       ${chainLine(history)}`] : []),
     ...(last ? [`  last run    ${last.command} ${last.outcome} at ${last.startedAt} by ${last.osUser}@${last.host}`] : []),
   ];
   if (bundle) lines.push(`  bundle      ${bundle.manifest.project} release ${bundle.manifest.release}${bundle.verified ? ' (verified)' : ' (NOT verified: pass --trust to verify)'}`);
@@ -56,6 +58,7 @@ export const run: CommandRun = async ({ flags }, { env, cwd }) => {
       dirty: dirty.map((m) => ({ version: m.version, name: m.name, note: m.note })),
       problems,
       lastRun: last ?? null,
+      chain: history.chain ?? null,
       ...(bundle &&
         plan && {
           bundle: { project: bundle.manifest.project, release: bundle.manifest.release, digest: bundle.digest, verified: bundle.verified },

@@ -1,0 +1,63 @@
+/**
+ * migseal's history as a hash chain in the database (T5.11). Every write to the history
+ * tables appends, in the same transaction, one entry to `migseal_chain` saying what was
+ * written: the whole row, or the fields changed. Each entry's hash covers the hash of the
+ * entry before it, its number, its run and what it says; a run's start entry carries the
+ * hash of the run's "started" audit record, so the chain covers the audit log too.
+ *
+ *   hash = SHA-256( prev_hash "|" seq "|" run_id "|" body )   (UTF-8, lowercase hex)
+ *
+ * The hash is computed by the database in the INSERT, from the entry before it, so the chain
+ * never depends on what the runner remembers. Checking it (./check-history-chain.ts) replays
+ * the entries and compares the result with the tables.
+ */
+import type { Driver } from '../db/driver.js';
+import { canonicalJson } from '../format/strict-json.js';
+import { sha256Hex } from '../format/digest.js';
+import type { AppliedMigration, ReleaseMarker, RunRecord } from './history.js';
+import { TABLES } from './history-schema.js';
+
+export const GENESIS = '0'.repeat(64);
+
+/** What one entry says was written. */
+export type ChainBody =
+  | { table: 'runs'; op: 'start'; row: RunRecord }
+  | { table: 'runs'; op: 'finish'; runId: string; finishedAt: string; outcome: RunRecord['outcome']; error: string | null }
+  | { table: 'runs'; op: 'interrupt'; finishedAt: string }
+  | { table: 'migrations'; op: 'write'; row: AppliedMigration }
+  | { table: 'migrations'; op: 'state'; key: string; state: AppliedMigration['state']; runId: string; note: string | null }
+  | { table: 'release'; op: 'write'; row: ReleaseMarker }
+  /** The history an older migseal wrote, taken as it stood when the chain began. */
+  | { table: 'all'; op: 'snapshot'; at: string; migrations: AppliedMigration[]; runs: RunRecord[]; release: ReleaseMarker | null };
+
+export interface ChainEntry {
+  seq: number;
+  runId: string;
+  body: string;
+  prevHash: string;
+  hash: string;
+}
+
+export const entryHash = (prevHash: string, seq: number, runId: string, body: string): string => sha256Hex(`${prevHash}|${seq}|${runId}|${body}`);
+
+/** The body as stored: canonical JSON without its newline. */
+export const bodyText = (body: ChainBody): string => canonicalJson(body).slice(0, -1);
+
+/** Appends one entry after the newest, in the caller's transaction. */
+export async function appendChain(driver: Driver, runId: string, body: ChainBody): Promise<void> {
+  const t = driver.table(TABLES.chain);
+  const text = bodyText(body);
+  await driver.query(
+    `INSERT INTO ${t} (seq, run_id, body, prev_hash, hash)
+     SELECT head.seq, CAST(? AS TEXT), CAST(? AS TEXT), head.prev,
+       ${driver.sha256(`head.prev || '|' || CAST(head.seq AS TEXT) || '|' || CAST(? AS TEXT) || '|' || CAST(? AS TEXT)`)}
+     FROM (SELECT COALESCE(MAX(seq), 0) + 1 AS seq, COALESCE((SELECT hash FROM ${t} ORDER BY seq DESC LIMIT 1), '${GENESIS}') AS prev FROM ${t}) AS head`,
+    [runId, text, runId, text],
+    { repeated: true, atCommit: true },
+  );
+}
+
+export async function readChain(driver: Driver): Promise<ChainEntry[]> {
+  const rows = await driver.query(`SELECT seq, run_id, body, prev_hash, hash FROM ${driver.table(TABLES.chain)} ORDER BY seq`);
+  return rows.map((r) => ({ seq: Number(r.seq), runId: String(r.run_id ?? ''), body: String(r.body ?? ''), prevHash: String(r.prev_hash ?? ''), hash: String(r.hash ?? '') }));
+}
