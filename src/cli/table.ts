@@ -165,7 +165,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: 'verify a bundle, then apply its pending migrations',
     usage: 'migseal apply BUNDLE --trust FILE [--env NAME] [--db URL] [--lock-timeout SECONDS] [--json]',
     positionals: { min: 1, max: 1 },
-    flags: { trust, env, db, 'lock-timeout': lockTimeout, 'allow-unknown-applied': allowUnknownApplied, 'peer-table-unrelated': peerTableUnrelated, 'audit-log': auditLog, json },
+    flags: { trust, env, db, 'lock-timeout': lockTimeout, 'allow-unknown-applied': allowUnknownApplied, 'peer-table-unrelated': peerTableUnrelated, 'dry-run': { type: 'boolean', description: 'show what apply would do and change nothing (the same as migseal plan)' }, 'audit-log': auditLog, json },
     load: () => import('./commands/apply.js'),
   },
   status: {

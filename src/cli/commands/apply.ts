@@ -5,6 +5,8 @@ import type { CommandRun } from '../table.js';
 import { provenance, verifiedDatabaseRun } from '../verified-database-run.js';
 
 export const run: CommandRun = async ({ positionals, flags }, context) => {
+  // apply --dry-run is plan: the same verification and checks, nothing written.
+  if (flags['dry-run'] === true) return (await import('./plan.js')).run({ positionals, flags }, context);
   const { env, progress } = context;
   const { verified: v, report, audit } = await verifiedDatabaseRun('apply', positionals[0]!, flags, context, { readOnly: false }, (bundle, driver, trail) =>
     applyBundle(bundle, driver, {
