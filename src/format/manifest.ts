@@ -8,7 +8,7 @@ import { isReleaseVersion } from './release-version.js';
 import { SHA256_HEX } from './digest.js';
 import { pathProblem } from './tar.js';
 import { MigsealError } from '../errors.js';
-import { isJsonObject, allowOnly } from './json-shape.js';
+import { allowOnly, forEachObject, isJsonObject, optionalBoolean, type JsonObject } from './json-shape.js';
 
 export const MANIFEST_FORMAT = 'migseal.manifest/v1';
 export const MANIFEST_PATH = 'manifest.json';
@@ -118,6 +118,19 @@ export function validateManifest(value: unknown): string[] {
   const p: string[] = [];
   if (!isJsonObject(value)) return ['$ is not an object'];
   allowOnly(value, '$', ['format', 'project', 'release', 'dialect', 'layout', 'createdAt', 'expiresAt', 'source', 'builder', 'migrations', 'files', 'findings', 'analysis', 'peerHistory'], p);
+  checkRelease(value, p);
+  checkSource(value.source, p);
+  checkBuilder(value.builder, p);
+  const paths = checkFiles(value.files, p);
+  checkMigrations(value.migrations, paths, p);
+  forEachObject(value.findings, '$.findings', p, true, (f, at) => checkFinding(f, at, p));
+  checkAnalysis(value.analysis, p);
+  checkPeerHistory(value.peerHistory, p);
+  return p;
+}
+
+/** What the release is: format, project, release version, dialect, layout, and when. */
+function checkRelease(value: JsonObject, p: string[]): void {
   if (value.format !== MANIFEST_FORMAT) p.push(`$.format must be "${MANIFEST_FORMAT}"`);
   if (typeof value.project !== 'string' || !NAME.test(value.project)) p.push('$.project must be a project name');
   if (typeof value.release !== 'string' || !isReleaseVersion(value.release)) p.push('$.release must be a release version like 42 or 2026.11.3');
@@ -125,91 +138,89 @@ export function validateManifest(value: unknown): string[] {
   if (typeof value.layout !== 'string' || !/^[a-z][a-z0-9-]{0,31}$/.test(value.layout)) p.push('$.layout must be a layout name');
   isTime(value.createdAt, '$.createdAt', p);
   if (value.expiresAt !== undefined) isTime(value.expiresAt, '$.expiresAt', p);
+}
 
-  if (!isJsonObject(value.source)) p.push('$.source must be an object');
-  else {
-    allowOnly(value.source, '$.source', ['repository', 'commit', 'dirty'], p);
-    optString(value.source.repository, '$.source.repository', p);
-    if (value.source.commit !== undefined && (typeof value.source.commit !== 'string' || !/^[0-9a-f]{7,64}$/.test(value.source.commit))) p.push('$.source.commit must be a hex commit id');
-    if (value.source.dirty !== undefined && typeof value.source.dirty !== 'boolean') p.push('$.source.dirty must be a boolean');
-  }
-  if (!isJsonObject(value.builder) || typeof value.builder.id !== 'string' || value.builder.id === '') p.push('$.builder.id must be a string');
-  else allowOnly(value.builder, '$.builder', ['id'], p);
+function checkSource(source: unknown, p: string[]): void {
+  if (!isJsonObject(source)) return void p.push('$.source must be an object');
+  allowOnly(source, '$.source', ['repository', 'commit', 'dirty'], p);
+  optString(source.repository, '$.source.repository', p);
+  if (source.commit !== undefined && (typeof source.commit !== 'string' || !/^[0-9a-f]{7,64}$/.test(source.commit))) p.push('$.source.commit must be a hex commit id');
+  optionalBoolean(source, 'dirty', '$.source', p);
+}
 
-  const filePaths = new Set<string>();
+function checkBuilder(builder: unknown, p: string[]): void {
+  if (!isJsonObject(builder) || typeof builder.id !== 'string' || builder.id === '') p.push('$.builder.id must be a string');
+  else allowOnly(builder, '$.builder', ['id'], p);
+}
+
+/** Each file's safe path (once, whatever its case), SHA-256 and size; returns the exact paths, which migrations must name. */
+function checkFiles(files: unknown, p: string[]): Set<string> {
+  const folded = new Set<string>();
   /** Migrations must name a file exactly: the folded set only detects clashes between files. */
   const exactPaths = new Set<string>();
-  if (!Array.isArray(value.files)) p.push('$.files must be an array');
-  else
-    value.files.forEach((f, i) => {
-      const at = `$.files[${i}]`;
-      if (!isJsonObject(f)) return void p.push(`${at} must be an object`);
-      allowOnly(f, at, ['path', 'sha256', 'size'], p);
-      if (typeof f.path !== 'string' || pathProblem(f.path)) p.push(`${at}.path must be a safe relative path`);
-      else if (filePaths.has(f.path.toLowerCase())) p.push(`${at}.path repeats ${f.path}`);
-      else {
-        filePaths.add(f.path.toLowerCase());
-        exactPaths.add(f.path);
-      }
-      if (typeof f.sha256 !== 'string' || !SHA256_HEX.test(f.sha256)) p.push(`${at}.sha256 must be 64 lowercase hex digits`);
-      if (typeof f.size !== 'number' || !Number.isSafeInteger(f.size) || f.size < 0) p.push(`${at}.size must be a non-negative integer`);
-    });
+  forEachObject(files, '$.files', p, true, (f, at) => {
+    allowOnly(f, at, ['path', 'sha256', 'size'], p);
+    if (typeof f.path !== 'string' || pathProblem(f.path)) p.push(`${at}.path must be a safe relative path`);
+    else if (folded.has(f.path.toLowerCase())) p.push(`${at}.path repeats ${f.path}`);
+    else {
+      folded.add(f.path.toLowerCase());
+      exactPaths.add(f.path);
+    }
+    if (typeof f.sha256 !== 'string' || !SHA256_HEX.test(f.sha256)) p.push(`${at}.sha256 must be 64 lowercase hex digits`);
+    if (typeof f.size !== 'number' || !Number.isSafeInteger(f.size) || f.size < 0) p.push(`${at}.size must be a non-negative integer`);
+  });
+  return exactPaths;
+}
 
+/** Each migration's unique version, its up (and down) file among `paths`, and how it runs. */
+function checkMigrations(migrations: unknown, paths: ReadonlySet<string>, p: string[]): void {
   const versions = new Set<string>();
-  if (!Array.isArray(value.migrations)) p.push('$.migrations must be an array');
-  else
-    value.migrations.forEach((m, i) => {
-      const at = `$.migrations[${i}]`;
-      if (!isJsonObject(m)) return void p.push(`${at} must be an object`);
-      allowOnly(m, at, ['version', 'name', 'up', 'down', 'transactional', 'repeatable', 'runner', 'sections'], p);
-      if (typeof m.version !== 'string' || !/^[A-Za-z0-9._-]{1,255}$/.test(m.version)) p.push(`${at}.version must be a version string`);
-      else {
-        const key = m.repeatable === true ? `R:${m.name}` : m.version;
-        if (versions.has(key)) p.push(`${at}.version repeats ${m.version}`);
-        versions.add(key);
-      }
-      if (typeof m.name !== 'string' || m.name.length > 255) p.push(`${at}.name must be a string`);
-      if (typeof m.up !== 'string' || !exactPaths.has(m.up)) p.push(`${at}.up must name a file in $.files`);
-      if (m.down !== undefined && (typeof m.down !== 'string' || !exactPaths.has(m.down))) p.push(`${at}.down must name a file in $.files`);
-      if (typeof m.transactional !== 'boolean') p.push(`${at}.transactional must be a boolean`);
-      if (m.repeatable !== undefined && typeof m.repeatable !== 'boolean') p.push(`${at}.repeatable must be a boolean`);
-      if (m.runner !== undefined && m.runner !== 'sql' && m.runner !== 'native') p.push(`${at}.runner must be "sql" or "native"`);
-      if (m.sections !== undefined && m.sections !== 'dbmate') p.push(`${at}.sections must be "dbmate"`);
-    });
+  forEachObject(migrations, '$.migrations', p, true, (m, at) => {
+    allowOnly(m, at, ['version', 'name', 'up', 'down', 'transactional', 'repeatable', 'runner', 'sections'], p);
+    if (typeof m.version !== 'string' || !/^[A-Za-z0-9._-]{1,255}$/.test(m.version)) p.push(`${at}.version must be a version string`);
+    else {
+      const key = m.repeatable === true ? `R:${m.name}` : m.version;
+      if (versions.has(key)) p.push(`${at}.version repeats ${m.version}`);
+      versions.add(key);
+    }
+    if (typeof m.name !== 'string' || m.name.length > 255) p.push(`${at}.name must be a string`);
+    if (typeof m.up !== 'string' || !paths.has(m.up)) p.push(`${at}.up must name a file in $.files`);
+    if (m.down !== undefined && (typeof m.down !== 'string' || !paths.has(m.down))) p.push(`${at}.down must name a file in $.files`);
+    if (typeof m.transactional !== 'boolean') p.push(`${at}.transactional must be a boolean`);
+    optionalBoolean(m, 'repeatable', at, p);
+    if (m.runner !== undefined && m.runner !== 'sql' && m.runner !== 'native') p.push(`${at}.runner must be "sql" or "native"`);
+    if (m.sections !== undefined && m.sections !== 'dbmate') p.push(`${at}.sections must be "dbmate"`);
+  });
+}
 
-  if (!Array.isArray(value.findings)) p.push('$.findings must be an array');
-  else
-    value.findings.forEach((f, i) => {
-      const at = `$.findings[${i}]`;
-      if (!isJsonObject(f)) return void p.push(`${at} must be an object`);
-      allowOnly(f, at, ['rule', 'severity', 'category', 'file', 'line', 'message', 'statement', 'suppressed', 'dialect', 'direction'], p);
-      for (const k of ['rule', 'category', 'file', 'message'] as const) if (typeof f[k] !== 'string') p.push(`${at}.${k} must be a string`);
-      if (!['error', 'warning', 'info'].includes(f.severity as string)) p.push(`${at}.severity must be error, warning or info`);
-      if (typeof f.line !== 'number' || f.line < 0) p.push(`${at}.line must be a non-negative integer`);
-      optString(f.statement, `${at}.statement`, p);
-      optString(f.suppressed, `${at}.suppressed`, p);
-      if (f.dialect !== undefined && f.dialect !== 'postgres' && f.dialect !== 'sqlite') p.push(`${at}.dialect must be postgres or sqlite`);
-      if (f.direction !== undefined && f.direction !== 'down') p.push(`${at}.direction must be "down"`);
-    });
-  if (value.analysis !== undefined) {
-    if (!isJsonObject(value.analysis) || typeof value.analysis.tool !== 'string' || typeof value.analysis.dialect !== 'string') p.push('$.analysis must name a tool and a dialect');
-    else {
-      allowOnly(value.analysis, '$.analysis', ['tool', 'dialect', 'dialects'], p);
-      const ds = value.analysis.dialects;
-      if (ds !== undefined && (!Array.isArray(ds) || ds.length === 0 || ds.some((d) => d !== 'postgres' && d !== 'sqlite'))) p.push('$.analysis.dialects must list postgres or sqlite');
-    }
+function checkFinding(f: JsonObject, at: string, p: string[]): void {
+  allowOnly(f, at, ['rule', 'severity', 'category', 'file', 'line', 'message', 'statement', 'suppressed', 'dialect', 'direction'], p);
+  for (const k of ['rule', 'category', 'file', 'message'] as const) if (typeof f[k] !== 'string') p.push(`${at}.${k} must be a string`);
+  if (!['error', 'warning', 'info'].includes(f.severity as string)) p.push(`${at}.severity must be error, warning or info`);
+  if (typeof f.line !== 'number' || f.line < 0) p.push(`${at}.line must be a non-negative integer`);
+  optString(f.statement, `${at}.statement`, p);
+  optString(f.suppressed, `${at}.suppressed`, p);
+  if (f.dialect !== undefined && f.dialect !== 'postgres' && f.dialect !== 'sqlite') p.push(`${at}.dialect must be postgres or sqlite`);
+  if (f.direction !== undefined && f.direction !== 'down') p.push(`${at}.direction must be "down"`);
+}
+
+function checkAnalysis(analysis: unknown, p: string[]): void {
+  if (analysis === undefined) return;
+  if (!isJsonObject(analysis) || typeof analysis.tool !== 'string' || typeof analysis.dialect !== 'string') p.push('$.analysis must name a tool and a dialect');
+  else {
+    allowOnly(analysis, '$.analysis', ['tool', 'dialect', 'dialects'], p);
+    const ds = analysis.dialects;
+    if (ds !== undefined && (!Array.isArray(ds) || ds.length === 0 || ds.some((d) => d !== 'postgres' && d !== 'sqlite'))) p.push('$.analysis.dialects must list postgres or sqlite');
   }
-  if (value.peerHistory !== undefined) {
-    const h = value.peerHistory;
-    if (!isJsonObject(h)) p.push('$.peerHistory must be an object');
-    else {
-      allowOnly(h, '$.peerHistory', ['tool', 'table', 'keep'], p);
-      if (!['golang-migrate', 'dbmate', 'prisma', 'diesel', 'flyway'].includes(h.tool as string)) p.push('$.peerHistory.tool must be golang-migrate, dbmate, prisma, diesel or flyway');
-      if (typeof h.table !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/.test(h.table)) p.push('$.peerHistory.table must be a table name');
-      if (typeof h.keep !== 'boolean') p.push('$.peerHistory.keep must be a boolean');
-    }
-  }
-  return p;
+}
+
+function checkPeerHistory(h: unknown, p: string[]): void {
+  if (h === undefined) return;
+  if (!isJsonObject(h)) return void p.push('$.peerHistory must be an object');
+  allowOnly(h, '$.peerHistory', ['tool', 'table', 'keep'], p);
+  if (!['golang-migrate', 'dbmate', 'prisma', 'diesel', 'flyway'].includes(h.tool as string)) p.push('$.peerHistory.tool must be golang-migrate, dbmate, prisma, diesel or flyway');
+  if (typeof h.table !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/.test(h.table)) p.push('$.peerHistory.table must be a table name');
+  if (typeof h.keep !== 'boolean') p.push('$.peerHistory.keep must be a boolean');
 }
 
 function optString(v: unknown, at: string, p: string[]): void {
