@@ -16,8 +16,9 @@ const LAYERS: readonly (readonly string[])[] = [
   ['errors', 'limits'],
   ['read-error'],
   ['format', 'db', 'ca'],
-  ['lint'],
-  ['layouts', 'trust', 'peer-history'],
+  // Side by side, so neither imports the other: the rule catalogue both need is in format/.
+  ['lint', 'trust'],
+  ['layouts', 'peer-history'],
   ['signing', 'verify', 'audit'],
   ['inspect'],
   ['apply', 'diff', 'exec', 'pack'],
