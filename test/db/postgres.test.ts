@@ -189,7 +189,7 @@ describe('PostgreSQL driver', () => {
         { n: 4, note: null },
       ]);
       expect((await driver.query("SELECT string_agg(tablename, ',' ORDER BY tablename) AS t FROM pg_tables WHERE schemaname = 'public'"))[0]?.t).toBe('a,log');
-      await expect(driver.query('INSERT INTO log (n) VALUES (?)', [1.5], held)).rejects.toThrow(/as a literal/);
+      await expect(driver.query('INSERT INTO log (n) VALUES (?)', [1.5], held)).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringMatching(/as an SQL literal/) });
     } finally {
       await driver.close();
     }
