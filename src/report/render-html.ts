@@ -38,6 +38,7 @@ ${signersSection(facts.signatures)}
 ${facts.provenance ? provenanceSection(facts.provenance) : ''}
 ${migrationsSection(facts)}
 ${facts.database ? databaseSection(facts.database) : ''}
+${facts.database?.chain ? html`<p class="muted">History chain: ${facts.database.chain}</p>` : ''}
 <footer>This page was written by migseal from the bundle${facts.database ? ' and the database' : ''} named above. It runs no scripts and loads nothing.
 <span class="badge ok">verified</span> marks facts checked against the host's trust policy; <span class="badge warn">claimed</span> marks what the bundle says about itself, trusting nothing.</footer>
 </main>
@@ -206,7 +207,7 @@ const COMPARISON: Record<Comparison, { label: string; tone: string }> = {
 function databaseSection(db: DatabaseFacts): Html {
   return html`<section id="database"><h2>Database <span class="badge plain">recorded</span></h2>
 <dl class="facts"><dt>Database</dt><dd><code>${db.url}</code></dd>
-${db.chain ? html`<dt>History chain</dt><dd>${db.chain}</dd>` : ''}<dt>Recorded release</dt><dd>${db.marker ? html`${db.marker.project} release ${db.marker.release} ${digest(db.marker.bundleDigest, 'sha256:')} <span class="muted">since ${db.marker.updatedAt}</span>` : db.exists ? 'none wholly applied' : 'no migseal history: nothing was ever applied here by migseal'}</dd>${db.partial ? html`<dt>Partly applied</dt><dd>${db.partial.text}</dd>` : ''}</dl>
+<dt>Recorded release</dt><dd>${db.marker ? html`${db.marker.project} release ${db.marker.release} ${digest(db.marker.bundleDigest, 'sha256:')} <span class="muted">since ${db.marker.updatedAt}</span>` : db.exists ? 'none wholly applied' : 'no migseal history: nothing was ever applied here by migseal'}</dd>${db.partial ? html`<dt>Partly applied</dt><dd>${db.partial.text}</dd>` : ''}</dl>
 <p class="note">What the database's history tables record (read-only). "match": the recorded checksum equals the bundle's; "DRIFT": it does not; "pending": not applied yet.</p>
 <table><thead><tr><th>Version</th><th>Name</th><th>Database</th><th>State</th><th>Applied at</th><th>By / host</th><th>Run / environment</th><th>Release</th><th class="num">Duration</th><th>Recorded SHA-256</th></tr></thead><tbody>
 ${db.entries.map((e) => {
