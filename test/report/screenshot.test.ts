@@ -18,7 +18,7 @@ const installed = existsSync(CHROMIUM);
 if (!installed) console.warn(`screenshot tests skipped: ${CHROMIUM} is not installed (apt-get install chromium; CI installs it)`);
 
 const WIDTH = 1280;
-const HEIGHT = 2000;
+const HEIGHT = 3000;
 const DOCS_PICTURE = fileURLToPath(new URL('../../docs/audit-report.png', import.meta.url));
 
 /** Runs headless Chromium with a fresh profile and no background networking; resolves with stdout. */
