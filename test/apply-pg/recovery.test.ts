@@ -38,7 +38,7 @@ describe('resolve on PostgreSQL', () => {
     const forced = await ctx.world.migseal(['resolve', '--db', db.url, '--version', '2', '--as', 'rolled-back', '--reason', 'pay again', '--force']);
     expect(forced.code).toBe(0);
     expect(forced.stdout).toContain('next: apply will run migration 2 again');
-    expect((await ctx.cluster.psql("SELECT reason FROM migseal_runs WHERE command = 'resolve'", db.name)).trim()).toBe('FORCED 2 applied -> rolled-back: pay again');
+    expect((await ctx.cluster.psql("SELECT reason FROM migseal.migseal_runs WHERE command = 'resolve'", db.name)).trim()).toBe('FORCED 2 applied -> rolled-back: pay again');
     expect((await apply(bundle, db.url)).code).toBe(0);
     expect((await ctx.cluster.psql('SELECT balance FROM accounts', db.name)).trim()).toBe('200');
   });
@@ -55,7 +55,7 @@ describe('resolve on PostgreSQL', () => {
     expect((await apply(r1, db.url)).code).toBe(0);
     const failed = await apply(r2, db.url);
     expect(failed.code).toBe(3);
-    expect((await ctx.cluster.psql('SELECT release FROM migseal_release', db.name)).trim()).toBe('1');
+    expect((await ctx.cluster.psql('SELECT release FROM migseal.migseal_release', db.name)).trim()).toBe('1');
     const status = await ctx.world.migseal(['status', '--db', db.url, '--bundle', r2, '--trust', ctx.world.policy]);
     expect(status.code).toBe(2);
     expect(status.stdout).toMatch(/: project shop, release 1 \(postgres\)\n  partly      release 2: 1 of 2 applied, 1 dirty\n/);
@@ -72,6 +72,6 @@ describe('resolve on PostgreSQL', () => {
     const done = await apply(fixed, db.url);
     expect(done.code).toBe(0);
     expect(JSON.parse(done.stdout).applied.map((a: { version: string }) => a.version)).toEqual(['4']);
-    expect((await ctx.cluster.psql('SELECT release FROM migseal_release', db.name)).trim()).toBe('3');
+    expect((await ctx.cluster.psql('SELECT release FROM migseal.migseal_release', db.name)).trim()).toBe('3');
   });
 });
