@@ -16,6 +16,7 @@ const ON_18 = [
   'test/apply-pg/transaction-ended.test.ts',
   'test/peer-history/postgres.test.ts',
   'test/report/audit-postgres.test.ts',
+  'test/fingerprint/postgres.test.ts',
 ];
 
 export default defineConfig({

@@ -22,3 +22,4 @@ export { adoptDatabase, PEERS, type AdoptReport, type Peer } from './adopt/index
 export { analyzeMigrations, transactionModeFor, toSarif, RULES, type Finding, type TransactionSemantics } from './lint/index.js';
 export { analyzeFolder, type FolderAnalysis } from './pack/analyze-folder.js';
 export { decideFinding, type FindingsPolicy, type FindingAction } from './trust/findings-policy.js';
+export { readSchemaFingerprint, compareFingerprints, parseFingerprint, canonicalFingerprint, type SchemaFingerprint, type SchemaObject, type FingerprintDifference } from './fingerprint/index.js';

@@ -18,7 +18,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['format', 'db', 'ca'],
   // Side by side, so neither imports the other: the rule catalogue both need is in format/.
   ['lint', 'trust'],
-  ['layouts', 'peer-history'],
+  ['layouts', 'peer-history', 'fingerprint'],
   ['signing', 'verify', 'audit'],
   ['inspect'],
   ['apply', 'diff', 'exec', 'pack'],

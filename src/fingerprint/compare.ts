@@ -1,0 +1,33 @@
+/** What changed between two fingerprints, object by object, in canonical order. */
+import { objectKey, sortObjects, type ObjectKind, type SchemaFingerprint, type SchemaObject } from './canonical.js';
+
+export interface ChangedObject {
+  kind: ObjectKind;
+  schema?: string;
+  name: string;
+  before: string;
+  after: string;
+}
+
+export interface FingerprintDifference {
+  added: SchemaObject[];
+  removed: SchemaObject[];
+  changed: ChangedObject[];
+}
+
+export function compareFingerprints(before: Pick<SchemaFingerprint, 'objects'>, after: Pick<SchemaFingerprint, 'objects'>): FingerprintDifference {
+  const old = new Map(before.objects.map((o) => [objectKey(o), o]));
+  const now = new Map(after.objects.map((o) => [objectKey(o), o]));
+  const added: SchemaObject[] = [];
+  const removed: SchemaObject[] = [];
+  const changed: ChangedObject[] = [];
+  for (const o of sortObjects(after.objects)) {
+    const was = old.get(objectKey(o));
+    if (!was) added.push(o);
+    else if (was.definition !== o.definition) changed.push({ kind: o.kind, ...(o.schema !== undefined && { schema: o.schema }), name: o.name, before: was.definition, after: o.definition });
+  }
+  for (const o of sortObjects(before.objects)) if (!now.has(objectKey(o))) removed.push(o);
+  return { added, removed, changed };
+}
+
+export const isSameSchema = (d: FingerprintDifference): boolean => d.added.length === 0 && d.removed.length === 0 && d.changed.length === 0;

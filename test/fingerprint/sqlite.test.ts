@@ -1,0 +1,99 @@
+/**
+ * The schema fingerprint on a real SQLite database: every kind of object it reads, the same
+ * hash for the same schema built in another order, migseal's and the peer tools' tables left
+ * out, and each change (a column added, a default changed, an index dropped) named.
+ */
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SqliteDriver } from '../../src/db/sqlite.js';
+import { PEER_TABLES } from '../../src/apply/peer-tables.js';
+import { canonicalFingerprint, compareFingerprints, parseFingerprint, readSchemaFingerprint } from '../../src/fingerprint/index.js';
+import { PEER_TABLE_NAMES } from '../../src/fingerprint/excluded.js';
+import { removeDir, tempDir } from '../helpers/fixtures.js';
+
+const dir = tempDir('migseal-fingerprint-');
+afterAll(() => removeDir(dir));
+
+const SCHEMA = [
+  'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE, created TEXT DEFAULT CURRENT_TIMESTAMP)',
+  'CREATE TABLE orders (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE, total INTEGER CHECK (total >= 0))',
+  'CREATE INDEX orders_user ON orders (user_id)',
+  'CREATE VIEW big_orders AS SELECT * FROM orders WHERE total > 100',
+  "CREATE TRIGGER orders_audit AFTER INSERT ON orders BEGIN SELECT 1; END",
+];
+
+async function fingerprintOf(name: string, statements: string[]) {
+  const driver = SqliteDriver.open(join(dir, name));
+  try {
+    for (const s of statements) await driver.exec(s);
+    return await readSchemaFingerprint(driver);
+  } finally {
+    await driver.close();
+  }
+}
+
+describe('schema fingerprint (SQLite)', () => {
+  it('describes tables, columns, constraints, indexes, views and triggers, in canonical order', async () => {
+    const fp = await fingerprintOf('a.db', SCHEMA);
+    expect(fp.dialect).toBe('sqlite');
+    expect(fp.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const labels = fp.objects.map((o) => `${o.kind} ${o.name}`);
+    expect(labels).toEqual([
+      'column orders.id',
+      'column orders.total',
+      'column orders.user_id',
+      'column users.created',
+      'column users.email',
+      'column users.id',
+      'constraint orders.foreign key (user_id)',
+      'constraint users.unique (email)',
+      'index orders_user',
+      'table orders',
+      'table users',
+      'trigger orders.orders_audit',
+      'view big_orders',
+    ]);
+    const byName = new Map(fp.objects.map((o) => [`${o.kind} ${o.name}`, o.definition]));
+    expect(byName.get('column users.email')).toBe('TEXT NOT NULL');
+    expect(byName.get('column users.created')).toBe('TEXT DEFAULT CURRENT_TIMESTAMP');
+    expect(byName.get('constraint orders.foreign key (user_id)')).toBe('FOREIGN KEY (user_id) REFERENCES users (id) ON UPDATE NO ACTION ON DELETE CASCADE MATCH NONE');
+  });
+
+  it('gives the same hash for the same schema however it was built, and leaves migseal and peer tables out', async () => {
+    const a = await fingerprintOf('b.db', SCHEMA);
+    const b = await fingerprintOf('c.db', [
+      ...[SCHEMA[0]!, SCHEMA[1]!, SCHEMA[4]!, SCHEMA[3]!, SCHEMA[2]!].map((s) => s.replace(/ /g, '\n  ')),
+      'CREATE TABLE migseal_runs (x)',
+      'CREATE TABLE schema_migrations (version TEXT)',
+      'CREATE INDEX sm ON schema_migrations (version)',
+    ]);
+    expect(b.sha256).toBe(a.sha256);
+    expect([...new Set(Object.values(PEER_TABLES))].sort()).toEqual(PEER_TABLE_NAMES);
+    expect(compareFingerprints(a, b)).toEqual({ added: [], removed: [], changed: [] });
+  });
+
+  it('names each change: a column added, a default changed, an index dropped', async () => {
+    const before = await fingerprintOf('d.db', SCHEMA);
+    const after = await fingerprintOf('e.db', [
+      ...SCHEMA.slice(0, 2).map((s) => s.replace('DEFAULT CURRENT_TIMESTAMP', "DEFAULT 'never'")),
+      ...SCHEMA.slice(3),
+      'ALTER TABLE users ADD COLUMN admin INTEGER',
+    ]);
+    expect(after.sha256).not.toBe(before.sha256);
+    const diff = compareFingerprints(before, after);
+    expect(diff.added.map((o) => `${o.kind} ${o.name}`)).toEqual(['column users.admin']);
+    expect(diff.removed.map((o) => `${o.kind} ${o.name}`)).toEqual(['index orders_user']);
+    expect(diff.changed.map((o) => [o.kind, o.name, o.before, o.after])).toContainEqual(['column', 'users.created', 'TEXT DEFAULT CURRENT_TIMESTAMP', "TEXT DEFAULT 'never'"]);
+    expect(diff.changed.map((o) => `${o.kind} ${o.name}`)).toEqual(['column users.created', 'table users']);
+  });
+});
+
+describe('a fingerprint kept as canonical JSON', () => {
+  it('reads back to the same objects and hash, and not when the text was changed', async () => {
+    const fp = await fingerprintOf('f.db', SCHEMA);
+    const text = canonicalFingerprint(fp);
+    expect(parseFingerprint(text, fp.sha256)).toEqual(fp);
+    expect(parseFingerprint(text.replace('TEXT NOT NULL', 'TEXT'), fp.sha256)).toBeUndefined();
+    expect(parseFingerprint('{"dialect":"mysql","objects":[]}')).toBeUndefined();
+  });
+});
