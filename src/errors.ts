@@ -13,6 +13,8 @@ export const ERROR_CODES = Object.freeze({
   KEY_INVALID: 1,
   LAYOUT_INVALID: 1,
   CREDENTIALS_ON_COMMAND_LINE: 1,
+  /** A fleet's targets file is malformed, names a target twice, or carries a credential. */
+  TARGETS_INVALID: 1,
   /** A bug in migseal: a guard that should never fail did, or an error escaped without a code. */
   INTERNAL: 1,
 
@@ -63,6 +65,8 @@ export const ERROR_CODES = Object.freeze({
   MIGRATION_FAILED: 3,
   DATABASE_ERROR: 3,
   MIGRATION_PARTLY_COMMITTED: 3,
+  /** A fleet rollout ran and not every target is up to date: the report names each one's outcome. */
+  FLEET_INCOMPLETE: 3,
 
   // 4: nothing ran: the database could not be reached, opened, read or locked; retrying may succeed
   DATABASE_UNAVAILABLE: 4,

@@ -40,6 +40,10 @@ export const LIMITS = Object.freeze({
   maxPatchScriptBytes: 1024 ** 2,
   maxPatchEdits: 2_000,
   maxPatchLines: 400,
+  /** A fleet's targets file: its size, how many targets it names, and how many run at once at most. */
+  maxTargetsFileBytes: 16 * 1024 ** 2,
+  maxTargets: 100_000,
+  maxFleetParallel: 64,
   /** How long apply waits for another runner's lock before refusing. */
   lockTimeoutMs: 30_000,
   /** How long an audit log append waits for another process's append before failing. */

@@ -48,6 +48,9 @@ const auditLog: FlagSpec = { type: 'string', value: 'FILE', description: 'audit 
 const allowUnknownApplied: FlagSpec = { type: 'boolean', description: 'accept applied migrations that the bundle does not contain' };
 const peerTableUnrelated: FlagSpec = { type: 'boolean', description: "another migration tool's history table in the database is unrelated: apply anyway instead of adopting" };
 
+const targets: FlagSpec = { type: 'string', value: 'FILE', description: 'instead of --db: a fleet of databases, as JSON [{"name","db"}] or one URL per line (passwords never in it: passwordFile, passwordEnv, or the variables --db reads)' };
+const shard: FlagSpec = { type: 'string', value: 'I/N', description: 'with --targets: only the targets whose name hashes to shard I of N (numbered from 1), for N machines that share one targets file' };
+
 const timestampUrl: FlagSpec = { type: 'string', value: 'URL', description: 'RFC 3161 timestamp authority (Sigstore API) whose timestamp proves when the signature was made' };
 const keyless: FlagSpec = { type: 'boolean', description: 'sign in CI without a key: Fulcio certificate for the CI OIDC identity, Rekor entry (GitHub Actions, GitLab CI)' };
 const cert: FlagSpec = { type: 'string', value: 'FILE', description: 'PEM certificate for --key (from migseal ca issue): sign as its identity' };
@@ -156,16 +159,32 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   plan: {
     summary: 'verify a bundle and show what apply would do, changing nothing',
-    usage: 'migseal plan BUNDLE --trust FILE [--env NAME] [--db URL] [--json]',
+    usage: 'migseal plan BUNDLE --trust FILE [--env NAME] [--db URL | --targets FILE [--shard I/N]] [--json]',
     positionals: { min: 1, max: 1 },
-    flags: { trust, env, db, 'allow-unknown-applied': allowUnknownApplied, 'peer-table-unrelated': peerTableUnrelated, 'audit-log': auditLog, json },
+    flags: { trust, env, db, targets, shard, parallel: { type: 'string', value: 'N', description: 'with --targets: how many targets are read at once (default 4)' }, 'allow-unknown-applied': allowUnknownApplied, 'peer-table-unrelated': peerTableUnrelated, 'audit-log': auditLog, json },
     load: () => import('./commands/plan.js'),
   },
   apply: {
     summary: 'verify a bundle, then apply its pending migrations',
-    usage: 'migseal apply BUNDLE --trust FILE [--env NAME] [--db URL] [--lock-timeout SECONDS] [--json]',
+    usage: 'migseal apply BUNDLE --trust FILE [--env NAME] [--db URL | --targets FILE [--canary N] [--wave N] [--parallel N] [--shard I/N] [--report FILE]] [--lock-timeout SECONDS] [--json]',
     positionals: { min: 1, max: 1 },
-    flags: { trust, env, db, 'lock-timeout': lockTimeout, 'allow-unknown-applied': allowUnknownApplied, 'peer-table-unrelated': peerTableUnrelated, 'dry-run': { type: 'boolean', description: 'show what apply would do and change nothing (the same as migseal plan)' }, 'audit-log': auditLog, json },
+    flags: {
+      trust,
+      env,
+      db,
+      targets,
+      canary: { type: 'string', value: 'N', description: 'with --targets: how many targets (the first in the file) go first; if one fails, no other starts (default 1)' },
+      wave: { type: 'string', value: 'N', description: 'with --targets: targets per wave after the canary; a failure stops the rollout after its wave (default 10)' },
+      parallel: { type: 'string', value: 'N', description: 'with --targets: how many targets of a wave run at once (default 4)' },
+      shard,
+      report: { type: 'string', value: 'FILE', description: "with --targets: also write the rollout's JSON report to FILE" },
+      'lock-timeout': lockTimeout,
+      'allow-unknown-applied': allowUnknownApplied,
+      'peer-table-unrelated': peerTableUnrelated,
+      'dry-run': { type: 'boolean', description: 'show what apply would do and change nothing (the same as migseal plan)' },
+      'audit-log': auditLog,
+      json,
+    },
     load: () => import('./commands/apply.js'),
   },
   status: {

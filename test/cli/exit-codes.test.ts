@@ -103,7 +103,7 @@ describe('usage and unreadable inputs: exit 1, USAGE or IO', () => {
       [['verify', 'x.migseal', '--tust', 'p.json'], 'migseal: error: verify has no flag --tust; did you mean --trust? Usage: migseal verify BUNDLE --trust FILE [--env NAME] | --key FILE | --certificate-identity ID --certificate-oidc-issuer URL [--trusted-root FILE] [--json]\n'],
       [['verify', 'x.migseal', '--trust'], 'migseal: error: --trust needs a value (FILE). Usage: migseal verify BUNDLE --trust FILE [--env NAME] | --key FILE | --certificate-identity ID --certificate-oidc-issuer URL [--trusted-root FILE] [--json]\n'],
       [['verify', 'x.migseal', '--json=yes'], 'migseal: error: --json takes no value. Usage: migseal verify BUNDLE --trust FILE [--env NAME] | --key FILE | --certificate-identity ID --certificate-oidc-issuer URL [--trusted-root FILE] [--json]\n'],
-      [['apply', 'x.migseal', '--frobnicate'], 'migseal: error: apply has no flag --frobnicate. Usage: migseal apply BUNDLE --trust FILE [--env NAME] [--db URL] [--lock-timeout SECONDS] [--json]\n'],
+      [['apply', 'x.migseal', '--frobnicate'], 'migseal: error: apply has no flag --frobnicate. Usage: migseal apply BUNDLE --trust FILE [--env NAME] [--db URL | --targets FILE [--canary N] [--wave N] [--parallel N] [--shard I/N] [--report FILE]] [--lock-timeout SECONDS] [--json]\n'],
       [['keys'], 'migseal: error: migseal keys needs a subcommand. It has: migseal keys generate.\n'],
       [['keys', 'gen'], 'migseal: error: migseal keys has no subcommand "gen"; did you mean "migseal keys generate"? It has: migseal keys generate.\n'],
       [['ca'], 'migseal: error: migseal ca needs a subcommand. It has: migseal ca init, migseal ca issue.\n'],

@@ -1,25 +1,41 @@
 import { applyBundle, type ApplyReport } from '../../apply/index.js';
+import type { Driver } from '../../db/index.js';
+import { MigsealError } from '../../errors.js';
 import type { VerifiedBundle } from '../../verify/index.js';
+import type { AuditTrail } from '../audit-trail.js';
 import { lockTimeoutMs } from '../database.js';
-import type { CommandRun } from '../table.js';
+import type { CommandContext, CommandRun } from '../table.js';
 import { provenance, verifiedDatabaseRun } from '../verified-database-run.js';
 
 export const run: CommandRun = async ({ positionals, flags }, context) => {
   // apply --dry-run is plan: the same verification and checks, nothing written.
   if (flags['dry-run'] === true) return (await import('./plan.js')).run({ positionals, flags }, context);
-  const { env, progress } = context;
+  if (typeof flags.targets === 'string') return (await import('./apply-fleet.js')).run({ positionals, flags }, context);
+  for (const flag of ['canary', 'wave', 'parallel', 'shard', 'report']) {
+    if (flags[flag] !== undefined) throw new MigsealError('USAGE', `--${flag} goes with --targets FILE (a fleet rollout); a single database is named with --db.`);
+  }
   const { verified: v, report, audit } = await verifiedDatabaseRun('apply', positionals[0]!, flags, context, { readOnly: false }, (bundle, driver, trail) =>
-    applyBundle(bundle, driver, {
-      allowUnknownApplied: flags['allow-unknown-applied'] === true,
-      peerTableUnrelated: flags['peer-table-unrelated'] === true,
-      lockTimeoutMs: lockTimeoutMs(flags, env),
-      progress,
-      announce: (run) => trail.started(run, provenance(bundle)),
-    }),
+    applyOnDatabase(bundle, driver, trail, flags, context),
   );
-  audit.record({ outcome: report.upToDate ? 'up-to-date' : 'applied', database: report.target, ...provenance(v), runId: report.runId, migrations: report.applied.map((a) => a.version) });
+  recordApplied(audit, v, report);
   return { text: describe(v, report), json: { ok: true, ...provenance(v), database: report.target, upToDate: report.upToDate, runId: report.runId, applied: report.applied, alreadyApplied: report.alreadyApplied } };
 };
+
+/** What apply does once the bundle is verified and the database open: one database, or each target of a fleet. */
+export function applyOnDatabase(bundle: VerifiedBundle, driver: Driver, trail: AuditTrail, flags: Record<string, unknown>, { env, progress }: Pick<CommandContext, 'env' | 'progress'>): Promise<ApplyReport> {
+  return applyBundle(bundle, driver, {
+    allowUnknownApplied: flags['allow-unknown-applied'] === true,
+    peerTableUnrelated: flags['peer-table-unrelated'] === true,
+    lockTimeoutMs: lockTimeoutMs(flags, env),
+    progress,
+    announce: (run) => trail.started(run, provenance(bundle)),
+  });
+}
+
+/** The audit record of an apply that finished. */
+export function recordApplied(audit: AuditTrail, v: VerifiedBundle, report: ApplyReport, fields: Record<string, unknown> = {}): void {
+  audit.record({ outcome: report.upToDate ? 'up-to-date' : 'applied', database: report.target, ...provenance(v), runId: report.runId, migrations: report.applied.map((a) => a.version), ...fields });
+}
 
 function describe(v: VerifiedBundle, report: ApplyReport): string {
   const head = `verified ${v.manifest.project} release ${v.manifest.release} (sha256:${v.digest.slice(0, 16)}…) for environment "${v.environment}"`;

@@ -1,3 +1,4 @@
+import { MigsealError } from '../../errors.js';
 import { previewApply, type PreviewReport } from '../../apply/index.js';
 import type { VerifiedBundle } from '../../verify/index.js';
 import type { CommandRun } from '../table.js';
@@ -5,6 +6,10 @@ import { describePeerHistory } from '../../peer-history/index.js';
 import { provenance, verifiedDatabaseRun } from '../verified-database-run.js';
 
 export const run: CommandRun = async ({ positionals, flags }, context) => {
+  if (typeof flags.targets === 'string') return (await import('./plan-fleet.js')).run({ positionals, flags }, context);
+  for (const flag of ['shard', 'parallel']) {
+    if (flags[flag] !== undefined) throw new MigsealError('USAGE', `--${flag} goes with --targets FILE (a fleet); a single database is named with --db.`);
+  }
   const { verified: v, report, audit } = await verifiedDatabaseRun('plan', positionals[0]!, flags, context, { readOnly: true }, (bundle, driver) =>
     previewApply(bundle, driver, { allowUnknownApplied: flags['allow-unknown-applied'] === true, peerTableUnrelated: flags['peer-table-unrelated'] === true }),
   );

@@ -1,0 +1,199 @@
+/**
+ * apply --targets on SQLite files, through the CLI with real keys: the canary, the wave stop
+ * rule and the re-run that finishes, two shards at once, a dirty target, a tampered bundle,
+ * and what the report and the audit log say.
+ */
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeDir } from '../helpers/fixtures.js';
+import { codeOf, createWorld, dumpSqlite, rows, V1, type RunnerWorld } from '../helpers/runner-world.js';
+import type { CliResult } from '../helpers/cli.js';
+
+let world: RunnerWorld;
+let bundle: string;
+let dirtyBundle: string;
+let fleetNo = 0;
+
+beforeAll(async () => {
+  world = createWorld('migseal-fleet-');
+  bundle = await world.bundle('v1', V1);
+  // 3 manages its own transaction, so it runs outside migseal's: where `poison` already exists it fails after its COMMIT, dirty.
+  dirtyBundle = await world.bundle('dirty', { ...V1, '3_own_tx.up.sql': 'BEGIN;\nCREATE TABLE audit_trail (id INTEGER);\nCOMMIT;\nCREATE TABLE poison (id INTEGER);\n' });
+});
+afterAll(() => removeDir(world.dir));
+
+interface Fleet {
+  file: string;
+  names: string[];
+  db: (name: string) => string;
+}
+
+/** n SQLite targets in a fresh folder, listed in a JSON targets file. */
+function fleet(n: number): Fleet {
+  const folder = `fleet-${fleetNo++}`;
+  const names = Array.from({ length: n }, (_, i) => `tenant-${i}`);
+  const file = join(world.dir, `${folder}.json`);
+  writeFileSync(file, JSON.stringify(names.map((name) => ({ name, db: `sqlite:${folder}/${name}.db` }))));
+  mkdirSync(join(world.dir, folder));
+  return { file, names, db: (name) => join(world.dir, folder, `${name}.db`) };
+}
+
+/** Makes a target fail its first migration: it already has a `users` table. */
+function occupy(path: string, table = 'users'): void {
+  const db = new Database(path);
+  db.exec(`CREATE TABLE ${table} (x INTEGER)`);
+  db.close();
+}
+
+const applyFleet = (b: string, f: Fleet, ...extra: string[]) => world.cli(['apply', b, '--trust', world.policy, '--targets', f.file, '--json', ...extra]);
+const report = (r: CliResult) => JSON.parse(r.stdout) as { ok: boolean; code?: string; message?: string; summary: Record<string, number>; rolloutId: string; targets: Array<{ name: string; outcome: string; wave: number; applied: string[]; error: { code: string; message: string } | null }> };
+const outcomes = (r: CliResult) => Object.fromEntries(report(r).targets.map((t) => [t.name, t.outcome]));
+const applied = (path: string) => rows(path, "SELECT version FROM migseal_migrations WHERE state = 'applied' ORDER BY version").map((r) => r.version);
+const auditOf = (rolloutId: string) =>
+  readFileSync(join(world.dir, 'audit.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((r) => r.rolloutId === rolloutId);
+
+describe('apply --targets on SQLite', () => {
+  it('a failing canary stops everything else: no other target is opened', async () => {
+    const f = fleet(5);
+    occupy(f.db('tenant-0'));
+    const r = await applyFleet(bundle, f, '--wave', '2');
+    expect(r.code).toBe(3);
+    expect(codeOf(r)).toBe('FLEET_INCOMPLETE');
+    expect(report(r).message).toMatch(/the canary failed, so no other target was started/);
+    expect(outcomes(r)).toEqual({ 'tenant-0': 'failed', 'tenant-1': 'not-started', 'tenant-2': 'not-started', 'tenant-3': 'not-started', 'tenant-4': 'not-started' });
+    expect(report(r).targets[0]!.error!.code).toBe('MIGRATION_FAILED');
+    for (const name of f.names.slice(1)) expect(dumpSqlite(f.db(name)), name).toBe('');
+    // One record for the rollout, and the failed canary's own.
+    const audit = auditOf(report(r).rolloutId);
+    expect(audit.filter((a) => a.event === 'rollout')).toMatchObject([{ outcome: 'incomplete', summary: { failed: 1, notStarted: 4 } }]);
+    expect(audit.filter((a) => a.event === 'apply').map((a) => [a.target, a.outcome])).toEqual([
+      ['tenant-0', 'started'],
+      ['tenant-0', 'failed'],
+    ]);
+  });
+
+  it('a failure in the second wave lets that wave finish and starts no later one; the re-run skips what is up to date and finishes', async () => {
+    const f = fleet(7);
+    // Waves: [0] (canary), [1, 2], [3, 4], [5, 6]; 3 fails.
+    occupy(f.db('tenant-3'));
+    const first = await applyFleet(bundle, f, '--canary', '1', '--wave', '2', '--parallel', '2');
+    expect(first.code).toBe(3);
+    expect(outcomes(first)).toEqual({ 'tenant-0': 'applied', 'tenant-1': 'applied', 'tenant-2': 'applied', 'tenant-3': 'failed', 'tenant-4': 'applied', 'tenant-5': 'not-started', 'tenant-6': 'not-started' });
+    expect(report(first).targets.map((t) => t.wave)).toEqual([1, 2, 2, 3, 3, 4, 4]);
+    expect(report(first).message).toMatch(/1 failed \(tenant-3: MIGRATION_FAILED\), 2 not started; the rollout stopped after wave 3/);
+    expect(dumpSqlite(f.db('tenant-5'))).toBe('');
+
+    unlinkSync(f.db('tenant-3'));
+    const again = await applyFleet(bundle, f, '--canary', '1', '--wave', '2', '--parallel', '2', '--report', 'rollout.json');
+    expect(again.code, again.stderr).toBe(0);
+    expect(outcomes(again)).toEqual({ 'tenant-0': 'up-to-date', 'tenant-1': 'up-to-date', 'tenant-2': 'up-to-date', 'tenant-3': 'applied', 'tenant-4': 'up-to-date', 'tenant-5': 'applied', 'tenant-6': 'applied' });
+    expect(report(again)).toMatchObject({ ok: true, summary: { targets: 7, applied: 3, upToDate: 4, failed: 0, notStarted: 0 } });
+    for (const name of f.names) expect(applied(f.db(name)), name).toEqual(['1', '2']);
+    // Each database ran the release once: the skipped ones recorded no second run.
+    for (const name of f.names) expect(rows(f.db(name), 'SELECT count(*) AS n FROM migseal_runs')[0]!.n, name).toBe(1);
+    expect(JSON.parse(readFileSync(join(world.dir, 'rollout.json'), 'utf8'))).toEqual(report(again));
+    const audit = auditOf(report(again).rolloutId);
+    expect(audit.filter((a) => a.event === 'rollout')).toMatchObject([{ outcome: 'complete' }]);
+    expect(audit.filter((a) => a.event === 'apply' && a.outcome !== 'started').map((a) => a.outcome).sort()).toEqual(['applied', 'applied', 'applied', 'up-to-date', 'up-to-date', 'up-to-date', 'up-to-date']);
+  });
+
+  it('shows the rollout as text: every target, its wave and outcome, and the summary', async () => {
+    const f = fleet(3);
+    occupy(f.db('tenant-2'));
+    const r = await world.cli(['apply', bundle, '--trust', world.policy, '--targets', f.file, '--wave', '5']);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/verified shop release 1 \(sha256:[0-9a-f]{16}…\) for environment "default", once, in \d+ ms/);
+    expect(r.stdout).toMatch(/rollout of 3 targets: canary 1, then waves of 5, 4 at once/);
+    expect(r.stdout).toMatch(/ {2}tenant-0 +wave 1 +applied 2 migrations +\d+ ms/);
+    expect(r.stdout).toMatch(/ {2}tenant-2 +wave 2 +FAILED MIGRATION_FAILED: Migration 1 \(create_users\) failed: table users already exists/);
+    expect(r.stdout).toMatch(/3 targets in \d+ ms: 2 applied, 0 already up to date, 1 failed, 0 not started\nNot every target is up to date/);
+  });
+
+  it('two shards run at once cover every target exactly once', async () => {
+    const f = fleet(12);
+    const [one, two] = await Promise.all([applyFleet(bundle, f, '--shard', '1/2', '--wave', '3'), applyFleet(bundle, f, '--shard', '2/2', '--wave', '3')]);
+    expect([one.code, two.code], one.stderr + two.stderr).toEqual([0, 0]);
+    const a = report(one).targets.map((t) => t.name);
+    const b = report(two).targets.map((t) => t.name);
+    expect(a.length).toBeGreaterThan(0);
+    expect(b.length).toBeGreaterThan(0);
+    expect(a.filter((n) => b.includes(n))).toEqual([]);
+    expect([...a, ...b].sort()).toEqual([...f.names].sort());
+    expect(JSON.parse(one.stdout).rollout).toMatchObject({ shard: '1/2', targetsInFile: 12 });
+    for (const name of f.names) expect(rows(f.db(name), 'SELECT count(*) AS n FROM migseal_runs')[0]!.n, name).toBe(1);
+  });
+
+  it('a target left dirty is named by the report and the exit code, and refused on the next run', async () => {
+    const f = fleet(4);
+    occupy(f.db('tenant-3'), 'poison');
+    const first = await applyFleet(dirtyBundle, f, '--wave', '3');
+    expect(first.code).toBe(3);
+    expect(report(first).targets.find((t) => t.name === 'tenant-3')!.error).toMatchObject({ code: 'MIGRATION_FAILED', message: expect.stringMatching(/is marked dirty until migseal resolve --version 3/) });
+    const again = await applyFleet(dirtyBundle, f, '--wave', '3');
+    expect(again.code).toBe(3);
+    expect(codeOf(again)).toBe('FLEET_INCOMPLETE');
+    expect(report(again).message).toMatch(/1 failed \(tenant-3: DATABASE_DIRTY\)/);
+    expect(outcomes(again)).toEqual({ 'tenant-0': 'up-to-date', 'tenant-1': 'up-to-date', 'tenant-2': 'up-to-date', 'tenant-3': 'failed' });
+    expect(report(again).targets[3]!.error!.message).toMatch(/is dirty: migration 3 \(own_tx\)/);
+  });
+
+  it('a tampered bundle is refused before any target is touched', async () => {
+    const f = fleet(3);
+    occupy(f.db('tenant-1'), 'keep');
+    const before = f.names.map((n) => dumpSqlite(f.db(n)));
+    const bytes = readFileSync(bundle);
+    const tampered = join(world.dir, 'tampered.migseal');
+    // A byte inside the gzip stream: the archive, a file or the manifest no longer matches.
+    bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
+    writeFileSync(tampered, bytes);
+    const r = await applyFleet(tampered, f);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, exitCode: 2 });
+    expect(r.stderr).toMatch(/^migseal: refused: /);
+    expect(f.names.map((n) => dumpSqlite(f.db(n)))).toEqual(before);
+    const log = readFileSync(join(world.dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(log.at(-1)).toMatchObject({ event: 'refusal', command: 'apply', outcome: 'refused', code: codeOf(r) });
+    expect(log.filter((a) => a.bundle === tampered && a.event === 'apply')).toEqual([]);
+  });
+
+  it('plan --targets shows each target, changing nothing', async () => {
+    const f = fleet(3);
+    await applyFleet(bundle, f, '--shard', '1/1');
+    const newer = await world.bundle('v2', { ...V1, '3_more.up.sql': 'CREATE TABLE more (id INTEGER);\n' }, { release: '2' });
+    occupy(f.db('tenant-2'), 'more');
+    unlinkSync(f.db('tenant-1'));
+    const before = f.names.map((n) => dumpSqlite(f.db(n)));
+    const r = await world.cli(['plan', newer, '--trust', world.policy, '--targets', f.file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/tenant-0 +would apply 1 migration \(3\), 2 already applied/);
+    expect(r.stdout).toMatch(/tenant-1 +would apply 3 migrations \(1, 2, 3\)/);
+    expect(r.stdout).toMatch(/3 targets: 3 would apply, 0 up to date, 0 would refuse, 0 unavailable/);
+    expect(f.names.map((n) => dumpSqlite(f.db(n)))).toEqual(before);
+    // Release 2 on tenant-0: planning release 1 there is a rollback, which apply would refuse.
+    expect((await world.cli(['apply', newer, '--trust', world.policy, '--db', `sqlite:${f.db('tenant-0')}`])).code).toBe(0);
+    const refused = await world.cli(['plan', bundle, '--trust', world.policy, '--targets', f.file, '--json']);
+    expect(refused.code).toBe(2);
+    expect(JSON.parse(refused.stdout)).toMatchObject({ ok: false, summary: { targets: 3, wouldApply: 1, upToDate: 1, wouldRefuse: 1 } });
+    expect(JSON.parse(refused.stdout).targets[0]).toMatchObject({ name: 'tenant-0', outcome: 'would-refuse', refusal: { code: 'RELEASE_ROLLBACK' } });
+  });
+
+  it('refuses a targets file with a password in a URL, and --db beside --targets, before verifying anything', async () => {
+    const file = join(world.dir, 'secret-targets.txt');
+    writeFileSync(file, 'tenant-1 postgres://deploy:hunter2@db/t1\n');
+    const r = await world.cli(['apply', bundle, '--trust', world.policy, '--targets', file, '--json']);
+    expect(r.code).toBe(1);
+    expect(codeOf(r)).toBe('TARGETS_INVALID');
+    expect(r.stdout + r.stderr).not.toContain('hunter2');
+    const both = await world.cli(['apply', bundle, '--trust', world.policy, '--targets', file, '--db', 'sqlite:x.db']);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toMatch(/either one database with --db or a fleet with --targets/);
+    const lone = await world.cli(['apply', bundle, '--trust', world.policy, '--db', 'sqlite:x.db', '--wave', '3']);
+    expect(lone.stderr).toMatch(/--wave goes with --targets FILE/);
+  });
+});
