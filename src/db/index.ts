@@ -8,7 +8,7 @@ export async function openDatabase(url: DatabaseUrl, options: ConnectOptions = {
     return SqliteDriver.open(url.path, options);
   }
   const { PostgresDriver } = await import('./postgres.js');
-  return PostgresDriver.open(url.connectionString, url.display, options);
+  return PostgresDriver.open(url.connectionString, url.display, options, url.schema);
 }
 
 export type { Driver, DriverDialect, ConnectOptions, Row } from './driver.js';

@@ -9,7 +9,7 @@
  * script, as psql -1 would send it), and its history row travels with its COMMIT (EXECUTE of
  * a statement prepared once per connection): a migration costs two round trips.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { parse as parseConnectionString } from 'pg-connection-string';
 import { MigsealError } from '../errors.js';
@@ -17,6 +17,8 @@ import { sleep, TransactionEnded, type ConnectOptions, type Driver, type QueryOp
 
 /** Advisory lock key: the first 8 bytes of SHA-256("migseal"), as a signed bigint. */
 const LOCK_KEY = '7581215183639544856';
+/** A tenant schema's lock key: the first 8 bytes of SHA-256("migseal schema " + its name), so tenants of one database run side by side. */
+const schemaLockKey = (schema: string): string => createHash('sha256').update(`migseal schema ${schema}`, 'utf8').digest().readBigInt64BE(0).toString();
 const LOCK_POLL_MS = 50;
 const PREPARED_STATEMENTS = 16;
 
@@ -80,6 +82,9 @@ export class PostgresDriver implements Driver {
   #sessionSchema = 'public';
   /** HISTORY_SCHEMA already holds migseal's tables. */
   #placeReady = false;
+  /** A tenant's schema (?schema=): the search path, and where this tenant's history and lock are. */
+  #tenant: string | undefined;
+  #lockKey = LOCK_KEY;
 
   private constructor(client: pg.Client, target: string) {
     this.#client = client;
@@ -90,7 +95,7 @@ export class PostgresDriver implements Driver {
     });
   }
 
-  static async open(connectionString: string, display: string, options: ConnectOptions = {}): Promise<PostgresDriver> {
+  static async open(connectionString: string, display: string, options: ConnectOptions = {}, schema?: string): Promise<PostgresDriver> {
     // Parsed here: given to pg as connectionString, the URL's (absent) password would replace ours.
     const parsed = parseConnectionString(connectionString) as pg.ClientConfig;
     const client = new pg.Client({
@@ -102,6 +107,17 @@ export class PostgresDriver implements Driver {
     try {
       await client.connect();
       if (options.readOnly) await client.query('SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY');
+      if (schema !== undefined) {
+        // One tenant's schema: its migrations resolve names there, and its history is kept there, apart from every other tenant's.
+        await client.query("SELECT pg_catalog.set_config('search_path', pg_catalog.quote_ident($1), false)", [schema]);
+        const { rows } = await client.query('SELECT pg_catalog.to_regclass(pg_catalog.quote_ident($1) || \'.migseal_migrations\') IS NOT NULL AS ready', [schema]);
+        driver.#tenant = schema;
+        driver.#schema = schema;
+        driver.#sessionSchema = schema;
+        driver.#placeReady = rows[0]?.ready === true;
+        driver.#lockKey = schemaLockKey(schema);
+        return driver;
+      }
       [driver.#schema, driver.#placeReady] = await historySchema(client);
       const current = (await client.query('SELECT pg_catalog.current_schema() AS schema')).rows[0]?.schema;
       if (typeof current === 'string' && current !== '') driver.#sessionSchema = current;
@@ -256,6 +272,20 @@ export class PostgresDriver implements Driver {
       `SELECT pg_catalog.to_regnamespace('${HISTORY_SCHEMA}') IS NOT NULL AS present, pg_catalog.has_database_privilege(pg_catalog.current_database(), 'CREATE') AS can_create`,
     );
     const place = rows[0] as { present: boolean; can_create: boolean };
+    if (this.#tenant !== undefined) {
+      const { rows: tenant } = await this.#client.query('SELECT pg_catalog.to_regnamespace(pg_catalog.quote_ident($1)) IS NOT NULL AS present', [this.#tenant]);
+      if (tenant[0]?.present !== true) {
+        if (!place.can_create) {
+          throw new MigsealError(
+            'DATABASE_ERROR',
+            `The tenant schema "${this.#tenant}" of ${this.target} does not exist, and this role may not create it; nothing was run. Create it once as the database owner: CREATE SCHEMA ${quoteIdent(this.#tenant)} AUTHORIZATION <deploy role>.`,
+          );
+        }
+        await this.#client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.#tenant)}`);
+      }
+      this.#placeReady = true;
+      return;
+    }
     if (!place.present && !place.can_create) {
       throw new MigsealError(
         'DATABASE_ERROR',
@@ -282,7 +312,7 @@ export class PostgresDriver implements Driver {
   async lock(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const rows = await this.query(`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS locked`);
+      const rows = await this.query(`SELECT pg_try_advisory_lock(${this.#lockKey}) AS locked`);
       if (rows[0]?.locked === true) {
         this.#locked = true;
         return;
@@ -300,7 +330,7 @@ export class PostgresDriver implements Driver {
   async unlock(): Promise<void> {
     if (!this.#locked) return;
     this.#locked = false;
-    await this.query(`SELECT pg_advisory_unlock(${LOCK_KEY})`).catch(() => undefined);
+    await this.query(`SELECT pg_advisory_unlock(${this.#lockKey})`).catch(() => undefined);
   }
 
   async close(): Promise<void> {

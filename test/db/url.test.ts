@@ -66,3 +66,18 @@ describe('database URLs', () => {
     expect(refused(url).code).toBe('USAGE');
   });
 });
+
+describe('?schema= names a tenant schema', () => {
+  it('is taken out of the URL the client reads, and kept in the one shown', () => {
+    const url = parseDatabaseUrl('postgres://deploy@db/app?sslmode=require&schema=tenant_0042', '/');
+    expect(url).toEqual({ dialect: 'postgres', connectionString: 'postgres://deploy@db/app?sslmode=require', display: 'postgres://deploy@db/app?sslmode=require&schema=tenant_0042', schema: 'tenant_0042' });
+    expect(parseDatabaseUrl('postgres://deploy@db/app?schema=T%20one', '/')).toMatchObject({ connectionString: 'postgres://deploy@db/app', schema: 'T one' });
+    expect(parseDatabaseUrl('postgres://deploy@db/app', '/')).not.toHaveProperty('schema');
+  });
+
+  it('refuses a reserved, empty, repeated or overlong schema', () => {
+    for (const bad of ['?schema=', '?schema=migseal', '?schema=pg_catalog', '?schema=information_schema', '?schema=a&schema=b', `?schema=${'x'.repeat(64)}`, '?schema=%ZZ']) {
+      expect(() => parseDatabaseUrl(`postgres://deploy@db/app${bad}`, '/'), bad).toThrow(/schema/);
+    }
+  });
+});
