@@ -60,6 +60,7 @@ export const ERROR_CODES = Object.freeze({
   MANAGED_BY_ANOTHER_TOOL: 2,
   MIGRATION_NOT_RESOLVABLE: 2,
   HISTORY_TAMPERED: 2,
+  SCHEMA_DRIFTED: 2,
 
   // 3: failed while running; the database is left consistent and says what happened
   MIGRATION_FAILED: 3,

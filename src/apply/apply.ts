@@ -20,6 +20,8 @@ import { runMigration, type MigrationResult, type MigrationRun } from './run-mig
 import { peerHistoryKeeper, peerTableUsable } from '../peer-history/index.js';
 import { invalidIndexesLeftBy } from './invalid-indexes.js';
 import { ScriptFailure } from './script-step.js';
+import { readLiveSchema } from './live-schema.js';
+import { liveSchemaWarning } from './check-live-schema.js';
 
 export interface ApplyOptions extends RecordedRunOptions {
   allowUnknownApplied?: boolean;
@@ -38,6 +40,8 @@ export interface ApplyReport {
   applied: MigrationResult[];
   alreadyApplied: number;
   runId: string | undefined;
+  /** The live schema had drifted from the last recorded fingerprint and the policy said warn: what was said. */
+  schemaWarning?: string;
 }
 
 export const signerLabels = (verified: VerifiedBundle): string[] => verified.signers.map((s) => `${s.signer} (${s.role})`);
@@ -57,8 +61,11 @@ export async function applyBundle(verified: VerifiedBundle, driver: Driver, opti
     const keepPeer = await peerTableUsable(manifest, driver, options.peerTableUnrelated === true);
     // 1. Plan.
     const plan = planMigrations(manifest.migrations, verified.files, history);
-    // 2. Check (nothing written yet).
-    runChecks(CHECKS_BEFORE_APPLY, { manifest, digest, dialect: driver.dialect, target: driver.target, history, plan, allowUnknownApplied: options.allowUnknownApplied === true });
+    // 2. Check (nothing written yet), the live schema against the last recorded fingerprint first.
+    const liveSchema = await readLiveSchema(driver, history);
+    const context = { manifest, digest, dialect: driver.dialect, target: driver.target, history, plan, allowUnknownApplied: options.allowUnknownApplied === true, liveSchema, onDrift: verified.onDrift };
+    runChecks(CHECKS_BEFORE_APPLY, context);
+    const schemaWarning = liveSchemaWarning(context);
     // T5.1, T5.6: the findings judged at verification are those of the up scripts, as this database reads them.
     checkAnalysisJudged(verified, driver.dialect, 'up');
     const report: ApplyReport = {
@@ -70,6 +77,7 @@ export async function applyBundle(verified: VerifiedBundle, driver: Driver, opti
       applied: [],
       alreadyApplied: plan.applied.length,
       runId: undefined,
+      ...(schemaWarning && { schemaWarning }),
     };
     if (report.upToDate) {
       // Its last migration was resolved as applied: nothing runs, but the release becomes the database's.

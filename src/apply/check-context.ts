@@ -3,6 +3,7 @@ import type { DriverDialect } from '../db/driver.js';
 import type { Manifest } from '../format/manifest.js';
 import type { History } from './history.js';
 import type { MigrationPlan } from './plan.js';
+import type { LiveSchema } from './live-schema.js';
 
 export interface CheckContext {
   manifest: Manifest;
@@ -12,4 +13,8 @@ export interface CheckContext {
   history: History;
   plan: MigrationPlan;
   allowUnknownApplied: boolean;
+  /** The live schema against the last recorded fingerprint (plan and apply read it; undefined: nothing to compare). */
+  liveSchema?: LiveSchema;
+  /** The environment's policy on a drifted live schema (absent: refuse). */
+  onDrift?: 'refuse' | 'warn';
 }

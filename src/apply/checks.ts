@@ -11,6 +11,7 @@ import { checkNoDrift } from './check-drift.js';
 import { checkNoUnknownApplied } from './check-unknown-applied.js';
 import { checkOrder } from './check-order.js';
 import { checkRunnable } from './check-runnable.js';
+import { checkLiveSchema } from './check-live-schema.js';
 
 export type HistoryCheck = (context: CheckContext) => void;
 
@@ -18,6 +19,8 @@ export type HistoryCheck = (context: CheckContext) => void;
 export const CHECKS_BEFORE_APPLY: readonly HistoryCheck[] = Object.freeze([
   // T1.11-T1.12: the bundle is for this database's dialect and project.
   checkTarget,
+  // T4.14: the live schema is the one migseal recorded after its last run (or the policy says warn).
+  checkLiveSchema,
   // T4.4: no earlier migration was left half-done.
   checkNotDirty,
   // T1.9: not an older release than the newest applied here (rollback / replay).

@@ -14,7 +14,7 @@
 import type { Driver } from '../db/driver.js';
 import { canonicalJson } from '../format/strict-json.js';
 import { sha256Hex } from '../format/digest.js';
-import type { AppliedMigration, ReleaseMarker, RunRecord } from './history.js';
+import type { AppliedMigration, RecordedFingerprint, ReleaseMarker, RunRecord } from './history.js';
 import { TABLES } from './history-schema.js';
 
 export const GENESIS = '0'.repeat(64);
@@ -27,6 +27,8 @@ export type ChainBody =
   | { table: 'migrations'; op: 'write'; row: AppliedMigration }
   | { table: 'migrations'; op: 'state'; key: string; state: AppliedMigration['state']; runId: string; note: string | null }
   | { table: 'release'; op: 'write'; row: ReleaseMarker }
+  /** The live schema's fingerprint when a run ended (its text is checked against the SHA-256 when read). */
+  | { table: 'fingerprints'; op: 'record'; row: RecordedFingerprint }
   /** The history an older migseal wrote, taken as it stood when the chain began. */
   | { table: 'all'; op: 'snapshot'; at: string; migrations: AppliedMigration[]; runs: RunRecord[]; release: ReleaseMarker | null };
 

@@ -6,10 +6,13 @@
  *   migseal_runs:       one row per apply, rollback or resolve, with provenance, outcome and
  *                       the hash of its "started" audit record;
  *   migseal_release:    one row, the highest release applied here, for its project and dialect;
- *   migseal_chain:      one entry per write to the others, hash-chained (./history-chain.ts).
+ *   migseal_chain:      one entry per write to the others, hash-chained (./history-chain.ts);
+ *   migseal_fingerprints: one row per run, the live schema's fingerprint when it ended
+ *                       (src/fingerprint), its text kept once per distinct SHA-256.
  * Created by the first apply that changes something, never by plan, status or history. A
  * database an older migseal wrote gets the chain (and the audit column) the first time a
- * newer one writes, chained from that point, with the history as it stood then.
+ * newer one writes, chained from that point, with the history as it stood then; one written
+ * before fingerprints were recorded gets their table, empty, the first time a newer one writes.
  */
 import type { Driver } from '../db/driver.js';
 import { appendChain } from './history-chain.js';
@@ -19,7 +22,16 @@ export const TABLES = Object.freeze({
   runs: 'migseal_runs',
   release: 'migseal_release',
   chain: 'migseal_chain',
+  fingerprints: 'migseal_fingerprints',
 });
+
+const fingerprintsDdl = (t: (name: string) => string): string =>
+  `CREATE TABLE IF NOT EXISTS ${t(TABLES.fingerprints)} (
+    run_id TEXT PRIMARY KEY,
+    recorded_at TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    fingerprint TEXT
+  )`;
 
 const chainDdl = (t: (name: string) => string): string =>
   `CREATE TABLE IF NOT EXISTS ${t(TABLES.chain)} (
@@ -72,6 +84,7 @@ const ddl = (t: (name: string) => string): string[] => [
     updated_at TEXT NOT NULL
   )`,
   chainDdl(t),
+  fingerprintsDdl(t),
 ];
 
 export async function historyExists(driver: Driver): Promise<boolean> {
@@ -87,8 +100,12 @@ export async function ensureHistorySchema(driver: Driver): Promise<void> {
     });
     return;
   }
-  if (await driver.hasTable(t(TABLES.chain))) return;
-  // Written by an older migseal: add what is new, and begin the chain with the history as it stands.
+  if (!(await driver.hasTable(t(TABLES.chain)))) await beginChain(driver, t);
+  if (!(await driver.hasTable(t(TABLES.fingerprints)))) await driver.transaction(() => driver.exec(fingerprintsDdl(t)));
+}
+
+/** Written by an older migseal: add what is new, and begin the chain with the history as it stands. */
+async function beginChain(driver: Driver, t: (name: string) => string): Promise<void> {
   const { readHistoryTables } = await import('./history.js');
   await driver.transaction(async () => {
     await driver.exec(`ALTER TABLE ${t(TABLES.runs)} ADD COLUMN audit_hash TEXT`);

@@ -8,6 +8,7 @@ import { MigsealError } from '../errors.js';
 import { appendChain, readChain } from './history-chain.js';
 import { checkHistoryChain, type ChainStatus, type HistoryTables } from './check-history-chain.js';
 import { historyExists, TABLES } from './history-schema.js';
+import { canonicalFingerprint, parseFingerprint, type SchemaFingerprint } from '../fingerprint/index.js';
 
 export type MigrationState = 'applied' | 'rolled-back' | 'dirty' | 'adopted';
 
@@ -55,6 +56,13 @@ export interface RunRecord {
   auditHash: string | null;
 }
 
+/** The live schema's fingerprint when a run ended (its objects are read on demand: readRecordedFingerprint). */
+export interface RecordedFingerprint {
+  runId: string;
+  recordedAt: string;
+  sha256: string;
+}
+
 export interface History {
   /** False when migseal never changed this database (its tables are absent). */
   exists: boolean;
@@ -63,6 +71,8 @@ export interface History {
   runs: RunRecord[];
   /** The history chain, checked: undefined when the database has no chain yet (no history, or an older migseal's). */
   chain: ChainStatus | undefined;
+  /** The fingerprint the newest run recorded; undefined when none has (no history, or an older migseal's). */
+  fingerprint: RecordedFingerprint | undefined;
 }
 
 /** Rows whose migration counts as present in the schema. */
@@ -70,10 +80,10 @@ export const isInSchema = (m: AppliedMigration): boolean => m.state === 'applied
 
 /** Reads the whole history and checks it against its chain: HISTORY_TAMPERED (exit 2) names the first row that does not match. */
 export async function readHistory(driver: Driver): Promise<History> {
-  if (!(await historyExists(driver))) return { exists: false, migrations: [], marker: undefined, runs: [], chain: undefined };
+  if (!(await historyExists(driver))) return { exists: false, migrations: [], marker: undefined, runs: [], chain: undefined, fingerprint: undefined };
   const tables = await readHistoryTables(driver);
   const marker = tables.markers[tables.markerIds.indexOf(1)];
-  const history: History = { exists: true, migrations: tables.migrations, marker, runs: tables.runs, chain: undefined };
+  const history: History = { exists: true, migrations: tables.migrations, marker, runs: tables.runs, chain: undefined, fingerprint: tables.fingerprints.at(-1) };
   if (await driver.hasTable(driver.table(TABLES.chain))) history.chain = checkHistoryChain(await readChain(driver), tables, driver.target);
   else if (tables.chained) throw chainRemoved(driver.target);
   return history;
@@ -86,7 +96,36 @@ export async function readHistoryTables(driver: Driver): Promise<HistoryTables> 
   const runRows = await driver.query(`SELECT * FROM ${driver.table(TABLES.runs)} ORDER BY started_at, run_id`);
   // The audit column came with the chain: a history that has it and no chain lost its chain.
   const chained = runRows.some((r) => 'audit_hash' in r);
-  return { migrations, runs: runRows.map(toRun), markers: markerRows.map(toMarker), markerIds: markerRows.map((r) => Number(r.id)), chained };
+  const fingerprints = (await driver.hasTable(driver.table(TABLES.fingerprints)))
+    ? (await driver.query(`SELECT run_id, recorded_at, sha256 FROM ${driver.table(TABLES.fingerprints)} ORDER BY recorded_at, run_id`)).map(
+        (r): RecordedFingerprint => ({ runId: str(r.run_id), recordedAt: str(r.recorded_at), sha256: str(r.sha256) }),
+      )
+    : [];
+  return { migrations, runs: runRows.map(toRun), markers: markerRows.map(toMarker), markerIds: markerRows.map((r) => Number(r.id)), chained, fingerprints };
+}
+
+/**
+ * Records the live schema's fingerprint for a run, in the caller's transaction: its text is
+ * stored once per distinct SHA-256 (the same schema run after run costs a short row).
+ */
+export async function recordFingerprint(driver: Driver, runId: string, fingerprint: SchemaFingerprint): Promise<void> {
+  const t = driver.table(TABLES.fingerprints);
+  const known = await driver.query(`SELECT 1 AS known FROM ${t} WHERE sha256 = ? AND fingerprint IS NOT NULL LIMIT 1`, [fingerprint.sha256]);
+  const row: RecordedFingerprint = { runId, recordedAt: new Date().toISOString(), sha256: fingerprint.sha256 };
+  await driver.query(`INSERT INTO ${t} (run_id, recorded_at, sha256, fingerprint) VALUES (?, ?, ?, ?)`, [row.runId, row.recordedAt, row.sha256, known.length > 0 ? null : canonicalFingerprint(fingerprint)]);
+  await appendChain(driver, runId, { table: 'fingerprints', op: 'record', row });
+}
+
+/** The objects of a recorded fingerprint; HISTORY_TAMPERED when its text is gone or no longer hashes to what the chain recorded. */
+export async function readRecordedFingerprint(driver: Driver, recorded: RecordedFingerprint): Promise<SchemaFingerprint> {
+  const rows = await driver.query(`SELECT fingerprint FROM ${driver.table(TABLES.fingerprints)} WHERE sha256 = ? AND fingerprint IS NOT NULL`, [recorded.sha256]);
+  const fingerprint = rows.length === 1 ? parseFingerprint(str(rows[0]!.fingerprint), recorded.sha256) : undefined;
+  if (fingerprint) return fingerprint;
+  throw new MigsealError(
+    'HISTORY_TAMPERED',
+    `migseal's history in ${driver.target} was changed outside migseal: the schema fingerprint run ${recorded.runId} recorded (sha256:${recorded.sha256.slice(0, 16)}…) is ${rows.length === 0 ? 'missing' : 'not the one recorded'}. Nothing was run; compare the database with the audit log (migseal audit-log verify LOG --db URL) before anything else.`,
+    { details: { table: TABLES.fingerprints, runId: recorded.runId } },
+  );
 }
 
 const chainRemoved = (target: string): MigsealError =>

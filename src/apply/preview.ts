@@ -10,6 +10,8 @@ import { checkNoForeignHistory, findForeignHistory } from './check-foreign-histo
 import { readHistory, type History } from './history.js';
 import { planMigrations, type MigrationPlan } from './plan.js';
 import { executionMode } from './execution-mode.js';
+import { readLiveSchema, type LiveSchema } from './live-schema.js';
+import { liveSchemaWarning } from './check-live-schema.js';
 
 export interface PreviewReport {
   target: string;
@@ -19,6 +21,10 @@ export interface PreviewReport {
   refusal: { code: string; message: string } | undefined;
   /** How each pending migration would run. */
   modes: Record<string, 'transaction' | 'outside'>;
+  /** The live schema against the last recorded fingerprint; undefined when none was recorded. */
+  liveSchema: LiveSchema | undefined;
+  /** The drift apply would only warn about (the policy says warn). */
+  schemaWarning: string | undefined;
 }
 
 export async function previewApply(verified: VerifiedBundle, driver: Driver, options: { allowUnknownApplied?: boolean; peerTableUnrelated?: boolean } = {}): Promise<PreviewReport> {
@@ -26,9 +32,12 @@ export async function previewApply(verified: VerifiedBundle, driver: Driver, opt
   const plan = planMigrations(verified.manifest.migrations, verified.files, history);
   const foreign = await findForeignHistory(driver, history);
   let refusal: PreviewReport['refusal'];
+  let liveSchema: LiveSchema | undefined;
+  let schemaWarning: string | undefined;
   try {
     checkNoForeignHistory(foreign, driver.target, options.peerTableUnrelated === true);
-    checkAgainstHistory({
+    liveSchema = await readLiveSchema(driver, history);
+    const context = {
       manifest: verified.manifest,
       digest: verified.digest,
       dialect: driver.dialect,
@@ -36,12 +45,16 @@ export async function previewApply(verified: VerifiedBundle, driver: Driver, opt
       history,
       plan,
       allowUnknownApplied: options.allowUnknownApplied === true,
-    });
+      liveSchema,
+      onDrift: verified.onDrift,
+    };
+    checkAgainstHistory(context);
+    schemaWarning = liveSchemaWarning(context);
   } catch (error) {
     if (!isMigsealError(error)) throw error;
     refusal = { code: error.code, message: error.message };
   }
   const modes: PreviewReport['modes'] = {};
   for (const p of plan.pending) if (p.migration.runner !== 'native') modes[p.key] = await executionMode(p.migration, p.sql, driver.dialect);
-  return { target: driver.target, history, plan, refusal, modes };
+  return { target: driver.target, history, plan, refusal, modes, liveSchema, schemaWarning };
 }

@@ -10,7 +10,8 @@
  *   5. create migseal's tables if they are missing, close runs a dead runner left open, and
  *      record the run as started, with the hash of its audit record;
  *   6. do the command's own steps;
- *   7. record the run as finished: succeeded, or failed with the message the operator sees;
+ *   7. record the run as finished: succeeded, or failed with the message the operator sees,
+ *      with the live schema's fingerprint as the run left it (what the next run checks for drift);
  *   8. release the lock, whatever happened.
  */
 import { randomUUID } from 'node:crypto';
@@ -18,7 +19,8 @@ import type { Driver } from '../db/driver.js';
 import { asMigsealError, type MigsealError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import { ensureHistorySchema } from './history-schema.js';
-import { closeInterruptedRuns, finishRun, readHistory, startRun, type History, type RunRecord } from './history.js';
+import { closeInterruptedRuns, finishRun, readHistory, recordFingerprint, startRun, type History, type RunRecord } from './history.js';
+import { readSchemaFingerprint } from '../fingerprint/index.js';
 import { runnerIdentity, type RunnerIdentity } from './runner-identity.js';
 
 /** What the run's row says about why it happened (the rest is filled in by the skeleton). */
@@ -86,6 +88,7 @@ export async function withRecordedRun<T>(
         await closeInterruptedRuns(driver, run.runId);
         await startRun(driver, record);
         const result = await decision.steps(run);
+        await recordFingerprint(driver, run.runId, await readSchemaFingerprint(driver));
         await finishRun(driver, run.runId, 'succeeded', null);
         return result;
       });
@@ -100,13 +103,25 @@ export async function withRecordedRun<T>(
       result = await decision.steps(run);
     } catch (error) {
       const failure = decision.failure ? decision.failure(error) : asMigsealError(error, 'DATABASE_ERROR', String((error as Error)?.message ?? error));
-      await driver.transaction(() => finishRun(driver, run.runId, 'failed', failure.message)).catch(() => undefined);
+      // What the failed run left is the schema the next run starts from: recorded when it can be read.
+      const left = await readSchemaFingerprint(driver).catch(() => undefined);
+      await driver
+        .transaction(async () => {
+          if (left) await recordFingerprint(driver, run.runId, left);
+          await finishRun(driver, run.runId, 'failed', failure.message);
+        })
+        .catch(() => undefined);
       throw failure;
     }
     // The steps ran: a failure to record that is a failure while running (exit 3), not before.
-    await driver.transaction(() => finishRun(driver, run.runId, 'succeeded', null)).catch((error: unknown) => {
-      throw asMigsealError(error, 'DATABASE_ERROR', `${driver.target} failed while recording the finished run: ${String((error as Error)?.message ?? error).replace(/\.$/, '')}.`);
-    });
+    await driver
+      .transaction(async () => {
+        await recordFingerprint(driver, run.runId, await readSchemaFingerprint(driver));
+        await finishRun(driver, run.runId, 'succeeded', null);
+      })
+      .catch((error: unknown) => {
+        throw asMigsealError(error, 'DATABASE_ERROR', `${driver.target} failed while recording the finished run: ${String((error as Error)?.message ?? error).replace(/\.$/, '')}.`);
+      });
     return result;
   } finally {
     await driver.unlock();

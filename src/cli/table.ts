@@ -201,6 +201,20 @@ export const COMMANDS: Record<string, CommandSpec> = {
     flags: { db, json },
     load: () => import('./commands/history.js'),
   },
+  drift: {
+    summary: 'compare the live schema with the fingerprint the last run recorded (exit 2 when it drifted), or accept the drift as intended',
+    usage: 'migseal drift [--db URL] [--json] | migseal drift --accept --reason TEXT [--db URL] [--json]',
+    positionals: { min: 0, max: 0 },
+    flags: {
+      db,
+      accept: { type: 'boolean', description: 'record the drifted live schema as intended (a run of its own, with who decided), so plan and apply stop refusing it' },
+      reason: { type: 'string', value: 'TEXT', description: 'with --accept: why the change is intended; recorded with who decided' },
+      'lock-timeout': lockTimeout,
+      'audit-log': auditLog,
+      json,
+    },
+    load: () => import('./commands/drift.js'),
+  },
   rollback: {
     summary: "roll back to a version with the bundle's verified down scripts",
     usage: 'migseal rollback BUNDLE --trust FILE --to VERSION [--env NAME] [--db URL] [--json]',

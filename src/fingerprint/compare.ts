@@ -1,5 +1,5 @@
 /** What changed between two fingerprints, object by object, in canonical order. */
-import { objectKey, sortObjects, type ObjectKind, type SchemaFingerprint, type SchemaObject } from './canonical.js';
+import { objectKey, objectLabel, sortObjects, type ObjectKind, type SchemaFingerprint, type SchemaObject } from './canonical.js';
 
 export interface ChangedObject {
   kind: ObjectKind;
@@ -31,3 +31,15 @@ export function compareFingerprints(before: Pick<SchemaFingerprint, 'objects'>, 
 }
 
 export const isSameSchema = (d: FingerprintDifference): boolean => d.added.length === 0 && d.removed.length === 0 && d.changed.length === 0;
+
+/** One line for a message: the counts, and the first few objects named. */
+export function summarizeDifference(d: FingerprintDifference, named = 3): string {
+  const counts = [`${d.added.length} added`, `${d.removed.length} removed`, `${d.changed.length} changed`].join(', ');
+  const items = [
+    ...d.changed.map((c) => `changed ${objectLabel(c)} (${JSON.stringify(c.before)} → ${JSON.stringify(c.after)})`),
+    ...d.added.map((o) => `added ${objectLabel(o)}`),
+    ...d.removed.map((o) => `removed ${objectLabel(o)}`),
+  ];
+  const shown = items.slice(0, named).join('; ');
+  return `${counts}: ${shown}${items.length > named ? `; and ${items.length - named} more` : ''}`;
+}

@@ -14,4 +14,4 @@ export async function readSchemaFingerprint(driver: Driver): Promise<SchemaFinge
 }
 
 export { canonicalFingerprint, makeFingerprint, parseFingerprint, objectKey, objectLabel, OBJECT_KINDS, type ObjectKind, type SchemaFingerprint, type SchemaObject } from './canonical.js';
-export { compareFingerprints, isSameSchema, type ChangedObject, type FingerprintDifference } from './compare.js';
+export { compareFingerprints, isSameSchema, summarizeDifference, type ChangedObject, type FingerprintDifference } from './compare.js';

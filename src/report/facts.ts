@@ -176,6 +176,8 @@ export interface DatabaseFacts {
   partial?: { release: string; applied: number; dirty: number; total?: number; text: string };
   /** Whether migseal's history chain holds (checked before anything else was read: a broken one is refused). */
   chain?: string;
+  /** The schema fingerprint the last run recorded, and whether the live schema still matches it. */
+  schema?: { recorded: { runId: string; recordedAt: string; sha256: string }; live: string; matches: boolean; drift?: string };
   counts: Record<Comparison, number>;
   entries: DatabaseEntry[];
   runs: RunFacts[];

@@ -12,6 +12,8 @@ import type { VerifiedBundle } from '../verify/index.js';
 import type { FindingVerdict } from '../verify/check-findings.js';
 import { migrationKey, upScript } from '../apply/plan.js';
 import type { History, RunRecord } from '../apply/history.js';
+import type { LiveSchema } from '../apply/live-schema.js';
+import { summarizeDifference } from '../fingerprint/index.js';
 import type { EnvironmentRule } from '../trust/policy.js';
 import type { AuditFacts, Comparison, DatabaseEntry, DatabaseFacts, FindingFacts, MigrationFacts, ProvenanceFacts, SignatureFacts, Trust, VerificationFacts } from './facts.js';
 import { claimedProvenance, disagreements, isAttestation, requirementFacts, verifiedProvenance } from './provenance-facts.js';
@@ -34,6 +36,8 @@ export interface DatabaseEvidence {
   dialect: string;
   history: History;
   runs: RunRecord[];
+  /** The live schema against the fingerprint the last run recorded (absent when none was recorded). */
+  liveSchema?: LiveSchema;
 }
 
 export interface AuditInputs {
@@ -221,6 +225,14 @@ function databaseFacts(db: DatabaseEvidence, migrations: readonly MigrationFacts
       partial: { release: state.partial.release, applied: state.partial.applied.length, dirty: state.partial.dirty.length, ...(state.partial.total !== undefined && { total: state.partial.total }), text: describePartial(state.partial) },
     }),
     ...(db.history.exists && { chain: chainLine(db.history) }),
+    ...(db.liveSchema && {
+      schema: {
+        recorded: db.liveSchema.recorded,
+        live: db.liveSchema.live.sha256,
+        matches: !db.liveSchema.drifted,
+        ...(db.liveSchema.drifted && { drift: summarizeDifference(db.liveSchema.difference) }),
+      },
+    }),
     counts,
     entries,
     runs: db.runs.map((r) => ({

@@ -7,6 +7,7 @@ import type { AuditFacts, BuildProvenanceFacts, Comparison, DatabaseFacts, Findi
 import { html, raw, type Html } from './html.js';
 import { STYLE } from './style.js';
 import { refusalSentence } from './refusal.js';
+import { schemaLine } from './render-text.js';
 
 export const CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
@@ -39,6 +40,7 @@ ${facts.provenance ? provenanceSection(facts.provenance) : ''}
 ${migrationsSection(facts)}
 ${facts.database ? databaseSection(facts.database) : ''}
 ${facts.database?.chain ? html`<p class="muted">History chain: ${facts.database.chain}</p>` : ''}
+${facts.database?.schema ? html`<p class="muted">Live schema: ${schemaLine(facts.database.schema)}</p>` : ''}
 <footer>This page was written by migseal from the bundle${facts.database ? ' and the database' : ''} named above. It runs no scripts and loads nothing.
 <span class="badge ok">verified</span> marks facts checked against the host's trust policy; <span class="badge warn">claimed</span> marks what the bundle says about itself, trusting nothing.</footer>
 </main>

@@ -29,9 +29,16 @@ export function renderText(facts: AuditFacts, htmlPath?: string): string {
     lines.push(`  release      ${db.marker ? `release ${db.marker.release}` : 'no release wholly applied'}${db.partial ? `; ${db.partial.text}` : ''}`);
     for (const e of db.entries.filter((x) => x.comparison !== 'match' && x.comparison !== 'pending')) lines.push(`    ${label(e)} ${e.version} ${e.name}`);
     if (db.chain) lines.push(`  history      chain ${db.chain}`);
+    if (db.schema) lines.push(`  schema       ${schemaLine(db.schema)}`);
   }
   if (htmlPath) lines.push(`  report       ${htmlPath}`);
   return lines.join('\n');
+}
+
+/** The recorded fingerprint and the live schema, in one line. */
+export function schemaLine(s: NonNullable<NonNullable<AuditFacts['database']>['schema']>): string {
+  const recorded = `fingerprint sha256:${s.recorded.sha256.slice(0, 16)}… recorded ${s.recorded.recordedAt}`;
+  return s.matches ? `${recorded}; the live schema matches it` : `${recorded}; the live schema DRIFTED from it (${s.drift ?? ''})`;
 }
 
 /** A signer as one phrase, the same for a release signature and a provenance: certificate identity and issuer, or key id. */

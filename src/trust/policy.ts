@@ -42,6 +42,11 @@ export interface EnvironmentRule {
   findings?: FindingsPolicy;
   /** A verified build provenance is required, naming these (see provenance-policy.ts); absent: not required. */
   provenance?: ProvenanceRequirement;
+  /**
+   * What plan and apply do when the live schema no longer matches the fingerprint the last run
+   * recorded: refuse (the default where the environment requires an approval) or warn (elsewhere).
+   */
+  onDrift: 'refuse' | 'warn';
 }
 
 export interface TrustPolicy {
@@ -198,7 +203,7 @@ function parseEnvironments(value: unknown, p: string[]): Record<string, Environm
 }
 
 function parseEnvironment(rule: JsonObject, at: string, p: string[]): EnvironmentRule {
-  allowOnly(rule, at, [...ROLES, 'requireExpiry', 'approversDistinctFromRelease', 'findings', 'provenance'], p);
+  allowOnly(rule, at, [...ROLES, 'requireExpiry', 'approversDistinctFromRelease', 'findings', 'provenance', 'onDrift'], p);
   const thresholds: Partial<Record<Role, number>> = {};
   for (const role of ROLES) {
     const n = rule[role];
@@ -211,12 +216,15 @@ function parseEnvironment(rule: JsonObject, at: string, p: string[]): Environmen
   optionalBoolean(rule, 'approversDistinctFromRelease', at, p);
   const findings = parseFindingsPolicy(rule.findings, `${at}.findings`, p);
   const provenance = parseProvenanceRequirement(rule.provenance, `${at}.provenance`, p);
+  if (rule.onDrift !== undefined && rule.onDrift !== 'refuse' && rule.onDrift !== 'warn') p.push(`${at}.onDrift must be "refuse" or "warn"`);
+  const onDrift = rule.onDrift === 'refuse' || rule.onDrift === 'warn' ? rule.onDrift : (thresholds.approve ?? 0) >= 1 ? 'refuse' : 'warn';
   return {
     thresholds,
     requireExpiry: rule.requireExpiry === true,
     approversDistinctFromRelease: rule.approversDistinctFromRelease === true,
     ...(findings && { findings }),
     ...(provenance && { provenance }),
+    onDrift,
   };
 }
 

@@ -58,6 +58,8 @@ export interface VerifiedBundle {
    * manifest, and it agrees with it. Absent when the bundle has none or its signer is not accepted.
    */
   provenance?: VerifiedProvenance;
+  /** What the environment's policy does when the live schema drifted from the last recorded fingerprint. */
+  onDrift: 'refuse' | 'warn';
   /** With expiry: 'report', why apply would refuse this release as stale (BUNDLE_EXPIRED's message). */
   stale?: string;
 }
@@ -116,6 +118,7 @@ export async function verifyBundle(bundle: Buffer | BundleSource, options: Verif
     signers: signatures.accepted,
     notCounted: [...signatures.setAside, ...provenance.setAside],
     environment,
+    onDrift: rule.onDrift,
     findings,
     judged: { ...(options.findings?.dialect && { dialect: options.findings.dialect }), direction: options.findings?.direction ?? 'up' },
     ...(provenance.provenance && { provenance: provenance.provenance }),

@@ -149,7 +149,7 @@ describe('history an older migseal wrote', () => {
     const db = freshDb();
     expect((await apply(await world.bundle('old', V1), db)).code).toBe(0);
     // What an older migseal left: no chain table, no audit column.
-    sql(db, 'DROP TABLE migseal_chain; ALTER TABLE migseal_runs DROP COLUMN audit_hash;');
+    sql(db, 'DROP TABLE migseal_chain; DROP TABLE migseal_fingerprints; ALTER TABLE migseal_runs DROP COLUMN audit_hash;');
     const before = await world.cli(['status', '--db', `sqlite:${db}`]);
     expect(before.code).toBe(0);
     expect(before.stdout).toMatch(/chain {7}not chained yet \(written by an older migseal; the next apply, rollback or resolve begins the chain\)/);

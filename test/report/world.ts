@@ -113,7 +113,7 @@ export function hostileDatabase(world: AuditWorld, out: string): string {
   writeFileSync(out, readFileSync(world.dbPath));
   const db = new Database(out);
   try {
-    db.exec('DROP TABLE migseal_chain; ALTER TABLE migseal_runs DROP COLUMN audit_hash;');
+    db.exec('DROP TABLE migseal_chain; DROP TABLE migseal_fingerprints; ALTER TABLE migseal_runs DROP COLUMN audit_hash;');
     db.prepare("UPDATE migseal_migrations SET applied_by = ?, note = ? WHERE version = '1'").run(HOSTILE.appliedBy, HOSTILE.note);
     db.prepare('UPDATE migseal_runs SET host = ?').run(HOSTILE.appliedBy);
   } finally {

@@ -18,7 +18,7 @@ export const run: CommandRun = async ({ positionals, flags }, context) => {
     applyOnDatabase(bundle, driver, trail, flags, context),
   );
   recordApplied(audit, v, report);
-  return { text: describe(v, report), json: { ok: true, ...provenance(v), database: report.target, upToDate: report.upToDate, runId: report.runId, applied: report.applied, alreadyApplied: report.alreadyApplied } };
+  return { text: describe(v, report), json: { ok: true, ...provenance(v), database: report.target, upToDate: report.upToDate, runId: report.runId, applied: report.applied, alreadyApplied: report.alreadyApplied, ...(report.schemaWarning && { schemaWarning: report.schemaWarning }) } };
 };
 
 /** What apply does once the bundle is verified and the database open: one database, or each target of a fleet. */
@@ -34,11 +34,11 @@ export function applyOnDatabase(bundle: VerifiedBundle, driver: Driver, trail: A
 
 /** The audit record of an apply that finished. */
 export function recordApplied(audit: AuditTrail, v: VerifiedBundle, report: ApplyReport, fields: Record<string, unknown> = {}): void {
-  audit.record({ outcome: report.upToDate ? 'up-to-date' : 'applied', database: report.target, ...provenance(v), runId: report.runId, migrations: report.applied.map((a) => a.version), ...fields });
+  audit.record({ outcome: report.upToDate ? 'up-to-date' : 'applied', database: report.target, ...provenance(v), runId: report.runId, migrations: report.applied.map((a) => a.version), ...(report.schemaWarning && { schemaWarning: report.schemaWarning }), ...fields });
 }
 
 function describe(v: VerifiedBundle, report: ApplyReport): string {
-  const head = `verified ${v.manifest.project} release ${v.manifest.release} (sha256:${v.digest.slice(0, 16)}…) for environment "${v.environment}"`;
+  const head = `verified ${v.manifest.project} release ${v.manifest.release} (sha256:${v.digest.slice(0, 16)}…) for environment "${v.environment}"${report.schemaWarning ? `\nwarning: ${report.schemaWarning}` : ''}`;
   if (report.upToDate) return `${head}\n${report.target} is up to date: ${report.alreadyApplied} migration${report.alreadyApplied === 1 ? '' : 's'} already applied, nothing to do`;
   const width = Math.max(...report.applied.map((a) => a.version.length));
   return [

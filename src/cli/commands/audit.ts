@@ -7,6 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { decodeBundle } from '../../format/bundle-archive.js';
 import { inspectContents } from '../../inspect/index.js';
 import { readHistory } from '../../apply/index.js';
+import { readLiveSchema } from '../../apply/live-schema.js';
 import { parseDatabaseUrl, type DatabaseUrl } from '../../db/index.js';
 import { MigsealError, isMigsealError } from '../../errors.js';
 import { loadTrustPolicy } from '../../trust/policy.js';
@@ -66,9 +67,12 @@ async function readDatabase(url: DatabaseUrl, env: Record<string, string | undef
   if (url.dialect === 'sqlite' && url.path !== ':memory:' && !(existsSync(url.path) && statSync(url.path).isFile())) {
     throw new MigsealError('IO', `Cannot read the database ${url.display}: no such file (audit never creates one).`);
   }
-  const history = await withDatabase(url, env, true, (driver) => readHistory(driver));
+  const { history, liveSchema } = await withDatabase(url, env, true, async (driver) => {
+    const read = await readHistory(driver);
+    return { history: read, liveSchema: await readLiveSchema(driver, read) };
+  });
   const runs = history.runs;
-  return { url: url.display, dialect: url.dialect, history, runs };
+  return { url: url.display, dialect: url.dialect, history, runs, ...(liveSchema && { liveSchema }) };
 }
 
 function generatedAt(env: Record<string, string | undefined>): { generatedAt: Date; generatedAtSource: 'clock' | 'SOURCE_DATE_EPOCH' } {

@@ -21,6 +21,9 @@ export const run: CommandRun = async ({ positionals, flags }, context) => {
     unknownApplied: plan.unknownApplied.map((m) => m.version),
     outOfOrder: plan.outOfOrder.map((o) => o.planned.migration.version),
     dirty: plan.dirty.map((m) => m.version),
+    liveSchema: report.liveSchema
+      ? { recorded: report.liveSchema.recorded.sha256, live: report.liveSchema.live.sha256, drifted: report.liveSchema.drifted, ...report.liveSchema.difference }
+      : null,
   };
   audit.record({ outcome: report.refusal ? 'would-refuse' : 'planned', database: report.target, ...provenance(v), pending: summary.pending.map((p) => p.version), refusal: report.refusal?.code });
   return {
@@ -41,6 +44,9 @@ function describe(v: VerifiedBundle, report: PreviewReport): string {
     const mode = report.modes[p.key];
     lines.push(`  pending   ${p.migration.version}  ${p.migration.name}${mode === 'outside' ? '  (outside a transaction)' : mode === undefined ? '  (native tool only)' : ''}`);
   }
+  const live = report.liveSchema;
+  if (live) lines.push(`  live schema  ${live.drifted ? `DRIFTED from the fingerprint recorded ${live.recorded.recordedAt} (see migseal drift)` : `matches the fingerprint recorded ${live.recorded.recordedAt}`} (sha256:${live.live.sha256.slice(0, 16)}…)`);
+  if (report.schemaWarning) lines.push(`warning: ${report.schemaWarning}`);
   if (v.manifest.peerHistory) lines.push(`  peer table  ${describePeerHistory(v.manifest.peerHistory)}`);
   for (const f of v.findings) lines.push(`  finding   ${f.finding.file}:${f.finding.line}  ${f.finding.rule}: ${f.action === 'allow' ? 'allowed' : 'approved'} (by ${f.because})`);
   if (report.refusal) lines.push(`apply would refuse: ${report.refusal.code}: ${report.refusal.message}`);

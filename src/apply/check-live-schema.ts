@@ -1,0 +1,25 @@
+/**
+ * Checks that the live schema is the one migseal left: the fingerprint the newest run
+ * recorded. A schema changed outside migseal (a hotfix, an ALTER TABLE by hand, another
+ * tool) is refused where the policy says refuse; where it says warn, apply goes on and
+ * reports the drift.
+ */
+import { MigsealError } from '../errors.js';
+import { summarizeDifference } from '../fingerprint/index.js';
+import type { CheckContext } from './check-context.js';
+
+export function checkLiveSchema({ liveSchema, onDrift, target }: CheckContext): void {
+  if (!liveSchema?.drifted || onDrift === 'warn') return;
+  const { recorded, difference } = liveSchema;
+  throw new MigsealError(
+    'SCHEMA_DRIFTED',
+    `The live schema of ${target} is not the one migseal recorded after its last run (${recorded.recordedAt}, sha256:${recorded.sha256.slice(0, 16)}…); it was changed outside migseal: ${summarizeDifference(difference)}. Nothing was run; see every difference with migseal drift --db URL, then undo the change, or record it as intended with migseal drift --db URL --accept --reason TEXT.`,
+    { details: { recorded: recorded.sha256, live: liveSchema.live.sha256, ...difference } },
+  );
+}
+
+/** The warning apply and plan give instead, where the policy says warn. */
+export function liveSchemaWarning({ liveSchema, onDrift, target }: Pick<CheckContext, 'liveSchema' | 'onDrift' | 'target'>): string | undefined {
+  if (!liveSchema?.drifted || onDrift !== 'warn') return undefined;
+  return `the live schema of ${target} drifted from the one migseal recorded after its last run (${summarizeDifference(liveSchema.difference)}); the policy says warn, so the run went ahead`;
+}
