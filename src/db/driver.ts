@@ -13,6 +13,11 @@ export interface Driver {
   readonly dialect: DriverDialect;
   /** Where the driver is connected, safe to print (never a password). */
   readonly target: string;
+  /**
+   * The one schema this connection's migrations own, when they own only one (a PostgreSQL
+   * tenant's `?schema=`): what the schema fingerprint describes. Undefined: the whole database.
+   */
+  readonly ownSchema?: string;
   /** Runs a whole script (any number of statements) as the database's own tools send a file. */
   exec(sql: string): Promise<void>;
   /**

@@ -86,6 +86,10 @@ export class PostgresDriver implements Driver {
   #tenant: string | undefined;
   #lockKey = LOCK_KEY;
 
+  get ownSchema(): string | undefined {
+    return this.#tenant;
+  }
+
   private constructor(client: pg.Client, target: string) {
     this.#client = client;
     this.target = target;

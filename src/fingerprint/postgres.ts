@@ -6,7 +6,8 @@
  * alone, so every name in them is schema-qualified the same way whoever reads them; the
  * session's search path is put back afterwards.
  *
- * Left out: the system schemas, migseal's schema, migseal's and the peer tools' history
+ * On a tenant's connection (`?schema=`) only that schema is described: the other tenants'
+ * schemas are theirs. Left out otherwise: the system schemas, migseal's schema, migseal's and the peer tools' history
  * tables and what hangs on them, objects an extension owns (the extension stands for them),
  * PL/pgSQL (in every database), owners and privileges, and NOT NULL constraints, which
  * PostgreSQL 18 lists as constraints and older servers do not (a column's nullability says it).
@@ -15,18 +16,20 @@ import type { Driver, Row } from '../db/driver.js';
 import type { SchemaObject } from './canonical.js';
 import { keptTable, OWN_SCHEMA } from './excluded.js';
 
-const userSchema = (n: string): string => `(${n}.nspname NOT LIKE 'pg\\_%' AND ${n}.nspname NOT IN ('information_schema', '${OWN_SCHEMA}'))`;
+/** The schemas described: every user schema, or only the tenant's when the connection owns one (Driver.ownSchema). */
+const userSchema = (n: string, only?: string): string =>
+  only === undefined ? `(${n}.nspname NOT LIKE 'pg\\_%' AND ${n}.nspname NOT IN ('information_schema', '${OWN_SCHEMA}'))` : `${n}.nspname = '${only.replace(/'/g, "''")}'`;
 const notExtensionMember = (catalog: string, oid: string): string =>
   `NOT EXISTS (SELECT 1 FROM pg_depend AS dep WHERE dep.classid = '${catalog}'::regclass AND dep.objid = ${oid} AND dep.deptype = 'e')`;
 /** A table (or view) the fingerprint keeps: in a user schema, not migseal's or a peer's history, not an extension's. */
-const keptRelation = (c: string, n: string): string => `${userSchema(n)} AND ${keptTable(`${c}.relname`)} AND ${notExtensionMember('pg_class', `${c}.oid`)}`;
+const keptRelation = (c: string, n: string, only?: string): string => `${userSchema(n, only)} AND ${keptTable(`${c}.relname`)} AND ${notExtensionMember('pg_class', `${c}.oid`)}`;
 const TABLE_KINDS = `('r', 'p', 'f')`;
 
-const QUERIES: Record<string, string> = {
+const queries = (only?: string): Record<string, string> => ({
   schema: `SELECT n.nspname AS schema, n.nspname AS name, 'schema' AS definition FROM pg_namespace AS n
-    WHERE ${userSchema('n')} AND n.nspname <> 'public' AND ${notExtensionMember('pg_namespace', 'n.oid')}`,
+    WHERE ${userSchema('n', only)} AND n.nspname <> 'public' AND ${notExtensionMember('pg_namespace', 'n.oid')}`,
   extension: `SELECT n.nspname AS schema, e.extname AS name, 'version ' || e.extversion AS definition
-    FROM pg_extension AS e JOIN pg_namespace AS n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql'`,
+    FROM pg_extension AS e JOIN pg_namespace AS n ON n.oid = e.extnamespace WHERE e.extname <> 'plpgsql'${only === undefined ? '' : ` AND ${userSchema('n', only)}`}`,
   type: `SELECT n.nspname AS schema, t.typname AS name,
       CASE t.typtype
         WHEN 'e' THEN 'ENUM (' || (SELECT string_agg(quote_literal(l.enumlabel), ', ' ORDER BY l.enumsortorder) FROM pg_enum AS l WHERE l.enumtypid = t.oid) || ')'
@@ -38,13 +41,13 @@ const QUERIES: Record<string, string> = {
           FROM pg_attribute AS a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped) || ')'
       END AS definition
     FROM pg_type AS t JOIN pg_namespace AS n ON n.oid = t.typnamespace
-    WHERE ${userSchema('n')} AND ${notExtensionMember('pg_type', 't.oid')}
+    WHERE ${userSchema('n', only)} AND ${notExtensionMember('pg_type', 't.oid')}
       AND (t.typtype IN ('e', 'd', 'r') OR (t.typtype = 'c' AND (SELECT c.relkind FROM pg_class AS c WHERE c.oid = t.typrelid) = 'c'))`,
   sequence: `SELECT n.nspname AS schema, c.relname AS name,
       format_type(s.seqtypid, NULL) || ' START ' || s.seqstart || ' INCREMENT ' || s.seqincrement || ' MINVALUE ' || s.seqmin
         || ' MAXVALUE ' || s.seqmax || ' CACHE ' || s.seqcache || CASE WHEN s.seqcycle THEN ' CYCLE' ELSE '' END AS definition
     FROM pg_sequence AS s JOIN pg_class AS c ON c.oid = s.seqrelid JOIN pg_namespace AS n ON n.oid = c.relnamespace
-    WHERE ${keptRelation('c', 'n')}
+    WHERE ${keptRelation('c', 'n', only)}
       AND NOT EXISTS (SELECT 1 FROM pg_depend AS d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'i')`,
   table: `SELECT n.nspname AS schema, c.relname AS name,
       concat_ws(' ',
@@ -60,7 +63,7 @@ const QUERIES: Record<string, string> = {
           FROM pg_policy AS p WHERE p.polrelid = c.oid)
       ) AS definition
     FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
-    WHERE c.relkind IN ${TABLE_KINDS} AND ${keptRelation('c', 'n')}`,
+    WHERE c.relkind IN ${TABLE_KINDS} AND ${keptRelation('c', 'n', only)}`,
   column: `SELECT n.nspname AS schema, c.relname || '.' || a.attname AS name,
       concat_ws(' ',
         format_type(a.atttypid, a.atttypmod),
@@ -74,34 +77,34 @@ const QUERIES: Record<string, string> = {
     FROM pg_attribute AS a JOIN pg_class AS c ON c.oid = a.attrelid JOIN pg_namespace AS n ON n.oid = c.relnamespace
       JOIN pg_type AS t ON t.oid = a.atttypid
       LEFT JOIN pg_attrdef AS d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-    WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ${TABLE_KINDS} AND ${keptRelation('c', 'n')}`,
+    WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ${TABLE_KINDS} AND ${keptRelation('c', 'n', only)}`,
   constraint: `SELECT n.nspname AS schema, c.relname || '.' || k.conname AS name, pg_get_constraintdef(k.oid) AS definition
     FROM pg_constraint AS k JOIN pg_class AS c ON c.oid = k.conrelid JOIN pg_namespace AS n ON n.oid = c.relnamespace
-    WHERE k.contype <> 'n' AND ${keptRelation('c', 'n')}`,
+    WHERE k.contype <> 'n' AND ${keptRelation('c', 'n', only)}`,
   index: `SELECT n.nspname AS schema, x.relname AS name,
       pg_get_indexdef(i.indexrelid) || CASE WHEN NOT i.indisvalid THEN ' INVALID' ELSE '' END || CASE WHEN NOT i.indisready THEN ' NOT READY' ELSE '' END AS definition
     FROM pg_index AS i JOIN pg_class AS x ON x.oid = i.indexrelid JOIN pg_class AS c ON c.oid = i.indrelid JOIN pg_namespace AS n ON n.oid = c.relnamespace
-    WHERE ${keptRelation('c', 'n')}`,
+    WHERE ${keptRelation('c', 'n', only)}`,
   view: `SELECT n.nspname AS schema, c.relname AS name,
       CASE c.relkind WHEN 'm' THEN 'MATERIALIZED VIEW ' ELSE 'VIEW ' END || pg_get_viewdef(c.oid, true) AS definition
     FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
-    WHERE c.relkind IN ('v', 'm') AND ${keptRelation('c', 'n')}`,
+    WHERE c.relkind IN ('v', 'm') AND ${keptRelation('c', 'n', only)}`,
   function: `SELECT n.nspname AS schema, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' AS name,
       CASE WHEN p.prokind = 'a' THEN 'AGGREGATE' ELSE pg_get_functiondef(p.oid) END AS definition
     FROM pg_proc AS p JOIN pg_namespace AS n ON n.oid = p.pronamespace
-    WHERE ${userSchema('n')} AND ${notExtensionMember('pg_proc', 'p.oid')}`,
+    WHERE ${userSchema('n', only)} AND ${notExtensionMember('pg_proc', 'p.oid')}`,
   trigger: `SELECT n.nspname AS schema, c.relname || '.' || g.tgname AS name,
       pg_get_triggerdef(g.oid) || CASE g.tgenabled WHEN 'D' THEN ' DISABLED' WHEN 'R' THEN ' ENABLE REPLICA' WHEN 'A' THEN ' ENABLE ALWAYS' ELSE '' END AS definition
     FROM pg_trigger AS g JOIN pg_class AS c ON c.oid = g.tgrelid JOIN pg_namespace AS n ON n.oid = c.relnamespace
-    WHERE NOT g.tgisinternal AND ${keptRelation('c', 'n')}`,
-};
+    WHERE NOT g.tgisinternal AND ${keptRelation('c', 'n', only)}`,
+});
 
 export async function readPostgresObjects(driver: Driver): Promise<SchemaObject[]> {
   const saved = String((await driver.query(`SELECT pg_catalog.current_setting('search_path') AS path`))[0]?.path ?? '');
   await driver.query(`SELECT pg_catalog.set_config('search_path', 'pg_catalog', false)`);
   const objects: SchemaObject[] = [];
   try {
-    for (const [kind, sql] of Object.entries(QUERIES)) {
+    for (const [kind, sql] of Object.entries(queries(driver.ownSchema))) {
       for (const r of await driver.query(sql)) objects.push(toObject(kind as SchemaObject['kind'], r));
     }
   } finally {

@@ -96,6 +96,23 @@ describe('schema fingerprint (PostgreSQL)', () => {
     expect(diff.changed).toEqual([{ kind: 'column', schema: 'app', name: 'users.created', before: 'timestamp with time zone NOT NULL DEFAULT now()', after: 'timestamp with time zone NOT NULL' }]);
   });
 
+  it("on a tenant's connection (?schema=) describes that schema alone, so another tenant's migrations are no drift", async () => {
+    const url = await cluster.createDatabase('fp_tenants');
+    await cluster.psql('CREATE SCHEMA tenant_a; CREATE SCHEMA tenant_b; CREATE TABLE tenant_a.users (id int); CREATE TABLE tenant_b.users (id int); CREATE TABLE public.shared (id int);', 'fp_tenants');
+    const read = async () => {
+      const driver = await PostgresDriver.open(url, url, {}, 'tenant_a');
+      try {
+        return await readSchemaFingerprint(driver);
+      } finally {
+        await driver.close();
+      }
+    };
+    const before = await read();
+    expect(before.objects.map((o) => `${o.kind} ${o.schema}.${o.name}`)).toEqual(['column tenant_a.users.id', 'schema tenant_a.tenant_a', 'table tenant_a.users']);
+    await cluster.psql('ALTER TABLE tenant_b.users ADD COLUMN email text; CREATE TABLE public.more (id int);', 'fp_tenants');
+    expect((await read()).sha256).toBe(before.sha256);
+  });
+
   it('reads 200 tables with one query per kind of object', async () => {
     const url = await cluster.createDatabase('fp_many');
     const tables = Array.from({ length: 200 }, (_, i) => `CREATE TABLE t${i} (id serial PRIMARY KEY, v text NOT NULL DEFAULT '', n int CHECK (n > 0)); CREATE INDEX t${i}_v ON t${i} (v);`);
