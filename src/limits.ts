@@ -46,6 +46,13 @@ export const LIMITS = Object.freeze({
   maxFleetParallel: 64,
   /** How long apply waits for another runner's lock before refusing. */
   lockTimeoutMs: 30_000,
+  /**
+   * PostgreSQL: how long a migration's statement may wait for a lock (lock_timeout) before it
+   * fails, and how long one may run (statement_timeout, 0: no limit), unless the run, the
+   * environment's policy or the migration itself says otherwise. See the README.
+   */
+  pgLockTimeoutMs: 10_000,
+  pgStatementTimeoutMs: 0,
   /** How long an audit log append waits for another process's append before failing. */
   auditLockTimeoutMs: 10_000,
   /** An audit lock's break folder older than this was left by a process that died while using it (it is held for a few calls). */

@@ -15,7 +15,7 @@
  *   8. release the lock, whatever happened.
  */
 import { randomUUID } from 'node:crypto';
-import type { Driver } from '../db/driver.js';
+import type { Driver, WaitLimits } from '../db/driver.js';
 import { asMigsealError, type MigsealError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import { ensureHistorySchema } from './history-schema.js';
@@ -48,6 +48,8 @@ export type RunDecision<T> =
 
 export interface RecordedRunOptions {
   lockTimeoutMs?: number;
+  /** PostgreSQL's lock_timeout and statement_timeout for every statement of the run (default: LIMITS.pgLockTimeoutMs, pgStatementTimeoutMs). */
+  waitLimits?: Partial<WaitLimits>;
   identity?: RunnerIdentity;
   /**
    * Records, durably, that the run is about to start (T5.17): called after every check has
@@ -64,6 +66,7 @@ export async function withRecordedRun<T>(
 ): Promise<T> {
   const identity = options.identity ?? runnerIdentity();
   await driver.lock(options.lockTimeoutMs ?? LIMITS.lockTimeoutMs);
+  driver.limitWaits?.({ lockTimeoutMs: options.waitLimits?.lockTimeoutMs ?? LIMITS.pgLockTimeoutMs, statementTimeoutMs: options.waitLimits?.statementTimeoutMs ?? LIMITS.pgStatementTimeoutMs });
   try {
     const history = await readHistory(driver);
     const decision = await decide(history, identity);

@@ -44,6 +44,8 @@ const env: FlagSpec = { type: 'string', value: 'NAME', description: 'the policy 
 const key: FlagSpec = { type: 'string', value: 'FILE', description: 'PEM private key to sign with (passphrase from MIGSEAL_KEY_PASSPHRASE or MIGSEAL_KEY_PASSPHRASE_FILE)' };
 const db: FlagSpec = { type: 'string', value: 'URL', description: 'sqlite:PATH or postgres://user@host/db (default: $MIGSEAL_DATABASE_URL; password only from PGPASSWORD, MIGSEAL_DATABASE_PASSWORD or MIGSEAL_DATABASE_PASSWORD_FILE)' };
 const lockTimeout: FlagSpec = { type: 'string', value: 'SECONDS', description: "how long to wait for another runner's lock (default: $MIGSEAL_LOCK_TIMEOUT, else 30)" };
+const pgLockTimeout: FlagSpec = { type: 'string', value: 'DURATION', description: "PostgreSQL: how long a migration's statement may wait for a lock, e.g. 5s (default: the environment's pgLockTimeout, else 10s; 0: no limit)" };
+const pgStatementTimeout: FlagSpec = { type: 'string', value: 'DURATION', description: "PostgreSQL: how long one statement may run, e.g. 30m (default: the environment's pgStatementTimeout, else 0: no limit)" };
 const auditLog: FlagSpec = { type: 'string', value: 'FILE', description: 'audit log to record the run in (default: $MIGSEAL_AUDIT_LOG, else $XDG_STATE_HOME/migseal/audit.jsonl, else ~/.local/state/migseal/audit.jsonl)' };
 const allowUnknownApplied: FlagSpec = { type: 'boolean', description: 'accept applied migrations that the bundle does not contain' };
 const peerTableUnrelated: FlagSpec = { type: 'boolean', description: "another migration tool's history table in the database is unrelated: apply anyway instead of adopting" };
@@ -179,6 +181,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
       shard,
       report: { type: 'string', value: 'FILE', description: "with --targets: also write the rollout's JSON report to FILE" },
       'lock-timeout': lockTimeout,
+      'pg-lock-timeout': pgLockTimeout,
+      'pg-statement-timeout': pgStatementTimeout,
       'allow-unknown-applied': allowUnknownApplied,
       'peer-table-unrelated': peerTableUnrelated,
       'dry-run': { type: 'boolean', description: 'show what apply would do and change nothing (the same as migseal plan)' },
@@ -225,6 +229,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
       db,
       to: { type: 'string', value: 'VERSION', description: 'the version to keep; later ones are rolled back, newest first (0: all)' },
       'lock-timeout': lockTimeout,
+      'pg-lock-timeout': pgLockTimeout,
+      'pg-statement-timeout': pgStatementTimeout,
       'allow-unknown-applied': allowUnknownApplied,
       'audit-log': auditLog,
       json,

@@ -6,6 +6,7 @@
  */
 import type { Driver } from '../db/driver.js';
 import type { VerifiedBundle } from '../verify/index.js';
+import type { TrustPolicy } from '../trust/policy.js';
 import { AuditTrail } from './audit-trail.js';
 import { databaseUrl, withDatabase } from './database.js';
 import type { CommandContext } from './table.js';
@@ -34,7 +35,7 @@ export async function verifiedDatabaseRun<T>(
   flags: Record<string, unknown>,
   { env, cwd, progress }: CommandContext,
   options: VerifiedDatabaseOptions,
-  act: (bundle: VerifiedBundle, driver: Driver, audit: AuditTrail) => Promise<T>,
+  act: (bundle: VerifiedBundle, driver: Driver, audit: AuditTrail, policy: TrustPolicy) => Promise<T>,
 ): Promise<VerifiedDatabaseRun<T>> {
   const audit = new AuditTrail(flags, env, cwd, { event: command, command, bundle: bundlePath, ...options.audit });
   let verified: VerifiedBundle | undefined;
@@ -49,7 +50,7 @@ export async function verifiedDatabaseRun<T>(
       progress(`verifying ${bundlePath}`);
       const bundle = await verifyFromFlags(bundlePath, policy, flags, { dialect: url.dialect, direction: options.direction ?? 'up' });
       verified = bundle;
-      return withDatabase(url, env, options.readOnly, (driver) => act(bundle, driver, audit));
+      return withDatabase(url, env, options.readOnly, (driver) => act(bundle, driver, audit, policy));
     },
     () => ({ database: target, ...(verified && provenance(verified)) }),
   );

@@ -60,10 +60,22 @@ export interface Driver {
   fixHistoryPlace(tables: readonly string[]): Promise<void>;
   /** An SQL expression for the lowercase hex SHA-256 of the UTF-8 text `expression`. */
   sha256(expression: string): string;
+  /**
+   * PostgreSQL: the lock_timeout and statement_timeout every later transaction and
+   * non-transactional script runs with (set local to each transaction, so a migration's own
+   * SET still wins inside it). Drivers without them ignore it.
+   */
+  limitWaits?(limits: WaitLimits): void;
   /** Takes the one-runner-per-database lock, waiting at most timeoutMs (LOCK_TIMEOUT after). */
   lock(timeoutMs: number): Promise<void>;
   unlock(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** How long a statement may wait for a lock, and run, in milliseconds; 0 is no limit. */
+export interface WaitLimits {
+  lockTimeoutMs: number;
+  statementTimeoutMs: number;
 }
 
 export interface QueryOptions {

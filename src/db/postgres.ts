@@ -13,7 +13,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { parse as parseConnectionString } from 'pg-connection-string';
 import { MigsealError } from '../errors.js';
-import { sleep, TransactionEnded, type ConnectOptions, type Driver, type QueryOptions, type Row } from './driver.js';
+import { sleep, TransactionEnded, type ConnectOptions, type Driver, type QueryOptions, type Row, type WaitLimits } from './driver.js';
+import { BlockerWatch } from './postgres-blockers.js';
 
 /** Advisory lock key: the first 8 bytes of SHA-256("migseal"), as a signed bigint. */
 const LOCK_KEY = '7581215183639544856';
@@ -31,8 +32,13 @@ const lastRows = (result: pg.QueryResult | pg.QueryResult[]): Row[] => ((Array.i
  * committed. The check divides by zero unless the local one still holds the token, so the
  * statements sent after it in the same message (the history row, COMMIT) never run without it.
  */
-const beginWithToken = (token: string): string =>
-  `BEGIN;\nSELECT pg_catalog.set_config('migseal.xact', '${token}', true), pg_catalog.set_config('migseal.began', '${token}', false)`;
+const beginWithToken = (token: string, limits: WaitLimits | undefined): string =>
+  `BEGIN;\nSELECT pg_catalog.set_config('migseal.xact', '${token}', true), pg_catalog.set_config('migseal.began', '${token}', false)${limits ? `, ${setLimits(limits, true)}` : ''}`;
+/** set_config calls for the wait limits (integers: milliseconds), local to the transaction or for the session. */
+const setLimits = (limits: WaitLimits, local: boolean): string =>
+  `pg_catalog.set_config('lock_timeout', '${Math.trunc(limits.lockTimeoutMs)}', ${local}), pg_catalog.set_config('statement_timeout', '${Math.trunc(limits.statementTimeoutMs)}', ${local})`;
+/** How often the blocker watch asks who blocks the runner: four times per lock_timeout, at most once a second. */
+const watchInterval = (lockTimeoutMs: number): number => Math.min(1000, Math.max(50, Math.floor(lockTimeoutMs / 4)));
 const CHECK_MARK = 'migseal_transaction_check';
 const checkToken = (token: string): string => `SELECT 1 / coalesce((pg_catalog.current_setting('migseal.xact', true) OPERATOR(pg_catalog.=) '${token}')::int, 0) AS ${CHECK_MARK}`;
 const DIVISION_BY_ZERO = '22012';
@@ -90,9 +96,16 @@ export class PostgresDriver implements Driver {
     return this.#tenant;
   }
 
-  private constructor(client: pg.Client, target: string) {
+  /** lock_timeout and statement_timeout for each transaction and script (limitWaits). */
+  #limits: WaitLimits | undefined;
+  /** The runner's backend, and who blocks it while a script waits for a lock. */
+  #pid = 0;
+  #watch: BlockerWatch;
+
+  private constructor(client: pg.Client, target: string, config: pg.ClientConfig) {
     this.#client = client;
     this.target = target;
+    this.#watch = new BlockerWatch(config);
     // A server that goes away emits 'error' on an idle client; keep it for the next call instead of crashing.
     client.on('error', (error) => {
       this.#lost = error;
@@ -102,14 +115,17 @@ export class PostgresDriver implements Driver {
   static async open(connectionString: string, display: string, options: ConnectOptions = {}, schema?: string): Promise<PostgresDriver> {
     // Parsed here: given to pg as connectionString, the URL's (absent) password would replace ours.
     const parsed = parseConnectionString(connectionString) as pg.ClientConfig;
-    const client = new pg.Client({
+    const config: pg.ClientConfig = {
       ...parsed,
       application_name: 'migseal',
       ...(options.password !== undefined && { password: options.password }),
-    });
-    const driver = new PostgresDriver(client, display);
+    };
+    const client = new pg.Client(config);
+    const driver = new PostgresDriver(client, display, config);
     try {
       await client.connect();
+      // The server's pid for this session (BackendKeyData): whom the blocker watch asks about.
+      driver.#pid = Number((client as unknown as { processID?: number }).processID ?? 0);
       if (options.readOnly) await client.query('SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY');
       if (schema !== undefined) {
         // One tenant's schema: its migrations resolve names there, and its history is kept there, apart from every other tenant's.
@@ -132,12 +148,20 @@ export class PostgresDriver implements Driver {
     return driver;
   }
 
+  limitWaits(limits: WaitLimits): void {
+    this.#limits = limits;
+  }
+
   async exec(sql: string): Promise<void> {
     this.#check();
+    // Outside a transaction the limits are the session's: a script sent alone (CREATE INDEX CONCURRENTLY) must stay alone.
+    if (this.#limits && !this.#inTransaction) await this.#client.query(`SELECT ${setLimits(this.#limits, false)}`);
     const text = this.#withPending(sql);
     if (DROPS_PREPARED.test(sql)) this.#forgetStatements();
     try {
-      await this.#send(text);
+      const lockMs = this.#limits?.lockTimeoutMs ?? 0;
+      if (lockMs > 0 && this.#pid > 0) await this.#watch.watch(this.#pid, watchInterval(lockMs), () => this.#send(text));
+      else await this.#send(text);
     } catch (error) {
       // The server counts its error position from the start of what was sent: make it the script's own.
       relativeToScript(error, text.length - sql.length);
@@ -222,7 +246,7 @@ export class PostgresDriver implements Driver {
 
   /** `sql` preceded by what is waiting to be sent: the transaction's BEGIN and the statements held for COMMIT. */
   #withPending(sql: string): string {
-    const parts = [...(this.#beginPending ? [beginWithToken(this.#token)] : []), ...this.#atCommit, ...(sql === '' ? [] : [sql])];
+    const parts = [...(this.#beginPending ? [beginWithToken(this.#token, this.#limits)] : []), ...this.#atCommit, ...(sql === '' ? [] : [sql])];
     this.#beginPending = false;
     this.#atCommit = [];
     return sql === '' || parts.length > 1 ? parts.join(';\n') : sql;
@@ -338,6 +362,7 @@ export class PostgresDriver implements Driver {
   }
 
   async close(): Promise<void> {
+    await this.#watch.close();
     await this.unlock();
     await this.#client.end().catch(() => undefined);
   }

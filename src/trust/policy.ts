@@ -20,6 +20,7 @@ import { parseProvenanceRequirement, type ProvenanceRequirement } from './proven
 import type { SignerAuthority } from './signer-authority.js';
 import type { CertificateAuthority } from '@sigstore/protobuf-specs';
 import { allowOnly, forEachObject, isJsonObject, optionalBoolean, type JsonObject } from '../format/json-shape.js';
+import { DURATION_FORMS, parseDuration } from '../format/duration.js';
 
 export interface TrustedKey {
   id: string;
@@ -47,6 +48,9 @@ export interface EnvironmentRule {
    * recorded: refuse (the default where the environment requires an approval) or warn (elsewhere).
    */
   onDrift: 'refuse' | 'warn';
+  /** PostgreSQL's lock_timeout and statement_timeout for runs in this environment, in milliseconds (absent: migseal's defaults). */
+  pgLockTimeoutMs?: number;
+  pgStatementTimeoutMs?: number;
 }
 
 export interface TrustPolicy {
@@ -203,7 +207,7 @@ function parseEnvironments(value: unknown, p: string[]): Record<string, Environm
 }
 
 function parseEnvironment(rule: JsonObject, at: string, p: string[]): EnvironmentRule {
-  allowOnly(rule, at, [...ROLES, 'requireExpiry', 'approversDistinctFromRelease', 'findings', 'provenance', 'onDrift'], p);
+  allowOnly(rule, at, [...ROLES, 'requireExpiry', 'approversDistinctFromRelease', 'findings', 'provenance', 'onDrift', 'pgLockTimeout', 'pgStatementTimeout'], p);
   const thresholds: Partial<Record<Role, number>> = {};
   for (const role of ROLES) {
     const n = rule[role];
@@ -218,6 +222,8 @@ function parseEnvironment(rule: JsonObject, at: string, p: string[]): Environmen
   const provenance = parseProvenanceRequirement(rule.provenance, `${at}.provenance`, p);
   if (rule.onDrift !== undefined && rule.onDrift !== 'refuse' && rule.onDrift !== 'warn') p.push(`${at}.onDrift must be "refuse" or "warn"`);
   const onDrift = rule.onDrift === 'refuse' || rule.onDrift === 'warn' ? rule.onDrift : (thresholds.approve ?? 0) >= 1 ? 'refuse' : 'warn';
+  const pgLockTimeoutMs = optDuration(rule.pgLockTimeout, `${at}.pgLockTimeout`, p);
+  const pgStatementTimeoutMs = optDuration(rule.pgStatementTimeout, `${at}.pgStatementTimeout`, p);
   return {
     thresholds,
     requireExpiry: rule.requireExpiry === true,
@@ -225,7 +231,16 @@ function parseEnvironment(rule: JsonObject, at: string, p: string[]): Environmen
     ...(findings && { findings }),
     ...(provenance && { provenance }),
     onDrift,
+    ...(pgLockTimeoutMs !== undefined && { pgLockTimeoutMs }),
+    ...(pgStatementTimeoutMs !== undefined && { pgStatementTimeoutMs }),
   };
+}
+
+function optDuration(v: unknown, at: string, p: string[]): number | undefined {
+  if (v === undefined) return undefined;
+  const ms = typeof v === 'string' ? parseDuration(v) : undefined;
+  if (ms === undefined) p.push(`${at} must be ${DURATION_FORMS} (a string)`);
+  return ms;
 }
 
 function optTime(v: unknown, at: string, p: string[]): Date | undefined {

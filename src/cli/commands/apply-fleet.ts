@@ -34,18 +34,18 @@ export const run: CommandRun = async ({ positionals, flags }, context) => {
       rolloutAudit.ensureWritable();
       progress(`verifying ${bundlePath} once for ${fleet.targets.length} target${fleet.targets.length === 1 ? '' : 's'}`);
       verification = await verifyForFleet(bundlePath, policy, flags, fleet.targets);
-      return { fleet, plan: planWaves(fleet.targets, canary, wave), canary, wave, parallel };
+      return { fleet, plan: planWaves(fleet.targets, canary, wave), canary, wave, parallel, policy };
     },
     () => (verification ? provenance(verification.any) : {}),
   );
-  const { fleet, plan, wave, parallel } = prepared;
+  const { fleet, plan, wave, parallel, policy } = prepared;
   const verified = verification!;
 
   const applyTarget = async (target: Target): Promise<AppliedTarget> => {
     const bundle = verified.forDialect(target.url.dialect);
     const audit = new AuditTrail(flags, env, cwd, { event: 'apply', command: 'apply', bundle: bundlePath, rolloutId, target: target.name });
     const report = await audit.around(
-      () => withDatabase(target.url, fleet.envOf(target), false, (driver) => applyOnDatabase(bundle, driver, audit, flags, { env, progress: () => undefined })),
+      () => withDatabase(target.url, fleet.envOf(target), false, (driver) => applyOnDatabase(bundle, driver, audit, flags, { env, progress: () => undefined }, policy.environments[bundle.environment])),
       () => ({ database: target.url.display, ...provenance(bundle) }),
     );
     recordApplied(audit, bundle, report);

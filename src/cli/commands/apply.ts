@@ -4,6 +4,8 @@ import { MigsealError } from '../../errors.js';
 import type { VerifiedBundle } from '../../verify/index.js';
 import type { AuditTrail } from '../audit-trail.js';
 import { lockTimeoutMs } from '../database.js';
+import type { EnvironmentRule } from '../../trust/policy.js';
+import { waitLimitFlags, waitLimits } from '../wait-limits.js';
 import type { CommandContext, CommandRun } from '../table.js';
 import { provenance, verifiedDatabaseRun } from '../verified-database-run.js';
 
@@ -14,16 +16,25 @@ export const run: CommandRun = async ({ positionals, flags }, context) => {
   for (const flag of ['canary', 'wave', 'parallel', 'shard', 'report']) {
     if (flags[flag] !== undefined) throw new MigsealError('USAGE', `--${flag} goes with --targets FILE (a fleet rollout); a single database is named with --db.`);
   }
-  const { verified: v, report, audit } = await verifiedDatabaseRun('apply', positionals[0]!, flags, context, { readOnly: false }, (bundle, driver, trail) =>
-    applyOnDatabase(bundle, driver, trail, flags, context),
+  const prepare = (): void => void waitLimitFlags(flags);
+  const { verified: v, report, audit } = await verifiedDatabaseRun('apply', positionals[0]!, flags, context, { readOnly: false, prepare }, (bundle, driver, trail, policy) =>
+    applyOnDatabase(bundle, driver, trail, flags, context, policy.environments[bundle.environment]),
   );
   recordApplied(audit, v, report);
   return { text: describe(v, report), json: { ok: true, ...provenance(v), database: report.target, upToDate: report.upToDate, runId: report.runId, applied: report.applied, alreadyApplied: report.alreadyApplied, ...(report.schemaWarning && { schemaWarning: report.schemaWarning }) } };
 };
 
 /** What apply does once the bundle is verified and the database open: one database, or each target of a fleet. */
-export function applyOnDatabase(bundle: VerifiedBundle, driver: Driver, trail: AuditTrail, flags: Record<string, unknown>, { env, progress }: Pick<CommandContext, 'env' | 'progress'>): Promise<ApplyReport> {
+export function applyOnDatabase(
+  bundle: VerifiedBundle,
+  driver: Driver,
+  trail: AuditTrail,
+  flags: Record<string, unknown>,
+  { env, progress }: Pick<CommandContext, 'env' | 'progress'>,
+  rule?: EnvironmentRule,
+): Promise<ApplyReport> {
   return applyBundle(bundle, driver, {
+    waitLimits: waitLimits(flags, rule),
     allowUnknownApplied: flags['allow-unknown-applied'] === true,
     peerTableUnrelated: flags['peer-table-unrelated'] === true,
     lockTimeoutMs: lockTimeoutMs(flags, env),

@@ -1,5 +1,6 @@
 import { rollbackBundle } from '../../apply/index.js';
 import { lockTimeoutMs } from '../database.js';
+import { waitLimitFlags, waitLimits } from '../wait-limits.js';
 import { requireFlag } from '../parse.js';
 import { COMMANDS, type CommandRun } from '../table.js';
 import { provenance, verifiedDatabaseRun } from '../verified-database-run.js';
@@ -7,8 +8,9 @@ import { provenance, verifiedDatabaseRun } from '../verified-database-run.js';
 export const run: CommandRun = async ({ positionals, flags }, context) => {
   const { env, progress } = context;
   const to = requireFlag(flags, 'to', COMMANDS.rollback!.usage);
-  const { verified: v, report, audit } = await verifiedDatabaseRun('rollback', positionals[0]!, flags, context, { readOnly: false, audit: { to }, direction: 'down' }, (bundle, driver, trail) =>
+  const { verified: v, report, audit } = await verifiedDatabaseRun('rollback', positionals[0]!, flags, context, { readOnly: false, audit: { to }, direction: 'down', prepare: () => void waitLimitFlags(flags) }, (bundle, driver, trail, policy) =>
     rollbackBundle(bundle, driver, {
+      waitLimits: waitLimits(flags, policy.environments[bundle.environment]),
       to,
       allowUnknownApplied: flags['allow-unknown-applied'] === true,
       lockTimeoutMs: lockTimeoutMs(flags, env),

@@ -1,0 +1,135 @@
+/**
+ * Who holds the lock a migration waits for, on PostgreSQL. When lock_timeout cancels the
+ * wait, the server says only "canceling statement due to lock timeout", and by then the wait
+ * is over, so pg_blocking_pids no longer knows. So while a script runs, a second connection
+ * (opened only once a script has run for one interval) asks every interval which sessions
+ * block the runner's, and the last answer that named some is kept for the failure (55P03).
+ */
+import pg from 'pg';
+
+export const LOCK_NOT_AVAILABLE = '55P03';
+const MAX_QUERY_CHARS = 120;
+
+export interface LockHolder {
+  pid: number;
+  user: string | null;
+  application: string | null;
+  /** active, idle in transaction… */
+  state: string | null;
+  /** Seconds since its transaction (else its query, else its session) began: it has held its locks at most that long. */
+  seconds: number | null;
+  /** Its current or last query's first line, shortened. */
+  query: string | null;
+  /** The lock the runner waited for: its mode and what it was on. */
+  wanted: string | null;
+}
+
+const BLOCKERS = `SELECT b.pid, b.usename AS user, b.application_name AS application, b.state,
+    pg_catalog.round(EXTRACT(EPOCH FROM pg_catalog.now() OPERATOR(pg_catalog.-) coalesce(b.xact_start, b.query_start, b.backend_start)))::int AS seconds,
+    b.query,
+    (SELECT w.mode || ' on ' || CASE WHEN w.relation IS NOT NULL THEN w.relation::pg_catalog.regclass::text ELSE w.locktype END
+       FROM pg_catalog.pg_locks w WHERE w.pid OPERATOR(pg_catalog.=) $1 AND NOT w.granted LIMIT 1) AS wanted
+  FROM pg_catalog.pg_stat_activity b
+  WHERE b.pid OPERATOR(pg_catalog.=) ANY (pg_catalog.pg_blocking_pids($1))
+  ORDER BY b.pid`;
+
+export class BlockerWatch {
+  #config: pg.ClientConfig;
+  #client: Promise<pg.Client | undefined> | undefined;
+
+  constructor(config: pg.ClientConfig) {
+    this.#config = config;
+  }
+
+  /**
+   * Runs `script`, asking every `intervalMs` which sessions block backend `pid`; a failure
+   * with SQLSTATE 55P03 gets the holders last seen, as `holders`, before it is re-thrown.
+   */
+  async watch<T>(pid: number, intervalMs: number, script: () => Promise<T>): Promise<T> {
+    let seen: LockHolder[] = [];
+    let stopped = false;
+    let inFlight: Promise<void> = Promise.resolve();
+    let timer: NodeJS.Timeout | undefined;
+    const poll = (): void => {
+      inFlight = this.#blockers(pid).then((holders) => {
+        if (holders.length > 0) seen = holders;
+        if (!stopped) timer = setTimeout(poll, intervalMs);
+      });
+    };
+    timer = setTimeout(poll, intervalMs);
+    try {
+      return await script();
+    } catch (error) {
+      if ((error as { code?: string })?.code === LOCK_NOT_AVAILABLE && typeof error === 'object' && error !== null) {
+        await inFlight;
+        Object.assign(error, { holders: seen });
+      }
+      throw error;
+    } finally {
+      stopped = true;
+      clearTimeout(timer);
+    }
+  }
+
+  async #blockers(pid: number): Promise<LockHolder[]> {
+    const client = await this.#connect();
+    if (!client) return [];
+    try {
+      const { rows } = await client.query(BLOCKERS, [pid]);
+      return rows.map((r) => ({
+        pid: Number(r.pid),
+        user: r.user ?? null,
+        application: r.application ?? null,
+        state: r.state ?? null,
+        seconds: r.seconds === null || r.seconds === undefined ? null : Number(r.seconds),
+        query: firstLine(r.query),
+        wanted: r.wanted ?? null,
+      }));
+    } catch {
+      return [];
+    }
+  }
+
+  #connect(): Promise<pg.Client | undefined> {
+    this.#client ??= (async () => {
+      const client = new pg.Client({ ...this.#config, application_name: 'migseal lock watch' });
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+        return client;
+      } catch {
+        return undefined;
+      }
+    })();
+    return this.#client;
+  }
+
+  async close(): Promise<void> {
+    const client = await this.#client;
+    this.#client = undefined;
+    await client?.end().catch(() => undefined);
+  }
+}
+
+/** The first line of a query that is not blank, shortened. */
+function firstLine(query: unknown): string | null {
+  if (typeof query !== 'string') return null;
+  const line = query.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
+  return line.length > MAX_QUERY_CHARS ? `${line.slice(0, MAX_QUERY_CHARS)}…` : line;
+}
+
+/** The holders in one sentence: "pid 4242 (user alice, application "psql", idle in transaction, its transaction began 42 s ago, last query: LOCK …)". */
+export function describeHolders(holders: readonly LockHolder[]): string {
+  return holders
+    .map((h) => {
+      const parts = [
+        `user ${h.user ?? 'unknown'}`,
+        `application "${h.application ?? ''}"`,
+        h.state ?? 'state unknown',
+        ...(h.seconds === null ? [] : [`its transaction began ${h.seconds} s ago`]),
+        ...(h.query ? [`${h.state === 'active' ? 'running' : 'last query'}: ${h.query}`] : []),
+      ];
+      return `pid ${h.pid} (${parts.join(', ')})`;
+    })
+    .join('; ');
+}
