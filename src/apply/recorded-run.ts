@@ -66,7 +66,7 @@ export async function withRecordedRun<T>(
 ): Promise<T> {
   const identity = options.identity ?? runnerIdentity();
   await driver.lock(options.lockTimeoutMs ?? LIMITS.lockTimeoutMs);
-  driver.limitWaits?.({ lockTimeoutMs: options.waitLimits?.lockTimeoutMs ?? LIMITS.pgLockTimeoutMs, statementTimeoutMs: options.waitLimits?.statementTimeoutMs ?? LIMITS.pgStatementTimeoutMs });
+  await driver.limitWaits?.({ lockTimeoutMs: options.waitLimits?.lockTimeoutMs ?? LIMITS.pgLockTimeoutMs, statementTimeoutMs: options.waitLimits?.statementTimeoutMs ?? LIMITS.pgStatementTimeoutMs });
   try {
     const history = await readHistory(driver);
     const decision = await decide(history, identity);

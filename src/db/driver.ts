@@ -61,11 +61,12 @@ export interface Driver {
   /** An SQL expression for the lowercase hex SHA-256 of the UTF-8 text `expression`. */
   sha256(expression: string): string;
   /**
-   * PostgreSQL: the lock_timeout and statement_timeout every later transaction and
-   * non-transactional script runs with (set local to each transaction, so a migration's own
-   * SET still wins inside it). Drivers without them ignore it.
+   * PostgreSQL: the lock_timeout and statement_timeout every later statement runs with: set
+   * for the session now (migseal's own reads of the catalog and history included), and again
+   * in each transaction and before each non-transactional script, so a migration's own SET
+   * wins inside it and never outlives it. Drivers without them ignore it.
    */
-  limitWaits?(limits: WaitLimits): void;
+  limitWaits?(limits: WaitLimits): Promise<void>;
   /** Takes the one-runner-per-database lock, waiting at most timeoutMs (LOCK_TIMEOUT after). */
   lock(timeoutMs: number): Promise<void>;
   unlock(): Promise<void>;

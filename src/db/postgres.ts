@@ -148,8 +148,10 @@ export class PostgresDriver implements Driver {
     return driver;
   }
 
-  limitWaits(limits: WaitLimits): void {
+  async limitWaits(limits: WaitLimits): Promise<void> {
+    this.#check();
     this.#limits = limits;
+    await this.#client.query(`SELECT ${setLimits(limits, false)}`);
   }
 
   async exec(sql: string): Promise<void> {
