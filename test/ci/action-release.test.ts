@@ -3,34 +3,21 @@
  * inputs in its environment, the built CLI, real keys. The key path signs end to end; the keyless
  * path is followed up to the point where it needs the OIDC token (there is none here).
  */
-import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage } from 'node:http';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, runCli } from '../helpers/cli.js';
+import { BIN, runCli, runNode, type CliResult } from '../helpers/cli.js';
 
 const SCRIPT = fileURLToPath(new URL('../../action/release.mjs', import.meta.url));
 
 let dir: string;
 let privateKey: string;
 
-function runAction(env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SCRIPT], {
-      cwd: dir,
-      env: { PATH: process.env.PATH, HOME: dir, MIGSEAL_BIN: BIN, MIGSEAL_AUDIT_LOG: join(dir, 'audit.jsonl'), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+function runAction(env: Record<string, string>): Promise<CliResult> {
+  return runNode([SCRIPT], { cwd: dir, env: { PATH: process.env.PATH, HOME: dir, MIGSEAL_BIN: BIN, MIGSEAL_AUDIT_LOG: join(dir, 'audit.jsonl'), ...env } });
 }
 
 const inputs = (out: string) => ({ INPUT_MIGRATIONS: 'migrations', INPUT_PROJECT: 'shop', INPUT_RELEASE: '7', INPUT_DIALECT: 'sqlite', INPUT_OUT_DIR: out });

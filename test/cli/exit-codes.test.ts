@@ -4,11 +4,10 @@
  * a migration that was running exits 3 (test/apply). Each case asserts the code, the error
  * code, the message, and that nothing changed.
  */
-import { spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, rmSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, jsonOf, type CliResult } from '../helpers/cli.js';
+import { jsonOf, runCli, type CliResult } from '../helpers/cli.js';
 import { removeDir, writeMigrations, writePolicy } from '../helpers/fixtures.js';
 import { codeOf, createWorld, dumpSqlite, V1, type RunnerWorld } from '../helpers/runner-world.js';
 
@@ -23,19 +22,7 @@ const isRoot = process.getuid?.() === 0;
 
 /** Runs the CLI as `nobody` when the tests run as root (root writes any file), else as ourselves. */
 function asOtherUser(args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: world.dir,
-      env: { PATH: process.env.PATH, MIGSEAL_AUDIT_LOG: join(world.dir, 'shared', 'audit.jsonl') },
-      ...(isRoot && { uid: 65534, gid: 65534 }),
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  return runCli(args, { cwd: world.dir, env: { HOME: undefined, MIGSEAL_AUDIT_LOG: join(world.dir, 'shared', 'audit.jsonl') }, ...(isRoot && { uid: 65534 }) });
 }
 
 describe('usage and unreadable inputs: exit 1, USAGE or IO', () => {

@@ -43,15 +43,7 @@ function auditRecords(): Array<Record<string, unknown>> {
 
 /** Runs the CLI as another user: root ignores file permissions, so the read-only check needs one. */
 function runAs(uid: number, args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { PATH: process.env.PATH, HOME: '/tmp' }, ...(isRoot && { uid, gid: uid }) });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  return runCli(args, { cwd: dir, env: { HOME: '/tmp', MIGSEAL_AUDIT_LOG: undefined }, ...(isRoot && { uid }) });
 }
 
 describe('migseal exec', () => {

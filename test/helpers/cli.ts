@@ -14,14 +14,27 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string | undefined>; input?: string } = {}): Promise<CliResult> {
+export interface RunOptions {
+  cwd?: string;
+  /** Added to (or, with undefined, removed from) the environment the helper gives the child. */
+  env?: Record<string, string | undefined>;
+  input?: string;
+  /** Run as this user (and its group of the same number): only root may ask. */
+  uid?: number;
+}
+
+/**
+ * Runs `node ARGV...` (a script and its arguments, node's own flags first) to its end and
+ * collects what it printed. The child's environment is `env` alone (entries set to undefined
+ * left out), so nothing of the test runner's leaks in.
+ */
+export function runNode(argv: string[], options: RunOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, argv, {
       cwd: options.cwd,
-      // Runner commands append to an audit log in the working directory unless told otherwise;
-      // tests that do not name one keep it out of the checkout.
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, MIGSEAL_AUDIT_LOG: DEFAULT_AUDIT_LOG, ...options.env },
+      env: options.env ?? {},
       stdio: ['pipe', 'pipe', 'pipe'],
+      ...(options.uid !== undefined && { uid: options.uid, gid: options.uid }),
     });
     let stdout = '';
     let stderr = '';
@@ -33,6 +46,12 @@ export function runCli(args: string[], options: { cwd?: string; env?: Record<str
     child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
+}
+
+export function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
+  // Runner commands append to an audit log in the working directory unless told otherwise;
+  // tests that do not name one keep it out of the checkout.
+  return runNode([BIN, ...args], { ...options, env: { PATH: process.env.PATH, HOME: process.env.HOME, MIGSEAL_AUDIT_LOG: DEFAULT_AUDIT_LOG, ...options.env } });
 }
 
 /** Parses the JSON document a command printed with --json. */

@@ -6,7 +6,6 @@
  * listed here, each other case must verify. The cases run in this process through the script's
  * command function; a few run as real processes to check exit codes and output.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../src/errors.js';
+import { runNode } from '../helpers/cli.js';
 
 const SCRIPT = fileURLToPath(new URL('../../scripts/sigstore-conformance.mjs', import.meta.url));
 const SUITE = join(import.meta.dirname, '../../../shared/fixtures/sigstore-conformance/bundle-verify');
@@ -87,15 +87,7 @@ function runScript(args: string[]): Promise<Outcome> {
 }
 
 function spawnScript(args: string[]): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  return runNode([SCRIPT, ...args], { env: { PATH: process.env.PATH } });
 }
 
 /** The arguments the suite's harness passes for one case folder (its test/client.py). */
