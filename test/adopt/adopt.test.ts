@@ -5,12 +5,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, readdirSync } from 'node:fs';
+import { cpSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonOf, runCli } from '../helpers/cli.js';
-import { makeKey, tempDir, writeMigrations, writePolicy } from '../helpers/fixtures.js';
+import { makeKey, packBundle, tempDir, writeMigrations, writePolicy, type TestKey } from '../helpers/fixtures.js';
 import { dumpSqlite } from '../helpers/runner-world.js';
 import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';
 import { flywayChecksum } from '../../src/peer-history/flyway-checksum.js';
@@ -19,20 +19,19 @@ import { dbmateFolder } from '../layouts/folders.js';
 const DBMATE = join(process.cwd(), '.tools/dbmate/bin/dbmate'); // installed by scripts/peer-tools.sh (npm test runs it)
 let dir: string;
 let policy: string;
-let key: string;
+let release: TestKey;
 let n = 0;
 
 beforeAll(() => {
   dir = tempDir('migseal-adopt-');
-  const release = makeKey(dir, 'release');
-  key = release.privatePath;
+  release = makeKey(dir, 'release');
   policy = writePolicy(dir, { keys: [{ key: release, roles: ['release'] }] });
 });
 
+/** Packs a folder with the library (test/pack covers the command): release 5 of shop, signed by the release key. */
 async function bundleOf(folder: string): Promise<string> {
   const out = join(dir, `b${n++}.migseal`);
-  const r = await runCli(['pack', folder, '--project', 'shop', '--release', '5', '--key', key, '--out', out]);
-  expect(r.code).toBe(0);
+  writeFileSync(out, await packBundle({ dir: folder, release: '5', signers: [{ signer: release.signer, role: 'release' }] }));
   return out;
 }
 const cli = (args: string[]) => runCli([...args, '--trust', policy, '--audit-log', join(dir, 'audit.jsonl'), '--json']);

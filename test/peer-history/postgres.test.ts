@@ -8,21 +8,29 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { writeMigrations } from '../helpers/fixtures.js';
+import { packBundle, writeMigrations } from '../helpers/fixtures.js';
 import { usePostgresWorld } from '../helpers/postgres-world.js';
 
 const ctx = usePostgresWorld();
 const DBMATE = join(process.cwd(), '.tools/dbmate/bin/dbmate'); // scripts/peer-tools.sh installs it (npm test runs it)
 let n = 0;
 
-/** Packs `files` with the CLI (signed with the world's release key) and returns the bundle. */
-async function pack(files: Record<string, string>, extra: string[] = []): Promise<{ bundle: string; folder: string }> {
+/**
+ * Packs `files` signed with the world's release key and returns the bundle: with the library,
+ * or with the CLI when the test passes pack's flags.
+ */
+async function pack(files: Record<string, string>, flags: string[] = []): Promise<{ bundle: string; folder: string }> {
   const folder = writeMigrations(join(ctx.world.dir, `peer-src-${++n}`), files);
   const bundle = join(ctx.world.dir, `peer-${n}.migseal`);
-  const packed = await ctx.world.migseal(['pack', folder, '--project', 'shop', '--release', '1', '--key', ctx.world.key.privatePath, '--out', bundle, ...extra]);
+  if (flags.length === 0) {
+    writeFileSync(bundle, await packBundle({ dir: folder, project: 'shop', release: '1', signers: [{ signer: ctx.world.key.signer, role: 'release' }] }));
+    return { bundle, folder };
+  }
+  const packed = await ctx.world.migseal(['pack', folder, '--project', 'shop', '--release', '1', '--key', ctx.world.key.privatePath, '--out', bundle, ...flags]);
   expect(packed.stderr).toBe('');
   expect(packed.code).toBe(0);
   return { bundle, folder };
