@@ -5,7 +5,7 @@
  * entirely in memory; encoding (bundle-encode.ts) is deterministic.
  */
 import { MigsealError, type ErrorCode } from '../errors.js';
-import { decompressionCap, gunzipStream, GunzipError } from './gzip.js';
+import { decompressionCap, gunzipStream, gunzipWhole, GunzipError } from './gzip.js';
 import { TarError, TarReader, type TarEntry } from './tar.js';
 import type { Admission } from './tar-reader.js';
 import { FILES_DIR, MANIFEST_PATH } from './manifest.js';
@@ -87,7 +87,10 @@ export async function decodeBundle(bundle: Buffer | BundleSource, options: Decod
   };
   const reader = new TarReader({ maxArchiveBytes: decompressionCap(source.size), admit, copy: true, ...(options.hash && { hash: true }) });
   try {
-    await gunzipStream(source.chunks(), source.size, (chunk) => reader.push(chunk));
+    const whole = Buffer.isBuffer(bundle) ? bundle : heldWhole(source);
+    const inflated = whole && gunzipWhole(whole);
+    if (inflated) reader.push(inflated);
+    else await gunzipStream(source.chunks(), source.size, (chunk) => reader.push(chunk));
   } catch (error) {
     if (error instanceof GunzipError) throw new MigsealError(error.reason === 'limit' ? 'ARCHIVE_LIMIT_EXCEEDED' : 'ARCHIVE_MALFORMED', `${error.message}.`, { cause: error });
     throw error;
@@ -132,6 +135,12 @@ export async function decodeBundle(bundle: Buffer | BundleSource, options: Decod
   if (manifestBytes === undefined) throw new MigsealError('FILE_SET_MISMATCH', 'The bundle has no manifest.json.');
   if (manifestSize > LIMITS.maxManifestBytes) throw new MigsealError('ARCHIVE_LIMIT_EXCEEDED', `The manifest is larger than ${LIMITS.maxManifestBytes} bytes.`);
   return { manifestBytes, files, signatures, attestations, mtime, notKept, ...(options.hash && { digests }) };
+}
+
+/** The bytes of a source that holds its input whole in memory (one chunk, given as an array), else undefined. */
+function heldWhole(source: BundleSource): Buffer | undefined {
+  const chunks = source.chunks();
+  return Array.isArray(chunks) && chunks.length === 1 && Buffer.isBuffer(chunks[0]) && chunks[0].length === source.size ? chunks[0] : undefined;
 }
 
 function isSigstoreEntry(path: string, dir: string): boolean {

@@ -4,7 +4,7 @@
  * give the same bytes on every machine, is in gzip-deterministic.ts: only the commands that
  * write bundles load it.
  */
-import { createGunzip } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import { LIMITS } from '../limits.js';
 
@@ -30,6 +30,39 @@ export async function gunzipCapped(compressed: Buffer): Promise<Buffer> {
 }
 
 const INFLATE_CHUNK = 256 * 1024;
+/**
+ * A whole input up to this size is inflated in one call on the main thread: for a small bundle
+ * the thread pool's round trips cost more than the inflating itself.
+ */
+const ONE_CALL_MAX_INPUT = 1024 * 1024;
+/** ...while its output stays within this; a larger output is inflated in chunks as it is used (gunzipStream). */
+const ONE_CALL_MAX_OUTPUT = 32 * 1024 * 1024;
+
+/**
+ * Inflates a small input held whole, in one call, under the rules of gunzipStream (the same
+ * zlib code decides, with the same messages); undefined when the input or its output is too
+ * large for one call, and gunzipStream must inflate it.
+ */
+export function gunzipWhole(compressed: Buffer): Buffer | undefined {
+  if (compressed.length > ONE_CALL_MAX_INPUT) return undefined;
+  if (compressed.length < 18 || compressed[0] !== 0x1f || compressed[1] !== 0x8b || compressed[2] !== 8) throw notGzip();
+  const cap = decompressionCap(compressed.length);
+  let inflated: { buffer: Buffer; engine: { bytesWritten: number } };
+  try {
+    inflated = gunzipSync(compressed, { info: true, maxOutputLength: Math.min(cap, ONE_CALL_MAX_OUTPUT) }) as unknown as typeof inflated;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ERR_BUFFER_TOO_LARGE') {
+      if (cap <= ONE_CALL_MAX_OUTPUT) throw overCap(cap);
+      return undefined;
+    }
+    if (typeof code === 'string' && code.startsWith('Z_')) throw damaged(error);
+    throw error;
+  }
+  const { buffer, engine } = inflated;
+  if (engine.bytesWritten !== compressed.length || compressed.readUInt32LE(compressed.length - 4) !== buffer.length % 2 ** 32) throw trailingData();
+  return buffer;
+}
 
 /**
  * Inflates `compressedBytes` bytes arriving in chunks, handing each inflated chunk to
@@ -68,14 +101,14 @@ export async function gunzipStream(source: Iterable<Buffer> | AsyncIterable<Buff
     await pipeline(counted(), inflater, async (inflated: AsyncIterable<Buffer>) => {
       for await (const chunk of inflated) {
         inflatedBytes += chunk.length;
-        if (inflatedBytes > cap) throw new GunzipError('limit', `the bundle decompresses to more than ${cap} bytes (limit for its size)`);
+        if (inflatedBytes > cap) throw overCap(cap);
         onOutput(chunk);
       }
     });
   } catch (error) {
     if (error instanceof GunzipError) throw error;
     const code = (error as { code?: string }).code;
-    if (typeof code === 'string' && code.startsWith('Z_')) throw new GunzipError('malformed', `the bundle's compressed stream is damaged (${(error as Error).message})`, error);
+    if (typeof code === 'string' && code.startsWith('Z_')) throw damaged(error);
     // zlib stops at the end of a member followed by bytes that start no other member; the rest cannot be written.
     if (ended) throw trailingData();
     throw error;
@@ -87,6 +120,14 @@ export async function gunzipStream(source: Iterable<Buffer> | AsyncIterable<Buff
 
 function notGzip(): GunzipError {
   return new GunzipError('malformed', 'the bundle is not a gzip stream');
+}
+
+function overCap(cap: number): GunzipError {
+  return new GunzipError('limit', `the bundle decompresses to more than ${cap} bytes (limit for its size)`);
+}
+
+function damaged(error: unknown): GunzipError {
+  return new GunzipError('malformed', `the bundle's compressed stream is damaged (${(error as Error).message})`, error);
 }
 
 function trailingData(): GunzipError {
