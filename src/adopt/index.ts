@@ -39,7 +39,7 @@ export async function adoptDatabase(verified: VerifiedBundle, driver: Driver, pe
     const byMigration = new Map(plan.pending.concat(plan.applied.map((a) => a.planned)).map((p) => [p.migration, p]));
     const toRecord = applied.map((m) => byMigration.get(m)).filter((p): p is PlannedMigration => p !== undefined && !known.has(p.key));
     for (const d of plan.drift) {
-      throw new MigsealError('MIGRATION_DRIFT', `migseal's history records ${d.row.key} with other bytes than this bundle's ${d.planned.migration.up}.`);
+      throw new MigsealError('MIGRATION_DRIFT', `migseal's history records ${d.row.key} with other bytes than this bundle's ${d.planned.migration.up ?? `empty up of version ${d.planned.migration.version}`}.`);
     }
     const report: AdoptReport = { target: driver.target, peer, adopted: [], alreadyRecorded: applied.length - toRecord.length, pending: manifest.migrations.length - applied.length, runId: undefined };
     if (toRecord.length === 0) return { nothingToDo: report };

@@ -65,7 +65,7 @@ function sameMigration(peer: PeerHistory['peer'], m: ManifestMigration, row: Pee
  */
 function checksumMatches(peer: PeerHistory['peer'], recorded: string, m: ManifestMigration, files: ReadonlyMap<string, Buffer>): boolean {
   if (peer !== 'prisma') return recorded === checksumOf(peer, m, files);
-  const text = (files.get(m.up) ?? Buffer.alloc(0)).toString('utf8');
+  const text = upBytes(m, files).toString('utf8');
   return [text, text.replace(/\r\n/g, '\n'), text.replace(/\n/g, '\r\n')].some((variant) => {
     const digest = createHash('sha256').update(variant).digest();
     const hex = recorded.length !== 64 && recorded !== '' ? [...digest].map((b) => b.toString(16)).join('') : digest.toString('hex');
@@ -74,10 +74,15 @@ function checksumMatches(peer: PeerHistory['peer'], recorded: string, m: Manifes
 }
 
 function checksumOf(peer: PeerHistory['peer'], m: ManifestMigration, files: ReadonlyMap<string, Buffer>): string {
-  const bytes = files.get(m.up) ?? Buffer.alloc(0);
+  const bytes = upBytes(m, files);
   return peer === 'flyway' ? String(flywayChecksum(bytes)) : sha256Hex(bytes);
 }
 
 function unknown(peer: PeerHistory, id: string): never {
   throw new MigsealError('MIGRATION_UNKNOWN_APPLIED', `${peer.peer} applied ${id} (in ${peer.table}), which this bundle does not contain; adopt with a bundle that holds every applied migration.`);
+}
+
+/** The up file's bytes; none for a golang-migrate version that has only a down file. */
+function upBytes(m: ManifestMigration, files: ReadonlyMap<string, Buffer>): Buffer {
+  return (m.up === undefined ? undefined : files.get(m.up)) ?? Buffer.alloc(0);
 }

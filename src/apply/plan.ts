@@ -36,7 +36,8 @@ export const migrationKey = (m: ManifestMigration): string => (m.repeatable ? `R
 
 /** The bytes a migration's history checksum covers: its up script, or for native migrations the file their own tool runs. */
 export function upScript(migration: ManifestMigration, files: ReadonlyMap<string, Buffer>): Buffer {
-  return migration.runner === 'native' ? (files.get(migration.up) ?? Buffer.alloc(0)) : migrationScript(migration, 'up', files);
+  if (migration.runner !== 'native') return migrationScript(migration, 'up', files);
+  return (migration.up === undefined ? undefined : files.get(migration.up)) ?? Buffer.alloc(0);
 }
 
 export function planMigrations(migrations: readonly ManifestMigration[], files: ReadonlyMap<string, Buffer>, history: History): MigrationPlan {

@@ -71,7 +71,7 @@ async function rollBack(verified: VerifiedBundle, steps: DownStep[], run: Record
   for (const { planned, sql } of steps) {
     progress?.(`rolling back ${planned.migration.version} ${planned.migration.name}`);
     const mode = await executionMode(planned.migration, sql, driver.dialect);
-    const down = planned.migration.down ?? planned.migration.up;
+    const down = planned.migration.down ?? planned.migration.up ?? '';
     const before = versioned[versioned.indexOf(planned.migration) - 1];
     const peer = keeper?.step(planned.migration, verified.files.get(down) ?? Buffer.alloc(0), down, before?.version);
     const durationMs = await runScriptStep({

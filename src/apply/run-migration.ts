@@ -60,7 +60,7 @@ export async function runMigration(run: MigrationRun, planned: PlannedMigration)
     }
   };
   let marked = false;
-  const peer = run.peer?.step(planned.migration, planned.script, planned.migration.up);
+  const peer = run.peer?.step(planned.migration, planned.script, planned.migration.up ?? '');
   const durationMs = await runScriptStep({
     driver,
     planned,
@@ -77,7 +77,8 @@ export async function runMigration(run: MigrationRun, planned: PlannedMigration)
       return write('dirty', 0, note);
     },
     recordDone: async (took) => {
-      await write('applied', took, null);
+      // golang-migrate's down-only version: nothing ran, the version is recorded (the checksum is the empty script's).
+      await write('applied', took, planned.migration.up === undefined ? 'empty up: this version has only a down script' : null);
       await peer?.afterUp(took);
     },
   });

@@ -111,7 +111,7 @@ function ref(m: ManifestMigration): MigrationRef {
 }
 
 function paths(m: ManifestMigration): string[] {
-  return m.down === undefined || m.down === m.up ? [m.up] : [m.up, m.down];
+  return [...new Set([m.up, m.down])].filter((p): p is string => p !== undefined);
 }
 
 function scriptChanges(old: ManifestMigration, now: ManifestMigration, oldFiles: Map<string, ManifestFile>, newFiles: Map<string, ManifestFile>): ScriptChange[] {
@@ -140,7 +140,7 @@ function upChanged(old: ManifestMigration, now: ManifestMigration, oldBytes: Rea
     try {
       return sha256Hex(migrationScript(m, 'up', bytes));
     } catch {
-      return `file:${sha256Hex(bytes.get(m.up) ?? Buffer.alloc(0))}`;
+      return `file:${sha256Hex((m.up === undefined ? undefined : bytes.get(m.up)) ?? Buffer.alloc(0))}`;
     }
   };
   return checksum(old, oldBytes) !== checksum(now, newBytes);

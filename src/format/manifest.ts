@@ -28,7 +28,8 @@ export interface ManifestMigration {
   /** The layout's own version string, e.g. "20240101000000" or "1.2". */
   version: string;
   name: string;
-  up: string;
+  /** Absent for a golang-migrate version that has only a down file: its up is empty, as that tool runs it. */
+  up?: string;
   down?: string;
   transactional: boolean;
   /** Flyway-style repeatable migration: re-run whenever its checksum changes. */
@@ -184,7 +185,10 @@ function checkMigrations(migrations: unknown, paths: ReadonlySet<string>, p: str
       versions.add(key);
     }
     if (typeof m.name !== 'string' || m.name.length > 255) p.push(`${at}.name must be a string`);
-    if (typeof m.up !== 'string' || !paths.has(m.up)) p.push(`${at}.up must name a file in $.files`);
+    if (m.up === undefined) {
+      // Only a plain SQL migration with a down file may have an empty up (golang-migrate's down-only version).
+      if (m.down === undefined || m.repeatable !== undefined || m.runner !== undefined || m.sections !== undefined) p.push(`${at}.up must name a file in $.files`);
+    } else if (typeof m.up !== 'string' || !paths.has(m.up)) p.push(`${at}.up must name a file in $.files`);
     if (m.down !== undefined && (typeof m.down !== 'string' || !paths.has(m.down))) p.push(`${at}.down must name a file in $.files`);
     if (typeof m.transactional !== 'boolean') p.push(`${at}.transactional must be a boolean`);
     optionalBoolean(m, 'repeatable', at, p);

@@ -17,6 +17,8 @@ export function migrationScript(migration: ManifestMigration, direction: Directi
       `Migration ${migration.version} (${migration.name}) can only be run by its own tool; hand the verified files to it with migseal exec.`,
     );
   }
+  // golang-migrate runs a version that has only a down file as an empty up (migrate.go, newMigration).
+  if (direction === 'up' && migration.up === undefined) return Buffer.alloc(0);
   const path = direction === 'up' ? migration.up : migration.down;
   if (path === undefined) {
     throw new MigsealError('DOWN_SCRIPT_MISSING', `Migration ${migration.version} (${migration.name}) has no down script.`);

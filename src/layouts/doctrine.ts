@@ -17,7 +17,7 @@ export const doctrine: Layout = {
   name: LAYOUT,
   detect: (listing) => listing.paths.some((p) => VERSION.test(base(p))),
   read(listing: FolderListing): LayoutResult {
-    const migrations: ManifestMigration[] = [];
+    const migrations: Array<ManifestMigration & { up: string }> = [];
     const support: string[] = [];
     const versions = new Map<string, string>();
     for (const path of listing.paths) {

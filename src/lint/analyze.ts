@@ -37,9 +37,9 @@ export function analyzeMigrations(input: AnalysisInput): Finding[] {
   const reading: ReadingState = {};
   const findings: Finding[] = [];
   const runnable = input.migrations.filter((m) => m.runner !== 'native');
-  const scripts = [...runnable.map((m) => [m, 'up'] as const), ...[...runnable].reverse().filter((m) => m.down !== undefined).map((m) => [m, 'down'] as const)];
+  const scripts = [...runnable.filter((m) => m.up !== undefined).map((m) => [m, 'up'] as const), ...[...runnable].reverse().filter((m) => m.down !== undefined).map((m) => [m, 'down'] as const)];
   for (const [migration, direction] of scripts) {
-    const path = direction === 'up' ? migration.up : migration.down!;
+    const path = (direction === 'up' ? migration.up : migration.down)!;
     const data = input.read(path);
     const script = migrationScript(migration, direction, new Map([[path, data]]));
     const skipped = script.buffer === data.buffer ? data.subarray(0, script.byteOffset - data.byteOffset) : Buffer.alloc(0);

@@ -34,7 +34,7 @@ export function analyzeFolder(dir: string, options: { layout?: string; dialect?:
 export function lintDialectFor(dialect: Dialect, listing: FolderListing, found: LayoutResult): LintDialect | undefined {
   if (dialect === 'postgres' || dialect === 'sqlite') return dialect;
   if (dialect !== 'any') return undefined;
-  return guessDialect(found.migrations.filter((m) => m.runner !== 'native').map((m) => listing.read(m.up).toString('utf8')));
+  return guessDialect(found.migrations.flatMap((m) => (m.runner !== 'native' && m.up !== undefined ? [listing.read(m.up).toString('utf8')] : [])));
 }
 
 /**

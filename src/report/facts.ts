@@ -141,7 +141,8 @@ export interface MigrationFacts {
   key: string;
   version: string;
   name: string;
-  up: FileFacts;
+  /** Absent when the up is empty (a golang-migrate version with only a down file). */
+  up?: FileFacts;
   down?: FileFacts;
   transactional: boolean;
   repeatable: boolean;

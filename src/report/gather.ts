@@ -54,7 +54,7 @@ export function gatherFacts(inputs: AuditInputs): AuditFacts {
   const source = evidence.kind === 'verified' ? { manifest: evidence.bundle.manifest, digest: evidence.bundle.digest, files: evidence.bundle.files, filesMatch: true } : claimedSource(evidence);
   const verdicts = evidence.kind === 'verified' ? evidence.bundle.findings : undefined;
   const migrations = source ? migrationFacts(source.manifest, source.files, trust, verdicts) : [];
-  const named = new Set(migrations.flatMap((m) => [m.up.path, ...(m.down ? [m.down.path] : [])]));
+  const named = new Set(migrations.flatMap((m) => [...(m.up ? [m.up.path] : []), ...(m.down ? [m.down.path] : [])]));
   return {
     format: 'migseal.audit/v1',
     generatedAt: inputs.generatedAt.toISOString(),
@@ -153,7 +153,7 @@ function migrationFacts(manifest: Manifest, files: ReadonlyMap<string, Buffer>, 
       key: migrationKey(m),
       version: m.version,
       name: m.name,
-      up: fileFacts(m.up),
+      ...(m.up !== undefined && { up: fileFacts(m.up) }),
       ...(m.down !== undefined && { down: fileFacts(m.down) }),
       transactional: m.transactional,
       repeatable: m.repeatable === true,
@@ -167,7 +167,7 @@ function migrationFacts(manifest: Manifest, files: ReadonlyMap<string, Buffer>, 
 // A claimed bundle may lack a migration's file; then there is no checksum to compare.
 function scriptChecksum(m: Manifest['migrations'][number], files: ReadonlyMap<string, Buffer>): string | undefined {
   try {
-    return files.has(m.up) ? sha256Hex(upScript(m, files)) : undefined;
+    return m.up === undefined || files.has(m.up) ? sha256Hex(upScript(m, files)) : undefined;
   } catch {
     return undefined;
   }

@@ -187,8 +187,8 @@ ${facts.otherFindings.length ? html`<h3>Other findings</h3>${findingList(facts.o
 
 function migrationRow(m: MigrationFacts): Html {
   const row = html`<tr><td class="mono nowrap">${m.version}</td><td>${m.name}</td>
-<td><code>${m.up.path}</code>${m.down ? html`<br><code>${m.down.path}</code>` : html`<br><span class="muted">no down</span>`}</td>
-<td>${digest(m.up.sha256)}</td><td class="num">${m.up.size} B</td>
+<td>${m.up ? html`<code>${m.up.path}</code>` : html`<span class="muted">empty up</span>`}${m.down ? html`<br><code>${m.down.path}</code>` : html`<br><span class="muted">no down</span>`}</td>
+<td>${m.up ? digest(m.up.sha256) : ''}</td><td class="num">${m.up?.size ?? 0} B</td>
 <td>${m.transactional ? html`<span class="badge plain">transaction</span>` : html`<span class="badge warn">non-transactional</span>`}${m.repeatable ? html` <span class="badge info">repeatable</span>` : ''}${m.runner === 'native' ? html` <span class="badge info">native</span>` : ''}</td></tr>`;
   return m.findings.length ? html`${row}<tr class="findings"><td></td><td colspan="5">${findingList(m.findings)}</td></tr>` : row;
 }

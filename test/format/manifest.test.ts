@@ -83,6 +83,8 @@ describe('parseManifest', () => {
     ['migration naming a file not in files', (m) => (m.migrations[0].up = '2_other.up.sql'), /\$\.migrations\[0\]\.up must name a file in \$\.files/],
     ['migration naming a file by another case', (m) => (m.migrations[0].up = '1_USERS.up.sql'), /\$\.migrations\[0\]\.up must name a file in \$\.files/],
     ['migration down naming a file by another case', (m) => (m.migrations[0].down = '1_users.DOWN.sql'), /\$\.migrations\[0\]\.down must name a file in \$\.files/],
+    ['migration with neither up nor down', (m) => (delete m.migrations[0].up, delete m.migrations[0].down), /\$\.migrations\[0\]\.up must name a file in \$\.files/],
+    ['empty up on a dbmate-sectioned migration', (m) => (delete m.migrations[0].up, (m.migrations[0].sections = 'dbmate')), /\$\.migrations\[0\]\.up must name a file in \$\.files/],
     ['duplicate migration version', (m) => m.migrations.push({ ...m.migrations[0] }), /\$\.migrations\[1\]\.version repeats 1/],
     ['createdAt not RFC 3339 UTC', (m) => (m.createdAt = '2026-01-01 00:00:00'), /\$\.createdAt must be an RFC 3339 UTC time/],
     ['createdAt impossible date', (m) => (m.createdAt = '2026-13-45T00:00:00Z'), /\$\.createdAt/],
@@ -100,6 +102,12 @@ describe('parseManifest', () => {
       expect(error.message).toMatch(message);
     });
   }
+
+  it("accepts a migration with only a down file (golang-migrate's empty up)", () => {
+    const m: any = valid();
+    delete m.migrations[0].up;
+    expect(validateManifest(JSON.parse(canonicalJson(m)))).toEqual([]);
+  });
 
   it('reports every problem, not only the first', () => {
     const m: any = valid();

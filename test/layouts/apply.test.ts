@@ -4,11 +4,12 @@
  * dbmate folder is also applied by dbmate itself, and the two schemas compared.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { makeKey, tempDir, writePolicy } from '../helpers/fixtures.js';
+import { makeKey, tempDir, writeMigrations, writePolicy } from '../helpers/fixtures.js';
 import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';
 import { atlasFolder, dbmateFolder, dieselFolder, flywayFolder, forSqlite, prismaFolder } from './folders.js';
 
@@ -74,6 +75,38 @@ describe('layouts applied to SQLite', () => {
     const applied = await packAndApply(forSqlite(atlasFolder()), `sqlite:${db}`);
     expect(applied).toHaveLength(11);
     expect(sqliteSchema(db)).toEqual(expect.arrayContaining(['table users(id INTEGER, email TEXT, name TEXT)', 'index orders_user on orders', 'table settings(key TEXT, value TEXT)']));
+  });
+
+  it('golang-migrate: a version with only a down file applies as an empty up and rolls back through its down', async () => {
+    const folder = writeMigrations(tempDir('migseal-gm-down-only-'), {
+      '1_a.up.sql': 'CREATE TABLE a (id INTEGER);\n',
+      '1_a.down.sql': 'DROP TABLE a;\n',
+      '2_legacy.down.sql': 'CREATE TABLE legacy (id INTEGER);\n',
+      '3_c.up.sql': 'CREATE TABLE c (id INTEGER);\n',
+      '3_c.down.sql': 'DROP TABLE c;\n',
+    });
+    const db = join(dir, 'gm-down-only.sqlite');
+    const applied = await packAndApply(folder, `sqlite:${db}`);
+    expect(applied.map((a) => a.version)).toEqual(['1', '2', '3']);
+    const read = (sql: string) => {
+      const d = new Database(db, { readonly: true });
+      try {
+        return d.prepare(sql).all();
+      } finally {
+        d.close();
+      }
+    };
+    // golang-migrate passes version 2 with an empty up and records each version it reaches: (3, clean) at the end.
+    expect(read('SELECT version, dirty FROM schema_migrations')).toEqual([{ version: 3, dirty: 0 }]);
+    expect(read("SELECT state, checksum, note FROM migseal_migrations WHERE version = '2'")).toEqual([
+      { state: 'applied', checksum: createHash('sha256').update('').digest('hex'), note: 'empty up: this version has only a down script' },
+    ]);
+    expect(sqliteSchema(db)).toEqual(['table a(id INTEGER)', 'table c(id INTEGER)']);
+    const back = await runCli(['rollback', join(dir, `b${n - 1}.migseal`), '--trust', policy, '--db', `sqlite:${db}`, '--to', '1', '--audit-log', join(dir, 'audit.jsonl'), '--json']);
+    expect(back.stderr).toBe('');
+    expect(back.code).toBe(0);
+    expect(sqliteSchema(db)).toEqual(['table a(id INTEGER)', 'table legacy(id INTEGER)']);
+    expect(read('SELECT version, dirty FROM schema_migrations')).toEqual([{ version: 1, dirty: 0 }]);
   });
 
   it('dbmate: the same schema as dbmate itself builds from the same folder', async () => {

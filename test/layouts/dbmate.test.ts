@@ -34,7 +34,7 @@ describe('dbmate layout', () => {
     const down = migrationScript(status, 'down', files).toString();
     expect(up).toBe("-- migrate:up\nALTER TABLE orders ADD COLUMN status TEXT NOT NULL DEFAULT 'new';\n\n");
     expect(down).toBe('-- migrate:down\nALTER TABLE orders DROP COLUMN status;\n');
-    expect(Buffer.concat([readFileSync(join(dir, status.up)).subarray(0, readFileSync(join(dir, status.up)).length - up.length - down.length), Buffer.from(up + down)])).toEqual(readFileSync(join(dir, status.up)));
+    expect(Buffer.concat([readFileSync(join(dir, status.up!)).subarray(0, readFileSync(join(dir, status.up!)).length - up.length - down.length), Buffer.from(up + down)])).toEqual(readFileSync(join(dir, status.up!)));
   });
 
   it("names the file and the rule when a file breaks dbmate's rules", async () => {

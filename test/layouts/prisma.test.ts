@@ -34,9 +34,9 @@ describe('Prisma Migrate layout', () => {
     const { out, manifest } = await packWithCli(dir);
     const contents = await decodeBundle(readFileSync(out));
     for (const m of manifest.migrations) {
-      const prismaChecksum = createHash('sha256').update(readFileSync(join(dir, m.up))).digest('hex');
+      const prismaChecksum = createHash('sha256').update(readFileSync(join(dir, m.up!))).digest('hex');
       expect(manifest.files.find((f) => f.path === m.up)!.sha256).toBe(prismaChecksum);
-      expect(createHash('sha256').update(contents.files.get(m.up)!).digest('hex')).toBe(prismaChecksum);
+      expect(createHash('sha256').update(contents.files.get(m.up!)!).digest('hex')).toBe(prismaChecksum);
     }
     expect(contents.files.get('migration_lock.toml')!.toString()).toBe(LOCK);
   });

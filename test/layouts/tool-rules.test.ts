@@ -22,7 +22,7 @@ function read(layout: string, files: Record<string, string>): LayoutResult {
 const refused = (layout: string, files: Record<string, string>) => refusal(() => read(layout, files), 'LAYOUT_INVALID').message;
 
 const order = (r: LayoutResult) => r.migrations.map((m) => `${m.version} ${m.name}${m.transactional ? '' : ' no-tx'}`);
-const run = (r: LayoutResult) => new Set(r.migrations.flatMap((m) => [m.up, ...(m.down ? [m.down] : [])]));
+const run = (r: LayoutResult) => new Set(r.migrations.flatMap((m) => [...(m.up ? [m.up] : []), ...(m.down ? [m.down] : [])]));
 const carriedOnly = (r: LayoutResult) => r.files.filter((f) => !run(r).has(f)).sort();
 
 describe('Prisma (prisma/packages/migrate listMigrations: every folder, localeCompare order)', () => {
@@ -91,6 +91,18 @@ describe('golang-migrate (source/parse.go, source/migration.go, source/iofs/iofs
       ['1', 'create_users', '1_create_users.up.sql', '1_remove_users.down.sql'],
       ['2', 'posts', '02_posts.up.sql', undefined],
     ]);
+  });
+
+  it('a version with only a down file is a migration whose up is empty (migrate.go newMigration), named by the down file', () => {
+    const r = read('golang-migrate', { '1_a.up.sql': 'CREATE TABLE a (id int);\n', '2_restore_b.down.sql': 'CREATE INDEX CONCURRENTLY b ON a (id);\n', '3_c.up.sql': 'SELECT 1;\n' });
+    expect(r.migrations.map((m) => [m.version, m.name, m.up, m.down])).toEqual([
+      ['1', 'a', '1_a.up.sql', undefined],
+      ['2', 'restore_b', undefined, '2_restore_b.down.sql'],
+      ['3', 'c', '3_c.up.sql', undefined],
+    ]);
+    // The down is the only script that runs for it, so the down decides the transaction.
+    expect(order(r)).toEqual(['1 a', '2 restore_b no-tx', '3 c']);
+    expect(r.files).toEqual(['1_a.up.sql', '2_restore_b.down.sql', '3_c.up.sql']);
   });
 
   it('carries what golang-migrate skips: sub-folders and names that do not parse', () => {

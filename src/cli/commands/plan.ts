@@ -42,7 +42,7 @@ function describe(v: VerifiedBundle, report: PreviewReport): string {
   for (const m of plan.dirty) lines.push(`  DIRTY     ${m.version}  ${m.name}`);
   for (const p of plan.pending) {
     const mode = report.modes[p.key];
-    lines.push(`  pending   ${p.migration.version}  ${p.migration.name}${mode === 'outside' ? '  (outside a transaction)' : mode === undefined ? '  (native tool only)' : ''}`);
+    lines.push(`  pending   ${p.migration.version}  ${p.migration.name}${mode === 'outside' ? '  (outside a transaction)' : mode === undefined ? '  (native tool only)' : ''}${p.migration.up === undefined ? '  (empty up: only a down script)' : ''}`);
   }
   const live = report.liveSchema;
   if (live) lines.push(`  live schema  ${live.drifted ? `DRIFTED from the fingerprint recorded ${live.recorded.recordedAt} (see migseal drift)` : `matches the fingerprint recorded ${live.recorded.recordedAt}`} (sha256:${live.live.sha256.slice(0, 16)}…)`);
