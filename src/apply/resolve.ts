@@ -5,9 +5,10 @@
  * is resolved; rewriting a clean one's record needs --force (./check-resolvable.ts).
  */
 import type { Driver } from '../db/driver.js';
-import { resolvePeerHistory } from '../peer-history/resolve.js';
+import { resolvePeerHistory, type PeerResolution } from '../peer-history/resolve.js';
 import { MigsealError } from '../errors.js';
-import { setMigrationState, type MigrationState } from './history.js';
+import type { PeerHistorySetting } from '../format/manifest.js';
+import { setMigrationState, type AppliedMigration, type MigrationState, type RunRecord } from './history.js';
 import { checkResolvable } from './check-resolvable.js';
 import { withRecordedRun, type RecordedRunOptions } from './recorded-run.js';
 
@@ -17,6 +18,11 @@ export interface ResolveOptions extends RecordedRunOptions {
   reason: string;
   /** Rewrite the record of a migration that is not dirty (recorded as forced). */
   force?: boolean;
+  /**
+   * The verified bundle that ran the migration (its digest and its signed peer-history setting): the peer table
+   * settled is then exactly the one the bundle keeps, a custom name included. Without it, the tools' default names.
+   */
+  bundle?: { digest: string; peerHistory: PeerHistorySetting | undefined };
 }
 
 export interface ResolveReport {
@@ -30,6 +36,8 @@ export interface ResolveReport {
   forced: boolean;
   /** What the next apply will do with the migration. */
   next: string;
+  /** The peer tools' tables settled with it. */
+  peerTables: PeerResolution[];
 }
 
 export async function resolveMigration(driver: Driver, options: ResolveOptions): Promise<ResolveReport> {
@@ -37,6 +45,7 @@ export async function resolveMigration(driver: Driver, options: ResolveOptions):
   return withRecordedRun(driver, options, (history, identity) => {
     // T4.13: only a migration left dirty is resolved without --force.
     const { row, forced, next } = checkResolvable(history, driver.target, options.version, options.as, options.force === true);
+    if (options.bundle) checkBundleRan(options.bundle.digest, row, history.runs, options.version);
     const tag = forced ? 'FORCED ' : '';
     return {
       start: {
@@ -50,9 +59,20 @@ export async function resolveMigration(driver: Driver, options: ResolveOptions):
         await setMigrationState(driver, row.key, options.as, runId, `${forced ? 'forced: ' : ''}resolved as ${options.as} by ${identity.label} at ${now}: ${options.reason}`);
         // The peer tool's table, if the failed run left a row behind in it, is settled in the same transaction.
         const earlier = history.migrations.filter((m) => m.state === 'applied' && m.kind === 'versioned' && m.key !== row.key && m.appliedAt < row.appliedAt).map((m) => m.version);
-        await resolvePeerHistory(driver, row.version, options.as, earlier);
-        return { target: driver.target, version: row.version, name: row.name, from: row.state, to: options.as, by: identity.label, runId, forced, next };
+        const peerTables = await resolvePeerHistory(driver, row.version, options.as, earlier, options.bundle && (options.bundle.peerHistory ?? null));
+        return { target: driver.target, version: row.version, name: row.name, from: row.state, to: options.as, by: identity.label, runId, forced, next, peerTables };
       },
     };
   });
+}
+
+/** The bundle given must be the one that applied the migration or the one whose run left it as it is. */
+function checkBundleRan(digest: string, row: AppliedMigration, runs: RunRecord[], version: string): void {
+  const lastRun = runs.find((r) => r.runId === row.runId)?.bundleDigest;
+  if (digest === row.bundleDigest || digest === lastRun) return;
+  throw new MigsealError(
+    'MIGRATION_NOT_RESOLVABLE',
+    `Migration ${version} was run by bundle sha256:${(lastRun ?? row.bundleDigest).slice(0, 16)}…, not by the one given (sha256:${digest.slice(0, 16)}…); give resolve the bundle that ran it.`,
+    { details: { version, bundleDigest: digest, ranBy: lastRun ?? row.bundleDigest } },
+  );
 }

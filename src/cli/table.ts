@@ -239,7 +239,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   resolve: {
     summary: 'record how a failed non-transactional migration ended, and clear the dirty mark (only a dirty one, unless --force)',
-    usage: 'migseal resolve --version V --as applied|rolled-back --reason TEXT [--force] [--db URL] [--json]',
+    usage: 'migseal resolve --version V --as applied|rolled-back --reason TEXT [--force] [--bundle FILE --trust FILE [--env NAME]] [--db URL] [--json]',
     positionals: { min: 0, max: 0 },
     flags: {
       db,
@@ -247,6 +247,9 @@ export const COMMANDS: Record<string, CommandSpec> = {
       as: { type: 'string', value: 'STATE', description: 'applied (it took effect) or rolled-back (it did not)' },
       reason: { type: 'string', value: 'TEXT', description: 'why; recorded with who decided' },
       force: { type: 'boolean', description: 'rewrite the record of a migration that is not dirty (the next apply may run it again); recorded as forced' },
+      bundle: { type: 'string', value: 'FILE', description: "the bundle that ran the migration, verified with --trust: settles the peer tool's table its manifest names (a custom --peer-table too); without it, the tools' default table names" },
+      trust,
+      env,
       'lock-timeout': lockTimeout,
       'audit-log': auditLog,
       json,

@@ -125,7 +125,7 @@ export async function peerTableUsable(manifest: Pick<Manifest, 'peerHistory'>, d
   );
 }
 
-function peerTarget(driver: Driver, table: string): PeerTarget {
+export function peerTarget(driver: Driver, table: string): PeerTarget {
   const parts = table.split('.');
   const name = parts[parts.length - 1]!;
   const quote = (s: string) => `"${s.replace(/"/g, '""')}"`;

@@ -157,3 +157,37 @@ describe('a failed run does not move the release', () => {
     expect(JSON.parse((await world.cli(['status', '--db', `sqlite:${db}`, '--json'])).stdout)).toMatchObject({ release: { release: '3' }, partial: null });
   });
 });
+
+describe("resolve settles the peer table the bundle's signed manifest names", () => {
+  // golang-migrate with x-migrations-table=app_migrations: migration 2 commits part of its work itself, then fails.
+  const FILES = {
+    '1_users.up.sql': 'CREATE TABLE users (id INTEGER PRIMARY KEY);\n',
+    '2_audit.up.sql': 'BEGIN;\nCREATE TABLE audit_trail (id INTEGER);\nCOMMIT;\nINSERT INTO no_such_table VALUES (1);\n',
+  };
+
+  it('a custom golang-migrate table left dirty is clean after resolve --bundle; another bundle is refused', async () => {
+    const db = freshDb();
+    const bundle = await world.bundle('custom-peer', FILES, { peerTable: 'app_migrations' });
+    expect((await apply(bundle, db)).code).toBe(3);
+    expect(rows(db, 'SELECT version, dirty FROM app_migrations')).toEqual([{ version: 2, dirty: 1 }]);
+    const before = dumpSqlite(db);
+
+    const other = await world.bundle('custom-peer-other', FILES, { peerTable: 'app_migrations', release: '2' });
+    const refused = await resolve(db, '2', 'rolled-back', '--bundle', other, '--trust', world.policy, '--json');
+    expect(refused.code).toBe(2);
+    expect(codeOf(refused)).toBe('MIGRATION_NOT_RESOLVABLE');
+    expect(refused.stderr).toMatch(/^migseal: refused: Migration 2 was run by bundle sha256:[0-9a-f]{16}…, not by the one given \(sha256:[0-9a-f]{16}…\); give resolve the bundle that ran it\.\n$/);
+    const unverified = await resolve(db, '2', 'rolled-back', '--bundle', bundle);
+    expect(unverified.code).toBe(1);
+    expect(unverified.stderr).toMatch(/--bundle needs --trust: resolve reads only a verified bundle\./);
+    expect(dumpSqlite(db)).toBe(before);
+
+    const resolved = await resolve(db, '2', 'rolled-back', '--bundle', bundle, '--trust', world.policy);
+    expect(resolved.stderr).toBe('');
+    expect(resolved.code).toBe(0);
+    expect(resolved.stdout).toContain("peer table: golang-migrate's app_migrations settled as golang-migrate would\n");
+    // migrate force 1: the version before the failed one, clean.
+    expect(rows(db, 'SELECT version, dirty FROM app_migrations')).toEqual([{ version: 1, dirty: 0 }]);
+    expect(rows(db, "SELECT state FROM migseal_migrations WHERE version = '2'")).toEqual([{ state: 'rolled-back' }]);
+  });
+});

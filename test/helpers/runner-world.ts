@@ -16,7 +16,7 @@ export interface RunnerWorld {
   release: TestKey;
   approver: TestKey;
   /** Packs files into a signed (release + approve) bundle file and returns its path. */
-  bundle(name: string, files: Record<string, string>, options?: { release?: string; project?: string; dialect?: 'sqlite' | 'postgres' | 'any'; env?: Record<string, string>; expiresAt?: string }): Promise<string>;
+  bundle(name: string, files: Record<string, string>, options?: { release?: string; project?: string; dialect?: 'sqlite' | 'postgres' | 'any'; env?: Record<string, string>; expiresAt?: string; peerTable?: string }): Promise<string>;
   /** Runs the CLI in the world's folder with its audit log. */
   cli(args: string[], env?: Record<string, string | undefined>): Promise<CliResult>;
 }
@@ -41,6 +41,7 @@ export function createWorld(prefix = 'migseal-apply-'): RunnerWorld {
         dialect: options.dialect ?? 'sqlite',
         ...(options.env && { env: options.env }),
         ...(options.expiresAt && { expiresAt: options.expiresAt }),
+        ...(options.peerTable && { peerTable: options.peerTable }),
         signers: [
           { signer: release.signer, role: 'release' },
           { signer: approver.signer, role: 'approve' },

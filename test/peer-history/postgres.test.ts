@@ -78,7 +78,7 @@ describe('golang-migrate: schema_migrations, one row (database/postgres/postgres
     expect(await rows('SELECT version, dirty FROM schema_migrations', 'gm')).toEqual(['3|f']);
   });
 
-  it('uses the table a team configured (x-migrations-table), and leaves a failure dirty until resolve', async () => {
+  it('uses the table a team configured (x-migrations-table); a failure stays dirty until resolve settles that table', async () => {
     const { bundle } = await pack(
       {
         '1_a.up.sql': 'CREATE TABLE a (id int);\n',
@@ -91,10 +91,12 @@ describe('golang-migrate: schema_migrations, one row (database/postgres/postgres
     await migseal(['apply', bundle, '--db', url], 3);
     expect(await rows('SELECT to_regclass(\'schema_migrations\') IS NULL', 'gm_custom')).toEqual(['t']);
     expect(await rows('SELECT version, dirty FROM app_migrations', 'gm_custom')).toEqual(['2|t']);
-    const resolved = await ctx.world.migseal(['resolve', '--db', url, '--version', '2', '--as', 'rolled-back', '--reason', 'index never built']);
+    // The bundle that ran it names the table in its signed manifest: resolve settles that one, as migrate force 1 would.
+    const resolved = await ctx.world.migseal(['resolve', '--db', url, '--version', '2', '--as', 'rolled-back', '--reason', 'index never built', '--bundle', bundle, '--trust', ctx.world.policy]);
     expect(resolved.code, resolved.stderr).toBe(0);
-    // resolve finds the tool's default table name only; the custom one is settled by hand here.
-    expect(await rows('SELECT version, dirty FROM app_migrations', 'gm_custom')).toEqual(['2|t']);
+    expect(resolved.stdout).toContain("peer table: golang-migrate's app_migrations settled as golang-migrate would");
+    expect(await rows('SELECT version, dirty FROM app_migrations', 'gm_custom')).toEqual(['1|f']);
+    expect(await rows("SELECT to_regclass('schema_migrations') IS NULL", 'gm_custom')).toEqual(['t']);
   });
 
   it('adopt reads the table the bundle names (OpenMeter keeps schema_om) and apply keeps it going', async () => {
