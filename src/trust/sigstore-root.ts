@@ -52,7 +52,9 @@ export function loadTrustedRootFile(path: string): TrustedRoot {
     throw invalid((error as Error).message, error);
   }
   if (root.certificateAuthorities.length === 0) throw invalid('it names no certificate authority');
-  if (root.tlogs.length === 0) throw invalid('it names no transparency log');
+  // A private instance may have no logs and vouch for signing times with its timestamp authority alone; a root with neither
+  // could never say when a short-lived certificate was used.
+  if (root.tlogs.length === 0 && root.timestampAuthorities.length === 0) throw invalid('it names neither a transparency log nor a timestamp authority, so nothing could vouch for when a certificate was used');
   const unbounded = unboundedEntries(root);
   if (unbounded.length > 0) throw invalid(`${unbounded.join(', ')} ${unbounded.length === 1 ? 'has' : 'have'} no start of validity`);
   return root;

@@ -62,9 +62,16 @@ export function verifySigstoreSignature(bundle: Bundle, artifact: ArtifactRef, a
   return verified;
 }
 
-// Checks chain to the root's Fulcio CA, SCT, inclusion in its log, and the signature.
+// Checks chain to the root's Fulcio CA, SCT, inclusion in its log, and the signature. A root that lists no CT log
+// (or no transparency log), a private instance with a CA and a timestamp authority, cannot require an SCT (or a log
+// entry); a trusted time, from its log or its timestamp authority, is required always, and whatever a bundle carries
+// is checked against the root.
 function verifyFulcio(bundle: Bundle, bytes: Buffer | undefined, authority: { id: string; trustedRoot: TrustedRoot }): VerifiedSignature {
-  const verifier = new Verifier(toTrustMaterial(authority.trustedRoot), { tlogThreshold: 1, ctlogThreshold: 1, timestampThreshold: 1 });
+  const root = authority.trustedRoot;
+  if (root.tlogs.length === 0 && (bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps.length ?? 0) === 0) {
+    throw new MigsealError('TRUSTED_TIME_MISSING', `The certificate from "${authority.id}" can only be checked at a time its timestamp authority vouches for, and the signature carries no timestamp.`);
+  }
+  const verifier = new Verifier(toTrustMaterial(root), { tlogThreshold: root.tlogs.length > 0 ? 1 : 0, ctlogThreshold: root.ctlogs.length > 0 ? 1 : 0, timestampThreshold: 1 });
   if (bundle.verificationMaterial.content.$case === 'publicKey') throw new MigsealError('SIGNER_UNKNOWN', `The signature is made with a key, not a certificate from "${authority.id}".`);
   const signer = run(() => verifier.verify(toSignedEntity(bundle, bytes)), authority.id);
   return { identity: signer.identity?.subjectAlternativeName, issuer: signer.identity?.extensions?.issuer, trustedTimes: trustedTimes(bundle), ...payloadOf(bundle) };

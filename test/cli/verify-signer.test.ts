@@ -6,9 +6,12 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { X509Certificate } from 'node:crypto';
+import { createCa, issueLeaf, type PemPair } from '../../src/ca/certificates.js';
 import { jsonOf } from '../helpers/cli.js';
-import { makeKey, type TestKey } from '../helpers/fixtures.js';
+import { makeKey, writeMigrations, type TestKey } from '../helpers/fixtures.js';
 import { makeReleaseWorld, type ReleaseWorld } from '../helpers/release-world.js';
+import { makeTsa, serveTsa, type TestTsa } from '../helpers/timestamp-authority.js';
 
 let world: ReleaseWorld;
 let bundle: string;
@@ -65,6 +68,92 @@ describe('verify --key', () => {
     writeFileSync(tampered, copy);
     const result = await world.migseal(['verify', tampered, '--key', world.key.publicPath]);
     expect(result.code).not.toBe(0);
+  });
+});
+
+describe('verify --certificate-identity --certificate-oidc-issuer --trusted-root', () => {
+  // A private Sigstore instance without logs: the organisation's CA and its timestamp authority, in one trusted_root.json.
+  const IDENTITY = 'https://ci.example.com/shop/release@refs/heads/main';
+  const ISSUER = 'https://ci.example.com';
+  const DAY = 24 * 60 * 60 * 1000;
+  let ca: PemPair;
+  let tsa: TestTsa;
+  let signed: string;
+  let unstamped: string;
+  const roots: Record<string, string> = {};
+
+  const der = (pem: string) => ({ rawBytes: new X509Certificate(pem).raw.toString('base64') });
+  function writeRoot(name: string, withTsa: boolean): string {
+    const start = new Date(Date.now() - 10 * DAY).toISOString();
+    const root = {
+      mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
+      tlogs: [],
+      ctlogs: [],
+      certificateAuthorities: [{ subject: { organization: 'example', commonName: 'corp' }, uri: 'https://ca.example.com', certChain: { certificates: [der(ca.certificatePem)] }, validFor: { start } }],
+      timestampAuthorities: withTsa ? [{ subject: { organization: 'example', commonName: 'corp-tsa' }, uri: 'https://tsa.example.com', certChain: { certificates: tsa.chainPem.map(der) }, validFor: { start } }] : [],
+    };
+    const path = join(world.dir, 'keys', `${name}.json`);
+    writeFileSync(path, JSON.stringify(root), { mode: 0o644 });
+    return path;
+  }
+
+  beforeAll(async () => {
+    ca = createCa({ name: 'corp', days: 30, bits: 2048, now: new Date(Date.now() - 10 * DAY) });
+    tsa = makeTsa({ notBefore: new Date(Date.now() - 10 * DAY) });
+    const leaf = issueLeaf(ca, { identity: IDENTITY, issuer: ISSUER, days: 5, bits: 2048 });
+    const ci = join(world.dir, 'ci');
+    mkdirSync(ci, { mode: 0o700 });
+    writeFileSync(join(ci, 'leaf.key'), leaf.privateKeyPem, { mode: 0o600 });
+    writeFileSync(join(ci, 'leaf.crt'), leaf.certificatePem);
+    const folder = writeMigrations(join(world.dir, 'cert-src'), { '1_users.up.sql': 'CREATE TABLE users (id INTEGER PRIMARY KEY);\n' });
+    const server = await serveTsa(tsa);
+    try {
+      signed = join(world.dir, 'cert.migseal');
+      const packed = await world.migseal(['pack', folder, '--project', 'shop', '--release', '1', '--key', join(ci, 'leaf.key'), '--cert', join(ci, 'leaf.crt'), '--timestamp-url', server.url, '--out', signed]);
+      expect(packed.code, packed.stderr).toBe(0);
+    } finally {
+      await server.close();
+    }
+    unstamped = join(world.dir, 'cert-unstamped.migseal');
+    const plain = await world.migseal(['pack', folder, '--project', 'shop', '--release', '1', '--key', join(ci, 'leaf.key'), '--cert', join(ci, 'leaf.crt'), '--out', unstamped]);
+    expect(plain.code, plain.stderr).toBe(0);
+    roots.full = writeRoot('trusted-root', true);
+    roots.noTsa = writeRoot('trusted-root-no-tsa', false);
+  }, 120_000);
+
+  const verify = (bundlePath: string, identity: string, issuer: string, root = roots.full!) =>
+    world.migseal(['verify', bundlePath, '--certificate-identity', identity, '--certificate-oidc-issuer', issuer, '--trusted-root', root]);
+
+  it('verifies a bundle signed by a certificate of the root\'s CA, stamped by its TSA, and names the signer', async () => {
+    const result = await verify(signed, IDENTITY, ISSUER);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(IDENTITY);
+    expect(result.stdout).toContain(ISSUER);
+  });
+
+  it('refuses another identity (a suffix, a prefix) and another issuer: exit 2, SIGNER_UNKNOWN, naming what the certificate says', async () => {
+    for (const [identity, issuer] of [
+      [`${IDENTITY}-evil`, ISSUER],
+      ['https://ci.example.com/shop/release', ISSUER],
+      [IDENTITY, 'https://ci.example.com.evil'],
+      [IDENTITY, 'https://token.actions.githubusercontent.com'],
+    ] as const) {
+      const result = await verify(signed, identity, issuer);
+      expect(result.code, `${identity} ${issuer}`).toBe(2);
+      expect(result.stderr).toMatch(/^migseal: refused: .*\n$/);
+      expect(result.stderr).toContain(`The certificate names identity "${IDENTITY}" from issuer "${ISSUER}", not "${identity}" from "${issuer}"`);
+      expect(jsonOf(await world.migseal(['verify', signed, '--certificate-identity', identity, '--certificate-oidc-issuer', issuer, '--trusted-root', roots.full!, '--json'])).code).toBe('SIGNER_UNKNOWN');
+    }
+  });
+
+  it('without a timestamp the certificate cannot be placed in time; a root with neither a log nor a TSA is refused', async () => {
+    const bare = await world.migseal(['verify', unstamped, '--certificate-identity', IDENTITY, '--certificate-oidc-issuer', ISSUER, '--trusted-root', roots.full!, '--json']);
+    expect(bare.code).toBe(2);
+    expect(jsonOf(bare).code).toBe('TRUSTED_TIME_MISSING');
+    const noTsa = await world.migseal(['verify', signed, '--certificate-identity', IDENTITY, '--certificate-oidc-issuer', ISSUER, '--trusted-root', roots.noTsa!, '--json']);
+    expect(noTsa.code).toBe(2);
+    expect(jsonOf(noTsa)).toMatchObject({ code: 'POLICY_INVALID', message: expect.stringMatching(/names neither a transparency log nor a timestamp authority/) });
   });
 });
 
