@@ -29,6 +29,8 @@ export interface AppendedRecord {
   hash: string;
   /** SHA-256 of the line just written: the `prev` of the next record. */
   lineHash: string;
+  /** The line written, without its "\n": what other sinks receive. */
+  line: string;
 }
 
 export function appendAuditRecord(path: string, record: Record<string, unknown>, options: AppendOptions = {}): AppendedRecord {
@@ -50,7 +52,7 @@ export function appendAuditRecord(path: string, record: Record<string, unknown>,
       writeAll(fd, Buffer.from(tail.torn ? `\n${line}` : line, 'utf8'));
       fsyncSync(fd);
       if (created) syncDirectory(dirname(path));
-      return { seq: base.seq, hash: JSON.parse(line).hash as string, lineHash: sha256Hex(line.slice(0, -1)) };
+      return { seq: base.seq, hash: JSON.parse(line).hash as string, lineHash: sha256Hex(line.slice(0, -1)), line: line.slice(0, -1) };
     } catch (error) {
       throw error instanceof MigsealError ? error : new MigsealError('IO', `Cannot append to the audit log ${path}.`, { cause: error });
     } finally {

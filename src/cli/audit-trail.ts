@@ -11,6 +11,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { appendAuditRecord, type AppendedRecord } from '../audit/log.js';
 import { asMigsealError, MigsealError } from '../errors.js';
 import { redactString as redact } from '../audit/redact.js';
+import { openSinks, sinkNames, type AuditSink } from './audit-sinks.js';
 
 export interface AuditLogLocation {
   path: string;
@@ -49,9 +50,12 @@ export class AuditTrail {
   #location: AuditLogLocation;
   #env: Record<string, string | undefined>;
   #base: Record<string, unknown>;
+  #sinks: AuditSink[];
 
   constructor(flags: Record<string, unknown>, env: Record<string, string | undefined>, cwd: string, base: Record<string, unknown>) {
     this.#location = auditLogLocation(flags, env, cwd);
+    // A sink that cannot be used refuses the command here, before anything runs.
+    this.#sinks = openSinks(sinkNames(flags, env), env);
     this.path = this.#location.path;
     this.#env = env;
     this.#base = base;
@@ -62,8 +66,11 @@ export class AuditTrail {
     ensureAuditLogWritable(this.#location);
   }
 
+  /** Appends to the file, then sends the same line to every other sink. */
   record(fields: Record<string, unknown>): AppendedRecord {
-    return appendAuditRecord(this.path, { ...this.#base, ...fields }, { env: this.#env });
+    const appended = appendAuditRecord(this.path, { ...this.#base, ...fields }, { env: this.#env });
+    for (const sink of this.#sinks) sink.send(appended.line, fields.outcome);
+    return appended;
   }
 
   /**

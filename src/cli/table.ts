@@ -47,6 +47,7 @@ const lockTimeout: FlagSpec = { type: 'string', value: 'SECONDS', description: "
 const pgLockTimeout: FlagSpec = { type: 'string', value: 'DURATION', description: "PostgreSQL: how long a migration's statement may wait for a lock, e.g. 5s (default: the environment's pgLockTimeout, else 10s; 0: no limit)" };
 const pgStatementTimeout: FlagSpec = { type: 'string', value: 'DURATION', description: "PostgreSQL: how long one statement may run, e.g. 30m (default: the environment's pgStatementTimeout, else 0: no limit)" };
 const auditLog: FlagSpec = { type: 'string', value: 'FILE', description: 'audit log to record the run in (default: $MIGSEAL_AUDIT_LOG, else $XDG_STATE_HOME/migseal/audit.jsonl, else ~/.local/state/migseal/audit.jsonl)' };
+const auditSink: FlagSpec = { type: 'string', multiple: true, value: 'SINK', description: 'also send each audit record, as the same JSON line, to stdout or syslog (repeatable or a comma list; default: $MIGSEAL_AUDIT_SINK)' };
 const allowUnknownApplied: FlagSpec = { type: 'boolean', description: 'accept applied migrations that the bundle does not contain' };
 const peerTableUnrelated: FlagSpec = { type: 'boolean', description: "another migration tool's history table in the database is unrelated: apply anyway instead of adopting" };
 
@@ -163,7 +164,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: 'verify a bundle and show what apply would do, changing nothing',
     usage: 'migseal plan BUNDLE --trust FILE [--env NAME] [--db URL | --targets FILE [--shard I/N]] [--json]',
     positionals: { min: 1, max: 1 },
-    flags: { trust, env, db, targets, shard, parallel: { type: 'string', value: 'N', description: 'with --targets: how many targets are read at once (default 4)' }, 'allow-unknown-applied': allowUnknownApplied, 'peer-table-unrelated': peerTableUnrelated, 'audit-log': auditLog, json },
+    flags: { trust, env, db, targets, shard, parallel: { type: 'string', value: 'N', description: 'with --targets: how many targets are read at once (default 4)' }, 'allow-unknown-applied': allowUnknownApplied, 'peer-table-unrelated': peerTableUnrelated, 'audit-log': auditLog, 'audit-sink': auditSink, json },
     load: () => import('./commands/plan.js'),
   },
   apply: {
@@ -187,6 +188,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       'peer-table-unrelated': peerTableUnrelated,
       'dry-run': { type: 'boolean', description: 'show what apply would do and change nothing (the same as migseal plan)' },
       'audit-log': auditLog,
+      'audit-sink': auditSink,
       json,
     },
     load: () => import('./commands/apply.js'),
@@ -215,6 +217,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       reason: { type: 'string', value: 'TEXT', description: 'with --accept: why the change is intended; recorded with who decided' },
       'lock-timeout': lockTimeout,
       'audit-log': auditLog,
+      'audit-sink': auditSink,
       json,
     },
     load: () => import('./commands/drift.js'),
@@ -233,6 +236,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       'pg-statement-timeout': pgStatementTimeout,
       'allow-unknown-applied': allowUnknownApplied,
       'audit-log': auditLog,
+      'audit-sink': auditSink,
       json,
     },
     load: () => import('./commands/rollback.js'),
@@ -252,6 +256,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       env,
       'lock-timeout': lockTimeout,
       'audit-log': auditLog,
+      'audit-sink': auditSink,
       json,
     },
     load: () => import('./commands/resolve.js'),
@@ -351,6 +356,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       db,
       'lock-timeout': lockTimeout,
       'audit-log': auditLog,
+      'audit-sink': auditSink,
       json,
     },
     load: () => import('./commands/adopt.js'),
