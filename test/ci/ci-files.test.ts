@@ -3,10 +3,12 @@
  * GitHub and GitLab require of them: the OIDC permission and id_tokens keyless signing needs,
  * actions pinned to full commit SHAs, the approval as a protected manual job.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { parseShard } from '../../src/fleet/index.js';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const read = (path: string): Doc => parse(readFileSync(fileURLToPath(new URL(`../../${path}`, import.meta.url)), 'utf8'), { strict: true, uniqueKeys: true }) as Doc;
@@ -93,5 +95,58 @@ describe('GitLab template', () => {
     expect(script).toContain('--role approve');
     expect(script).not.toContain('--keyless');
     expect(job.needs).toEqual(['migseal-release']);
+  });
+});
+
+describe('fleet rollout across machines', () => {
+  /** What the shell makes of a --shard argument for each index: the shards the n machines take. */
+  const shardsFor = (script: string, variable: string, indexes: number[], extraEnv: Record<string, string> = {}): string[] =>
+    indexes.map((i) => {
+      const r = spawnSync('sh', ['-c', `${script}\nprintf '%s' "$shard"`], { env: { ...extraEnv, [variable]: String(i) }, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout;
+    });
+  const shardWord = (command: string): string => {
+    const m = /--shard ("[^"]+"|\S+)/.exec(command);
+    expect(m, command).not.toBeNull();
+    return m![1]!;
+  };
+
+  it('GitHub: a matrix job per shard, numbered from 1 off strategy.job-index, each verifying with the trust policy', () => {
+    const fleet = read('ci/github/fleet.yml');
+    for (const u of usesOf(fleet)) expect(u, u).toMatch(FULL_SHA);
+    expect(fleet.permissions).toEqual({ contents: 'read' });
+    const job = fleet.jobs.rollout;
+    expect(job.strategy['fail-fast']).toBe(false);
+    const n = job.strategy.matrix.shard.length;
+    expect(job.permissions['id-token']).toBeUndefined();
+    const step = job.steps.find((s: Doc) => typeof s.run === 'string' && s.run.includes('migseal apply'));
+    expect(step.env.SHARD_INDEX).toBe('${{ strategy.job-index }}');
+    expect(step.env.SHARD_TOTAL).toBe('${{ strategy.job-total }}');
+    const assign = (step.run as string).split('\n').find((l) => l.startsWith('shard='))!;
+    expect(shardWord(step.run)).toBe('"$shard"');
+    // job-index runs 0..n-1 and job-total is n: the jobs take shards 1/n..n/n, each once.
+    expect(shardsFor(assign, 'SHARD_INDEX', [...Array(n).keys()], { SHARD_TOTAL: String(n) }).map((s) => parseShard(s))).toEqual([...Array(n).keys()].map((i) => ({ index: i + 1, count: n })));
+    expect(step.run).toMatch(/--trust deploy\/trust\.json --env production/);
+    expect(step.run).toContain('--targets deploy/targets.json');
+    expect(step.run).not.toContain('${{');
+    expect(step.env.PGPASSWORD).toMatch(/^\$\{\{ secrets\./);
+  });
+
+  it('Kubernetes: an indexed Job whose n pods take shards 1..n off JOB_COMPLETION_INDEX, each verifying first', () => {
+    const job = read('ci/kubernetes/fleet-job.yaml');
+    expect(job.kind).toBe('Job');
+    expect(job.spec.completionMode).toBe('Indexed');
+    const n = job.spec.completions;
+    expect(job.spec.parallelism).toBe(n);
+    const container = job.spec.template.spec.containers[0];
+    const command = container.args.join(' ');
+    expect(shardsFor(`shard=${shardWord(command)}`, 'JOB_COMPLETION_INDEX', [...Array(n).keys()]).map((s) => parseShard(s))).toEqual([...Array(n).keys()].map((i) => ({ index: i + 1, count: n })));
+    expect(command).toMatch(/migseal apply \S+ --trust \/etc\/migseal\/trust\.json --env production/);
+    expect(command).toContain('--targets /etc/migseal/targets.json');
+    expect(job.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
+    // The password comes from a mounted secret file, never from the targets file or the command line.
+    expect(container.env).toContainEqual({ name: 'MIGSEAL_DATABASE_PASSWORD_FILE', value: '/run/secrets/migseal/deploy-password' });
+    expect(command).not.toMatch(/password/i);
   });
 });

@@ -152,8 +152,9 @@ describe('apply --targets on SQLite', () => {
     // A byte inside the gzip stream: the archive, a file or the manifest no longer matches.
     bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
     writeFileSync(tampered, bytes);
-    const r = await applyFleet(tampered, f);
+    const r = await applyFleet(tampered, f, '--report', 'refused.json');
     expect(r.code).toBe(2);
+    expect(JSON.parse(readFileSync(join(world.dir, 'refused.json'), 'utf8'))).toMatchObject({ ok: false, code: codeOf(r), exitCode: 2, targets: [] });
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, exitCode: 2 });
     expect(r.stderr).toMatch(/^migseal: refused: /);
     expect(f.names.map((n) => dumpSqlite(f.db(n)))).toEqual(before);

@@ -7,6 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_CANARY, DEFAULT_WAVE, countFlag, planWaves, rolloutJson, rolloutText, runRollout, type AppliedTarget, type Target } from '../../fleet/index.js';
 import { LIMITS } from '../../limits.js';
+import { isMigsealError } from '../../errors.js';
+import { redactString as redact } from '../../audit/redact.js';
 import { AuditTrail } from '../audit-trail.js';
 import { withDatabase } from '../database.js';
 import { loadFleet, verifyForFleet, type FleetVerification } from '../fleet.js';
@@ -37,7 +39,13 @@ export const run: CommandRun = async ({ positionals, flags }, context) => {
       return { fleet, plan: planWaves(fleet.targets, canary, wave), canary, wave, parallel, policy };
     },
     () => (verification ? provenance(verification.any) : {}),
-  );
+  ).catch((error: unknown) => {
+    // A refusal before any target was touched still leaves a report for the pipeline that asked for one.
+    if (typeof flags.report === 'string' && isMigsealError(error)) {
+      writeOutput(resolveReport(cwd, flags.report as string), `${JSON.stringify({ ok: false, code: error.code, exitCode: error.exitCode, message: redact(error.message), rolloutId, targets: [] }, null, 2)}\n`);
+    }
+    throw error;
+  });
   const { fleet, plan, wave, parallel, policy } = prepared;
   const verified = verification!;
 
