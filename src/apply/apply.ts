@@ -14,7 +14,8 @@ import { checkNoForeignHistory, findForeignHistory } from './check-foreign-histo
 import { checkAnalysisJudged } from './check-analysis.js';
 import { describeFailure } from './failure.js';
 import { writeMarker, type History } from './history.js';
-import { planMigrations, type MigrationPlan } from './plan.js';
+import { planMigrations, type PlannedMigration } from './plan.js';
+import { pendingUpTo, targetIndex } from './target-version.js';
 import { withRecordedRun, type RecordedRun, type RecordedRunOptions, type RunStart } from './recorded-run.js';
 import { runMigration, type MigrationResult, type MigrationRun } from './run-migration.js';
 import { peerHistoryKeeper, peerTableUsable } from '../peer-history/index.js';
@@ -27,6 +28,8 @@ export interface ApplyOptions extends RecordedRunOptions {
   allowUnknownApplied?: boolean;
   /** The operator says a peer tool's history table in this database is unrelated to it. */
   peerTableUnrelated?: boolean;
+  /** Apply up to and including this version only (golang-migrate's goto, Flyway's -target). */
+  to?: string;
   progress?: (line: string) => void;
 }
 
@@ -39,6 +42,9 @@ export interface ApplyReport {
   upToDate: boolean;
   applied: MigrationResult[];
   alreadyApplied: number;
+  /** With --to: the version applied up to, and the pending migrations left for a later run. */
+  to: string | undefined;
+  remaining: Array<{ version: string; name: string }>;
   runId: string | undefined;
   /** The live schema had drifted from the last recorded fingerprint and the policy said warn: what was said. */
   schemaWarning?: string;
@@ -54,6 +60,8 @@ export function bundleRunStart(verified: VerifiedBundle, command: RunStart['comm
 
 export async function applyBundle(verified: VerifiedBundle, driver: Driver, options: ApplyOptions = {}): Promise<ApplyReport> {
   const { manifest, digest } = verified;
+  // --to names a version of this bundle: a usage error before the lock is taken.
+  const stop = options.to === undefined ? undefined : targetIndex(manifest.migrations, options.to);
   return withRecordedRun<ApplyReport>(driver, options, async (history) => {
     // 0. T4.12: not a database another migration tool manages.
     checkNoForeignHistory(await findForeignHistory(driver, history), driver.target, options.peerTableUnrelated === true);
@@ -68,6 +76,9 @@ export async function applyBundle(verified: VerifiedBundle, driver: Driver, opti
     const schemaWarning = liveSchemaWarning(context);
     // T5.1, T5.6: the findings judged at verification are those of the up scripts, as this database reads them.
     checkAnalysisJudged(verified, driver.dialect, 'up');
+    // --to: only the pending migrations up to the version; nothing after it may be applied already.
+    const selected = stop === undefined ? plan.pending : pendingUpTo(plan, stop, options.to!);
+    const remaining = plan.pending.filter((p) => !selected.includes(p));
     const report: ApplyReport = {
       target: driver.target,
       project: manifest.project,
@@ -76,9 +87,12 @@ export async function applyBundle(verified: VerifiedBundle, driver: Driver, opti
       upToDate: plan.pending.length === 0,
       applied: [],
       alreadyApplied: plan.applied.length,
+      to: options.to,
+      remaining: remaining.map((p) => ({ version: p.migration.version, name: p.migration.name })),
       runId: undefined,
       ...(schemaWarning && { schemaWarning }),
     };
+    if (remaining.length > 0 && selected.length === 0) return { nothingToDo: report };
     if (report.upToDate) {
       // Its last migration was resolved as applied: nothing runs, but the release becomes the database's.
       const marker = markerFor(verified, driver, history);
@@ -93,16 +107,16 @@ export async function applyBundle(verified: VerifiedBundle, driver: Driver, opti
       };
     }
     return {
-      start: bundleRunStart(verified, 'apply', null),
-      // 3. Run.
-      steps: (run) => runPending(verified, plan, run, report, options.progress ?? (() => undefined), keepPeer),
+      start: bundleRunStart(verified, 'apply', remaining.length > 0 ? `apply up to ${options.to}` : null),
+      // 3. Run (the release becomes the database's only when nothing is left pending).
+      steps: (run) => runPending(verified, selected, remaining.length === 0, run, report, options.progress ?? (() => undefined), keepPeer),
       // 4. Stop at the first failure.
       failure: (error) => describeFailure(error, report.applied.map((a) => a.version), driver.target, 'applied'),
     };
   });
 }
 
-async function runPending(verified: VerifiedBundle, plan: MigrationPlan, recorded: RecordedRun, report: ApplyReport, progress: (line: string) => void, keepPeer: boolean): Promise<ApplyReport> {
+async function runPending(verified: VerifiedBundle, pending: readonly PlannedMigration[], completes: boolean, recorded: RecordedRun, report: ApplyReport, progress: (line: string) => void, keepPeer: boolean): Promise<ApplyReport> {
   report.runId = recorded.runId;
   const run: MigrationRun = {
     driver: recorded.driver,
@@ -117,11 +131,11 @@ async function runPending(verified: VerifiedBundle, plan: MigrationPlan, recorde
     await peer.prepare();
     run.peer = peer;
   }
-  const marker = markerFor(verified, recorded.driver, recorded.history);
-  for (const [i, planned] of plan.pending.entries()) {
+  const marker = completes ? markerFor(verified, recorded.driver, recorded.history) : undefined;
+  for (const [i, planned] of pending.entries()) {
     progress(`applying ${planned.migration.version} ${planned.migration.name}`);
     // The release becomes the database's with its last migration.
-    run.marker = i === plan.pending.length - 1 ? marker : undefined;
+    run.marker = i === pending.length - 1 ? marker : undefined;
     try {
       report.applied.push(await runMigration(run, planned));
     } catch (error) {

@@ -8,7 +8,8 @@ import type { VerifiedBundle } from '../verify/index.js';
 import { checkAgainstHistory } from './checks.js';
 import { checkNoForeignHistory, findForeignHistory } from './check-foreign-history.js';
 import { readHistory, type History } from './history.js';
-import { planMigrations, type MigrationPlan } from './plan.js';
+import { planMigrations, type MigrationPlan, type PlannedMigration } from './plan.js';
+import { pendingUpTo, targetIndex } from './target-version.js';
 import { executionMode } from './execution-mode.js';
 import { readLiveSchema, type LiveSchema } from './live-schema.js';
 import { liveSchemaWarning } from './check-live-schema.js';
@@ -19,6 +20,8 @@ export interface PreviewReport {
   plan: MigrationPlan;
   /** The refusal apply would give now, or undefined when apply would proceed. */
   refusal: { code: string; message: string } | undefined;
+  /** With --to: the pending migrations after that version, which apply --to leaves pending (plan.pending holds the rest). */
+  later: PlannedMigration[];
   /** How each pending migration would run. */
   modes: Record<string, 'transaction' | 'outside'>;
   /** The live schema against the last recorded fingerprint; undefined when none was recorded. */
@@ -27,9 +30,13 @@ export interface PreviewReport {
   schemaWarning: string | undefined;
 }
 
-export async function previewApply(verified: VerifiedBundle, driver: Driver, options: { allowUnknownApplied?: boolean; peerTableUnrelated?: boolean } = {}): Promise<PreviewReport> {
+export async function previewApply(verified: VerifiedBundle, driver: Driver, options: { allowUnknownApplied?: boolean; peerTableUnrelated?: boolean; to?: string } = {}): Promise<PreviewReport> {
+  const stop = options.to === undefined ? undefined : targetIndex(verified.manifest.migrations, options.to);
   const history = await readHistory(driver);
   const plan = planMigrations(verified.manifest.migrations, verified.files, history);
+  // apply --to: the same usage errors as apply, and the pending migrations split at the version.
+  const selected = stop === undefined ? plan.pending : pendingUpTo(plan, stop, options.to!);
+  const later = plan.pending.filter((p) => !selected.includes(p));
   const foreign = await findForeignHistory(driver, history);
   let refusal: PreviewReport['refusal'];
   let liveSchema: LiveSchema | undefined;
@@ -56,5 +63,5 @@ export async function previewApply(verified: VerifiedBundle, driver: Driver, opt
   }
   const modes: PreviewReport['modes'] = {};
   for (const p of plan.pending) if (p.migration.runner !== 'native') modes[p.key] = await executionMode(p.migration, p.sql, driver.dialect);
-  return { target: driver.target, history, plan, refusal, modes, liveSchema, schemaWarning };
+  return { target: driver.target, history, plan: { ...plan, pending: selected }, later, refusal, modes, liveSchema, schemaWarning };
 }

@@ -49,6 +49,7 @@ const pgStatementTimeout: FlagSpec = { type: 'string', value: 'DURATION', descri
 const auditLog: FlagSpec = { type: 'string', value: 'FILE', description: 'audit log to record the run in (default: $MIGSEAL_AUDIT_LOG, else $XDG_STATE_HOME/migseal/audit.jsonl, else ~/.local/state/migseal/audit.jsonl)' };
 const auditSink: FlagSpec = { type: 'string', multiple: true, value: 'SINK', description: 'also send each audit record, as the same JSON line, to stdout or syslog (repeatable or a comma list; default: $MIGSEAL_AUDIT_SINK)' };
 const allowUnknownApplied: FlagSpec = { type: 'boolean', description: 'accept applied migrations that the bundle does not contain' };
+const applyTo: FlagSpec = { type: 'string', value: 'VERSION', description: 'apply up to and including this version of the bundle; later ones stay pending (repeatable migrations run with the whole release)' };
 const peerTableUnrelated: FlagSpec = { type: 'boolean', description: "another migration tool's history table in the database is unrelated: apply anyway instead of adopting" };
 
 const targets: FlagSpec = { type: 'string', value: 'FILE', description: 'instead of --db: a fleet of databases, as JSON [{"name","db"}] or one URL per line (passwords never in it: passwordFile, passwordEnv, or the variables --db reads)' };
@@ -162,19 +163,20 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   plan: {
     summary: 'verify a bundle and show what apply would do, changing nothing',
-    usage: 'migseal plan BUNDLE --trust FILE [--env NAME] [--db URL | --targets FILE [--shard I/N]] [--json]',
+    usage: 'migseal plan BUNDLE --trust FILE [--env NAME] [--db URL [--to VERSION] | --targets FILE [--shard I/N]] [--json]',
     positionals: { min: 1, max: 1 },
-    flags: { trust, env, db, targets, shard, parallel: { type: 'string', value: 'N', description: 'with --targets: how many targets are read at once (default 4)' }, 'allow-unknown-applied': allowUnknownApplied, 'peer-table-unrelated': peerTableUnrelated, 'audit-log': auditLog, 'audit-sink': auditSink, json },
+    flags: { trust, env, db, to: applyTo, targets, shard, parallel: { type: 'string', value: 'N', description: 'with --targets: how many targets are read at once (default 4)' }, 'allow-unknown-applied': allowUnknownApplied, 'peer-table-unrelated': peerTableUnrelated, 'audit-log': auditLog, 'audit-sink': auditSink, json },
     load: () => import('./commands/plan.js'),
   },
   apply: {
     summary: 'verify a bundle, then apply its pending migrations',
-    usage: 'migseal apply BUNDLE --trust FILE [--env NAME] [--db URL | --targets FILE [--canary N] [--wave N] [--parallel N] [--shard I/N] [--report FILE]] [--lock-timeout SECONDS] [--json]',
+    usage: 'migseal apply BUNDLE --trust FILE [--env NAME] [--db URL [--to VERSION] | --targets FILE [--canary N] [--wave N] [--parallel N] [--shard I/N] [--report FILE]] [--lock-timeout SECONDS] [--json]',
     positionals: { min: 1, max: 1 },
     flags: {
       trust,
       env,
       db,
+      to: applyTo,
       targets,
       canary: { type: 'string', value: 'N', description: 'with --targets: how many targets (the first in the file) go first; if one fails, no other starts (default 1)' },
       wave: { type: 'string', value: 'N', description: 'with --targets: targets per wave after the canary; a failure stops the rollout after its wave (default 10)' },

@@ -1,7 +1,8 @@
 /**
  * Rollback on a real PostgreSQL server: the bundle's verified down scripts run newest first
  * and are recorded; a rollback that needs a missing down script is refused before anything
- * runs (pg_dump identical before and after).
+ * runs (pg_dump identical before and after). apply --to stops at a version, and refuses one
+ * older than what is applied, changing nothing.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -47,5 +48,37 @@ describe('rollback on PostgreSQL', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, code: 'DOWN_SCRIPT_MISSING' });
     expect(result.stderr).toMatch(/\b2\b/);
     expect(await ctx.cluster.dump('nodown')).toBe(before);
+  });
+});
+
+describe('apply --to on PostgreSQL', () => {
+  it('applies up to the version, records it, refuses going back or an unknown version, and a plain apply finishes', async () => {
+    const url = await ctx.cluster.createDatabase('goto');
+    const bundle = await ctx.world.bundle(counterMigrations(4), { release: '1' });
+    const plan = await ctx.world.migseal(['plan', bundle, '--trust', ctx.world.policy, '--db', url, '--to', '2', '--json']);
+    expect(JSON.parse(plan.stdout)).toMatchObject({ ok: true, to: '2', pending: [{ version: '1' }, { version: '2' }], later: [{ version: '3' }, { version: '4' }] });
+
+    const result = await ctx.world.migseal(['apply', bundle, '--trust', ctx.world.policy, '--db', url, '--to', '2', '--json']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, to: '2', applied: [{ version: '1' }, { version: '2' }], remaining: [{ version: '3' }, { version: '4' }] });
+    expect(await ran('goto')).toBe('1,2');
+    expect((await ctx.cluster.psql("SELECT reason FROM migseal.migseal_runs WHERE command = 'apply'", 'goto')).trim()).toBe('apply up to 2');
+    expect((await ctx.cluster.psql('SELECT count(*) FROM migseal.migseal_release', 'goto')).trim()).toBe('0');
+    const audit = readFileSync(ctx.world.auditLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(audit.at(-1)).toMatchObject({ event: 'apply', outcome: 'applied', to: '2', migrations: ['1', '2'] });
+
+    const before = await ctx.cluster.dump('goto');
+    const older = await ctx.world.migseal(['apply', bundle, '--trust', ctx.world.policy, '--db', url, '--to', '1', '--json']);
+    expect(older.code).toBe(1);
+    expect(JSON.parse(older.stdout)).toMatchObject({ ok: false, code: 'USAGE' });
+    expect(older.stderr).toMatch(/Migration 2 \(step_2\) is already applied and comes after 1: apply only moves forward\. To go back to 1, run migseal rollback BUNDLE --to 1\./);
+    const unknown = await ctx.world.migseal(['apply', bundle, '--trust', ctx.world.policy, '--db', url, '--to', '7']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/Version 7 is not a migration in this bundle/);
+    expect(await ctx.cluster.dump('goto')).toBe(before);
+
+    expect((await ctx.world.migseal(['apply', bundle, '--trust', ctx.world.policy, '--db', url])).code).toBe(0);
+    expect(await ran('goto')).toBe('1,2,3,4');
+    expect((await ctx.cluster.psql('SELECT release FROM migseal.migseal_release', 'goto')).trim()).toBe('1');
   });
 });

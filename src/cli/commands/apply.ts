@@ -12,16 +12,31 @@ import { provenance, verifiedDatabaseRun } from '../verified-database-run.js';
 export const run: CommandRun = async ({ positionals, flags }, context) => {
   // apply --dry-run is plan: the same verification and checks, nothing written.
   if (flags['dry-run'] === true) return (await import('./plan.js')).run({ positionals, flags }, context);
+  if (typeof flags.targets === 'string' && flags.to !== undefined) throw new MigsealError('USAGE', '--to goes with one database (--db); a fleet rollout (--targets) applies whole releases.');
   if (typeof flags.targets === 'string') return (await import('./apply-fleet.js')).run({ positionals, flags }, context);
   for (const flag of ['canary', 'wave', 'parallel', 'shard', 'report']) {
     if (flags[flag] !== undefined) throw new MigsealError('USAGE', `--${flag} goes with --targets FILE (a fleet rollout); a single database is named with --db.`);
   }
   const prepare = (): void => void waitLimitFlags(flags);
-  const { verified: v, report, audit } = await verifiedDatabaseRun('apply', positionals[0]!, flags, context, { readOnly: false, prepare }, (bundle, driver, trail, policy) =>
+  const to = typeof flags.to === 'string' ? flags.to : undefined;
+  const { verified: v, report, audit } = await verifiedDatabaseRun('apply', positionals[0]!, flags, context, { readOnly: false, prepare, ...(to !== undefined && { audit: { to } }) }, (bundle, driver, trail, policy) =>
     applyOnDatabase(bundle, driver, trail, flags, context, policy.environments[bundle.environment]),
   );
   recordApplied(audit, v, report);
-  return { text: describe(v, report), json: { ok: true, ...provenance(v), database: report.target, upToDate: report.upToDate, runId: report.runId, applied: report.applied, alreadyApplied: report.alreadyApplied, ...(report.schemaWarning && { schemaWarning: report.schemaWarning }) } };
+  return {
+    text: describe(v, report),
+    json: {
+      ok: true,
+      ...provenance(v),
+      database: report.target,
+      upToDate: report.upToDate,
+      runId: report.runId,
+      applied: report.applied,
+      alreadyApplied: report.alreadyApplied,
+      ...(to !== undefined && { to, remaining: report.remaining }),
+      ...(report.schemaWarning && { schemaWarning: report.schemaWarning }),
+    },
+  };
 };
 
 /** What apply does once the bundle is verified and the database open: one database, or each target of a fleet. */
@@ -35,6 +50,7 @@ export function applyOnDatabase(
 ): Promise<ApplyReport> {
   return applyBundle(bundle, driver, {
     waitLimits: waitLimits(flags, rule),
+    ...(typeof flags.to === 'string' && { to: flags.to }),
     allowUnknownApplied: flags['allow-unknown-applied'] === true,
     peerTableUnrelated: flags['peer-table-unrelated'] === true,
     lockTimeoutMs: lockTimeoutMs(flags, env),
@@ -45,16 +61,19 @@ export function applyOnDatabase(
 
 /** The audit record of an apply that finished. */
 export function recordApplied(audit: AuditTrail, v: VerifiedBundle, report: ApplyReport, fields: Record<string, unknown> = {}): void {
-  audit.record({ outcome: report.upToDate ? 'up-to-date' : 'applied', database: report.target, ...provenance(v), runId: report.runId, migrations: report.applied.map((a) => a.version), ...(report.schemaWarning && { schemaWarning: report.schemaWarning }), ...fields });
+  audit.record({ outcome: report.upToDate || report.applied.length === 0 ? 'up-to-date' : 'applied', database: report.target, ...provenance(v), runId: report.runId, migrations: report.applied.map((a) => a.version), ...(report.schemaWarning && { schemaWarning: report.schemaWarning }), ...fields });
 }
 
 function describe(v: VerifiedBundle, report: ApplyReport): string {
   const head = `verified ${v.manifest.project} release ${v.manifest.release} (sha256:${v.digest.slice(0, 16)}…) for environment "${v.environment}"${report.schemaWarning ? `\nwarning: ${report.schemaWarning}` : ''}`;
   if (report.upToDate) return `${head}\n${report.target} is up to date: ${report.alreadyApplied} migration${report.alreadyApplied === 1 ? '' : 's'} already applied, nothing to do`;
+  const left = report.remaining.length > 0 ? [`${report.remaining.length} left pending after ${report.to} (release ${v.manifest.release} is complete once they run): ${report.remaining.map((r) => r.version).join(', ')}`] : [];
+  if (report.applied.length === 0) return [head, `${report.target} already has every migration up to ${report.to}; nothing to do`, ...left].join('\n');
   const width = Math.max(...report.applied.map((a) => a.version.length));
   return [
     head,
-    `applied ${report.applied.length} migration${report.applied.length === 1 ? '' : 's'} to ${report.target}${report.alreadyApplied ? ` (${report.alreadyApplied} already applied)` : ''}`,
+    `applied ${report.applied.length} migration${report.applied.length === 1 ? '' : 's'} to ${report.target}${report.to !== undefined ? ` up to ${report.to}` : ''}${report.alreadyApplied ? ` (${report.alreadyApplied} already applied)` : ''}`,
     ...report.applied.map((a) => `  ${a.version.padEnd(width)}  ${a.name}  ${a.durationMs} ms${a.mode === 'outside' ? ' (outside a transaction)' : ''}`),
+    ...left,
   ].join('\n');
 }

@@ -6,17 +6,23 @@ import { describePeerHistory } from '../../peer-history/index.js';
 import { provenance, verifiedDatabaseRun } from '../verified-database-run.js';
 
 export const run: CommandRun = async ({ positionals, flags }, context) => {
+  if (typeof flags.targets === 'string' && flags.to !== undefined) throw new MigsealError('USAGE', '--to goes with one database (--db); a fleet rollout (--targets) applies whole releases.');
   if (typeof flags.targets === 'string') return (await import('./plan-fleet.js')).run({ positionals, flags }, context);
   for (const flag of ['shard', 'parallel']) {
     if (flags[flag] !== undefined) throw new MigsealError('USAGE', `--${flag} goes with --targets FILE (a fleet); a single database is named with --db.`);
   }
   const { verified: v, report, audit } = await verifiedDatabaseRun('plan', positionals[0]!, flags, context, { readOnly: true }, (bundle, driver) =>
-    previewApply(bundle, driver, { allowUnknownApplied: flags['allow-unknown-applied'] === true, peerTableUnrelated: flags['peer-table-unrelated'] === true }),
+    previewApply(bundle, driver, {
+      allowUnknownApplied: flags['allow-unknown-applied'] === true,
+      peerTableUnrelated: flags['peer-table-unrelated'] === true,
+      ...(typeof flags.to === 'string' && { to: flags.to }),
+    }),
   );
   const { plan } = report;
   const summary = {
     applied: plan.applied.map((a) => a.planned.migration.version),
     pending: plan.pending.map((p) => ({ version: p.migration.version, name: p.migration.name, mode: report.modes[p.key] ?? 'native' })),
+    ...(typeof flags.to === 'string' && { to: flags.to, later: report.later.map((p) => ({ version: p.migration.version, name: p.migration.name })) }),
     drift: plan.drift.map((d) => ({ version: d.planned.migration.version, applied: d.row.checksum, bundle: d.planned.checksum })),
     unknownApplied: plan.unknownApplied.map((m) => m.version),
     outOfOrder: plan.outOfOrder.map((o) => o.planned.migration.version),
@@ -44,13 +50,14 @@ function describe(v: VerifiedBundle, report: PreviewReport): string {
     const mode = report.modes[p.key];
     lines.push(`  pending   ${p.migration.version}  ${p.migration.name}${mode === 'outside' ? '  (outside a transaction)' : mode === undefined ? '  (native tool only)' : ''}${p.migration.up === undefined ? '  (empty up: only a down script)' : ''}`);
   }
+  for (const p of report.later) lines.push(`  later     ${p.migration.version}  ${p.migration.name}  (after --to; stays pending)`);
   const live = report.liveSchema;
   if (live) lines.push(`  live schema  ${live.drifted ? `DRIFTED from the fingerprint recorded ${live.recorded.recordedAt} (see migseal drift)` : `matches the fingerprint recorded ${live.recorded.recordedAt}`} (sha256:${live.live.sha256.slice(0, 16)}…)`);
   if (report.schemaWarning) lines.push(`warning: ${report.schemaWarning}`);
   if (v.manifest.peerHistory) lines.push(`  peer table  ${describePeerHistory(v.manifest.peerHistory)}`);
   for (const f of v.findings) lines.push(`  finding   ${f.finding.file}:${f.finding.line}  ${f.finding.rule}: ${f.action === 'allow' ? 'allowed' : 'approved'} (by ${f.because})`);
   if (report.refusal) lines.push(`apply would refuse: ${report.refusal.code}: ${report.refusal.message}`);
-  else if (plan.pending.length === 0) lines.push('apply would do nothing: the database is up to date');
-  else lines.push(`apply would run ${plan.pending.length} migration${plan.pending.length === 1 ? '' : 's'}`);
+  else if (plan.pending.length === 0) lines.push(report.later.length > 0 ? 'apply --to would do nothing: every migration up to it is applied' : 'apply would do nothing: the database is up to date');
+  else lines.push(`apply${report.later.length > 0 ? ' --to' : ''} would run ${plan.pending.length} migration${plan.pending.length === 1 ? '' : 's'}${report.later.length > 0 ? `, leaving ${report.later.length} pending` : ''}`);
   return lines.join('\n');
 }
