@@ -90,7 +90,7 @@ describe('usage and unreadable inputs: exit 1, USAGE or IO', () => {
       [['verify', 'x.migseal', '--tust', 'p.json'], 'migseal: error: verify has no flag --tust; did you mean --trust? Usage: migseal verify BUNDLE --trust FILE [--env NAME] | --key FILE | --certificate-identity ID --certificate-oidc-issuer URL [--trusted-root FILE] [--json]\n'],
       [['verify', 'x.migseal', '--trust'], 'migseal: error: --trust needs a value (FILE). Usage: migseal verify BUNDLE --trust FILE [--env NAME] | --key FILE | --certificate-identity ID --certificate-oidc-issuer URL [--trusted-root FILE] [--json]\n'],
       [['verify', 'x.migseal', '--json=yes'], 'migseal: error: --json takes no value. Usage: migseal verify BUNDLE --trust FILE [--env NAME] | --key FILE | --certificate-identity ID --certificate-oidc-issuer URL [--trusted-root FILE] [--json]\n'],
-      [['apply', 'x.migseal', '--frobnicate'], 'migseal: error: apply has no flag --frobnicate. Usage: migseal apply BUNDLE --trust FILE [--env NAME] [--db URL | --targets FILE [--canary N] [--wave N] [--parallel N] [--shard I/N] [--report FILE]] [--lock-timeout SECONDS] [--json]\n'],
+      [['apply', 'x.migseal', '--frobnicate'], 'migseal: error: apply has no flag --frobnicate. Usage: migseal apply BUNDLE --trust FILE [--env NAME] [--db URL [--to VERSION] | --targets FILE [--canary N] [--wave N] [--parallel N] [--shard I/N] [--report FILE]] [--lock-timeout SECONDS] [--json]\n'],
       [['keys'], 'migseal: error: migseal keys needs a subcommand. It has: migseal keys generate.\n'],
       [['keys', 'gen'], 'migseal: error: migseal keys has no subcommand "gen"; did you mean "migseal keys generate"? It has: migseal keys generate.\n'],
       [['ca'], 'migseal: error: migseal ca needs a subcommand. It has: migseal ca init, migseal ca issue.\n'],
@@ -129,7 +129,7 @@ describe('the database cannot be used: exit 4, nothing ran', () => {
     const path = join(world.dir, 'text.sqlite');
     writeFileSync(path, `${'not a database '.repeat(10)}\n`);
     const bundle = await world.bundle('text', V1);
-    for (const args of [['status'], ['history'], ['plan', bundle, '--trust', world.policy], ['apply', bundle, '--trust', world.policy], ['rollback', bundle, '--trust', world.policy, '--to', '0']]) {
+    for (const args of [['status'], ['history'], ['plan', bundle, '--trust', world.policy], ['apply', bundle, '--trust', world.policy], ['rollback', '--yes', bundle, '--trust', world.policy, '--to', '0']]) {
       const result = await world.cli([...args, '--db', `sqlite:${path}`, '--json']);
       expect(result.code, args[0]).toBe(4);
       expect(codeOf(result)).toBe('DATABASE_UNAVAILABLE');
