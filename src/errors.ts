@@ -17,6 +17,8 @@ export const ERROR_CODES = Object.freeze({
   TARGETS_INVALID: 1,
   /** A bug in migseal: a guard that should never fail did, or an error escaped without a code. */
   INTERNAL: 1,
+  /** The operator answered no (or nothing) when asked to confirm on a terminal. */
+  NOT_CONFIRMED: 1,
 
   // 2: refused: the bundle, the policy or the database state fails a check
   ARCHIVE_MALFORMED: 2,

@@ -44,6 +44,8 @@ export const LIMITS = Object.freeze({
   maxTargetsFileBytes: 16 * 1024 ** 2,
   maxTargets: 100_000,
   maxFleetParallel: 64,
+  /** `rollback`: most lines of each down script shown in the plan it prints before running. */
+  maxRollbackPlanLines: 40,
   /** How long apply waits for another runner's lock before refusing. */
   lockTimeoutMs: 30_000,
   /**

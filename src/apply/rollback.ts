@@ -24,6 +24,20 @@ export interface RollbackOptions extends RecordedRunOptions {
   to: string;
   allowUnknownApplied?: boolean;
   progress?: (line: string) => void;
+  /**
+   * Shown what will run (newest first) after every check has passed and before anything is
+   * written, with the lock held so nothing changes meanwhile; throwing stops the rollback.
+   */
+  confirm?: (plan: RollbackPlanStep[]) => Promise<void> | void;
+}
+
+/** One down script a rollback will run. */
+export interface RollbackPlanStep {
+  version: string;
+  name: string;
+  /** The bundle file the down script comes from. */
+  file: string;
+  sql: string;
 }
 
 export interface RollbackReport {
@@ -40,7 +54,7 @@ interface DownStep {
 
 export async function rollbackBundle(verified: VerifiedBundle, driver: Driver, options: RollbackOptions): Promise<RollbackReport> {
   const { manifest, digest } = verified;
-  return withRecordedRun<RollbackReport>(driver, options, (history) => {
+  return withRecordedRun<RollbackReport>(driver, options, async (history) => {
     const plan = planMigrations(manifest.migrations, verified.files, history);
     runChecks(CHECKS_BEFORE_ROLLBACK, { manifest, digest, dialect: driver.dialect, target: driver.target, history, plan, allowUnknownApplied: options.allowUnknownApplied === true });
     // T5.1, T5.6: the findings judged at verification are those of the down scripts, as this database reads them.
@@ -53,6 +67,7 @@ export async function rollbackBundle(verified: VerifiedBundle, driver: Driver, o
       .map(({ planned }) => ({ planned, sql: downScript(planned, verified.files) }));
     const report: RollbackReport = { target: driver.target, to: options.to, rolledBack: [], runId: undefined };
     if (steps.length === 0) return { nothingToDo: report };
+    await options.confirm?.(steps.map(({ planned, sql }) => ({ version: planned.migration.version, name: planned.migration.name, file: planned.migration.down ?? planned.migration.up ?? '', sql })));
     return {
       start: bundleRunStart(verified, 'rollback', `rollback to ${options.to}`),
       steps: (run) => rollBack(verified, steps, run, report, options.progress),

@@ -7,6 +7,7 @@ import { findCommand, ownArguments, parseCommand } from './parse.js';
 import { MigsealError, isMigsealError } from '../errors.js';
 import { helpText, VERSION } from './help.js';
 import { nearest } from './usage-errors.js';
+import { askYesNo } from './confirm.js';
 import { redactString as redact } from '../audit/redact.js';
 import { printableJson, printableOutput as printable } from '../format/terminal-text.js';
 
@@ -31,12 +32,17 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     const parsed = parseCommand(found.name, COMMANDS[found.name]!, found.rest);
+    const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
     const context: CommandContext = {
       env: process.env,
       cwd: process.cwd(),
       progress: (line) => {
         if (!wantsJson && process.stderr.isTTY) process.stderr.write(`${printable(line)}\n`);
       },
+      notice: (text) => {
+        if (!wantsJson || interactive) process.stderr.write(`${printable(text)}\n`);
+      },
+      ...(interactive && { confirm: (question: string) => askYesNo(question) }),
     };
     const { run } = await parsed.spec.load();
     const outcome = await run({ positionals: parsed.positionals, flags: parsed.flags, ...(parsed.command && { command: parsed.command }) }, context);

@@ -25,6 +25,10 @@ export interface CommandContext {
   cwd: string;
   /** Writes a progress line to stderr when it is a terminal; silent in pipes and with --json. */
   progress: (line: string) => void;
+  /** Writes what a command is about to do to stderr (silent with --json, unless it will ask on a terminal). */
+  notice?: (text: string) => void;
+  /** Asks a yes/no question; present only when stdin and stdout are both a terminal. */
+  confirm?: (question: string) => Promise<boolean>;
 }
 
 export interface CommandOutcome {
@@ -226,13 +230,14 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   rollback: {
     summary: "roll back to a version with the bundle's verified down scripts",
-    usage: 'migseal rollback BUNDLE --trust FILE --to VERSION [--env NAME] [--db URL] [--json]',
+    usage: 'migseal rollback BUNDLE --trust FILE --to VERSION [--yes] [--env NAME] [--db URL] [--json]',
     positionals: { min: 1, max: 1 },
     flags: {
       trust,
       env,
       db,
       to: { type: 'string', value: 'VERSION', description: 'the version to keep; later ones are rolled back, newest first (0: all)' },
+      yes: { type: 'boolean', description: 'roll back without asking; required when stdin or stdout is not a terminal (the plan is printed first either way)' },
       'lock-timeout': lockTimeout,
       'pg-lock-timeout': pgLockTimeout,
       'pg-statement-timeout': pgStatementTimeout,

@@ -144,6 +144,6 @@ describe('T5.6 down scripts are judged before the first one runs', () => {
     const applied = await ctx.world.migseal(['apply', bundle, '--trust', strictPolicy(), '--db', url]);
     expect(applied.stderr).toBe('');
     expect(applied.code).toBe(0);
-    await expectRefused({ name, url }, ['rollback', bundle, '--trust', strictPolicy(), '--db', url, '--to', '1'], 'FINDINGS_NOT_ALLOWED', /refuses outside-schema\/grant at 2_notes\.down\.sql line 1 \(a down script\)/);
+    await expectRefused({ name, url }, ['rollback', '--yes', bundle, '--trust', strictPolicy(), '--db', url, '--to', '1'], 'FINDINGS_NOT_ALLOWED', /refuses outside-schema\/grant at 2_notes\.down\.sql line 1 \(a down script\)/);
   });
 });

@@ -19,7 +19,14 @@ describe('rollback on PostgreSQL', () => {
     const bundle = await ctx.world.bundle(counterMigrations(4), { release: '1' });
     expect((await ctx.world.migseal(['apply', bundle, '--trust', ctx.world.policy, '--db', url])).code).toBe(0);
 
-    const result = await ctx.world.migseal(['rollback', bundle, '--trust', ctx.world.policy, '--db', url, '--to', '2', '--json']);
+    // Off a terminal, not without --yes: the plan is printed, and nothing changes.
+    const before = await ctx.cluster.dump('back');
+    const unconfirmed = await ctx.world.migseal(['rollback', bundle, '--trust', ctx.world.policy, '--db', url, '--to', '2']);
+    expect(unconfirmed.code).toBe(1);
+    expect(unconfirmed.stderr).toMatch(/rollback plan for postgres:.*: 2 down scripts, newest first, back to 2\n {2}4 {2}step_4 {2}\(4_step_4\.down\.sql\)\n {6}DROP TABLE t4;[\s\S]*pass --yes to roll back without asking\. Nothing was rolled back\./);
+    expect(await ctx.cluster.dump('back')).toBe(before);
+
+    const result = await ctx.world.migseal(['rollback', '--yes', bundle, '--trust', ctx.world.policy, '--db', url, '--to', '2', '--json']);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout).rolledBack.map((r: { version: string }) => r.version)).toEqual(['4', '3']);
@@ -43,7 +50,7 @@ describe('rollback on PostgreSQL', () => {
     const bundle = await ctx.world.bundle(files, { release: '1' });
     expect((await ctx.world.migseal(['apply', bundle, '--trust', ctx.world.policy, '--db', url])).code).toBe(0);
     const before = await ctx.cluster.dump('nodown');
-    const result = await ctx.world.migseal(['rollback', bundle, '--trust', ctx.world.policy, '--db', url, '--to', '1', '--json']);
+    const result = await ctx.world.migseal(['rollback', '--yes', bundle, '--trust', ctx.world.policy, '--db', url, '--to', '1', '--json']);
     expect(result.code).toBe(2);
     expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, code: 'DOWN_SCRIPT_MISSING' });
     expect(result.stderr).toMatch(/\b2\b/);

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDir } from '../helpers/fixtures.js';
+import { runCliOnTerminal } from '../helpers/cli.js';
 import { codeOf, createWorld, dumpSqlite, rows, tableNames, V1, V2, type RunnerWorld } from '../helpers/runner-world.js';
 
 let world: RunnerWorld;
@@ -298,7 +299,7 @@ describe('resolve as rolled-back, and a failing down script', () => {
     const db = freshDb();
     const bundle = await world.bundle('rb-fail', { ...V2, '3_index_orders.down.sql': 'BEGIN;\nDROP INDEX orders_user;\nCOMMIT;\nDROP TABLE no_such_table;\n' });
     await apply(bundle, db);
-    const result = await world.cli(['rollback', bundle, '--trust', world.policy, '--db', `sqlite:${db}`, '--to', '0', '--json']);
+    const result = await world.cli(['rollback', '--yes', bundle, '--trust', world.policy, '--db', `sqlite:${db}`, '--to', '0', '--json']);
     expect(result.code).toBe(3);
     expect(codeOf(result)).toBe('MIGRATION_FAILED');
     expect(result.stderr).toMatch(/Migration 3 \(index_orders\) failed: no such table: no_such_table\. No migration was rolled back; it ran outside migseal's transaction, so what it did before failing may be committed/);
@@ -316,7 +317,7 @@ describe('rollback', () => {
     const db = freshDb();
     const bundle = await world.bundle('rb', V2);
     await apply(bundle, db);
-    const result = await world.cli(['rollback', bundle, '--trust', world.policy, '--db', `sqlite:${db}`, '--to', '1', '--json']);
+    const result = await world.cli(['rollback', '--yes', bundle, '--trust', world.policy, '--db', `sqlite:${db}`, '--to', '1', '--json']);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout).rolledBack.map((r: { version: string }) => r.version)).toEqual(['3', '2']);
     expect(tableNames(db)).not.toContain('orders');
@@ -330,6 +331,47 @@ describe('rollback', () => {
     expect(JSON.parse(again.stdout).applied.map((a: { version: string }) => a.version)).toEqual(['2', '3']);
   });
 
+  it('prints its plan first and, off a terminal, refuses without --yes, changing nothing', async () => {
+    const db = freshDb();
+    const bundle = await world.bundle('rb-yes', V2);
+    await apply(bundle, db);
+    const before = dumpSqlite(db);
+    const result = await world.cli(['rollback', bundle, '--trust', world.policy, '--db', `sqlite:${db}`, '--to', '1']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^rollback plan for sqlite:.*: 2 down scripts, newest first, back to 1\n {2}3 {2}index_orders {2}\(3_index_orders\.down\.sql\)\n {6}DROP INDEX orders_user;\n {2}2 {2}create_orders {2}\(2_create_orders\.down\.sql\)\n {6}DROP TABLE orders;\n/);
+    expect(result.stderr).toMatch(/migseal: error: rollback would run the down scripts of 2 migrations on sqlite:.*, and asks first; stdin and stdout are not a terminal, so pass --yes to roll back without asking\. Nothing was rolled back\./);
+    const json = await world.cli(['rollback', bundle, '--trust', world.policy, '--db', `sqlite:${db}`, '--to', '1', '--json']);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, code: 'USAGE', details: { plan: [{ version: '3', name: 'index_orders', file: '3_index_orders.down.sql' }, { version: '2' }] } });
+    expect(json.stderr).not.toMatch(/rollback plan/);
+    expect(dumpSqlite(db)).toBe(before);
+  });
+
+  it('on a terminal, asks: anything but yes rolls nothing back (NOT_CONFIRMED), y does', async () => {
+    const db = freshDb();
+    const bundle = await world.bundle('rb-tty', V2);
+    await apply(bundle, db);
+    const before = dumpSqlite(db);
+    const args = ['rollback', bundle, '--trust', world.policy, '--db', `sqlite:${db}`, '--to', '1'];
+    const env = { MIGSEAL_AUDIT_LOG: join(world.dir, 'audit.jsonl') };
+    const no = await runCliOnTerminal([...args, '--json'], { cwd: world.dir, env, input: 'n\n' });
+    expect(no.screen).toMatch(/rollback plan for sqlite:.*: 2 down scripts[\s\S]*DROP TABLE orders;\nRoll back 2 migrations on sqlite:.* to 1\? \[y\/N\] /);
+    expect(no.screen).toMatch(/"code": "NOT_CONFIRMED"/);
+    expect(no.screen).toMatch(/migseal: error: Rollback not confirmed; nothing was rolled back on sqlite:/);
+    expect(no.code).toBe(1);
+    expect(dumpSqlite(db)).toBe(before);
+    // Ctrl-D: the end of input is a no too.
+    const nothing = await runCliOnTerminal(args, { cwd: world.dir, env, input: '\x04' });
+    expect(nothing.screen).toMatch(/Rollback not confirmed/);
+    expect(nothing.code).toBe(1);
+    expect(dumpSqlite(db)).toBe(before);
+    const yes = await runCliOnTerminal(args, { cwd: world.dir, env, input: 'y\n' });
+    expect(yes.screen).toMatch(/rolled back 2 migrations on sqlite:.*, newest first, to 1/);
+    expect(yes.code).toBe(0);
+    expect(tableNames(db)).not.toContain('orders');
+  });
+
   it('T4.8 is refused before anything runs when a needed down script is missing', async () => {
     const db = freshDb();
     const { ['2_create_orders.down.sql']: _missing, ...noDown } = V2;
@@ -337,7 +379,7 @@ describe('rollback', () => {
     await apply(bundle, db);
     await expectRefusal(
       db,
-      () => world.cli(['rollback', bundle, '--trust', world.policy, '--db', `sqlite:${db}`, '--to', '0', '--json']),
+      () => world.cli(['rollback', '--yes', bundle, '--trust', world.policy, '--db', `sqlite:${db}`, '--to', '0', '--json']),
       'DOWN_SCRIPT_MISSING',
       /Migration 2 \(create_orders\) has no down script, so nothing was rolled back/,
     );

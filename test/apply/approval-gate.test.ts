@@ -142,7 +142,7 @@ describe('T5.6 down scripts are judged before the first one runs', () => {
     const applied = await world.migseal(['apply', bundle, '--trust', strict, '--db', `sqlite:${db}`]);
     expect(applied.stderr).toBe('');
     expect(applied.code).toBe(0);
-    await expectRefused(db, ['rollback', bundle, '--trust', strict, '--db', `sqlite:${db}`, '--to', '1'], 'FINDINGS_NOT_ALLOWED', /refuses outside-schema\/attach at 2_notes\.down\.sql line 1 \(a down script\)/);
+    await expectRefused(db, ['rollback', '--yes', bundle, '--trust', strict, '--db', `sqlite:${db}`, '--to', '1'], 'FINDINGS_NOT_ALLOWED', /refuses outside-schema\/attach at 2_notes\.down\.sql line 1 \(a down script\)/);
     expect(existsSync(join(folder, 'x.sqlite'))).toBe(false);
   });
 
@@ -161,6 +161,6 @@ describe('T5.6 down scripts are judged before the first one runs', () => {
     const applied = await world.migseal(['apply', path, '--trust', strict, '--db', `sqlite:${db}`]);
     expect(applied.stderr).toBe('');
     expect(applied.code).toBe(0);
-    await expectRefused(db, ['rollback', path, '--trust', strict, '--db', `sqlite:${db}`, '--to', '1'], 'ANALYSIS_MISSING', /did not read its down scripts/);
+    await expectRefused(db, ['rollback', '--yes', path, '--trust', strict, '--db', `sqlite:${db}`, '--to', '1'], 'ANALYSIS_MISSING', /did not read its down scripts/);
   });
 });

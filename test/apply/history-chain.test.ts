@@ -36,7 +36,7 @@ async function expectTampered(db: string, bundle: string, named: RegExp): Promis
   for (const args of [
     ['apply', bundle, '--trust', world.policy, '--db', url],
     ['plan', bundle, '--trust', world.policy, '--db', url],
-    ['rollback', bundle, '--trust', world.policy, '--db', url, '--to', '0'],
+    ['rollback', '--yes', bundle, '--trust', world.policy, '--db', url, '--to', '0'],
     ['resolve', '--db', url, '--version', '1', '--as', 'applied', '--reason', 'x'],
     ['status', '--db', url],
     ['history', '--db', url],

@@ -58,3 +58,32 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<CliRes
 export function jsonOf(result: CliResult): Record<string, unknown> {
   return JSON.parse(result.stdout) as Record<string, unknown>;
 }
+
+/**
+ * Runs the built CLI on a real pseudo-terminal (util-linux `script`), so stdin and stdout are
+ * a terminal as when an operator types; `input` is typed into it. Output is what the terminal
+ * showed (stdout and stderr together, with the echo of what was typed).
+ */
+export function runCliOnTerminal(args: string[], options: { cwd?: string; env?: Record<string, string | undefined>; input?: string } = {}): Promise<{ code: number; screen: string }> {
+  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const line = [process.execPath, BIN, ...args].map(quote).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qefc', line, '/dev/null'], {
+      cwd: options.cwd,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'dumb', MIGSEAL_AUDIT_LOG: DEFAULT_AUDIT_LOG, ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let screen = '';
+    child.stdout.on('data', (d) => (screen += d));
+    child.stderr.on('data', (d) => (screen += d));
+    child.on('error', reject);
+    // A command that waits for an answer it was not given would hang the test: it is stopped.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, screen: screen.replace(/\r\n/g, '\n') });
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.input ?? '');
+  });
+}

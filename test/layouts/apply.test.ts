@@ -126,7 +126,7 @@ describe('layouts applied to SQLite', () => {
     expect(rows(ours)).toEqual(rows(theirs));
 
     // Down blocks too: three steps back with each tool, the same schema again.
-    const back = await runCli(['rollback', join(dir, `b${n - 1}.migseal`), '--trust', policy, '--db', `sqlite:${ours}`, '--to', '20240101000008', '--audit-log', join(dir, 'audit.jsonl'), '--json']);
+    const back = await runCli(['rollback', '--yes', join(dir, `b${n - 1}.migseal`), '--trust', policy, '--db', `sqlite:${ours}`, '--to', '20240101000008', '--audit-log', join(dir, 'audit.jsonl'), '--json']);
     expect(back.stderr).toBe('');
     expect(back.code).toBe(0);
     for (let i = 0; i < 3; i++) expect(spawnSync(DBMATE, ['--url', `sqlite:${theirs}`, '--migrations-dir', folder, '--no-dump-schema', 'rollback'], { encoding: 'utf8' }).status).toBe(0);

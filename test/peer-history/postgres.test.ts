@@ -69,10 +69,10 @@ describe('golang-migrate: schema_migrations, one row (database/postgres/postgres
       'text false',
     ]);
     // Down to 1: the target is the version before (migrate.go Down: SetVersion(prev)).
-    await migseal(['rollback', bundle, '--db', url, '--to', '1']);
+    await migseal(['rollback', '--yes', bundle, '--db', url, '--to', '1']);
     expect(await rows('SELECT version, dirty FROM schema_migrations', 'gm')).toEqual(['1|f']);
     // Down past the first: (-1, dirty) while it runs, then an empty table.
-    await migseal(['rollback', bundle, '--db', url, '--to', '0']);
+    await migseal(['rollback', '--yes', bundle, '--db', url, '--to', '0']);
     expect(await rows('SELECT count(*) FROM schema_migrations', 'gm')).toEqual(['0']);
     await migseal(['apply', bundle, '--db', url]);
     expect(await rows('SELECT version, dirty FROM schema_migrations', 'gm')).toEqual(['3|f']);
@@ -166,7 +166,7 @@ describe('dbmate: schema_migrations, one row per version (pkg/dbmate/db.go, pkg/
     expect(again.stdout).not.toContain('Applying');
 
     // Back one step with each tool: the same rows again.
-    await migseal(['rollback', bundle, '--db', ours, '--to', '20240103000000']);
+    await migseal(['rollback', '--yes', bundle, '--db', ours, '--to', '20240103000000']);
     expect(dbmate(theirs, folder, 'rollback').status).toBe(0);
     expect(await rows('SELECT version FROM schema_migrations ORDER BY version', 'dbmate_ours')).toEqual(await rows('SELECT version FROM schema_migrations ORDER BY version', 'dbmate_theirs'));
   });
@@ -239,7 +239,7 @@ describe('Diesel: __diesel_schema_migrations (setup_migration_table.sql, migrati
     expect(await rows('SELECT version, run_on IS NOT NULL FROM __diesel_schema_migrations ORDER BY version', 'diesel_peer')).toEqual(['00000000000000|t', '20151219180527|t', '201512191805280000|t']);
     expect(await rows('SELECT n FROM seen', 'diesel_peer')).toEqual(['1']);
     expect(await rows("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = '__diesel_schema_migrations'::regclass AND attnum > 0 ORDER BY attnum", 'diesel_peer')).toEqual(['character varying(50)', 'timestamp without time zone']);
-    await migseal(['rollback', bundle, '--db', url, '--to', '20151219180527']);
+    await migseal(['rollback', '--yes', bundle, '--db', url, '--to', '20151219180527']);
     expect(await rows('SELECT version FROM __diesel_schema_migrations ORDER BY version', 'diesel_peer')).toEqual(['00000000000000', '20151219180527']);
   });
 });
