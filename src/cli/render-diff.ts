@@ -99,8 +99,8 @@ function findings(diff: ReleaseDiff): string[] {
 
 function patches(diff: ReleaseDiff): string[] {
   if (!diff.patches) return [];
-  return diff.patches.flatMap(({ version, script, patch }) => [
-    `patch ${version} ${script}`,
+  return diff.patches.flatMap(({ version, script, patch, added }) => [
+    `patch ${version} ${script}${added ? ' (added)' : ''}`,
     ...('omitted' in patch ? [`  (not shown: ${patch.omitted})`] : [...patch.lines.map((l) => `  ${l}`), ...(patch.truncated ? [`  (${patch.truncated} more lines not shown)`] : [])]),
   ]);
 }

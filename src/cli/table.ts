@@ -145,7 +145,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     flags: {
       trust: { type: 'string', value: 'FILE', description: "verify both bundles against the host's trust policy first (without it, contents are claimed, not verified)" },
       env,
-      patch: { type: 'boolean', description: 'add a unified diff of each changed script (bounded; control characters escaped)' },
+      patch: { type: 'boolean', description: "add a unified diff of each changed script, and the text of each added migration's scripts (bounded; control characters escaped)" },
       json,
     },
     load: () => import('./commands/diff.js'),

@@ -6,8 +6,8 @@
 import { compareReleases } from '../format/release-version.js';
 import { diffFiles, type FilesDiff } from './files.js';
 import { diffFindings, type FindingsDiff } from './findings.js';
-import { diffMigrations, type ChangedMigration, type MigrationsDiff } from './migrations.js';
-import { scriptPatch, type ScriptPatch } from './patch.js';
+import { diffMigrations, type ChangedMigration, type MigrationRef, type MigrationsDiff } from './migrations.js';
+import { addedScriptPatch, scriptPatch, type ScriptPatch } from './patch.js';
 import { diffReleaseFields, type FieldChange } from './release-fields.js';
 import type { ReleaseSide } from './read-release.js';
 import { diffSigners, type SignersDiff } from './signers.js';
@@ -52,8 +52,8 @@ export interface ReleaseDiff {
   migrations: MigrationsDiff;
   files: FilesDiff;
   findings: FindingsDiff;
-  /** Unified diffs of changed scripts, keyed like "VERSION up"; only when asked for. */
-  patches?: Array<{ version: string; script: string; patch: ScriptPatch }>;
+  /** Unified diffs of changed scripts, then the whole text of added migrations' scripts (`added: true`); only when asked for. */
+  patches?: Array<{ version: string; script: string; patch: ScriptPatch; added?: true }>;
 }
 
 export function diffReleases(before: ReleaseSide, after: ReleaseSide, options: { patch?: boolean } = {}): ReleaseDiff {
@@ -74,7 +74,7 @@ export function diffReleases(before: ReleaseSide, after: ReleaseSide, options: {
     findings: diffFindings(a.findings, b.findings),
   };
   diff.alerts = alertsFor(diff);
-  if (options.patch) diff.patches = migrations.changed.flatMap((m) => patchesFor(m, before, after));
+  if (options.patch) diff.patches = [...migrations.changed.flatMap((m) => patchesFor(m, before, after)), ...migrations.added.flatMap((m) => addedPatches(m, after))];
   return diff;
 }
 
@@ -117,4 +117,13 @@ function patchesFor(m: ChangedMigration, before: ReleaseSide, after: ReleaseSide
     script: s.script,
     patch: scriptPatch(s.old?.path, s.old && before.files.get(s.old.path), s.new?.path, s.new && after.files.get(s.new.path)),
   }));
+}
+
+/** What a reviewer must read of a new migration: each of its scripts, whole (bounded). */
+function addedPatches(m: MigrationRef, after: ReleaseSide): NonNullable<ReleaseDiff['patches']> {
+  const migration = after.manifest.migrations.find((x) => x.version === m.version && x.name === m.name && (x.repeatable === true) === (m.repeatable === true));
+  if (!migration) return [];
+  const scripts: Array<[string, string]> =
+    migration.down !== undefined && migration.down === migration.up ? [['up+down', migration.up]] : [['up', migration.up], ...(migration.down !== undefined ? [['down', migration.down] as [string, string]] : [])];
+  return scripts.map(([script, path]) => ({ version: m.version, script, patch: addedScriptPatch(path, after.files.get(path)), added: true as const }));
 }

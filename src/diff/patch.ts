@@ -25,6 +25,19 @@ export function scriptPatch(oldPath: string | undefined, oldBytes: Buffer | unde
   return { lines: lines.slice(0, LIMITS.maxPatchLines), truncated: lines.length - LIMITS.maxPatchLines };
 }
 
+/**
+ * The whole text of a script a migration added, as `+` lines: the same size and output bounds,
+ * but no edit-distance bound (nothing is compared), so a long new script shows its first lines.
+ */
+export function addedScriptPatch(path: string, bytes: Buffer | undefined): ScriptPatch {
+  if (bytes && bytes.length > LIMITS.maxPatchScriptBytes) return { omitted: `a script is larger than ${LIMITS.maxPatchScriptBytes} bytes` };
+  const added = linesOf(bytes);
+  if (added === undefined) return { omitted: 'a script is not UTF-8 text' };
+  const lines = ['--- /dev/null', `+++ b/${terminalSafe(path)}`, ...(added.length > 0 ? [`@@ -0,0 +${range(1, added.length)} @@`] : []), ...added.flatMap((line) => render({ op: '+', line }))];
+  if (lines.length <= LIMITS.maxPatchLines) return { lines };
+  return { lines: lines.slice(0, LIMITS.maxPatchLines), truncated: lines.length - LIMITS.maxPatchLines };
+}
+
 /** Lines with their terminators, so a change of line ending or of the final newline shows. */
 function linesOf(bytes: Buffer | undefined): string[] | undefined {
   if (bytes === undefined) return [];

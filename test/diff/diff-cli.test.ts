@@ -11,6 +11,7 @@ import { decodeBundle } from '../../src/format/bundle-archive.js';
 import { encodeBundle } from '../../src/format/bundle-encode.js';
 import { parseManifest, serializeManifest, type Manifest } from '../../src/format/manifest.js';
 import { jsonOf, runCli, type CliResult } from '../helpers/cli.js';
+import { LIMITS } from '../../src/limits.js';
 import { makeKey, packBundle, removeDir, SHOP_MIGRATIONS, tempDir, writeMigrations, writePolicy, type TestKey } from '../helpers/fixtures.js';
 import { sealBundle } from '../helpers/verify-world.js';
 
@@ -262,6 +263,26 @@ describe('migseal diff --patch', () => {
     const json = jsonOf(await diff([v41, v42, '--patch', '--json']));
     expect(json.patches).toEqual([{ version: '2', script: 'up', patch: { lines: expect.arrayContaining(['+CREATE TABLE orders (id INTEGER PRIMARY KEY);']) } }]);
     expect(jsonOf(await diff([v41, v42, '--json']))).not.toHaveProperty('patches');
+  });
+
+  it("shows an added migration's scripts whole, as + lines under a header, bounded by maxPatchLines", async () => {
+    const long = Array.from({ length: LIMITS.maxPatchLines + 5 }, (_, i) => `INSERT INTO audit_notes (n) VALUES (${i});`).join('\n');
+    const v42 = await bundle(
+      { ...SHOP_MIGRATIONS, '4_notes.up.sql': 'CREATE TABLE notes (id INTEGER PRIMARY KEY);\nINSERT INTO notes VALUES (1);\n', '4_notes.down.sql': 'DROP TABLE notes;\n', '5_bulk.up.sql': `${long}\n` },
+      { release: '42' },
+    );
+    const result = await diff([v41, v42, '--patch']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      'patch 4 up (added)\n  --- /dev/null\n  +++ b/4_notes.up.sql\n  @@ -0,0 +1,2 @@\n  +CREATE TABLE notes (id INTEGER PRIMARY KEY);\n  +INSERT INTO notes VALUES (1);\npatch 4 down (added)\n  --- /dev/null\n  +++ b/4_notes.down.sql\n  @@ -0,0 +1 @@\n  +DROP TABLE notes;\npatch 5 up (added)\n',
+    );
+    expect(result.stdout).toContain(`  +INSERT INTO audit_notes (n) VALUES (${LIMITS.maxPatchLines - 4});\n  (8 more lines not shown)\n`);
+    const json = jsonOf(await diff([v41, v42, '--patch', '--json']));
+    expect(json.patches).toEqual([
+      { version: '4', script: 'up', added: true, patch: { lines: ['--- /dev/null', '+++ b/4_notes.up.sql', '@@ -0,0 +1,2 @@', '+CREATE TABLE notes (id INTEGER PRIMARY KEY);', '+INSERT INTO notes VALUES (1);'] } },
+      { version: '4', script: 'down', added: true, patch: { lines: ['--- /dev/null', '+++ b/4_notes.down.sql', '@@ -0,0 +1 @@', '+DROP TABLE notes;'] } },
+      { version: '5', script: 'up', added: true, patch: { lines: expect.any(Array), truncated: 8 } },
+    ]);
   });
 
   it('escapes control characters in names from a manifest, too', async () => {
