@@ -124,6 +124,8 @@ function addedPatches(m: MigrationRef, after: ReleaseSide): NonNullable<ReleaseD
   const migration = after.manifest.migrations.find((x) => x.version === m.version && x.name === m.name && (x.repeatable === true) === (m.repeatable === true));
   if (!migration) return [];
   const scripts: Array<[string, string]> =
-    migration.down !== undefined && migration.down === migration.up ? [['up+down', migration.up]] : [['up', migration.up], ...(migration.down !== undefined ? [['down', migration.down] as [string, string]] : [])];
+    migration.down !== undefined && migration.down === migration.up
+      ? [['up+down', migration.down]]
+      : [...(migration.up !== undefined ? [['up', migration.up] as [string, string]] : []), ...(migration.down !== undefined ? [['down', migration.down] as [string, string]] : [])];
   return scripts.map(([script, path]) => ({ version: m.version, script, patch: addedScriptPatch(path, after.files.get(path)), added: true as const }));
 }

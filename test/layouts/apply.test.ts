@@ -102,7 +102,7 @@ describe('layouts applied to SQLite', () => {
       { state: 'applied', checksum: createHash('sha256').update('').digest('hex'), note: 'empty up: this version has only a down script' },
     ]);
     expect(sqliteSchema(db)).toEqual(['table a(id INTEGER)', 'table c(id INTEGER)']);
-    const back = await runCli(['rollback', join(dir, `b${n - 1}.migseal`), '--trust', policy, '--db', `sqlite:${db}`, '--to', '1', '--audit-log', join(dir, 'audit.jsonl'), '--json']);
+    const back = await runCli(['rollback', '--yes', join(dir, `b${n - 1}.migseal`), '--trust', policy, '--db', `sqlite:${db}`, '--to', '1', '--audit-log', join(dir, 'audit.jsonl'), '--json']);
     expect(back.stderr).toBe('');
     expect(back.code).toBe(0);
     expect(sqliteSchema(db)).toEqual(['table a(id INTEGER)', 'table legacy(id INTEGER)']);
