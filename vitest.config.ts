@@ -17,6 +17,7 @@ const ON_18 = [
   'test/peer-history/postgres.test.ts',
   'test/report/audit-postgres.test.ts',
   'test/fingerprint/postgres.test.ts',
+  'test/rehearse/rehearse-postgres.test.ts',
 ];
 
 export default defineConfig({

@@ -63,6 +63,9 @@ export const ERROR_CODES = Object.freeze({
   MIGRATION_NOT_RESOLVABLE: 2,
   HISTORY_TAMPERED: 2,
   SCHEMA_DRIFTED: 2,
+  REHEARSAL_REQUIRED: 2,
+  REHEARSAL_FAILED: 2,
+  SCRATCH_NOT_EMPTY: 2,
 
   // 3: failed while running; the database is left consistent and says what happened
   MIGRATION_FAILED: 3,

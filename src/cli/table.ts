@@ -213,6 +213,23 @@ export const COMMANDS: Record<string, CommandSpec> = {
     flags: { db, json },
     load: () => import('./commands/history.js'),
   },
+  rehearse: {
+    summary: 'rehearse a release on an empty scratch database: every migration up, every down script back, everything up again; sign the outcome into the bundle',
+    usage: 'migseal rehearse BUNDLE --trust FILE --db SCRATCH_URL [--env NAME] [--key FILE [--cert FILE] | --keyless] [--timestamp-url URL] [--out FILE] [--json]',
+    positionals: { min: 1, max: 1 },
+    flags: {
+      trust,
+      env,
+      db: { ...db, description: 'the scratch database: empty, of the kind the release targets (sqlite:PATH or postgres://user@host/db)' },
+      key: { ...key, description: 'sign the rehearsal statement into the bundle with this key (its policy entry needs the role the environments require, e.g. rehearse)' },
+      cert,
+      keyless,
+      'timestamp-url': timestampUrl,
+      out: { type: 'string', value: 'FILE', description: 'write the bundle with the signed rehearsal here (default: in place)' },
+      json,
+    },
+    load: () => import('./commands/rehearse.js'),
+  },
   drift: {
     summary: 'compare the live schema with the fingerprint the last run recorded (exit 2 when it drifted), or accept the drift as intended',
     usage: 'migseal drift [--db URL] [--json] | migseal drift --accept --reason TEXT [--db URL] [--json]',

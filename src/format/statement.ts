@@ -11,6 +11,9 @@ export const PREDICATE_TYPE = 'https://migseal.dev/release-signature/v1';
 
 export const ROLES = ['release', 'approve'] as const;
 export type Role = (typeof ROLES)[number];
+/** The roles a key or identity may hold: the signature roles, and `rehearse` (who may sign a rehearsal statement). */
+export const SIGNER_ROLES = [...ROLES, 'rehearse'] as const;
+export type SignerRole = (typeof SIGNER_ROLES)[number];
 
 export interface SignaturePredicate {
   role: Role;

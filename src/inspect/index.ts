@@ -2,6 +2,7 @@
  * What a bundle claims, read without a trust policy: for people deciding whether to sign
  * or approve, and for auditors. Signatures are described, not trusted.
  */
+import { splitAttestations } from '../format/rehearsal-statement.js';
 import { bundleFromJSON } from '@sigstore/bundle';
 import { decodeBundle, type BundleContents } from '../format/bundle-archive.js';
 import { claimedContents } from '../format/claimed-contents.js';
@@ -44,7 +45,8 @@ export async function inspectBundle(bundle: Buffer): Promise<InspectReport> {
 export function inspectContents(contents: BundleContents): InspectReport {
   const { digest, manifest, filesMatch } = claimedContents(contents, { fileMismatch: 'report' });
   const signatures = [...contents.signatures].map(([entry, bytes]) => describeSignature(entry, bytes, digest));
-  const provenance = [...contents.attestations].map(([entry, bytes]) => describeProvenance(entry, bytes, digest));
+  // Rehearsal statements are attestations too, about something else than the build.
+  const provenance = [...splitAttestations(contents.attestations).others].map(([entry, bytes]) => describeProvenance(entry, bytes, digest));
   return { digest, manifest, filesMatch, signatures, provenance };
 }
 

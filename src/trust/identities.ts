@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { X509Certificate } from '@sigstore/core';
 import { TrustedRoot, type CertificateAuthority } from '@sigstore/protobuf-specs';
 import { MigsealError } from '../errors.js';
-import { ROLES, type Role } from '../format/statement.js';
+import { SIGNER_ROLES, type SignerRole } from '../format/statement.js';
 import type { SignerAuthority, ValidityAt } from './signer-authority.js';
 import { insecurePermissions, readTrustedFile } from './file-permissions.js';
 import { loadTrustedRootFile, PUBLIC_GOOD, publicGoodTrustedRoot } from './sigstore-root.js';
@@ -19,7 +19,7 @@ export interface TrustedIdentity {
   identity?: string;
   identityPattern?: RegExp;
   issuer: string;
-  roles: Role[];
+  roles: SignerRole[];
   validityAt: ValidityAt;
   notBefore?: Date;
   notAfter?: Date;
@@ -84,7 +84,7 @@ function parseIdentity(
   allowOnly(entry, at, known, p);
   if (typeof entry.id !== 'string' || entry.id === '') return void p.push(`${at}.id must be a string`);
   const roles = Array.isArray(entry.roles) ? entry.roles : [];
-  if (roles.length === 0 || !roles.every((r) => ROLES.includes(r as Role))) p.push(`${at}.roles must list roles from ${ROLES.join(', ')}`);
+  if (roles.length === 0 || !roles.every((r) => SIGNER_ROLES.includes(r as SignerRole))) p.push(`${at}.roles must list roles from ${SIGNER_ROLES.join(', ')}`);
   if (typeof entry.issuer !== 'string' || !entry.issuer) p.push(`${at}.issuer must be the exact OIDC issuer URL`);
   if ((typeof entry.identity === 'string') === (typeof entry.identityPattern === 'string')) p.push(`${at} must have exactly one of identity (exact) or identityPattern (anchored regular expression)`);
   let pattern: RegExp | undefined;
@@ -108,7 +108,7 @@ function parseIdentity(
     ...(typeof entry.identity === 'string' && { identity: entry.identity }),
     ...(pattern && { identityPattern: pattern }),
     issuer: String(entry.issuer),
-    roles: roles as Role[],
+    roles: roles as SignerRole[],
     validityAt: (entry.validityAt as ValidityAt | undefined) ?? 'trusted-time',
     ...(notBefore && { notBefore }),
     ...(notAfter && { notAfter }),

@@ -11,7 +11,7 @@ import { cannotRead } from '../read-error.js';
 import { LIMITS } from '../limits.js';
 import { decodeUtf8Strict, parseStrictJson } from '../format/strict-json.js';
 import { DIALECTS, type Dialect } from '../format/manifest.js';
-import { ROLES, type Role } from '../format/statement.js';
+import { ROLES, SIGNER_ROLES, type Role, type SignerRole } from '../format/statement.js';
 import { keyIdOf, loadPublicKey } from '../format/public-key.js';
 import { insecurePermissions, readTrustedFile } from './file-permissions.js';
 import { parseFindingsPolicy, type FindingsPolicy } from './findings-policy.js';
@@ -26,7 +26,7 @@ export interface TrustedKey {
   id: string;
   keyId: string;
   publicKey: KeyObject;
-  roles: Role[];
+  roles: SignerRole[];
   notBefore?: Date;
   notAfter?: Date;
   revoked: boolean;
@@ -51,6 +51,8 @@ export interface EnvironmentRule {
   /** PostgreSQL's lock_timeout and statement_timeout for runs in this environment, in milliseconds (absent: migseal's defaults). */
   pgLockTimeoutMs?: number;
   pgStatementTimeoutMs?: number;
+  /** A passing rehearsal statement signed by a key or identity holding this role is required; absent: not required. */
+  requireRehearsal?: { role: SignerRole };
 }
 
 export interface TrustPolicy {
@@ -149,7 +151,7 @@ function parseKeys(value: unknown, base: string, p: string[]): { keys: TrustedKe
     if (ids.has(k.id)) p.push(`${at}.id repeats "${k.id}"`);
     ids.add(k.id);
     const roles = Array.isArray(k.roles) ? k.roles : [];
-    if (roles.length === 0 || !roles.every((r) => ROLES.includes(r as Role))) p.push(`${at}.roles must list roles from ${ROLES.join(', ')}`);
+    if (roles.length === 0 || !roles.every((r) => SIGNER_ROLES.includes(r as SignerRole))) p.push(`${at}.roles must list roles from ${SIGNER_ROLES.join(', ')}`);
     const notBefore = optTime(k.notBefore, `${at}.notBefore`, p);
     const notAfter = optTime(k.notAfter, `${at}.notAfter`, p);
     optionalBoolean(k, 'revoked', at, p);
@@ -162,7 +164,7 @@ function parseKeys(value: unknown, base: string, p: string[]): { keys: TrustedKe
       id: k.id,
       keyId: keyIdOf(publicKey),
       publicKey,
-      roles: roles as Role[],
+      roles: roles as SignerRole[],
       ...(notBefore && { notBefore }),
       ...(notAfter && { notAfter }),
       revoked: k.revoked === true,
@@ -207,7 +209,7 @@ function parseEnvironments(value: unknown, p: string[]): Record<string, Environm
 }
 
 function parseEnvironment(rule: JsonObject, at: string, p: string[]): EnvironmentRule {
-  allowOnly(rule, at, [...ROLES, 'requireExpiry', 'approversDistinctFromRelease', 'findings', 'provenance', 'onDrift', 'pgLockTimeout', 'pgStatementTimeout'], p);
+  allowOnly(rule, at, [...ROLES, 'requireExpiry', 'approversDistinctFromRelease', 'findings', 'provenance', 'onDrift', 'pgLockTimeout', 'pgStatementTimeout', 'requireRehearsal'], p);
   const thresholds: Partial<Record<Role, number>> = {};
   for (const role of ROLES) {
     const n = rule[role];
@@ -221,6 +223,16 @@ function parseEnvironment(rule: JsonObject, at: string, p: string[]): Environmen
   const findings = parseFindingsPolicy(rule.findings, `${at}.findings`, p);
   const provenance = parseProvenanceRequirement(rule.provenance, `${at}.provenance`, p);
   if (rule.onDrift !== undefined && rule.onDrift !== 'refuse' && rule.onDrift !== 'warn') p.push(`${at}.onDrift must be "refuse" or "warn"`);
+  let requireRehearsal: EnvironmentRule['requireRehearsal'];
+  if (rule.requireRehearsal !== undefined) {
+    const r = rule.requireRehearsal;
+    if (!isJsonObject(r)) p.push(`${at}.requireRehearsal must be an object like { "role": "rehearse" }`);
+    else {
+      allowOnly(r, `${at}.requireRehearsal`, ['role'], p);
+      if (!SIGNER_ROLES.includes(r.role as SignerRole)) p.push(`${at}.requireRehearsal.role must be one of ${SIGNER_ROLES.join(', ')}`);
+      else requireRehearsal = { role: r.role as SignerRole };
+    }
+  }
   const onDrift = rule.onDrift === 'refuse' || rule.onDrift === 'warn' ? rule.onDrift : (thresholds.approve ?? 0) >= 1 ? 'refuse' : 'warn';
   const pgLockTimeoutMs = optDuration(rule.pgLockTimeout, `${at}.pgLockTimeout`, p);
   const pgStatementTimeoutMs = optDuration(rule.pgStatementTimeout, `${at}.pgStatementTimeout`, p);
@@ -233,6 +245,7 @@ function parseEnvironment(rule: JsonObject, at: string, p: string[]): Environmen
     onDrift,
     ...(pgLockTimeoutMs !== undefined && { pgLockTimeoutMs }),
     ...(pgStatementTimeoutMs !== undefined && { pgStatementTimeoutMs }),
+    ...(requireRehearsal && { requireRehearsal }),
   };
 }
 

@@ -20,6 +20,8 @@ import { checkFindings, type FindingScope, type FindingVerdict } from './check-f
 import { checkProvenance, type VerifiedProvenance } from './check-provenance.js';
 import { checkProvenanceMatchesManifest } from './check-provenance-matches-manifest.js';
 import { checkProvenancePolicy } from './check-provenance-policy.js';
+import { checkRehearsal, type RehearsalEvidence } from './check-rehearsal.js';
+import { splitAttestations } from '../format/rehearsal-statement.js';
 
 export interface VerifyOptions {
   policy: TrustPolicy;
@@ -36,6 +38,8 @@ export interface VerifyOptions {
    * only those findings are judged, and the analysis must have covered them.
    */
   findings?: FindingScope;
+  /** check (the default): the environment's requireRehearsal applies. ignore: rehearse itself verifies a release not yet rehearsed. */
+  rehearsal?: 'check' | 'ignore';
 }
 
 export interface VerifiedBundle {
@@ -58,6 +62,8 @@ export interface VerifiedBundle {
    * manifest, and it agrees with it. Absent when the bundle has none or its signer is not accepted.
    */
   provenance?: VerifiedProvenance;
+  /** The rehearsal statements the bundle carries, each with why it does not count (if it does not). */
+  rehearsals: RehearsalEvidence[];
   /** What the environment's policy does when the live schema drifted from the last recorded fingerprint. */
   onDrift: 'refuse' | 'warn';
   /** With expiry: 'report', why apply would refuse this release as stale (BUNDLE_EXPIRED's message). */
@@ -88,7 +94,8 @@ export async function verifyBundle(bundle: Buffer | BundleSource, options: Verif
   // T1.18-T1.19: enough distinct trusted keys signed in each role the environment requires.
   checkThresholds(signatures, rule, environment);
   // T1.23: a build provenance, if any, is signed by a trusted release signer and names this exact manifest.
-  const provenance = checkProvenance(first.attestations, digest, policy, now);
+  const { rehearsals, others } = splitAttestations(first.attestations);
+  const provenance = checkProvenance(others, digest, policy, now);
   // T3.1-T3.4: only now is the signed manifest parsed, strictly.
   const manifest = parseManifest(first.manifestBytes);
   // T5.19: files left unread for want of trust are read now, each only at the size the signed manifest gives it.
@@ -109,6 +116,8 @@ export async function verifyBundle(bundle: Buffer | BundleSource, options: Verif
   const findings = checkFindings(manifest, rule, signatures.accepted, environment, options.findings);
   // T1.25: the environment's required builder and source repository are the ones the verified provenance names.
   checkProvenancePolicy(provenance, rule, environment);
+  // T1.27: a rehearsal on a scratch database passed, signed by a signer in the role the environment requires.
+  const rehearsalEvidence = options.rehearsal === 'ignore' ? [] : checkRehearsal(rehearsals, digest, manifest, policy, rule, environment, now);
 
   return {
     digest,
@@ -119,6 +128,7 @@ export async function verifyBundle(bundle: Buffer | BundleSource, options: Verif
     notCounted: [...signatures.setAside, ...provenance.setAside],
     environment,
     onDrift: rule.onDrift,
+    rehearsals: rehearsalEvidence,
     findings,
     judged: { ...(options.findings?.dialect && { dialect: options.findings.dialect }), direction: options.findings?.direction ?? 'up' },
     ...(provenance.provenance && { provenance: provenance.provenance }),

@@ -22,7 +22,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['signing', 'verify', 'audit'],
   ['inspect'],
   ['apply', 'diff', 'exec', 'pack'],
-  ['adopt', 'report', 'fleet'],
+  ['adopt', 'report', 'fleet', 'rehearse'],
   // The library's entry point and the CLI: neither imports the other.
   ['cli', 'index'],
 ];

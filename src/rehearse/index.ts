@@ -1,0 +1,146 @@
+/**
+ * A rehearsal of a verified release on an empty scratch database of the target's kind:
+ *   1. apply every migration in order, the schema fingerprint recorded before and after each;
+ *   2. run the down scripts newest first, each checked to restore the fingerprint from before
+ *      its migration (what it left behind, or took away, is named);
+ *   3. apply everything again, and check that the schema is the one the first apply gave.
+ * Nothing is written to a history: the scratch database is a test bench. The outcome is the
+ * predicate of a rehearsal statement (src/format/rehearsal-statement.ts), which `rehearse`
+ * signs into the bundle's attestations when given a key.
+ */
+import type { Driver } from '../db/driver.js';
+import { MigsealError } from '../errors.js';
+import { upScript } from '../apply/plan.js';
+import { scriptText } from '../apply/script-text.js';
+import { historyExists } from '../apply/history-schema.js';
+import { readSchemaFingerprint, summarizeDifference, compareFingerprints, isSameSchema, objectLabel, type FingerprintDifference, type SchemaFingerprint } from '../fingerprint/index.js';
+import { migrationScript } from '../format/migration-script.js';
+import type { RehearsalPredicate, RehearsedMigration } from '../format/rehearsal-statement.js';
+import type { ManifestMigration } from '../format/manifest.js';
+import type { VerifiedBundle } from '../verify/index.js';
+import { describeLeftBehind, newDifference } from './left-behind.js';
+import { runScript } from './run-script.js';
+
+export interface RehearsalReport {
+  target: string;
+  predicate: RehearsalPredicate;
+  /** Per migration (by version), what its down script left different from before its up script. */
+  leftBehind: Record<string, FingerprintDifference>;
+}
+
+export async function rehearseBundle(verified: VerifiedBundle, driver: Driver, progress: (line: string) => void = () => undefined): Promise<RehearsalReport> {
+  const { manifest, files } = verified;
+  if (manifest.dialect !== 'any' && manifest.dialect !== driver.dialect) {
+    throw new MigsealError('WRONG_DIALECT', `The bundle is for ${manifest.dialect}, and the scratch database ${driver.target} is ${driver.dialect}; rehearse on a database of the target's kind.`);
+  }
+  const native = manifest.migrations.find((m) => m.runner === 'native');
+  if (native) throw new MigsealError('NATIVE_RUNNER_REQUIRED', `Migration ${native.version} (${native.name}) can only be run by its own tool, so migseal cannot rehearse this release.`);
+  const empty = await readSchemaFingerprint(driver);
+  if (empty.objects.length > 0 || (await historyExists(driver))) {
+    const first = empty.objects[0];
+    throw new MigsealError(
+      'SCRATCH_NOT_EMPTY',
+      `The scratch database ${driver.target} is not empty (${first ? `it holds ${empty.objects.length} schema objects, the first ${objectLabel(first)}` : 'it holds a migseal history'}); a rehearsal needs an empty database of the target's kind, and nothing was run.`,
+    );
+  }
+  // Versioned migrations in order, then repeatables, as apply runs them.
+  const order = [...manifest.migrations.filter((m) => !m.repeatable), ...manifest.migrations.filter((m) => m.repeatable)];
+  const outcomes: RehearsedMigration[] = order.map((m) => ({ version: m.version, name: m.name, up: 'not-run', down: 'not-run', reapply: 'not-run', ...(m.repeatable && { repeatable: true }) }));
+  const before: SchemaFingerprint[] = [];
+  const leftBehind: Record<string, FingerprintDifference> = {};
+  const up = (m: ManifestMigration) => scriptText(upScript(m, files), m);
+
+  // 1. Up, in order.
+  let current = empty;
+  let applied = 0;
+  for (const [i, m] of order.entries()) {
+    progress(`rehearsing ${m.version} ${m.name}: up`);
+    before[i] = current;
+    const failed = await runScript(driver, m, up(m));
+    const outcome = outcomes[i]!;
+    outcome.before = current.sha256;
+    if (failed !== undefined) {
+      outcome.up = 'failed';
+      outcome.problem = failed;
+      break;
+    }
+    current = await readSchemaFingerprint(driver);
+    outcome.up = 'ok';
+    outcome.after = current.sha256;
+    applied++;
+  }
+  const afterApply = current;
+  const allApplied = applied === order.length;
+
+  // 2. Down, newest first (repeatables have none).
+  let downComplete = true;
+  let earlier: FingerprintDifference | undefined;
+  for (let i = applied - 1; i >= 0; i--) {
+    const m = order[i]!;
+    const outcome = outcomes[i]!;
+    if (m.repeatable) continue;
+    if (m.down === undefined) {
+      outcome.down = 'missing';
+      downComplete = false;
+      break;
+    }
+    progress(`rehearsing ${m.version} ${m.name}: down`);
+    const failed = await runScript(driver, m, scriptText(migrationScript(m, 'down', files), m));
+    if (failed !== undefined) {
+      outcome.down = 'failed';
+      outcome.problem = failed;
+      downComplete = false;
+      break;
+    }
+    current = await readSchemaFingerprint(driver);
+    const left = newDifference(before[i]!, current, earlier);
+    earlier = compareFingerprints(before[i]!, current);
+    if (isSameSchema(left)) outcome.down = 'ok';
+    else {
+      outcome.down = 'left-behind';
+      outcome.problem = describeLeftBehind(left);
+      leftBehind[m.version] = left;
+    }
+  }
+
+  // 3. Everything again, when everything went up and came down.
+  let reapplied: SchemaFingerprint | undefined;
+  if (allApplied && downComplete) {
+    reapplied = current;
+    for (const [i, m] of order.entries()) {
+      progress(`rehearsing ${m.version} ${m.name}: up again`);
+      const failed = await runScript(driver, m, up(m));
+      const outcome = outcomes[i]!;
+      if (failed !== undefined) {
+        outcome.reapply = 'failed';
+        outcome.problem ??= failed;
+        reapplied = undefined;
+        break;
+      }
+      outcome.reapply = 'ok';
+    }
+    if (reapplied) reapplied = await readSchemaFingerprint(driver);
+  }
+  const reapplyDifference = reapplied && reapplied.sha256 !== afterApply.sha256 ? summarizeDifference(compareFingerprints(afterApply, reapplied)) : undefined;
+  const bad = (s: string) => s === 'failed' || s === 'left-behind' || s === 'missing';
+  const passed = allApplied && downComplete && reapplied !== undefined && reapplyDifference === undefined && !outcomes.some((o) => bad(o.up) || bad(o.down) || bad(o.reapply));
+  return {
+    target: driver.target,
+    leftBehind,
+    predicate: {
+      project: manifest.project,
+      release: manifest.release,
+      server: { dialect: driver.dialect, version: await serverVersion(driver) },
+      rehearsedAt: new Date().toISOString(),
+      passed,
+      migrations: outcomes,
+      fingerprints: { empty: empty.sha256, ...(allApplied && { applied: afterApply.sha256 }), ...(reapplied && { reapplied: reapplied.sha256 }) },
+      ...(reapplyDifference && { reapplyDifference }),
+    },
+  };
+}
+
+async function serverVersion(driver: Driver): Promise<string> {
+  const rows = await driver.query(driver.dialect === 'postgres' ? 'SELECT pg_catalog.current_setting(\'server_version\') AS v' : 'SELECT sqlite_version() AS v');
+  return `${driver.dialect === 'postgres' ? 'PostgreSQL' : 'SQLite'} ${String(rows[0]?.v ?? '?')}`;
+}
