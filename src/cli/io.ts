@@ -18,14 +18,15 @@ const READ_CHUNK = 1024 * 1024;
 /**
  * An input read in chunks when iterated, for inputs too large to hold twice (a bundle is
  * inflated as it is read). At most the size found on opening is read. Anything but a regular
- * file (a pipe such as /dev/stdin) has no size to go by and is read whole.
+ * file (a pipe such as /dev/stdin) has no size to go by and is read whole, and so is a file of
+ * at most one chunk: held whole, a small bundle is inflated in one call.
  */
 export function streamInput(path: string, what: string): { size: number; chunks: () => Iterable<Buffer> | AsyncIterable<Buffer> } {
   let size: number;
   try {
     const stat = statSync(path);
     if (stat.isDirectory()) throw new MigsealError('IO', `Cannot read the ${what} ${path}: EISDIR.`);
-    if (!stat.isFile()) {
+    if (!stat.isFile() || stat.size <= READ_CHUNK) {
       const whole = readInput(path, what);
       return { size: whole.length, chunks: () => [whole] };
     }

@@ -98,3 +98,92 @@ describe('canonicalJson', () => {
     expect(() => canonicalJson({ size: 2 ** 53 })).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
   });
 });
+
+describe('parseStrictJson on compact documents (read by the engine, checked by the strict rules)', () => {
+  /** The verdict on `text`, and on the same text behind a space (which only the strict parser reads). */
+  function both(text: string, maxDepth?: number): [string, string] {
+    const outcome = (t: string) => {
+      try {
+        const value = parseStrictJson(t, maxDepth);
+        const prototypes = new Set<unknown>();
+        const visit = (v: unknown): void => {
+          if (v === null || typeof v !== 'object') return;
+          if (!Array.isArray(v)) prototypes.add(Object.getPrototypeOf(v));
+          for (const child of Object.values(v)) visit(child);
+        };
+        visit(value);
+        return `ok ${JSON.stringify(value)} prototypes ${[...prototypes].map(String).join(',')}`;
+      } catch (error) {
+        if (!(error instanceof StrictJsonError)) throw error;
+        return `refused ${error.message}`;
+      }
+    };
+    return [outcome(text), outcome(` ${text}`)];
+  }
+
+  it('gives what the strict parser gives, on what it takes and on every refusal', () => {
+    const documents = [
+      '{"a":1,"b":[true,false,null,"x"],"c":{"d":-9007199254740991}}',
+      '{"a":1,"a":2}',
+      '{"b":1,"a":{"c":1,"c":1}}',
+      '{"__proto__":{"polluted":true}}',
+      '{"a":{"constructor":1}}',
+      '{"prototype":1}',
+      '["__proto__"]',
+      '{"x":"\\"__proto__\\":"}',
+      '[1.5]',
+      '[1e3]',
+      '[10.0]',
+      '[-0]',
+      '[9007199254740992]',
+      '["\\ud800"]',
+      '["\\udc00x"]',
+      '["\ud800"]',
+      '["\\\\ud800"]',
+      '["a\\u0001b\\n\\"\\\\"]',
+      '["\\/"]',
+      '{"2":1,"1":2}',
+      '{"1":2,"2":1}',
+      '{}',
+      '[]',
+      '""',
+      '0',
+      'null',
+      '{"a":1}\n',
+      '{"a":1}\n\n',
+      '{"a":1}x',
+      `${'['.repeat(64)}1${']'.repeat(64)}`,
+      `${'['.repeat(65)}1${']'.repeat(65)}`,
+      `${'['.repeat(65)}${']'.repeat(65)}`,
+      `${'{"a":'.repeat(65)}1${'}'.repeat(65)}`,
+      `${'['.repeat(100_000)}${']'.repeat(100_000)}`,
+    ];
+    for (const text of documents) {
+      const [compact, strict] = both(text);
+      expect(compact, text.slice(0, 80)).toBe(strict);
+    }
+    expect(both('[[[1]]]', 2)[0]).toBe(both('[[[1]]]', 2)[1]);
+    expect(both('[[[1]]]', 2)[0]).toMatch(/nesting too deep/);
+  });
+
+  it('gives what the strict parser gives on random compact documents', () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)]!;
+    const value = (depth: number): string => {
+      const r = random();
+      if (depth > 4 || r < 0.3) return pick(['1', '-1', '0', '1.5', '1e2', '9007199254740993', '"a"', '"\\ud83d\\ude00"', '"\\ud800"', 'true', 'null', '"é"']);
+      if (r < 0.6) return `[${Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1)).join(',')}]`;
+      const keys = Array.from({ length: Math.floor(random() * 4) }, () => pick(['"a"', '"b"', '"1"', '"__proto__"', '"z"', '"\\u0061"']));
+      return `{${keys.map((k) => `${k}:${value(depth + 1)}`).join(',')}}`;
+    };
+    let compared = 0;
+    for (let i = 0; i < 2000; i++) {
+      const text = value(0);
+      const [compact, strict] = both(text, 3);
+      expect(compact, text).toBe(strict);
+      compared++;
+    }
+    expect(compared).toBe(2000);
+  });
+});
