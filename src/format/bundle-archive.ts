@@ -70,7 +70,7 @@ const TAR_CODES: Record<TarError['reason'], ErrorCode> = {
  * on the way, so a large file is read once, while zlib works on the next chunk.
  *
  * Only what can be used is held in memory: an entry outside the four places, a manifest or a
- * signature above its cap, or a file `admitFile` turns away is hashed and counted, never kept,
+ * signature above its cap, or a file `admitFile` turns away is counted, never kept (nor hashed, unless admitFile asks),
  * and refused (or reported in `notKept`) once the archive is read.
  */
 export async function decodeBundle(bundle: Buffer | BundleSource, options: DecodeOptions = {}): Promise<BundleContents> {
@@ -79,11 +79,11 @@ export async function decodeBundle(bundle: Buffer | BundleSource, options: Decod
   let signatureCount = 0;
   let attestationCount = 0;
   const admit = (path: string, size: number): Admission => {
-    if (path === MANIFEST_PATH) return size > LIMITS.maxManifestBytes ? 'hash' : 'keep';
+    if (path === MANIFEST_PATH) return size > LIMITS.maxManifestBytes ? 'count' : 'keep';
     if (path.startsWith(FILES_DIR)) return options.admitFile?.(path.slice(FILES_DIR.length), size) ?? 'keep';
-    if (isSigstoreEntry(path, SIGNATURES_DIR)) return ++signatureCount > LIMITS.maxSignatures || size > LIMITS.maxSignatureBytes ? 'hash' : 'keep';
-    if (isSigstoreEntry(path, ATTESTATIONS_DIR)) return ++attestationCount > LIMITS.maxAttestations || size > LIMITS.maxSignatureBytes ? 'hash' : 'keep';
-    return 'hash';
+    if (isSigstoreEntry(path, SIGNATURES_DIR)) return ++signatureCount > LIMITS.maxSignatures || size > LIMITS.maxSignatureBytes ? 'count' : 'keep';
+    if (isSigstoreEntry(path, ATTESTATIONS_DIR)) return ++attestationCount > LIMITS.maxAttestations || size > LIMITS.maxSignatureBytes ? 'count' : 'keep';
+    return 'count';
   };
   const reader = new TarReader({ maxArchiveBytes: decompressionCap(source.size), admit, copy: true, ...(options.hash && { hash: true }) });
   try {

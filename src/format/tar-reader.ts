@@ -23,8 +23,8 @@ export interface TarEntry {
   readonly notKept?: { size: number };
 }
 
-/** What to do with an entry's bytes, decided from its header: keep them, or only hash (and count) them. */
-export type Admission = 'keep' | 'hash';
+/** What to do with an entry's bytes, decided from its header: keep them, only hash (and count) them, or only count them. */
+export type Admission = 'keep' | 'hash' | 'count';
 
 export interface ReadTarOptions {
   maxEntries?: number;
@@ -65,8 +65,10 @@ interface Current {
   filled: number;
   /** The running hash of an entry whose bytes arrive in more than one chunk. */
   hash: Hash | undefined;
-  /** Hashed and counted, not kept. */
+  /** Hashed (when the reader hashes) and counted, or only counted: not kept. */
   skip: boolean;
+  /** A skipped entry whose hash is wanted. */
+  hashSkipped: boolean;
   /** The hash of a skipped entry that arrived whole. */
   sha256?: string;
 }
@@ -195,8 +197,9 @@ export class TarReader {
       throw new TarError('duplicate-entry', clash === path ? `the archive holds ${path} twice` : `the archive holds ${clash} and ${path}, which differ only by case`, path);
     }
     this.#seen.set(folded, path);
-    const skip = this.#admit !== undefined && this.#admit(path, size) === 'hash';
-    this.#current = { path, size, mtime, next: end + size + padding(size), data: undefined, filled: 0, hash: undefined, skip };
+    const admission = this.#admit?.(path, size) ?? 'keep';
+    const skip = admission !== 'keep';
+    this.#current = { path, size, mtime, next: end + size + padding(size), data: undefined, filled: 0, hash: undefined, skip, hashSkipped: skip && this.#hash && admission === 'hash' };
     this.#left = size;
     this.#state = State.Data;
     if (size === 0) this.#finishEntry();
@@ -207,7 +210,7 @@ export class TarReader {
     const n = Math.min(this.#left, chunk.length - pos);
     const bytes = chunk.subarray(pos, pos + n);
     if (current.skip) {
-      if (!this.#hash) {
+      if (!current.hashSkipped) {
         /* counted only */
       } else if (current.filled === 0 && n === current.size) current.sha256 = sha256Hex(bytes);
       else (current.hash ??= createHash('sha256')).update(bytes);
@@ -227,7 +230,7 @@ export class TarReader {
   #finishEntry(): void {
     const current = this.#current!;
     if (current.skip) {
-      const sha256 = this.#hash ? (current.sha256 ?? (current.hash ?? createHash('sha256')).digest('hex')) : undefined;
+      const sha256 = current.hashSkipped ? (current.sha256 ?? (current.hash ?? createHash('sha256')).digest('hex')) : undefined;
       this.#entries.push({ path: current.path, data: EMPTY, mtime: current.mtime, ...(sha256 !== undefined && { sha256 }), notKept: { size: current.size } });
       this.#left = padding(current.size);
       this.#state = this.#left === 0 ? State.Header : State.Padding;

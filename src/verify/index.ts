@@ -86,7 +86,8 @@ export async function verifyBundle(bundle: Buffer | BundleSource, options: Verif
   }
 
   // T2.1-T2.9: the archive is well-formed, within limits, and holds only plain files at safe paths (files are hashed on the way).
-  // T5.19: until a signature is trusted, at most LIMITS.maxUntrustedFileBytes of files are held; the rest is only hashed.
+  // T5.19: until a signature is trusted, at most LIMITS.maxUntrustedFileBytes of files are held; the rest is only counted
+  // (and hashed when read again, once trusted).
   const first = await decodeBundle(bundle, { hash: true, admitFile: untrustedBudget() });
   const digest = sha256Hex(first.manifestBytes);
   // T1.1-T1.5, T1.15-T1.17, T1.20-T1.21: signatures verify against trusted keys and name this exact manifest.
@@ -136,11 +137,11 @@ export async function verifyBundle(bundle: Buffer | BundleSource, options: Verif
   };
 }
 
-/** Keeps files until their total would pass LIMITS.maxUntrustedFileBytes; later ones are only hashed. */
-function untrustedBudget(): (name: string, size: number) => 'keep' | 'hash' {
+/** Keeps files until their total would pass LIMITS.maxUntrustedFileBytes; later ones are only counted (their bytes are read again once trusted). */
+function untrustedBudget(): (name: string, size: number) => 'keep' | 'count' {
   let held = 0;
   return (_name, size) => {
-    if (held + size > LIMITS.maxUntrustedFileBytes) return 'hash';
+    if (held + size > LIMITS.maxUntrustedFileBytes) return 'count';
     held += size;
     return 'keep';
   };
@@ -153,7 +154,7 @@ function untrustedBudget(): (name: string, size: number) => 'keep' | 'hash' {
  */
 async function readSignedFiles(bundle: Buffer | BundleSource, digest: string, manifest: Manifest): Promise<BundleContents> {
   const sizes = new Map(manifest.files.map((f) => [f.path, f.size]));
-  const again = await decodeBundle(bundle, { hash: true, admitFile: (name, size) => (sizes.get(name) === size ? 'keep' : 'hash') });
+  const again = await decodeBundle(bundle, { hash: true, admitFile: (name, size) => (sizes.get(name) === size ? 'keep' : 'count') });
   if (sha256Hex(again.manifestBytes) !== digest) throw new MigsealError('IO', 'The bundle file changed while it was being verified; verify it again.');
   return again;
 }
