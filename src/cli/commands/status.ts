@@ -5,8 +5,6 @@ import { chainLine, readHistory } from '../../apply/index.js';
 import { migrationKey, planMigrations, upScript } from '../../apply/plan.js';
 import { describePartial, releaseState } from '../../apply/release-state.js';
 import { renderStatusRows, statusRows } from '../status-table.js';
-import { loadTrustPolicy } from '../../trust/policy.js';
-import { verifyBundle } from '../../verify/index.js';
 import { databaseUrl, withDatabase } from '../database.js';
 import { readInput } from '../io.js';
 import type { CommandRun } from '../table.js';
@@ -75,6 +73,8 @@ export const run: CommandRun = async ({ flags }, { env, cwd }) => {
 async function readBundle(path: string, flags: Record<string, unknown>) {
   const bytes = readInput(path, 'bundle');
   if (typeof flags.trust === 'string') {
+    // Loaded only here: status without --trust (a health check, a look at the history) does not load the verifier.
+    const [{ verifyBundle }, { loadTrustPolicy }] = await Promise.all([import('../../verify/index.js'), import('../../trust/policy.js')]);
     const v = await verifyBundle(bytes, { policy: loadTrustPolicy(flags.trust), ...(typeof flags.env === 'string' && { environment: flags.env }) });
     return { manifest: v.manifest, files: v.files, digest: v.digest, verified: true };
   }
