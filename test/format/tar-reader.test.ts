@@ -110,3 +110,24 @@ describe('pathProblem', () => {
     expect(pathProblem(`files/${'x'.repeat(300)}`)).toMatch(/longer than/);
   });
 });
+
+describe('admission: keep, hash or count', () => {
+  it('keeps, hashes without keeping, or only counts each entry as admit says, whole or in chunks', () => {
+    const admit = (path: string) => (path.startsWith('files/1_') ? 'hash' : path.startsWith('files/3_') ? 'count' : 'keep');
+    for (const size of [archive.length, 100, 7]) {
+      const reader = new TarReader({ hash: true, admit });
+      for (let at = 0; at < archive.length; at += size) reader.push(archive.subarray(at, at + size));
+      const byPath = new Map(reader.end().map((e) => [e.path, e]));
+      const hashed = byPath.get('files/1_a.up.sql')!;
+      expect(hashed.data.length).toBe(0);
+      expect(hashed.notKept).toEqual({ size: 700 });
+      expect(hashed.sha256).toBe(createHash('sha256').update(Buffer.alloc(700, 0x61)).digest('hex'));
+      const counted = byPath.get('files/3_block.up.sql')!;
+      expect(counted.data.length).toBe(0);
+      expect(counted.notKept).toEqual({ size: BLOCK });
+      expect(counted.sha256).toBeUndefined();
+      expect(byPath.get('manifest.json')!.data.toString()).toBe('{"a":1}\n');
+      expect(byPath.get('manifest.json')!.sha256).toMatch(/^[0-9a-f]{64}$/);
+    }
+  });
+});
