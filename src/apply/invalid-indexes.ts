@@ -38,3 +38,32 @@ export async function invalidIndexesLeftBy(driver: Driver, sql: string): Promise
     return [];
   }
 }
+
+export interface InvalidIndexOnTable extends InvalidIndex {
+  /** schema.table the index is on. */
+  table: string;
+}
+
+/**
+ * Every INVALID index in the database (status): what a failed CREATE INDEX CONCURRENTLY left,
+ * and what blocks a new attempt. An index still being built concurrently is invalid too, until
+ * it finishes: those that pg_stat_progress_create_index shows in progress are left out.
+ */
+export async function invalidIndexes(driver: Driver): Promise<InvalidIndexOnTable[]> {
+  if (driver.dialect !== 'postgres') return [];
+  const select = (inProgress: string) =>
+    `SELECT format('%I.%I', n.nspname, c.relname) AS name, format('%I.%I', tn.nspname, t.relname) AS "table"
+       FROM pg_catalog.pg_index i
+       JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_catalog.pg_class t ON t.oid = i.indrelid JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace
+      WHERE NOT i.indisvalid AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'${inProgress}
+      ORDER BY 1`;
+  let rows;
+  try {
+    rows = await driver.query(select(' AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_progress_create_index p WHERE p.index_relid = i.indexrelid)'));
+  } catch {
+    // Before PostgreSQL 12 there is no progress view: every invalid index is listed.
+    rows = await driver.query(select(''));
+  }
+  return rows.map((r) => ({ name: String(r.name), table: String(r.table), drop: `DROP INDEX CONCURRENTLY ${String(r.name)};` }));
+}

@@ -54,11 +54,21 @@ describe('a failed migration on PostgreSQL says what the server said', () => {
     expect(failed.stderr).toContain('could not create unique index "users_email". DETAIL: Key (email)=(a@x) is duplicated');
     expect(failed.stderr).toContain('It left an INVALID index behind, which a new attempt would trip over ("already exists"): run DROP INDEX CONCURRENTLY public.users_email; before migseal resolve.');
     expect((await ctx.cluster.psql("SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_email'::regclass", db.name)).trim()).toBe('f');
+    // status lists it, with the statement to run, and exits non-zero for a health check.
+    const status = await ctx.world.migseal(['status', '--db', db.url, '--json']);
+    expect(status.code).toBe(2);
+    expect(JSON.parse(status.stdout)).toMatchObject({ ok: false, invalidIndexes: [{ name: 'public.users_email', table: 'public.users', drop: 'DROP INDEX CONCURRENTLY public.users_email;' }] });
+    expect((await ctx.world.migseal(['status', '--db', db.url])).stdout).toContain(
+      '  PROBLEM     index public.users_email on public.users is INVALID (a failed CREATE INDEX CONCURRENTLY leaves one, and a new attempt fails with "already exists"): run DROP INDEX CONCURRENTLY public.users_email;',
+    );
     // The way out the message gives works: drop it, fix the data, resolve, apply again.
     await ctx.cluster.psql("DROP INDEX CONCURRENTLY public.users_email", db.name);
     await ctx.cluster.psql("UPDATE users SET email = 'b@x' WHERE id = 2", db.name);
     expect((await ctx.world.migseal(['resolve', '--db', db.url, '--version', '2', '--as', 'rolled-back', '--reason', 'dropped the invalid index'])).code).toBe(0);
     expect((await apply(bundle, db.url)).code).toBe(0);
     expect((await ctx.cluster.psql("SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_email'::regclass", db.name)).trim()).toBe('t');
+    const healthy = await ctx.world.migseal(['status', '--db', db.url, '--json']);
+    expect(healthy.code).toBe(0);
+    expect(JSON.parse(healthy.stdout)).toMatchObject({ ok: true, invalidIndexes: [], problems: [] });
   });
 });

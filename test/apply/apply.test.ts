@@ -110,6 +110,20 @@ describe('plan', () => {
     expect(existsSync(db)).toBe(false);
   });
 
+  it('status on a SQLite path that does not exist: exit 0, no migseal history, and no file (or folder) created', async () => {
+    for (const db of [freshDb(), join(world.dir, 'no-such-folder', 'shop.sqlite')]) {
+      const text = await world.cli(['status', '--db', `sqlite:${db}`]);
+      expect(text.code).toBe(0);
+      expect(text.stdout).toBe(`sqlite:${db}: no migseal history (nothing applied)\n  migrations  0 applied, 0 adopted, 0 rolled back, 0 dirty\n`);
+      const json = await world.cli(['status', '--db', `sqlite:${db}`, '--json']);
+      expect(json.code).toBe(0);
+      expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, exists: false, release: null, migrations: [], invalidIndexes: [], problems: [] });
+      expect(existsSync(db)).toBe(false);
+      expect(existsSync(`${db}-migseal-lock`)).toBe(false);
+    }
+    expect(existsSync(join(world.dir, 'no-such-folder'))).toBe(false);
+  });
+
   it('changes nothing on an applied database and shows applied, pending and drift', async () => {
     const db = freshDb();
     await apply(await world.bundle('plan-a', V1), db);

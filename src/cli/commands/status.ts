@@ -4,6 +4,7 @@ import { parseManifest } from '../../format/manifest.js';
 import { chainLine, readHistory } from '../../apply/index.js';
 import { migrationKey, planMigrations, upScript } from '../../apply/plan.js';
 import { describePartial, releaseState } from '../../apply/release-state.js';
+import { invalidIndexes } from '../../apply/invalid-indexes.js';
 import { renderStatusRows, statusRows } from '../status-table.js';
 import { databaseUrl, withDatabase } from '../database.js';
 import { readInput } from '../io.js';
@@ -12,7 +13,7 @@ import type { CommandRun } from '../table.js';
 export const run: CommandRun = async ({ flags }, { env, cwd }) => {
   const url = databaseUrl(flags, env, cwd);
   const bundle = typeof flags.bundle === 'string' ? await readBundle(flags.bundle, flags) : undefined;
-  const history = await withDatabase(url, env, true, (driver) => readHistory(driver));
+  const { history, invalid } = await withDatabase(url, env, true, async (driver) => ({ history: await readHistory(driver), invalid: await invalidIndexes(driver) }));
   const runs = history.runs;
   const count = (state: string) => history.migrations.filter((m) => m.state === state).length;
   const dirty = history.migrations.filter((m) => m.state === 'dirty');
@@ -27,6 +28,7 @@ export const run: CommandRun = async ({ flags }, { env, cwd }) => {
     ...(plan?.drift ?? []).map((d) => `migration ${d.planned.migration.version} (${d.planned.migration.name}) was applied with other bytes than the bundle's (drift)`),
     ...(plan?.unknownApplied ?? []).map((m) => `migration ${m.version} (${m.name}) is applied here but not in the bundle`),
     ...(plan?.outOfOrder ?? []).map((o) => `migration ${o.planned.migration.version} is pending but ordered before ${o.newestApplied.migration.version}, already applied`),
+    ...invalid.map((i) => `index ${i.name} on ${i.table} is INVALID (a failed CREATE INDEX CONCURRENTLY leaves one, and a new attempt fails with "already exists"): run ${i.drop}`),
   ];
   const release = !history.exists
     ? 'no migseal history (nothing applied)'
@@ -54,6 +56,7 @@ export const run: CommandRun = async ({ flags }, { env, cwd }) => {
       counts: { applied: count('applied'), adopted: count('adopted'), rolledBack: count('rolled-back'), dirty: dirty.length },
       migrations: rows,
       dirty: dirty.map((m) => ({ version: m.version, name: m.name, note: m.note })),
+      invalidIndexes: invalid,
       problems,
       lastRun: last ?? null,
       chain: history.chain ?? null,
@@ -64,7 +67,7 @@ export const run: CommandRun = async ({ flags }, { env, cwd }) => {
           drift: plan.drift.map((d) => d.planned.migration.version),
         }),
     },
-    // A health check can call status: a dirty or inconsistent database exits 2.
+    // A health check can call status: a dirty or inconsistent database, or an INVALID index, exits 2.
     ...(problems.length > 0 && { exitCode: 2 }),
   };
 };
