@@ -42,9 +42,12 @@ export async function adoptDatabase(verified: VerifiedBundle, driver: Driver, pe
       throw new MigsealError('MIGRATION_DRIFT', `migseal's history records ${d.row.key} with other bytes than this bundle's ${d.planned.migration.up ?? `empty up of version ${d.planned.migration.version}`}.`);
     }
     const report: AdoptReport = { target: driver.target, peer, adopted: [], alreadyRecorded: applied.length - toRecord.length, pending: manifest.migrations.length - applied.length, runId: undefined };
-    if (toRecord.length === 0) return { nothingToDo: report };
+    if (toRecord.length === 0 && history.exists) return { nothingToDo: report };
+    // The peer's table records nothing (the tool was set up and never ran a migration): the takeover is
+    // still recorded, as a run with no migration, so the next apply sees migseal history and runs them all.
+    const reason = toRecord.length === 0 ? `adopt --from ${peer}: ${peerHistory.table} records no migration, nothing adopted` : `adopt --from ${peer}`;
     return {
-      start: bundleRunStart(verified, 'apply', `adopt --from ${peer}`),
+      start: bundleRunStart(verified, 'apply', reason),
       // Every adopted row, the release marker and the run commit together.
       atomic: true,
       steps: async ({ runId }) => {
@@ -58,7 +61,8 @@ export async function adoptDatabase(verified: VerifiedBundle, driver: Driver, pe
           });
           report.adopted.push({ version: p.migration.version, name: p.migration.name });
         }
-        if (!history.marker || compareReleases(manifest.release, history.marker.release) >= 0) {
+        // Nothing adopted: the database holds no release yet.
+        if (toRecord.length > 0 && (!history.marker || compareReleases(manifest.release, history.marker.release) >= 0)) {
           await writeMarker(driver, { project: manifest.project, dialect: driver.dialect, release: manifest.release, bundleDigest: digest, updatedAt: now }, runId);
         }
         return report;

@@ -87,6 +87,27 @@ describe('adopt --from golang-migrate', () => {
     expect(new Database(db, { readonly: true }).prepare('SELECT * FROM schema_migrations').all()).toEqual([{ version: 5, dirty: 0 }]);
   });
 
+  it('an empty peer table: nothing adopted, the takeover recorded, and apply then runs every migration', async () => {
+    const bundle = await bundleOf(writeMigrations(join(dir, 'golang-e'), GOLANG));
+    const db = join(dir, `golang-${n++}.sqlite`);
+    sql(db, 'CREATE TABLE schema_migrations (version bigint not null primary key, dirty boolean not null);');
+    // Before the takeover apply refuses: the table says golang-migrate manages the database.
+    expect(jsonOf(await apply(bundle, db))).toMatchObject({ ok: false, code: 'MANAGED_BY_ANOTHER_TOOL' });
+    const adopted = await adopt(bundle, db, 'golang-migrate');
+    expect(adopted.code).toBe(0);
+    expect(jsonOf(adopted)).toMatchObject({ ok: true, adopted: [], alreadyRecorded: 0, pending: 5 });
+    const text = await runCli(['adopt', bundle, '--db', `sqlite:${db}`, '--from', 'golang-migrate', '--trust', policy, '--audit-log', join(dir, 'audit.jsonl')]);
+    expect(text.stdout).toMatch(/golang-migrate's history in sqlite:.* records no migration: nothing adopted; the takeover is recorded, so migseal apply runs all 5\n/);
+    const history = new Database(db, { readonly: true });
+    expect(history.prepare("SELECT outcome, reason FROM migseal_runs").all()).toEqual([{ outcome: 'succeeded', reason: 'adopt --from golang-migrate: schema_migrations records no migration, nothing adopted' }]);
+    expect(history.prepare('SELECT count(*) AS n FROM migseal_release').get()).toEqual({ n: 0 });
+    history.close();
+    const applied = await apply(bundle, db);
+    expect(applied.code).toBe(0);
+    expect(jsonOf(applied).applied).toMatchObject([{ version: '1' }, { version: '2' }, { version: '3' }, { version: '4' }, { version: '5' }]);
+    expect(new Database(db, { readonly: true }).prepare('SELECT * FROM schema_migrations').all()).toEqual([{ version: 5, dirty: 0 }]);
+  });
+
   it('refuses a dirty database and changes nothing', async () => {
     const bundle = await bundleOf(writeMigrations(join(dir, 'golang-d'), GOLANG));
     const db = managed(2, true);

@@ -17,7 +17,9 @@ export const run: CommandRun = async ({ positionals, flags }, context) => {
   return {
     text: [
       `verified ${v.manifest.project} release ${v.manifest.release} for environment "${v.environment}"`,
-      `adopted ${report.adopted.length} migration${report.adopted.length === 1 ? '' : 's'} that ${report.peer} applied to ${report.target}${report.alreadyRecorded ? ` (${report.alreadyRecorded} already recorded)` : ''}; ${report.pending} pending for migseal apply`,
+      report.adopted.length === 0 && report.alreadyRecorded === 0
+        ? `${report.peer}'s history in ${report.target} records no migration: nothing adopted; the takeover is recorded, so migseal apply runs all ${report.pending}`
+        : `adopted ${report.adopted.length} migration${report.adopted.length === 1 ? '' : 's'} that ${report.peer} applied to ${report.target}${report.alreadyRecorded ? ` (${report.alreadyRecorded} already recorded)` : ''}; ${report.pending} pending for migseal apply`,
       ...report.adopted.map((a) => `  ${a.version}  ${a.name}`),
       `${report.peer}'s own table is left as it was: migseal reads it, never writes it.`,
     ].join('\n'),
