@@ -8,6 +8,7 @@ import { MigsealError, isMigsealError } from '../errors.js';
 import { helpText, VERSION } from './help.js';
 import { nearest } from './usage-errors.js';
 import { askYesNo } from './confirm.js';
+import { errorDocument, successDocument } from './json-shape.js';
 import { redactString as redact } from '../audit/redact.js';
 import { printableJson, printableOutput as printable } from '../format/terminal-text.js';
 
@@ -48,13 +49,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     const outcome = await run({ positionals: parsed.positionals, flags: parsed.flags, ...(parsed.command && { command: parsed.command }) }, context);
     // Text carries names and messages from bundles and databases: no control character reaches the terminal.
     const text = printable(outcome.text);
-    process.stdout.write(wantsJson ? `${printableJson(JSON.stringify(outcome.json, null, 2))}\n` : text.endsWith('\n') || text === '' ? text : `${text}\n`);
+    process.stdout.write(wantsJson ? `${printableJson(JSON.stringify(successDocument(outcome.json, outcome.exitCode ?? 0), null, 2))}\n` : text.endsWith('\n') || text === '' ? text : `${text}\n`);
     return outcome.exitCode ?? 0;
   } catch (error) {
     const coded = isMigsealError(error) ? error : new MigsealError('INTERNAL', `Internal error (a bug in migseal; MIGSEAL_DEBUG=1 prints where): ${(error as Error)?.message ?? String(error)}`, { cause: error });
     const message = redact(coded.message);
     if (wantsJson) {
-      process.stdout.write(`${printableJson(JSON.stringify({ ok: false, code: coded.code, exitCode: coded.exitCode, message, ...(coded.details && { details: coded.details }) }, null, 2))}\n`);
+      process.stdout.write(`${printableJson(JSON.stringify(errorDocument(coded.code, message, coded.exitCode, coded.details), null, 2))}\n`);
     }
     const label = coded.exitCode === 2 ? 'refused' : coded.exitCode === 3 ? 'failed' : coded.exitCode === 4 ? 'unavailable' : 'error';
     process.stderr.write(`migseal: ${label}: ${printable(message)}\n`);

@@ -1,4 +1,5 @@
 import { adoptDatabase, parsePeer } from '../../adopt/index.js';
+import { bundleJson, migrationList } from '../json-shape.js';
 import { lockTimeoutMs } from '../database.js';
 import type { CommandRun } from '../table.js';
 import { provenance, verifiedDatabaseRun } from '../verified-database-run.js';
@@ -23,7 +24,7 @@ export const run: CommandRun = async ({ positionals, flags }, context) => {
       ...report.adopted.map((a) => `  ${a.version}  ${a.name}`),
       `${report.peer}'s own table is left as it was: migseal reads it, never writes it.`,
     ].join('\n'),
-    json: { ok: true, ...provenance(v), database: report.target, from: report.peer, adopted: report.adopted, alreadyRecorded: report.alreadyRecorded, pending: report.pending, runId: report.runId },
+    json: { ok: true, ...provenance(v), bundle: bundleJson(positionals[0], v.digest, v.manifest, true), database: report.target, migrations: migrationList(report.adopted), from: report.peer, adopted: report.adopted, alreadyRecorded: report.alreadyRecorded, pending: report.pending, runId: report.runId },
   };
 };
 

@@ -1,4 +1,5 @@
 import { applyBundle, type ApplyReport } from '../../apply/index.js';
+import { bundleJson, migrationList } from '../json-shape.js';
 import type { Driver } from '../../db/index.js';
 import { MigsealError } from '../../errors.js';
 import type { VerifiedBundle } from '../../verify/index.js';
@@ -28,7 +29,9 @@ export const run: CommandRun = async ({ positionals, flags }, context) => {
     json: {
       ok: true,
       ...provenance(v),
+      bundle: bundleJson(positionals[0], v.digest, v.manifest, true),
       database: report.target,
+      migrations: migrationList(report.applied),
       upToDate: report.upToDate,
       runId: report.runId,
       applied: report.applied,

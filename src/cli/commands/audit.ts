@@ -35,7 +35,16 @@ export const run: CommandRun = async ({ positionals, flags }, { env, cwd }) => {
   const v = facts.verification;
   return {
     text: renderText(facts, htmlPath),
-    json: { ok: v.outcome !== 'refused', ...facts, ...(htmlPath && { html: htmlPath }) },
+    json: {
+      ok: v.outcome !== 'refused',
+      ...facts,
+      // The bundle as every command's --json names it, with its size.
+      bundle: {
+        ...facts.bundle,
+        ...(facts.release && { digest: facts.release.digest, project: facts.release.project, release: facts.release.release, commit: facts.provenance?.source.commit ?? null, verified: facts.release.trust === 'verified' }),
+      },
+      ...(htmlPath && { html: htmlPath }),
+    },
     ...(v.outcome === 'refused' && { exitCode: v.exitCode }),
   };
 };

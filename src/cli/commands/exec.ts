@@ -1,4 +1,5 @@
 import { execBundle } from '../../exec/index.js';
+import { bundleJson, migrationList } from '../json-shape.js';
 import { auditLogLocation, ensureAuditLogWritable } from '../audit-trail.js';
 import { loadTrustPolicy } from '../../trust/policy.js';
 import { streamInput } from '../io.js';
@@ -26,6 +27,7 @@ export const run: CommandRun = async ({ positionals, flags, command }, { env, cw
     text: '',
     json: {
       ok: result.exitCode === 0,
+      bundle: bundleJson(positionals[0], result.verified.digest, m, true),
       digest: result.verified.digest,
       project: m.project,
       release: m.release,

@@ -4,6 +4,7 @@
  * only listed. `verify` is the command that decides.
  */
 import { inspectBundle } from '../../inspect/index.js';
+import { bundleJson, migrationList } from '../json-shape.js';
 import { describeClaimedSigner as who } from '../../inspect/claimed-signer.js';
 import { readInput } from '../io.js';
 import type { CommandRun } from '../table.js';
@@ -38,5 +39,5 @@ export const run: CommandRun = async ({ positionals }) => {
     `  findings     ${m.findings.length}`,
     ...m.findings.map((f) => `    ${f.severity} ${f.rule} ${f.file}:${f.line} ${f.message}${f.suppressed ? ` (suppressed: ${f.suppressed})` : ''}`),
   ];
-  return { text: lines.join('\n'), json: { ...report, verified: false } };
+  return { text: lines.join('\n'), json: { ok: true, bundle: bundleJson(positionals[0], report.digest, m, false), ...report, verified: false } };
 };

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { bundleJson, migrationList } from '../json-shape.js';
 import { resolve } from 'node:path';
 import { MigsealError } from '../../errors.js';
 import { pack } from '../../pack/index.js';
@@ -58,12 +59,13 @@ export const run: CommandRun = async ({ positionals, flags }, { env, progress })
     ].join('\n'),
     json: {
       ok: true,
+      bundle: bundleJson(out, result.digest, manifest, false),
       out,
       digest: result.digest,
       project: manifest.project,
       release: manifest.release,
       layout: manifest.layout,
-      migrations: manifest.migrations.length,
+      migrations: migrationList(manifest.migrations),
       files: manifest.files.length,
       signatures: signers.length,
       findings: manifest.findings.length,

@@ -1,4 +1,5 @@
 import { MigsealError } from '../../errors.js';
+import { bundleJson, migrationList } from '../json-shape.js';
 import { previewApply, type PreviewReport } from '../../apply/index.js';
 import type { VerifiedBundle } from '../../verify/index.js';
 import type { CommandRun } from '../table.js';
@@ -34,7 +35,7 @@ export const run: CommandRun = async ({ positionals, flags }, context) => {
   audit.record({ outcome: report.refusal ? 'would-refuse' : 'planned', database: report.target, ...provenance(v), pending: summary.pending.map((p) => p.version), refusal: report.refusal?.code });
   return {
     text: describe(v, report),
-    json: { ok: report.refusal === undefined, ...provenance(v), database: report.target, ...summary, peerHistory: v.manifest.peerHistory ?? null, refusal: report.refusal ?? null, findings: v.findings },
+    json: { ok: report.refusal === undefined, ...provenance(v), bundle: bundleJson(positionals[0], v.digest, v.manifest, true), database: report.target, migrations: migrationList(summary.pending), ...summary, peerHistory: v.manifest.peerHistory ?? null, refusal: report.refusal ?? null, findings: v.findings },
     ...(report.refusal && { exitCode: 2 }),
   };
 };

@@ -1,4 +1,5 @@
 import { rollbackBundle, type RollbackPlanStep } from '../../apply/index.js';
+import { bundleJson, migrationList } from '../json-shape.js';
 import { MigsealError } from '../../errors.js';
 import { LIMITS } from '../../limits.js';
 import { lockTimeoutMs } from '../database.js';
@@ -32,7 +33,7 @@ export const run: CommandRun = async ({ positionals, flags }, context) => {
           `rolled back ${report.rolledBack.length} migration${report.rolledBack.length === 1 ? '' : 's'} on ${report.target}, newest first, to ${to}`,
           ...report.rolledBack.map((r) => `  ${r.version}  ${r.name}  ${r.durationMs} ms`),
         ].join('\n');
-  return { text, json: { ok: true, ...provenance(v), database: report.target, to, runId: report.runId, rolledBack: report.rolledBack } };
+  return { text, json: { ok: true, ...provenance(v), bundle: bundleJson(positionals[0], v.digest, v.manifest, true), database: report.target, migrations: migrationList(report.rolledBack), to, runId: report.runId, rolledBack: report.rolledBack } };
 };
 
 /**

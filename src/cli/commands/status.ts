@@ -1,4 +1,5 @@
 import { decodeBundle } from '../../format/bundle-archive.js';
+import { bundleJson, migrationList } from '../json-shape.js';
 import { sha256Hex } from '../../format/digest.js';
 import { parseManifest } from '../../format/manifest.js';
 import { chainLine, readHistory } from '../../apply/index.js';
@@ -62,7 +63,7 @@ export const run: CommandRun = async ({ flags }, { env, cwd }) => {
       chain: history.chain ?? null,
       ...(bundle &&
         plan && {
-          bundle: { project: bundle.manifest.project, release: bundle.manifest.release, digest: bundle.digest, verified: bundle.verified },
+          bundle: bundleJson(flags.bundle as string, bundle.digest, bundle.manifest, bundle.verified),
           pending: plan.pending.map((p) => p.migration.version),
           drift: plan.drift.map((d) => d.planned.migration.version),
         }),

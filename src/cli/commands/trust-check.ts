@@ -7,7 +7,7 @@ export const run: CommandRun = async ({ positionals }) => {
   if (problems.length === 0) return { text: `${path}: no problems found`, json: { ok: true, path, problems: [] } };
   return {
     text: [`${path}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`, ...problems.map((p) => `  ${p.kind.padEnd(22)} ${p.message}`)].join('\n'),
-    json: { ok: false, path, problems },
+    json: { ok: false, error: { code: 'POLICY_INVALID', message: `${path}: ${problems.length} problem${problems.length === 1 ? '' : 's'}: ${problems.map((p) => p.message).join('; ')}`, exitCode: 2 }, path, problems },
     exitCode: 2,
   };
 };

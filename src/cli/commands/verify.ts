@@ -1,4 +1,5 @@
 import { policyFromFlags, verifyFromFlags } from '../verify-from-flags.js';
+import { bundleJson, migrationList } from '../json-shape.js';
 import { streamInput } from '../io.js';
 import { SIGNER_FLAGS, signerPolicyFromFlags } from '../signer-policy.js';
 import type { TrustPolicy } from '../../trust/policy.js';
@@ -36,6 +37,7 @@ export const run: CommandRun = async ({ positionals, flags }, { cwd }) => {
     ].join('\n'),
     json: {
       ok: true,
+      bundle: bundleJson(positionals[0], verified.digest, m, true),
       digest: verified.digest,
       project: m.project,
       release: m.release,
@@ -43,7 +45,7 @@ export const run: CommandRun = async ({ positionals, flags }, { cwd }) => {
       signers: verified.signers.map((s) => ({ id: s.signer, role: s.role, keyId: s.keyId, ...(s.identity && { identity: s.identity }) })),
       notCounted: verified.notCounted,
       provenance: p ? provenance : null,
-      migrations: m.migrations.length,
+      migrations: migrationList(m.migrations),
       files: m.files.length,
     },
   };
