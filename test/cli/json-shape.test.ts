@@ -60,7 +60,7 @@ const onDb = () => ['--db', `sqlite:${db}`];
 
 describe('--json has one shape on every command', () => {
   it('every command that has --json is covered here', () => {
-    const covered = ['keys generate', 'pack', 'sign', 'lint', 'inspect', 'diff', 'verify', 'plan', 'apply', 'status', 'history', 'drift', 'rollback', 'resolve', 'audit', 'audit-log verify', 'exec', 'ca init', 'ca issue', 'trust init', 'trust check', 'adopt'];
+    const covered = ['keys generate', 'pack', 'sign', 'lint', 'inspect', 'diff', 'verify', 'plan', 'apply', 'status', 'history', 'drift', 'rollback', 'resolve', 'audit', 'audit-log verify', 'exec', 'ca init', 'ca issue', 'trust init', 'trust check', 'adopt', 'rehearse'];
     expect(Object.entries(COMMANDS).filter(([, spec]) => spec.flags.json).map(([name]) => name).sort()).toEqual([...covered].sort());
   });
 
@@ -87,6 +87,7 @@ describe('--json has one shape on every command', () => {
       ['ca issue', ['ca', 'issue', '--ca', at('ca'), '--identity', 'ci@example.com', '--issuer', 'https://issuer.example', '--out', at('ci')]],
       ['trust init', ['trust', 'init', '--project', 'shop', '--key', world.release.publicPath, '--out', at('trust-2.json')]],
       ['trust check', ['trust', 'check', world.policy]],
+      ['rehearse', ['rehearse', v1, ...trust(), '--db', `sqlite:${at('scratch.sqlite')}`]],
     ];
     const docs: Record<string, Doc> = {};
     for (const [name, args] of runs) {
@@ -96,7 +97,7 @@ describe('--json has one shape on every command', () => {
       docs[name] = run.doc;
     }
     for (const name of ['plan', 'apply', 'status', 'history', 'drift', 'rollback', 'resolve']) expect(docs[name]!.database, name).toBe(`sqlite:${db}`);
-    for (const name of ['verify', 'plan', 'apply', 'rollback', 'exec', 'audit']) expect(docs[name]!.bundle, name).toMatchObject({ path: v1, project: 'shop', release: '1', verified: true });
+    for (const name of ['verify', 'plan', 'apply', 'rollback', 'exec', 'audit', 'rehearse']) expect(docs[name]!.bundle, name).toMatchObject({ path: v1, project: 'shop', release: '1', verified: true });
     for (const name of ['inspect', 'pack', 'status']) expect(docs[name]!.bundle, name).toMatchObject({ project: 'shop', release: '1', verified: false });
     expect((docs.apply!.migrations as Doc[]).map((m) => m.version)).toEqual(['1', '2']);
     expect((docs.rollback!.migrations as Doc[]).map((m) => m.version)).toEqual(['2']);
@@ -138,6 +139,7 @@ describe('--json has one shape on every command', () => {
       ['trust init', ['trust', 'init', '--project', 'shop', '--key', world.release.publicPath, '--out', at('trust-2.json')], 'IO'],
       ['trust check', ['trust', 'check', at('no-such-policy.json')], 'POLICY_INVALID'],
       ['adopt', ['adopt', v1, ...trust(), '--db', `sqlite:${at('plain.sqlite')}`, '--from', 'golang-migrate'], 'MIGRATION_UNKNOWN_APPLIED'],
+      ['rehearse', ['rehearse', v1, ...trust()], 'USAGE'],
     ];
     for (const [name, args, code] of runs) {
       const run = await json(args);

@@ -1,4 +1,5 @@
 import { MigsealError } from '../../errors.js';
+import { bundleJson } from '../json-shape.js';
 import { buildRehearsalStatement, type RehearsedMigration } from '../../format/rehearsal-statement.js';
 import { rehearseBundle, type RehearsalReport } from '../../rehearse/index.js';
 import { addAttestation } from '../../signing/add-attestation.js';
@@ -37,6 +38,7 @@ export const run: CommandRun = async ({ positionals, flags }, { env, cwd, progre
   const json = {
     ok: predicate.passed,
     ...(!predicate.passed && { code: 'REHEARSAL_FAILED' }),
+    bundle: bundleJson(path, verified.digest, verified.manifest, true),
     digest: verified.digest,
     database: report.target,
     ...predicate,
