@@ -40,7 +40,7 @@ export function checkRehearsal(rehearsals: ReadonlyMap<string, Buffer>, digest: 
     }
     const { predicate } = value as RehearsalStatement;
     const { trusted } = signer;
-    const found: RehearsalEvidence = { entry, signer: trusted.id, passed: predicate.passed, server: `${predicate.server.dialect} ${predicate.server.version}`, rehearsedAt: predicate.rehearsedAt };
+    const found: RehearsalEvidence = { entry, signer: trusted.id, passed: predicate.passed, server: predicate.server.version, rehearsedAt: predicate.rehearsedAt };
     const windowProblem = signerWindowProblem(trusted, 'retired' in trusted && trusted.retired, now, signer.verified.trustedTimes);
     if (trusted.revoked) found.notCounted = `it is signed by ${signer.what}, which the trust policy revokes`;
     else if (windowProblem) found.notCounted = `it is signed by ${signer.what}, which ${windowProblem}`;
@@ -53,7 +53,7 @@ export function checkRehearsal(rehearsals: ReadonlyMap<string, Buffer>, digest: 
     const why = evidence.length === 0 ? 'the bundle carries no rehearsal statement' : `the bundle's rehearsal does not count: ${evidence.map((e) => e.notCounted).join('; ')}`;
     throw new MigsealError(
       'REHEARSAL_REQUIRED',
-      `Environment "${environment}" requires a passing rehearsal signed in role ${required}, and ${why}. Rehearse the release on a scratch database first: migseal rehearse BUNDLE --trust FILE --db SCRATCH_URL --key KEY.`,
+      `Environment "${environment}" requires a passing rehearsal signed in role ${required}, and ${why}. ${evidence.some((e) => e.signer !== undefined && !e.passed) ? 'Fix the release and rehearse it again' : 'Rehearse the release on a scratch database'} with a key in that role: migseal rehearse BUNDLE --trust FILE --db SCRATCH_URL --key KEY.`,
       { details: { role: required, rehearsals: evidence } },
     );
   }

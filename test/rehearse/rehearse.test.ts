@@ -107,7 +107,7 @@ describe('T1.27 a production policy that requires a rehearsal', () => {
   }
 
   it('refuses a bundle without a rehearsal', async () => {
-    await expectRefused(good, /and the bundle carries no rehearsal statement\. Rehearse the release on a scratch database first/);
+    await expectRefused(good, /and the bundle carries no rehearsal statement\. Rehearse the release on a scratch database with a key in that role/);
   });
 
   it('refuses one rehearsed and signed by a key without the rehearse role', async () => {
@@ -120,7 +120,9 @@ describe('T1.27 a production policy that requires a rehearsal', () => {
     const bundle = await world.bundle('fails-signed', { ...V2, '3_index_orders.down.sql': 'SELECT 1;\n' });
     const out = join(world.dir, 'failed-rehearsal.migseal');
     expect((await rehearse(bundle, '--key', rehearser.privatePath, '--out', out)).code).toBe(2);
-    await expectRefused(out, /it failed: migration 3 \(index_orders\): its down script did not restore the schema \(left behind index orders_user\)/);
+    await expectRefused(out, /it failed: migration 3 \(index_orders\): its down script did not restore the schema \(left behind index orders_user\)\. Fix the release and rehearse it again/);
+    const verified = await world.cli(['verify', out, '--trust', policy]);
+    expect(verified.stdout).toMatch(/\n {2}rehearsal {3}FAILED on SQLite 3\.[0-9.]+, signed by staging-ci at \S+ \(not counted: it failed: migration 3 /);
   });
 
   it('accepts a good one, and the default environment never asked', async () => {

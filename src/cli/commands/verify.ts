@@ -33,6 +33,7 @@ export const run: CommandRun = async ({ positionals, flags }, { cwd }) => {
             `              source ${p.sourceRepository ?? '(no repository)'}${p.sourceRef ? ` ${p.sourceRef}` : ''} ${p.sourceCommit ?? '(no commit)'}${p.invocationId ? `, run ${p.invocationId}` : ''}`,
           ]
         : [`  provenance  none verified`]),
+      ...verified.rehearsals.map((r) => `  rehearsal   ${r.passed ? 'passed' : 'FAILED'}${r.server ? ` on ${r.server}` : ''}${r.signer ? `, signed by ${r.signer}` : ''}${r.rehearsedAt ? ` at ${r.rehearsedAt}` : ''}${r.notCounted ? ` (not counted: ${r.notCounted})` : ''}`),
       `  contents    ${plural(m.migrations.length, 'migration')}, ${plural(m.files.length, 'file')}, every hash matching`,
     ].join('\n'),
     json: {
@@ -45,6 +46,7 @@ export const run: CommandRun = async ({ positionals, flags }, { cwd }) => {
       signers: verified.signers.map((s) => ({ id: s.signer, role: s.role, keyId: s.keyId, ...(s.identity && { identity: s.identity }) })),
       notCounted: verified.notCounted,
       provenance: p ? provenance : null,
+      rehearsals: verified.rehearsals,
       migrations: migrationList(m.migrations),
       files: m.files.length,
     },
