@@ -14,6 +14,8 @@ export interface AppliedTarget {
   applied: Array<{ version: string; name: string; durationMs: number }>;
   alreadyApplied: number;
   runId: string | undefined;
+  /** What a single apply would print as a warning (a live schema that drifted, where the policy only warns). */
+  warning?: string;
 }
 
 export type TargetOutcome = 'applied' | 'up-to-date' | 'failed' | 'not-started';
@@ -27,6 +29,7 @@ export interface TargetReport {
   alreadyApplied: number;
   durationMs: number;
   runId: string | null;
+  warning: string | null;
   error: { code: string; exitCode: number; message: string } | null;
 }
 
@@ -59,6 +62,7 @@ export function targetReport(record: TargetRecord<Target, AppliedTarget>): Targe
     alreadyApplied: result?.alreadyApplied ?? 0,
     durationMs: record.durationMs,
     runId: result?.runId ?? null,
+    warning: result?.warning ?? null,
     error: error ? { code: error.code, exitCode: error.exitCode, message: error.message } : null,
   };
 }
@@ -112,7 +116,10 @@ export function rolloutText(json: Record<string, unknown>, headLine: string): st
     `${headLine}, once, in ${rollout.verificationMs} ms`,
     `rollout of ${targets.length} target${targets.length === 1 ? '' : 's'}${rollout.shard ? ` (shard ${rollout.shard} of ${rollout.targetsInFile} in the file)` : ''}: canary ${rollout.canary}, then waves of ${rollout.wave}, ${rollout.parallel} at once`,
   ];
-  for (const t of targets) lines.push(`  ${t.name.padEnd(width)}  wave ${String(t.wave).padEnd(3)} ${describeTarget(t)}`);
+  for (const t of targets) {
+    lines.push(`  ${t.name.padEnd(width)}  wave ${String(t.wave).padEnd(3)} ${describeTarget(t)}`);
+    if (t.warning) lines.push(`  ${' '.repeat(width)}  warning: ${t.warning}`);
+  }
   lines.push(
     `${s.targets} target${s.targets === 1 ? '' : 's'} in ${rollout.durationMs} ms: ${s.applied} applied, ${s.upToDate} already up to date, ${s.failed} failed, ${s.notStarted} not started`,
   );

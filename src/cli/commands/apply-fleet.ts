@@ -57,7 +57,7 @@ export const run: CommandRun = async ({ positionals, flags }, context) => {
       () => ({ database: target.url.display, ...provenance(bundle) }),
     );
     recordApplied(audit, bundle, report);
-    return { upToDate: report.upToDate, applied: report.applied.map((a) => ({ version: a.version, name: a.name, durationMs: a.durationMs })), alreadyApplied: report.alreadyApplied, runId: report.runId };
+    return { upToDate: report.upToDate, applied: report.applied.map((a) => ({ version: a.version, name: a.name, durationMs: a.durationMs })), alreadyApplied: report.alreadyApplied, runId: report.runId, ...(report.schemaWarning && { warning: report.schemaWarning }) };
   };
 
   const result = await runRollout(plan, {
