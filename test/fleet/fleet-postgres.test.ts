@@ -57,6 +57,11 @@ const dumps = (f: Fleet) => Promise.all([f.database, ...f.databases].map((d) => 
 describe('apply --targets on PostgreSQL: databases and tenant schemas', () => {
   it('applies to every schema and database, each tenant with its own history, then finds them all up to date', async () => {
     const f = await fleet(4, 2);
+    const plan = await ctx.world.migseal(['plan', bundle, '--trust', ctx.world.policy, '--targets', f.file, '--json']);
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+    expect(JSON.parse(plan.stdout).summary).toMatchObject({ targets: 6, wouldApply: 6 });
+    // plan creates nothing: no tenant schema yet.
+    expect(await psql("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'tenant%'", f.database)).toBe('0');
     const r = await applyFleet(f, '--wave', '3', '--parallel', '3');
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(report(r).summary).toMatchObject({ targets: 6, applied: 6 });
