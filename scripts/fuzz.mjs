@@ -141,12 +141,14 @@ function runJazzer(name, corpus, findings) {
     child.on('close', (code) => {
       writeFileSync(join(findings, '..', `${name}.log`), log);
       const stat = (key) => Number(new RegExp(`stat::${key}:\\s+(\\d+)`).exec(log)?.[1] ?? NaN);
+      // libFuzzer's closing line, for when its final stats came interleaved with the dictionary on the other stream.
+      const done = /#(\d+)\s+DONE .*exec\/s: (\d+)/.exec(log);
       const lastCov = [...log.matchAll(/cov: (\d+) ft: (\d+)/g)].at(-1);
       resolvePromise({
         name,
-        executions: stat('number_of_executed_units'),
+        executions: Number.isNaN(stat('number_of_executed_units')) ? Number(done?.[1] ?? NaN) : stat('number_of_executed_units'),
         seconds: (performance.now() - started) / 1000,
-        rate: stat('average_exec_per_sec'),
+        rate: Number.isNaN(stat('average_exec_per_sec')) ? Number(done?.[2] ?? NaN) : stat('average_exec_per_sec'),
         rssMb: stat('peak_rss_mb'),
         coverage: lastCov ? `${lastCov[1]} edges, ${lastCov[2]} features` : undefined,
         finding: code !== 0,
