@@ -90,7 +90,7 @@ export function rolloutJson(result: RolloutResult<Target, AppliedTarget>, settin
   const failure = incomplete(targets, result.stoppedAfterWave, settings.canary);
   return {
     ok: failure === undefined,
-    ...(failure && { code: failure.code, exitCode: failure.exitCode, message: failure.message }),
+    ...(failure && { error: { code: failure.code, message: failure.message, exitCode: failure.exitCode }, code: failure.code, exitCode: failure.exitCode, message: failure.message }),
     ...head,
     rollout: {
       shard: settings.shard ? `${settings.shard.index}/${settings.shard.count}` : null,

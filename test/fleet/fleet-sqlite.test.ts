@@ -66,6 +66,7 @@ describe('apply --targets on SQLite', () => {
     expect(r.code).toBe(3);
     expect(codeOf(r)).toBe('FLEET_INCOMPLETE');
     expect(report(r).message).toMatch(/the canary failed, so no other target was started/);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, error: { code: 'FLEET_INCOMPLETE', exitCode: 3, message: report(r).message }, bundle: { path: bundle, project: 'shop', release: '1', verified: true } });
     expect(outcomes(r)).toEqual({ 'tenant-0': 'failed', 'tenant-1': 'not-started', 'tenant-2': 'not-started', 'tenant-3': 'not-started', 'tenant-4': 'not-started' });
     expect(report(r).targets[0]!.error!.code).toBe('MIGRATION_FAILED');
     for (const name of f.names.slice(1)) expect(dumpSqlite(f.db(name)), name).toBe('');
@@ -154,7 +155,7 @@ describe('apply --targets on SQLite', () => {
     writeFileSync(tampered, bytes);
     const r = await applyFleet(tampered, f, '--report', 'refused.json');
     expect(r.code).toBe(2);
-    expect(JSON.parse(readFileSync(join(world.dir, 'refused.json'), 'utf8'))).toMatchObject({ ok: false, code: codeOf(r), exitCode: 2, targets: [] });
+    expect(JSON.parse(readFileSync(join(world.dir, 'refused.json'), 'utf8'))).toMatchObject({ ok: false, error: { code: codeOf(r), exitCode: 2 }, targets: [] });
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, exitCode: 2 });
     expect(r.stderr).toMatch(/^migseal: refused: /);
     expect(f.names.map((n) => dumpSqlite(f.db(n)))).toEqual(before);
@@ -180,7 +181,7 @@ describe('apply --targets on SQLite', () => {
     expect((await world.cli(['apply', newer, '--trust', world.policy, '--db', `sqlite:${f.db('tenant-0')}`])).code).toBe(0);
     const refused = await world.cli(['plan', bundle, '--trust', world.policy, '--targets', f.file, '--json']);
     expect(refused.code).toBe(2);
-    expect(JSON.parse(refused.stdout)).toMatchObject({ ok: false, summary: { targets: 3, wouldApply: 1, upToDate: 1, wouldRefuse: 1 } });
+    expect(JSON.parse(refused.stdout)).toMatchObject({ ok: false, error: { code: 'RELEASE_ROLLBACK', exitCode: 2, message: expect.stringMatching(/^tenant-0: /) }, summary: { targets: 3, wouldApply: 1, upToDate: 1, wouldRefuse: 1 } });
     expect(JSON.parse(refused.stdout).targets[0]).toMatchObject({ name: 'tenant-0', outcome: 'would-refuse', refusal: { code: 'RELEASE_ROLLBACK' } });
   });
 

@@ -10,6 +10,7 @@ import { LIMITS } from '../../limits.js';
 import { isMigsealError } from '../../errors.js';
 import { redactString as redact } from '../../audit/redact.js';
 import { AuditTrail } from '../audit-trail.js';
+import { bundleJson, errorDocument } from '../json-shape.js';
 import { withDatabase } from '../database.js';
 import { loadFleet, verifyForFleet, type FleetVerification } from '../fleet.js';
 import { writeOutput } from '../io.js';
@@ -42,7 +43,7 @@ export const run: CommandRun = async ({ positionals, flags }, context) => {
   ).catch((error: unknown) => {
     // A refusal before any target was touched still leaves a report for the pipeline that asked for one.
     if (typeof flags.report === 'string' && isMigsealError(error)) {
-      writeOutput(resolveReport(cwd, flags.report as string), `${JSON.stringify({ ok: false, code: error.code, exitCode: error.exitCode, message: redact(error.message), rolloutId, targets: [] }, null, 2)}\n`);
+      writeOutput(resolveReport(cwd, flags.report as string), `${JSON.stringify({ ...errorDocument(error.code, redact(error.message), error.exitCode, error.details), rolloutId, targets: [] }, null, 2)}\n`);
     }
     throw error;
   });
@@ -71,7 +72,8 @@ export const run: CommandRun = async ({ positionals, flags }, context) => {
   });
 
   const head = provenance(verified.any);
-  const json = rolloutJson(result, { shard: fleet.shard, canary: plan.canary, wave, parallel, inFile: fleet.inFile }, { rolloutId, ...head }, verified.ms);
+  const bundle = bundleJson(bundlePath, verified.any.digest, verified.any.manifest, true);
+  const json = rolloutJson(result, { shard: fleet.shard, canary: plan.canary, wave, parallel, inFile: fleet.inFile }, { rolloutId, ...head, bundle }, verified.ms);
   const summary = json.summary as Record<string, number>;
   const failed = (json.targets as Array<{ name: string; outcome: string }>).filter((t) => t.outcome === 'failed').map((t) => t.name);
   rolloutAudit.record({ outcome: json.ok ? 'complete' : 'incomplete', ...head, shard: (json.rollout as { shard: string | null }).shard, summary, failed, stoppedAfterWave: result.stoppedAfterWave ?? null });

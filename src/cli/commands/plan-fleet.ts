@@ -9,6 +9,7 @@ import { previewApply } from '../../apply/index.js';
 import { countFlag, planWaves, runRollout, type Target } from '../../fleet/index.js';
 import { LIMITS } from '../../limits.js';
 import { AuditTrail } from '../audit-trail.js';
+import { bundleJson } from '../json-shape.js';
 import { withDatabase } from '../database.js';
 import { loadFleet, verifyForFleet, type FleetVerification } from '../fleet.js';
 import type { CommandRun } from '../table.js';
@@ -88,7 +89,26 @@ export const run: CommandRun = async ({ positionals, flags }, { env, cwd, progre
   ];
   return {
     text: lines.join('\n'),
-    json: { ok: exitCode === 0, ...head, shard: fleet.shard ? `${fleet.shard.index}/${fleet.shard.count}` : null, targetsInFile: fleet.inFile, verificationMs: verified.ms, summary, targets },
+    json: {
+      ok: exitCode === 0,
+      ...(exitCode !== 0 && { error: planError(targets, exitCode) }),
+      ...head,
+      bundle: bundleJson(bundlePath, v.digest, v.manifest, true),
+      shard: fleet.shard ? `${fleet.shard.index}/${fleet.shard.count}` : null,
+      targetsInFile: fleet.inFile,
+      verificationMs: verified.ms,
+      summary,
+      targets,
+    },
     ...(exitCode !== 0 && { exitCode }),
   };
 };
+
+/** Why plan --targets answers no: the first target apply would refuse, else the first it could not read. */
+function planError(targets: ReadonlyArray<{ name: string; refusal: { code: string; message: string } | null; error: { code: string; message: string } | null }>, exitCode: number): { code: string; message: string; exitCode: number } {
+  const refused = targets.filter((t) => t.refusal);
+  const first = refused[0] ?? targets.find((t) => t.error)!;
+  const { code, message } = first.refusal ?? first.error!;
+  const others = (refused.length || targets.filter((t) => t.error).length) - 1;
+  return { code, message: `${first.name}: ${message}${others > 0 ? ` (and ${others} more target${others === 1 ? '' : 's'})` : ''}`, exitCode };
+}
