@@ -13,6 +13,8 @@ export const ERROR_CODES = Object.freeze({
   KEY_INVALID: 1,
   LAYOUT_INVALID: 1,
   CREDENTIALS_ON_COMMAND_LINE: 1,
+  /** The backup before an apply could not be taken or checked: nothing ran. */
+  BACKUP_FAILED: 1,
   /** A fleet's targets file is malformed, names a target twice, or carries a credential. */
   TARGETS_INVALID: 1,
   /** A bug in migseal: a guard that should never fail did, or an error escaped without a code. */
@@ -62,6 +64,9 @@ export const ERROR_CODES = Object.freeze({
   MANAGED_BY_ANOTHER_TOOL: 2,
   MIGRATION_NOT_RESOLVABLE: 2,
   HISTORY_TAMPERED: 2,
+  BACKUP_REQUIRED: 2,
+  BACKUP_INVALID: 2,
+  RESTORE_TARGET_NOT_EMPTY: 2,
   SCHEMA_DRIFTED: 2,
   REHEARSAL_REQUIRED: 2,
   REHEARSAL_FAILED: 2,

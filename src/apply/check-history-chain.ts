@@ -12,7 +12,7 @@
  */
 import { MigsealError } from '../errors.js';
 import { entryHash, GENESIS, type ChainBody, type ChainEntry } from './history-chain.js';
-import type { AppliedMigration, RecordedFingerprint, ReleaseMarker, RunRecord } from './history.js';
+import type { AppliedMigration, RecordedBackup, RecordedFingerprint, ReleaseMarker, RunRecord } from './history.js';
 
 export interface ChainStatus {
   intact: true;
@@ -30,6 +30,8 @@ export interface HistoryTables {
   markerIds: number[];
   /** The fingerprints recorded after runs (empty when the table is not there yet). */
   fingerprints: RecordedFingerprint[];
+  /** The backups runs took (empty when the table is not there yet). */
+  backups?: RecordedBackup[];
   /** The runs table has the audit column that came with the chain. */
   chained: boolean;
 }
@@ -60,6 +62,7 @@ export function checkHistoryChain(entries: readonly ChainEntry[], tables: Histor
   const migrations = new Map<string, { row: AppliedMigration; seq: number }>();
   const runs = new Map<string, { row: RunRecord; seq: number }>();
   const fingerprints = new Map<string, { row: RecordedFingerprint; seq: number }>();
+  const backups = new Map<string, { row: RecordedBackup; seq: number }>();
   let marker: { row: ReleaseMarker; seq: number } | undefined;
   let since: string | undefined;
   for (const { seq, body } of bodies) {
@@ -99,6 +102,11 @@ export function checkHistoryChain(entries: readonly ChainEntry[], tables: Histor
         if (m) migrations.set(b.key, { row: { ...m.row, state: b.state, runId: b.runId, note: b.note }, seq });
         break;
       }
+      case 'backups:record': {
+        const { row } = body as Extract<ChainBody, { table: 'backups' }>;
+        backups.set(row.runId, { row, seq });
+        break;
+      }
       case 'fingerprints:record': {
         const { row } = body as Extract<ChainBody, { table: 'fingerprints' }>;
         fingerprints.set(row.runId, { row, seq });
@@ -116,6 +124,7 @@ export function checkHistoryChain(entries: readonly ChainEntry[], tables: Histor
   compareRows('migseal_migrations', 'migration', tables.migrations, (m) => m.key, migrations, tampered);
   compareRows('migseal_runs', 'run', tables.runs, (r) => r.runId, runs, tampered);
   compareRows('migseal_fingerprints', 'fingerprint', tables.fingerprints, (f) => f.runId, fingerprints, tampered);
+  compareRows('migseal_backups', 'backup', tables.backups ?? [], (b) => b.runId, backups, tampered);
   const extraMarker = tables.markerIds.find((id) => id !== 1);
   if (extraMarker !== undefined) throw tampered(`migseal_release has a row ${extraMarker} that no history entry wrote`, { table: 'migseal_release' });
   const actualMarker = tables.markers[tables.markerIds.indexOf(1)];

@@ -14,7 +14,7 @@
 import type { Driver } from '../db/driver.js';
 import { canonicalJson } from '../format/strict-json.js';
 import { sha256Hex } from '../format/digest.js';
-import type { AppliedMigration, RecordedFingerprint, ReleaseMarker, RunRecord } from './history.js';
+import type { AppliedMigration, RecordedBackup, RecordedFingerprint, ReleaseMarker, RunRecord } from './history.js';
 import { TABLES } from './history-schema.js';
 
 export const GENESIS = '0'.repeat(64);
@@ -29,6 +29,8 @@ export type ChainBody =
   | { table: 'release'; op: 'write'; row: ReleaseMarker }
   /** The live schema's fingerprint when a run ended (its text is checked against the SHA-256 when read). */
   | { table: 'fingerprints'; op: 'record'; row: RecordedFingerprint }
+  /** The backup a run took before its first statement. */
+  | { table: 'backups'; op: 'record'; row: RecordedBackup }
   /** The history an older migseal wrote, taken as it stood when the chain began. */
   | { table: 'all'; op: 'snapshot'; at: string; migrations: AppliedMigration[]; runs: RunRecord[]; release: ReleaseMarker | null };
 

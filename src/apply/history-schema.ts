@@ -23,7 +23,20 @@ export const TABLES = Object.freeze({
   release: 'migseal_release',
   chain: 'migseal_chain',
   fingerprints: 'migseal_fingerprints',
+  backups: 'migseal_backups',
 });
+
+/** migseal_backups: one row per run that took a backup before its first statement (apply --backup). */
+const backupsDdl = (t: (name: string) => string): string =>
+  `CREATE TABLE IF NOT EXISTS ${t(TABLES.backups)} (
+    run_id TEXT PRIMARY KEY,
+    taken_at TEXT NOT NULL,
+    path TEXT NOT NULL,
+    bytes BIGINT NOT NULL,
+    sha256 TEXT NOT NULL,
+    format TEXT NOT NULL,
+    fingerprint_sha256 TEXT NOT NULL
+  )`;
 
 const fingerprintsDdl = (t: (name: string) => string): string =>
   `CREATE TABLE IF NOT EXISTS ${t(TABLES.fingerprints)} (
@@ -85,6 +98,7 @@ const ddl = (t: (name: string) => string): string[] => [
   )`,
   chainDdl(t),
   fingerprintsDdl(t),
+  backupsDdl(t),
 ];
 
 export async function historyExists(driver: Driver): Promise<boolean> {
@@ -102,6 +116,7 @@ export async function ensureHistorySchema(driver: Driver): Promise<void> {
   }
   if (!(await driver.hasTable(t(TABLES.chain)))) await beginChain(driver, t);
   if (!(await driver.hasTable(t(TABLES.fingerprints)))) await driver.transaction(() => driver.exec(fingerprintsDdl(t)));
+  if (!(await driver.hasTable(t(TABLES.backups)))) await driver.transaction(() => driver.exec(backupsDdl(t)));
 }
 
 /** Written by an older migseal: add what is new, and begin the chain with the history as it stands. */

@@ -63,6 +63,17 @@ export interface RecordedFingerprint {
   sha256: string;
 }
 
+/** The backup a run took before its first statement (apply --backup). */
+export interface RecordedBackup {
+  runId: string;
+  takenAt: string;
+  path: string;
+  bytes: number;
+  sha256: string;
+  format: string;
+  fingerprintSha256: string;
+}
+
 export interface History {
   /** False when migseal never changed this database (its tables are absent). */
   exists: boolean;
@@ -101,7 +112,26 @@ export async function readHistoryTables(driver: Driver): Promise<HistoryTables> 
         (r): RecordedFingerprint => ({ runId: str(r.run_id), recordedAt: str(r.recorded_at), sha256: str(r.sha256) }),
       )
     : [];
-  return { migrations, runs: runRows.map(toRun), markers: markerRows.map(toMarker), markerIds: markerRows.map((r) => Number(r.id)), chained, fingerprints };
+  const backups = (await driver.hasTable(driver.table(TABLES.backups)))
+    ? (await driver.query(`SELECT * FROM ${driver.table(TABLES.backups)} ORDER BY taken_at, run_id`)).map(
+        (r): RecordedBackup => ({ runId: str(r.run_id), takenAt: str(r.taken_at), path: str(r.path), bytes: Number(r.bytes), sha256: str(r.sha256), format: str(r.format), fingerprintSha256: str(r.fingerprint_sha256) }),
+      )
+    : [];
+  return { migrations, runs: runRows.map(toRun), markers: markerRows.map(toMarker), markerIds: markerRows.map((r) => Number(r.id)), chained, fingerprints, backups };
+}
+
+/** Records the backup a run took, in the caller's transaction (the one that records the run's start). */
+export async function recordBackup(driver: Driver, row: RecordedBackup): Promise<void> {
+  await driver.query(`INSERT INTO ${driver.table(TABLES.backups)} (run_id, taken_at, path, bytes, sha256, format, fingerprint_sha256) VALUES (?, ?, ?, ?, ?, ?, ?)`, [
+    row.runId,
+    row.takenAt,
+    row.path,
+    row.bytes,
+    row.sha256,
+    row.format,
+    row.fingerprintSha256,
+  ]);
+  await appendChain(driver, row.runId, { table: 'backups', op: 'record', row });
 }
 
 /**

@@ -19,11 +19,14 @@ import type { Driver, WaitLimits } from '../db/driver.js';
 import { asMigsealError, type MigsealError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import { ensureHistorySchema } from './history-schema.js';
-import { closeInterruptedRuns, finishRun, readHistory, recordFingerprint, startRun, type History, type RunRecord } from './history.js';
+import { closeInterruptedRuns, recordBackup, type RecordedBackup, finishRun, readHistory, recordFingerprint, startRun, type History, type RunRecord } from './history.js';
 import { readSchemaFingerprint } from '../fingerprint/index.js';
 import { runnerIdentity, type RunnerIdentity } from './runner-identity.js';
 
 /** What the run's row says about why it happened (the rest is filled in by the skeleton). */
+/** What a run's backup was: recorded with the run (migseal_backups) and in its started audit record. */
+export type RunBackup = Omit<RecordedBackup, 'runId'>;
+
 export type RunStart = Pick<RunRecord, 'command' | 'bundleDigest' | 'project' | 'release' | 'signers' | 'environment' | 'reason'>;
 
 /** What a command's steps are given. */
@@ -56,7 +59,13 @@ export interface RecordedRunOptions {
    * passed and before anything is written, it returns the hash of the "started" audit record,
    * which the run's row keeps (T5.18). If it throws, nothing is written.
    */
-  announce?: (run: { runId: string; command: RunRecord['command']; database: string }) => string | undefined;
+  announce?: (run: { runId: string; command: RunRecord['command']; database: string; backup?: RunBackup }) => string | undefined;
+  /**
+   * Takes a backup of the database after every check has passed and before anything is
+   * written or announced; it goes into the started record and the run's history. If it
+   * throws, nothing is written.
+   */
+  backup?: (run: { runId: string }) => Promise<RunBackup>;
 }
 
 export async function withRecordedRun<T>(
@@ -73,7 +82,8 @@ export async function withRecordedRun<T>(
     if ('nothingToDo' in decision) return decision.nothingToDo;
 
     const run: RecordedRun = { driver, runId: randomUUID(), identity, history };
-    const auditHash = options.announce?.({ runId: run.runId, command: decision.start.command, database: driver.target }) ?? null;
+    const backup = options.backup ? { runId: run.runId, ...(await options.backup({ runId: run.runId })) } : undefined;
+    const auditHash = options.announce?.({ runId: run.runId, command: decision.start.command, database: driver.target, ...(backup && { backup }) }) ?? null;
     await ensureHistorySchema(driver);
     const record: RunRecord = {
       ...decision.start,
@@ -90,6 +100,7 @@ export async function withRecordedRun<T>(
       return await driver.transaction(async () => {
         await closeInterruptedRuns(driver, run.runId);
         await startRun(driver, record);
+        if (backup) await recordBackup(driver, backup);
         const result = await decision.steps(run);
         await recordFingerprint(driver, run.runId, await readSchemaFingerprint(driver));
         await finishRun(driver, run.runId, 'succeeded', null);
@@ -100,6 +111,7 @@ export async function withRecordedRun<T>(
     await driver.transaction(async () => {
       await closeInterruptedRuns(driver, run.runId);
       await startRun(driver, record);
+      if (backup) await recordBackup(driver, backup);
     });
     let result: T;
     try {

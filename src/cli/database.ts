@@ -14,8 +14,13 @@ export function databaseUrl(flags: Record<string, unknown>, env: Record<string, 
   return parseDatabaseUrl(raw, cwd);
 }
 
+/** The PostgreSQL password from the environment (never from the URL). */
+export function databasePassword(url: DatabaseUrl, env: Record<string, string | undefined>): string | undefined {
+  return url.dialect === 'postgres' ? (readSecret(env, 'MIGSEAL_DATABASE_PASSWORD') ?? (env.PGPASSWORD || undefined)) : undefined;
+}
+
 export async function connect(url: DatabaseUrl, env: Record<string, string | undefined>, readOnly = false): Promise<Driver> {
-  const password = url.dialect === 'postgres' ? (readSecret(env, 'MIGSEAL_DATABASE_PASSWORD') ?? (env.PGPASSWORD || undefined)) : undefined;
+  const password = databasePassword(url, env);
   return openDatabase(url, { readOnly, ...(password !== undefined && { password }) });
 }
 

@@ -190,6 +190,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       'lock-timeout': lockTimeout,
       'pg-lock-timeout': pgLockTimeout,
       'pg-statement-timeout': pgStatementTimeout,
+      backup: { type: 'string', value: 'DIR', description: "back the database up into DIR first, after the checks and before the first statement (SQLite's online backup; PostgreSQL: the host's pg_dump); required by the environment's requireBackup" },
       'allow-unknown-applied': allowUnknownApplied,
       'peer-table-unrelated': peerTableUnrelated,
       'dry-run': { type: 'boolean', description: 'show what apply would do and change nothing (the same as migseal plan)' },
@@ -284,6 +285,13 @@ export const COMMANDS: Record<string, CommandSpec> = {
       json,
     },
     load: () => import('./commands/resolve.js'),
+  },
+  restore: {
+    summary: 'restore a backup apply --backup took into an empty database, and check its schema against the fingerprint recorded with it',
+    usage: 'migseal restore BACKUP_FILE --db URL [--json]',
+    positionals: { min: 1, max: 1 },
+    flags: { db: { type: 'string', value: 'URL', description: 'the EMPTY scratch database to restore into (sqlite:PATH: absent or empty; postgres://user@host/db: no tables, schemas or objects)' }, json },
+    load: () => import('./commands/restore.js'),
   },
   audit: {
     summary: "the auditor's report on a bundle: verified or claimed facts, signers, provenance, migrations, findings and (with --db) the database's history",

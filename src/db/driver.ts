@@ -67,6 +67,11 @@ export interface Driver {
    * wins inside it and never outlives it. Drivers without them ignore it.
    */
   limitWaits?(limits: WaitLimits): Promise<void>;
+  /**
+   * SQLite: copies the database to `path` (an existing empty file) through SQLite's online
+   * backup API, consistent while this connection holds the runner lock.
+   */
+  onlineBackup?(path: string): Promise<void>;
   /** Takes the one-runner-per-database lock, waiting at most timeoutMs (LOCK_TIMEOUT after). */
   lock(timeoutMs: number): Promise<void>;
   unlock(): Promise<void>;

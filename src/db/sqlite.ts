@@ -66,6 +66,10 @@ export class SqliteDriver implements Driver {
     }
   }
 
+  async onlineBackup(path: string): Promise<void> {
+    await this.#db.backup(path);
+  }
+
   /** SQLite's autocommit state: inside transaction() the connection must still be in one. */
   async checkTransactionOpen(): Promise<void> {
     if (this.#inTransaction && !this.#db.inTransaction) throw new TransactionEnded();

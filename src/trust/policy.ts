@@ -53,6 +53,8 @@ export interface EnvironmentRule {
   pgStatementTimeoutMs?: number;
   /** A passing rehearsal statement signed by a key or identity holding this role is required; absent: not required. */
   requireRehearsal?: { role: SignerRole };
+  /** apply must take a backup first (--backup DIR). */
+  requireBackup?: boolean;
 }
 
 export interface TrustPolicy {
@@ -209,7 +211,7 @@ function parseEnvironments(value: unknown, p: string[]): Record<string, Environm
 }
 
 function parseEnvironment(rule: JsonObject, at: string, p: string[]): EnvironmentRule {
-  allowOnly(rule, at, [...ROLES, 'requireExpiry', 'approversDistinctFromRelease', 'findings', 'provenance', 'onDrift', 'pgLockTimeout', 'pgStatementTimeout', 'requireRehearsal'], p);
+  allowOnly(rule, at, [...ROLES, 'requireExpiry', 'approversDistinctFromRelease', 'findings', 'provenance', 'onDrift', 'pgLockTimeout', 'pgStatementTimeout', 'requireRehearsal', 'requireBackup'], p);
   const thresholds: Partial<Record<Role, number>> = {};
   for (const role of ROLES) {
     const n = rule[role];
@@ -220,6 +222,7 @@ function parseEnvironment(rule: JsonObject, at: string, p: string[]): Environmen
   if ((thresholds.release ?? 0) < 1) p.push(`${at}.release must be at least 1: every environment needs a release signature`);
   optionalBoolean(rule, 'requireExpiry', at, p);
   optionalBoolean(rule, 'approversDistinctFromRelease', at, p);
+  optionalBoolean(rule, 'requireBackup', at, p);
   const findings = parseFindingsPolicy(rule.findings, `${at}.findings`, p);
   const provenance = parseProvenanceRequirement(rule.provenance, `${at}.provenance`, p);
   if (rule.onDrift !== undefined && rule.onDrift !== 'refuse' && rule.onDrift !== 'warn') p.push(`${at}.onDrift must be "refuse" or "warn"`);
@@ -246,6 +249,7 @@ function parseEnvironment(rule: JsonObject, at: string, p: string[]): Environmen
     ...(pgLockTimeoutMs !== undefined && { pgLockTimeoutMs }),
     ...(pgStatementTimeoutMs !== undefined && { pgStatementTimeoutMs }),
     ...(requireRehearsal && { requireRehearsal }),
+    ...(rule.requireBackup === true && { requireBackup: true }),
   };
 }
 

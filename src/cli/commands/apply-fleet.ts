@@ -54,7 +54,7 @@ export const run: CommandRun = async ({ positionals, flags }, context) => {
     const bundle = verified.forDialect(target.url.dialect);
     const audit = new AuditTrail(flags, env, cwd, { event: 'apply', command: 'apply', bundle: bundlePath, rolloutId, target: target.name });
     const report = await audit.around(
-      () => withDatabase(target.url, fleet.envOf(target), false, (driver) => applyOnDatabase(bundle, driver, audit, flags, { env, progress: () => undefined }, policy.environments[bundle.environment])),
+      () => withDatabase(target.url, fleet.envOf(target), false, (driver) => applyOnDatabase(bundle, driver, audit, flags, { env, cwd, progress: () => undefined }, policy.environments[bundle.environment], { url: target.url, env: fleet.envOf(target) })),
       () => ({ database: target.url.display, ...provenance(bundle) }),
     );
     recordApplied(audit, bundle, report);

@@ -4,7 +4,9 @@ import type { Driver } from '../../db/index.js';
 import { MigsealError } from '../../errors.js';
 import type { VerifiedBundle } from '../../verify/index.js';
 import type { AuditTrail } from '../audit-trail.js';
-import { lockTimeoutMs } from '../database.js';
+import { databaseUrl, lockTimeoutMs } from '../database.js';
+import type { DatabaseUrl } from '../../db/index.js';
+import { backupStep, type BackupStep } from '../backup-step.js';
 import type { EnvironmentRule } from '../../trust/policy.js';
 import { waitLimitFlags, waitLimits } from '../wait-limits.js';
 import type { CommandContext, CommandRun } from '../table.js';
@@ -20,12 +22,14 @@ export const run: CommandRun = async ({ positionals, flags }, context) => {
   }
   const prepare = (): void => void waitLimitFlags(flags);
   const to = typeof flags.to === 'string' ? flags.to : undefined;
+  let backup: BackupStep | undefined;
   const { verified: v, report, audit } = await verifiedDatabaseRun('apply', positionals[0]!, flags, context, { readOnly: false, prepare, ...(to !== undefined && { audit: { to } }) }, (bundle, driver, trail, policy) =>
-    applyOnDatabase(bundle, driver, trail, flags, context, policy.environments[bundle.environment]),
+    applyOnDatabase(bundle, driver, trail, flags, context, policy.environments[bundle.environment], { url: databaseUrl(flags, context.env, context.cwd), onBackup: (step) => (backup = step) }),
   );
-  recordApplied(audit, v, report);
+  const taken = backup?.taken;
+  recordApplied(audit, v, report, taken ? { backup: taken } : {});
   return {
-    text: describe(v, report),
+    text: describe(v, report) + (taken ? `\nbacked up first to ${taken.path} (${taken.bytes} bytes, sha256:${taken.sha256.slice(0, 16)}…)` : ''),
     json: {
       ok: true,
       ...provenance(v),
@@ -38,6 +42,7 @@ export const run: CommandRun = async ({ positionals, flags }, context) => {
       alreadyApplied: report.alreadyApplied,
       ...(to !== undefined && { to, remaining: report.remaining }),
       ...(report.schemaWarning && { schemaWarning: report.schemaWarning }),
+      ...(taken && { backup: taken }),
     },
   };
 };
@@ -48,17 +53,23 @@ export function applyOnDatabase(
   driver: Driver,
   trail: AuditTrail,
   flags: Record<string, unknown>,
-  { env, progress }: Pick<CommandContext, 'env' | 'progress'>,
-  rule?: EnvironmentRule,
+  { env, progress, cwd }: Pick<CommandContext, 'env' | 'progress'> & { cwd?: string },
+  rule: EnvironmentRule | undefined,
+  /** Where the database is, for a backup (--backup DIR); the step is handed back to report what it took. */
+  backupOf: { url: DatabaseUrl; env?: Record<string, string | undefined>; onBackup?: (step: BackupStep | undefined) => void },
 ): Promise<ApplyReport> {
+  const limits = waitLimits(flags, rule);
+  const backup = backupStep(flags, { url: backupOf.url, env: backupOf.env ?? env, cwd: cwd ?? process.cwd() }, driver, bundle.environment, rule, limits.lockTimeoutMs);
+  backupOf.onBackup?.(backup);
   return applyBundle(bundle, driver, {
-    waitLimits: waitLimits(flags, rule),
+    waitLimits: limits,
     ...(typeof flags.to === 'string' && { to: flags.to }),
+    ...(backup && { backup: backup.take }),
     allowUnknownApplied: flags['allow-unknown-applied'] === true,
     peerTableUnrelated: flags['peer-table-unrelated'] === true,
     lockTimeoutMs: lockTimeoutMs(flags, env),
     progress,
-    announce: (run) => trail.started(run, provenance(bundle)),
+    announce: (run) => trail.started(run, { ...provenance(bundle), ...(run.backup && { backup: run.backup }) }),
   });
 }
 
