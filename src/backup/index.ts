@@ -12,7 +12,6 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, createReadStream, mkdirSync, openSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
 import type { Driver } from '../db/driver.js';
 import { MigsealError } from '../errors.js';
 import { readSchemaFingerprint, type SchemaFingerprint } from '../fingerprint/index.js';
@@ -91,13 +90,9 @@ export async function takeBackup(driver: Driver, options: BackupOptions): Promis
 async function copySqlite(driver: Driver, path: string, failed: (why: string, cause?: unknown) => MigsealError): Promise<void> {
   if (!driver.onlineBackup) throw failed('this database has no online backup');
   await driver.onlineBackup(path);
-  const copy = new Database(path, { readonly: true, fileMustExist: true });
-  try {
-    const result = copy.pragma('integrity_check', { simple: true });
-    if (result !== 'ok') throw failed(`the copy fails PRAGMA integrity_check (${String(result)})`);
-  } finally {
-    copy.close();
-  }
+  const { sqliteIntegrity } = await import('../db/sqlite.js');
+  const result = sqliteIntegrity(path);
+  if (result !== 'ok') throw failed(`the copy fails PRAGMA integrity_check (${result})`);
 }
 
 async function dumpPostgres(driver: Driver, path: string, options: BackupOptions, failed: (why: string, cause?: unknown) => MigsealError): Promise<void> {

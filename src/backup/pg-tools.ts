@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
-import { parse as parseConnectionString } from 'pg-connection-string';
+import { libpqEnvironment } from '../db/pg-environment.js';
 
 export interface PgConnection {
   connectionString: string;
@@ -45,15 +45,7 @@ export function findPgTool(name: 'pg_dump' | 'pg_restore', env: Record<string, s
 
 /** The libpq environment for a connection: everything pg_dump needs, the password included, nothing else of ours. */
 export function pgEnvironment(connection: PgConnection, env: Record<string, string | undefined>): Record<string, string> {
-  const c = parseConnectionString(connection.connectionString);
-  const out: Record<string, string> = { PATH: env.PATH ?? '', PGAPPNAME: 'migseal backup', PGCONNECT_TIMEOUT: '10' };
-  if (c.host) out.PGHOST = c.host;
-  if (c.port) out.PGPORT = String(c.port);
-  if (c.user) out.PGUSER = c.user;
-  if (c.database) out.PGDATABASE = c.database;
-  if (connection.password !== undefined) out.PGPASSWORD = connection.password;
-  const ssl = (c as { sslmode?: string }).sslmode;
-  if (typeof ssl === 'string') out.PGSSLMODE = ssl;
+  const out: Record<string, string> = { PATH: env.PATH ?? '', PGAPPNAME: 'migseal backup', PGCONNECT_TIMEOUT: '10', ...libpqEnvironment(connection.connectionString, connection.password) };
   for (const k of ['PGSSLROOTCERT', 'PGSSLCERT', 'PGSSLKEY', 'PGPASSFILE', 'HOME', 'TZ']) if (env[k]) out[k] = env[k]!;
   return out;
 }

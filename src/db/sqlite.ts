@@ -19,6 +19,16 @@ const SHA256_FUNCTION = 'migseal_sha256';
 /** Errors after which SQLite rolls the transaction back on its own (https://sqlite.org/lang_transaction.html). */
 const ROLLS_BACK_ITSELF = /^SQLITE_(?:FULL|IOERR|BUSY|NOMEM|INTERRUPT)/;
 
+/** PRAGMA integrity_check on a database file, opened read-only: 'ok', or what SQLite found. */
+export function sqliteIntegrity(path: string): string {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    return String(db.pragma('integrity_check', { simple: true }));
+  } finally {
+    db.close();
+  }
+}
+
 export class SqliteDriver implements Driver {
   readonly dialect = 'sqlite' as const;
   readonly target: string;

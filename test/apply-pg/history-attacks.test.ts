@@ -118,7 +118,7 @@ describe('T5.9 a signed migration that moves or shadows migseal history (Postgre
     expect((await apply(await ctx.world.bundle(counterMigrations(2)), url)).code).toBe(0);
     // What an older migseal left: its tables in the session's schema, no chain, no audit column.
     await ctx.cluster.psql(
-      'DROP TABLE migseal.migseal_chain; DROP TABLE migseal.migseal_fingerprints; ALTER TABLE migseal.migseal_runs DROP COLUMN audit_hash; ' +
+      'DROP TABLE migseal.migseal_chain; DROP TABLE migseal.migseal_fingerprints; DROP TABLE migseal.migseal_backups; ALTER TABLE migseal.migseal_runs DROP COLUMN audit_hash; ' +
         'ALTER TABLE migseal.migseal_migrations SET SCHEMA public; ALTER TABLE migseal.migseal_runs SET SCHEMA public; ALTER TABLE migseal.migseal_release SET SCHEMA public; DROP SCHEMA migseal;',
       name,
     );
@@ -129,7 +129,7 @@ describe('T5.9 a signed migration that moves or shadows migseal history (Postgre
     const next = await apply(await ctx.world.bundle(counterMigrations(3), { release: '2' }), url);
     expect(next.code).toBe(0);
     expect(JSON.parse(next.stdout).applied.map((a: { version: string }) => a.version)).toEqual(['3']);
-    expect(await q("SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE tablename LIKE 'migseal%'", name)).toBe('migseal_chain,migseal_fingerprints,migseal_migrations,migseal_release,migseal_runs');
+    expect(await q("SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE tablename LIKE 'migseal%'", name)).toBe('migseal_backups,migseal_chain,migseal_fingerprints,migseal_migrations,migseal_release,migseal_runs');
     expect(await q("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename LIKE 'migseal%'", name)).toBe('0');
     const history = await ctx.world.migseal(['history', '--db', url]);
     expect(history.stdout).toMatch(/chain: intact: \d+ entries, from .*, when it began over the history an older migseal had written/);

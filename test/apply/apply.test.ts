@@ -33,7 +33,7 @@ describe('apply on SQLite', () => {
     expect(first.code).toBe(0);
     expect(JSON.parse(first.stdout).applied.map((a: { version: string }) => a.version)).toEqual(['1', '2']);
     // golang-migrate's own table is kept too (the folder is in its layout): see test/peer-history.
-    expect(tableNames(db)).toEqual(['migseal_chain', 'migseal_fingerprints', 'migseal_migrations', 'migseal_release', 'migseal_runs', 'orders', 'schema_migrations', 'users']);
+    expect(tableNames(db)).toEqual(['migseal_backups', 'migseal_chain', 'migseal_fingerprints', 'migseal_migrations', 'migseal_release', 'migseal_runs', 'orders', 'schema_migrations', 'users']);
     expect(rows(db, 'SELECT version, dirty FROM schema_migrations')).toEqual([{ version: 2, dirty: 0 }]);
     const history = rows(db, 'SELECT version, state, release, checksum, bundle_digest, applied_by FROM migseal_migrations ORDER BY version');
     expect(history.map((r) => [r.version, r.state, r.release])).toEqual([

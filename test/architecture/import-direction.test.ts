@@ -21,7 +21,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['layouts', 'peer-history', 'fingerprint'],
   ['signing', 'verify', 'audit'],
   ['inspect'],
-  ['apply', 'diff', 'exec', 'pack'],
+  ['apply', 'diff', 'exec', 'pack', 'backup'],
   ['adopt', 'report', 'fleet', 'rehearse'],
   // The library's entry point and the CLI: neither imports the other.
   ['cli', 'index'],
