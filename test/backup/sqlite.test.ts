@@ -95,6 +95,8 @@ describe('apply --backup on SQLite', () => {
     writeFileSync(`${changed}.json`, JSON.stringify({ ...sidecar, bytes: statSync(changed).size, sha256: sha(changed) }));
     const mismatch = await world.migseal(['restore', changed, '--db', `sqlite:${join(world.dir, `m-${n}.db`)}`]);
     expect(mismatch.code).toBe(2);
+    const mismatchJson = await world.migseal(['restore', changed, '--db', `sqlite:${join(world.dir, `mj-${n}.db`)}`, '--json']);
+    expect([mismatchJson.code, codeOf(mismatchJson)]).toEqual([2, 'RESTORE_MISMATCH']);
     expect(mismatch.stdout).toContain('but its schema is not the one recorded when the backup was taken');
     expect(mismatch.stdout).toContain('added    table sneaky');
   });

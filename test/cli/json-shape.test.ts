@@ -60,7 +60,7 @@ const onDb = () => ['--db', `sqlite:${db}`];
 
 describe('--json has one shape on every command', () => {
   it('every command that has --json is covered here', () => {
-    const covered = ['keys generate', 'pack', 'sign', 'lint', 'inspect', 'diff', 'verify', 'plan', 'apply', 'status', 'history', 'drift', 'rollback', 'resolve', 'audit', 'audit-log verify', 'exec', 'ca init', 'ca issue', 'trust init', 'trust check', 'adopt', 'rehearse'];
+    const covered = ['keys generate', 'pack', 'sign', 'lint', 'inspect', 'diff', 'verify', 'plan', 'apply', 'status', 'history', 'drift', 'rollback', 'resolve', 'audit', 'audit-log verify', 'exec', 'ca init', 'ca issue', 'trust init', 'trust check', 'adopt', 'rehearse', 'restore'];
     expect(Object.entries(COMMANDS).filter(([, spec]) => spec.flags.json).map(([name]) => name).sort()).toEqual([...covered].sort());
   });
 
@@ -74,7 +74,7 @@ describe('--json has one shape on every command', () => {
       ['diff', ['diff', v1, v2]],
       ['verify', ['verify', v1, ...trust()]],
       ['plan', ['plan', v1, ...trust(), ...onDb()]],
-      ['apply', ['apply', v1, ...trust(), ...onDb()]],
+      ['apply', ['apply', v1, ...trust(), ...onDb(), '--backup', at('backups')]],
       ['status', ['status', ...onDb(), '--bundle', v1]],
       ['history', ['history', ...onDb()]],
       ['drift', ['drift', ...onDb()]],
@@ -100,6 +100,10 @@ describe('--json has one shape on every command', () => {
     for (const name of ['verify', 'plan', 'apply', 'rollback', 'exec', 'audit', 'rehearse']) expect(docs[name]!.bundle, name).toMatchObject({ path: v1, project: 'shop', release: '1', verified: true });
     for (const name of ['inspect', 'pack', 'status']) expect(docs[name]!.bundle, name).toMatchObject({ project: 'shop', release: '1', verified: false });
     expect((docs.apply!.migrations as Doc[]).map((m) => m.version)).toEqual(['1', '2']);
+    const restored = await json(['restore', (docs.apply!.backup as Doc).path as string, '--db', `sqlite:${at('restored.sqlite')}`]);
+    expect(restored.code, JSON.stringify(restored.doc)).toBe(0);
+    expectShape('restore', restored);
+    expect(restored.doc.database).toBe(`sqlite:${at('restored.sqlite')}`);
     expect((docs.rollback!.migrations as Doc[]).map((m) => m.version)).toEqual(['2']);
     expect((docs.verify!.migrations as Doc[]).map((m) => m.version)).toEqual(['1', '2']);
 
@@ -140,6 +144,7 @@ describe('--json has one shape on every command', () => {
       ['trust check', ['trust', 'check', at('no-such-policy.json')], 'POLICY_INVALID'],
       ['adopt', ['adopt', v1, ...trust(), '--db', `sqlite:${at('plain.sqlite')}`, '--from', 'golang-migrate'], 'MIGRATION_UNKNOWN_APPLIED'],
       ['rehearse', ['rehearse', v1, ...trust()], 'USAGE'],
+      ['restore', ['restore', missing, '--db', `sqlite:${at('restore-2.sqlite')}`], 'BACKUP_INVALID'],
     ];
     for (const [name, args, code] of runs) {
       const run = await json(args);

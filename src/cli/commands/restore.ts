@@ -23,7 +23,7 @@ export const run: CommandRun = async ({ positionals, flags }, { env, cwd, progre
     report = await withDatabase(url, env, true, (driver) => compareRestored(driver, file, sidecar));
   }
   const d = report.difference;
-  const json = { ok: report.matches, backup: file, database: url.display, recorded: report.recorded, live: report.live.sha256, matches: report.matches, added: d.added, removed: d.removed, changed: d.changed };
+  const json = { ok: report.matches, ...(!report.matches && { code: 'RESTORE_MISMATCH', message: `the restored schema of ${url.display} is not the one recorded when the backup was taken` }), backup: file, database: url.display, recorded: report.recorded, live: report.live.sha256, matches: report.matches, added: d.added, removed: d.removed, changed: d.changed };
   if (report.matches) {
     return { text: `restored ${file} into ${url.display}; its schema matches the fingerprint recorded when the backup was taken (sha256:${report.live.sha256.slice(0, 16)}…, ${report.live.objects.length} objects)`, json };
   }
