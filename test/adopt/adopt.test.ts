@@ -315,6 +315,21 @@ describe('adopt on PostgreSQL', () => {
     expect((await pg.psql("SELECT migration_name, applied_steps_count, finished_at IS NOT NULL FROM _prisma_migrations ORDER BY started_at", 'prisma')).trim()).toBe('20240101000000_init|1|t\n20240102000000_post|1|t');
   });
 
+  it("an empty dbmate table on PostgreSQL: the takeover is recorded, and apply runs every migration and keeps dbmate's table", async () => {
+    const url = await pg.createDatabase('dbmate_empty');
+    await pg.psql('CREATE TABLE schema_migrations (version varchar(128) PRIMARY KEY);', 'dbmate_empty');
+    const bundle = await bundleOf(dbmateFolder());
+    expect(jsonOf(await cli(['apply', bundle, '--db', url]))).toMatchObject({ ok: false, code: 'MANAGED_BY_ANOTHER_TOOL' });
+    const adopted = await cli(['adopt', bundle, '--db', url, '--from', 'dbmate']);
+    expect(adopted.code).toBe(0);
+    expect(jsonOf(adopted)).toMatchObject({ ok: true, adopted: [] });
+    expect((await pg.psql("SELECT reason FROM migseal.migseal_runs", 'dbmate_empty')).trim()).toBe('adopt --from dbmate: schema_migrations records no migration, nothing adopted');
+    const applied = await cli(['apply', bundle, '--db', url]);
+    expect(applied.code).toBe(0);
+    expect((jsonOf(applied).applied as unknown[]).length).toBeGreaterThan(0);
+    expect(Number((await pg.psql('SELECT count(*) FROM schema_migrations', 'dbmate_empty')).trim())).toBe((jsonOf(applied).applied as unknown[]).length);
+  });
+
   it('refuses a dirty golang-migrate database on PostgreSQL', async () => {
     const url = await pg.createDatabase('golang_dirty');
     await pg.psql(`${GOLANG['1_users.up.sql']}CREATE TABLE schema_migrations (version bigint not null primary key, dirty boolean not null); INSERT INTO schema_migrations VALUES (1, true);`, 'golang_dirty');
