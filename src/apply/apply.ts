@@ -18,7 +18,7 @@ import { planMigrations, type PlannedMigration } from './plan.js';
 import { pendingUpTo, targetIndex } from './target-version.js';
 import { withRecordedRun, type RecordedRun, type RecordedRunOptions, type RunStart } from './recorded-run.js';
 import { runMigration, type MigrationResult, type MigrationRun } from './run-migration.js';
-import { peerHistoryKeeper, peerTableUsable } from '../peer-history/index.js';
+import { customPeerTable, peerHistoryKeeper, peerTableUsable } from '../peer-history/index.js';
 import { invalidIndexesLeftBy } from './invalid-indexes.js';
 import { ScriptFailure } from './script-step.js';
 import { readLiveSchema } from './live-schema.js';
@@ -111,7 +111,7 @@ export async function applyBundle(verified: VerifiedBundle, driver: Driver, opti
       // 3. Run (the release becomes the database's only when nothing is left pending).
       steps: (run) => runPending(verified, selected, remaining.length === 0, run, report, options.progress ?? (() => undefined), keepPeer),
       // 4. Stop at the first failure.
-      failure: (error) => describeFailure(error, report.applied.map((a) => a.version), driver.target, 'applied'),
+      failure: (error) => describeFailure(error, report.applied.map((a) => a.version), driver.target, 'applied', customPeerTable(verified.manifest.peerHistory)),
     };
   });
 }

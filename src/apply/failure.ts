@@ -5,7 +5,9 @@ import { ScriptFailure } from './script-step.js';
 import { serverErrorContext } from './server-error.js';
 import { describeHolders, LOCK_NOT_AVAILABLE, type LockHolder } from '../db/postgres-blockers.js';
 
-export function describeFailure(error: unknown, completed: string[], target: string, verb: 'applied' | 'rolled back'): MigsealError {
+/** `peerTable`: a custom-named peer table the run keeps, which resolve settles only when given the bundle. */
+export function describeFailure(error: unknown, completed: string[], target: string, verb: 'applied' | 'rolled back', peerTable?: string): MigsealError {
+  const resolveWith = (version: string) => `migseal resolve --version ${version}${peerTable ? ` (with --bundle BUNDLE --trust FILE, so that ${peerTable} is settled too)` : ''}`;
   const done =
     completed.length === 0 ? `No migration was ${verb}` : completed.length === 1 ? `Migration ${completed[0]} was ${verb} and recorded` : `Migrations ${completed.join(', ')} were ${verb} and recorded`;
   if (error instanceof ScriptFailure && error.partlyCommitted) {
@@ -15,7 +17,7 @@ export function describeFailure(error: unknown, completed: string[], target: str
     const failed = cause === undefined ? '' : ` and then failed: ${String((cause as Error)?.message ?? cause).replace(/\.$/, '')}`;
     return new MigsealError(
       'MIGRATION_PARTLY_COMMITTED',
-      `Migration ${m.version} (${m.name}) ended migseal's transaction itself (a COMMIT, END, ROLLBACK or the like)${failed}, so part of its work was committed without its history row. ${done}; ${target} is marked dirty until migseal resolve --version ${m.version}.`,
+      `Migration ${m.version} (${m.name}) ended migseal's transaction itself (a COMMIT, END, ROLLBACK or the like)${failed}, so part of its work was committed without its history row. ${done}; ${target} is marked dirty until ${resolveWith(m.version)}.`,
       { cause, details: { completed, failed: m.version, dirty: true, partlyCommitted: true } },
     );
   }
@@ -24,7 +26,7 @@ export function describeFailure(error: unknown, completed: string[], target: str
     const state =
       error.mode === 'transaction'
         ? 'its changes were rolled back'
-        : `it ran outside migseal's transaction, so what it did before failing may be committed, and ${target} is marked dirty until migseal resolve --version ${m.version}`;
+        : `it ran outside migseal's transaction, so what it did before failing may be committed, and ${target} is marked dirty until ${resolveWith(m.version)}`;
     const said = `${error.message.replace(/\.$/, '')}${serverErrorContext(error.cause, error.planned.sql)}${lockHolders(error.cause)}`;
     const holders = (error.cause as { holders?: LockHolder[] } | undefined)?.holders;
     const invalid = error.invalidIndexes.length === 0 ? '' : ` It left ${error.invalidIndexes.length === 1 ? 'an INVALID index' : 'INVALID indexes'} behind, which a new attempt would trip over ("already exists"): run ${error.invalidIndexes.map((i) => i.drop).join(' ')} before migseal resolve.`;

@@ -16,7 +16,7 @@ import { describeFailure } from './failure.js';
 import { setMigrationState } from './history.js';
 import { planMigrations, type PlannedMigration } from './plan.js';
 import { withRecordedRun, type RecordedRun, type RecordedRunOptions } from './recorded-run.js';
-import { peerHistoryKeeper, peerTableUsable } from '../peer-history/index.js';
+import { customPeerTable, peerHistoryKeeper, peerTableUsable } from '../peer-history/index.js';
 import { runScriptStep } from './script-step.js';
 import { scriptText } from './script-text.js';
 
@@ -71,7 +71,7 @@ export async function rollbackBundle(verified: VerifiedBundle, driver: Driver, o
     return {
       start: bundleRunStart(verified, 'rollback', `rollback to ${options.to}`),
       steps: (run) => rollBack(verified, steps, run, report, options.progress),
-      failure: (error) => describeFailure(error, report.rolledBack.map((r) => r.version), driver.target, 'rolled back'),
+      failure: (error) => describeFailure(error, report.rolledBack.map((r) => r.version), driver.target, 'rolled back', customPeerTable(verified.manifest.peerHistory)),
     };
   });
 }

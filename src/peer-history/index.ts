@@ -37,6 +37,11 @@ export function peerHistoryFor(layout: string, mode: string | undefined, table: 
   return { tool, table: table ?? WRITERS[tool].defaultTable, keep: mode !== 'off' };
 }
 
+/** A kept table under another name than the tool's default: resolve finds it only through the bundle that names it. */
+export function customPeerTable(setting: PeerHistorySetting | undefined): string | undefined {
+  return setting?.keep && setting.table !== WRITERS[setting.tool].defaultTable ? setting.table : undefined;
+}
+
 /** How plan and inspect say it. */
 export function describePeerHistory(setting: PeerHistorySetting | undefined): string {
   if (!setting) return 'none (the layout has no peer history table)';

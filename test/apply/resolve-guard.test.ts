@@ -168,7 +168,10 @@ describe("resolve settles the peer table the bundle's signed manifest names", ()
   it('a custom golang-migrate table left dirty is clean after resolve --bundle; another bundle is refused', async () => {
     const db = freshDb();
     const bundle = await world.bundle('custom-peer', FILES, { peerTable: 'app_migrations' });
-    expect((await apply(bundle, db)).code).toBe(3);
+    const failed = await apply(bundle, db);
+    expect(failed.code).toBe(3);
+    // The failure says how to settle the custom table too.
+    expect(failed.stderr).toContain('is marked dirty until migseal resolve --version 2 (with --bundle BUNDLE --trust FILE, so that app_migrations is settled too).');
     expect(rows(db, 'SELECT version, dirty FROM app_migrations')).toEqual([{ version: 2, dirty: 1 }]);
     const before = dumpSqlite(db);
 
