@@ -10,5 +10,5 @@ export function helpText(commands: Record<string, CommandSpec>, name?: string): 
   }
   const width = Math.max(...Object.keys(commands).map((c) => c.length)) + 2;
   const lines = Object.entries(commands).map(([n, c]) => `  ${n.padEnd(width)}${c.summary}`);
-  return `migseal ${VERSION}: signed, verified database migrations\n\nUsage: migseal COMMAND [ARGS] [FLAGS]\n\nCommands:\n${lines.join('\n')}\n\nRun "migseal help COMMAND" for a command's flags. Exit codes: 0 ok, 1 usage or I/O error, 2 refused, 3 failed while running.\n`;
+  return `migseal ${VERSION}: signed, verified database migrations\n\nUsage: migseal COMMAND [ARGS] [FLAGS]\n\nCommands:\n${lines.join('\n')}\n\nRun "migseal help COMMAND" for a command's flags. Exit codes: 0 ok, 1 usage or I/O error, 2 refused, 3 failed while running (the database may have changed), 4 database unavailable.\n`;
 }
