@@ -5,24 +5,16 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDir } from '../helpers/fixtures.js';
 import { rechain } from '../helpers/rechain.js';
-import { codeOf, createWorld, dumpSqlite, rows, V1, V2, type RunnerWorld } from '../helpers/runner-world.js';
+import { codeOf, createWorld, execSqlite, dumpSqlite, rows, V1, V2, type RunnerWorld } from '../helpers/runner-world.js';
 
 let world: RunnerWorld;
 let n = 0;
 const freshDb = () => join(world.dir, `db-${n++}.sqlite`);
 const apply = (bundle: string, db: string, ...extra: string[]) => world.cli(['apply', bundle, '--trust', world.policy, '--db', `sqlite:${db}`, '--json', ...extra]);
-const sql = (db: string, text: string) => {
-  const raw = new Database(db);
-  try {
-    raw.exec(text);
-  } finally {
-    raw.close();
-  }
-};
+const sql = execSqlite;
 
 beforeAll(() => {
   world = createWorld('migseal-chain-');

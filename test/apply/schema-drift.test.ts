@@ -7,10 +7,9 @@
  */
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDir } from '../helpers/fixtures.js';
-import { codeOf, createWorld, dumpSqlite, V1, V2, type RunnerWorld } from '../helpers/runner-world.js';
+import { codeOf, createWorld, execSqlite, dumpSqlite, V1, V2, type RunnerWorld } from '../helpers/runner-world.js';
 
 let world: RunnerWorld;
 let v2: string;
@@ -19,14 +18,7 @@ let warnPolicy: string;
 let drifted: string;
 let n = 0;
 
-const sql = (db: string, text: string) => {
-  const raw = new Database(db);
-  try {
-    raw.exec(text);
-  } finally {
-    raw.close();
-  }
-};
+const sql = execSqlite;
 const copy = (from: string) => {
   const to = join(world.dir, `copy-${n++}.sqlite`);
   copyFileSync(from, to);

@@ -83,6 +83,16 @@ export function tableNames(path: string): string[] {
   }
 }
 
+/** Runs SQL on a SQLite file outside migseal, as an operator's tool would. */
+export function execSqlite(path: string, sql: string): void {
+  const raw = new Database(path);
+  try {
+    raw.exec(sql);
+  } finally {
+    raw.close();
+  }
+}
+
 export function rows(path: string, sql: string): Array<Record<string, unknown>> {
   const db = new Database(path, { readonly: true });
   try {
