@@ -6,7 +6,7 @@
  * fingerprints (SHA-256) before and after each step.
  */
 import { MANIFEST_PATH } from './manifest.js';
-import { STATEMENT_TYPE } from './statement.js';
+import { envelopeProblems, STATEMENT_TYPE } from './statement.js';
 import { decodeUtf8Strict, parseStrictJson } from './strict-json.js';
 
 export const REHEARSAL_PREDICATE_TYPE = 'https://migseal.dev/rehearsal/v1';
@@ -61,22 +61,16 @@ export function claimedPredicateType(payload: unknown): string | undefined {
 
 /** The problems with a parsed payload as a rehearsal statement (empty when it is one). */
 export function rehearsalProblems(value: unknown): string[] {
-  const p: string[] = [];
-  const v = value as Record<string, unknown> | null;
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return ['the statement is not an object'];
-  if (v._type !== STATEMENT_TYPE) p.push('_type is not an in-toto Statement v1');
-  if (v.predicateType !== REHEARSAL_PREDICATE_TYPE) p.push(`predicateType is not ${REHEARSAL_PREDICATE_TYPE}`);
-  const subject = v.subject as Array<Record<string, unknown>> | undefined;
-  if (!Array.isArray(subject) || subject.length !== 1 || subject[0]?.name !== MANIFEST_PATH) p.push(`the statement must have exactly one subject, ${MANIFEST_PATH}`);
-  const pr = v.predicate as Record<string, unknown> | undefined;
-  if (typeof pr !== 'object' || pr === null) return [...p, 'the statement has no predicate'];
-  if (typeof pr.project !== 'string' || typeof pr.release !== 'string') p.push('predicate.project and predicate.release must be strings');
-  if (typeof pr.passed !== 'boolean') p.push('predicate.passed must be true or false');
-  const server = pr.server as Record<string, unknown> | undefined;
-  if (typeof server !== 'object' || server === null || (server.dialect !== 'sqlite' && server.dialect !== 'postgres') || typeof server.version !== 'string') p.push('predicate.server must name the dialect and version');
-  if (!Array.isArray(pr.migrations)) p.push('predicate.migrations must be a list');
-  else if (pr.passed === true && (pr.migrations as Array<Record<string, unknown>>).some((m) => [m?.up, m?.down, m?.reapply].some((s) => s === 'failed' || s === 'left-behind' || s === 'missing'))) p.push('predicate.passed is true, but a migration did not pass');
-  return p;
+  return envelopeProblems(value, REHEARSAL_PREDICATE_TYPE, (pr) => {
+    const p: string[] = [];
+    if (typeof pr.project !== 'string' || typeof pr.release !== 'string') p.push('predicate.project and predicate.release must be strings');
+    if (typeof pr.passed !== 'boolean') p.push('predicate.passed must be true or false');
+    const server = pr.server as Record<string, unknown> | undefined;
+    if (typeof server !== 'object' || server === null || (server.dialect !== 'sqlite' && server.dialect !== 'postgres') || typeof server.version !== 'string') p.push('predicate.server must name the dialect and version');
+    if (!Array.isArray(pr.migrations)) p.push('predicate.migrations must be a list');
+    else if (pr.passed === true && (pr.migrations as Array<Record<string, unknown>>).some((m) => [m?.up, m?.down, m?.reapply].some((s) => s === 'failed' || s === 'left-behind' || s === 'missing'))) p.push('predicate.passed is true, but a migration did not pass');
+    return p;
+  });
 }
 
 /** Splits attestations into rehearsal statements and the rest (the build provenance), by the predicate type their payload claims. */

@@ -39,11 +39,26 @@ export function buildStatement(manifestSha256: string, predicate: SignaturePredi
 
 /** Checks a parsed payload's shape; returns the problems found (empty when it is a release statement). */
 export function statementProblems(value: unknown): string[] {
+  return envelopeProblems(value, PREDICATE_TYPE, (predicate) => {
+    const p: string[] = [];
+    if (!ROLES.includes(predicate.role as Role)) p.push(`predicate.role must be one of ${ROLES.join(', ')}`);
+    if (typeof predicate.project !== 'string') p.push('predicate.project must be a string');
+    if (typeof predicate.release !== 'string') p.push('predicate.release must be a string');
+    return p;
+  });
+}
+
+/**
+ * The problems with a parsed payload as an in-toto Statement v1 of the given predicate type
+ * whose one subject is the manifest with its SHA-256, followed by `predicateProblems` of its
+ * predicate when it has one (empty when it is such a statement).
+ */
+export function envelopeProblems(value: unknown, predicateType: string, predicateProblems: (predicate: Record<string, unknown>) => string[]): string[] {
   const p: string[] = [];
   const v = value as Record<string, unknown> | null;
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return ['the statement is not an object'];
   if (v._type !== STATEMENT_TYPE) p.push('_type is not an in-toto Statement v1');
-  if (v.predicateType !== PREDICATE_TYPE) p.push(`predicateType is not ${PREDICATE_TYPE}`);
+  if (v.predicateType !== predicateType) p.push(`predicateType is not ${predicateType}`);
   const subject = v.subject as Array<Record<string, unknown>> | undefined;
   if (!Array.isArray(subject) || subject.length !== 1) p.push('the statement must have exactly one subject');
   else {
@@ -52,11 +67,7 @@ export function statementProblems(value: unknown): string[] {
     if (typeof digest?.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(digest.sha256)) p.push('the subject has no SHA-256 digest');
   }
   const predicate = v.predicate as Record<string, unknown> | undefined;
-  if (typeof predicate !== 'object' || predicate === null) p.push('the statement has no predicate');
-  else {
-    if (!ROLES.includes(predicate.role as Role)) p.push(`predicate.role must be one of ${ROLES.join(', ')}`);
-    if (typeof predicate.project !== 'string') p.push('predicate.project must be a string');
-    if (typeof predicate.release !== 'string') p.push('predicate.release must be a string');
-  }
+  if (typeof predicate !== 'object' || predicate === null || Array.isArray(predicate)) p.push('the statement has no predicate');
+  else p.push(...predicateProblems(predicate));
   return p;
 }
