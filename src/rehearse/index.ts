@@ -2,8 +2,11 @@
  * A rehearsal of a verified release on an empty scratch database of the target's kind:
  *   1. apply every migration in order, the schema fingerprint recorded before and after each;
  *   2. run the down scripts newest first, each checked to restore the fingerprint from before
- *      its migration (what it left behind, or took away, is named);
- *   3. apply everything again, and check that the schema is the one the first apply gave.
+ *      its migration (what it left behind, or took away, is named); a repeatable migration has
+ *      no down script, so what it made stays, as a rollback leaves it, and is not counted
+ *      against the down scripts;
+ *   3. apply everything again, repeatables included (run again over what they made), and check
+ *      that the schema is the one the first apply gave.
  * Nothing is written to a history: the scratch database is a test bench. The outcome is the
  * predicate of a rehearsal statement (src/format/rehearsal-statement.ts), which `rehearse`
  * signs into the bundle's attestations when given a key.
@@ -72,9 +75,11 @@ export async function rehearseBundle(verified: VerifiedBundle, driver: Driver, p
   const afterApply = current;
   const allApplied = applied === order.length;
 
-  // 2. Down, newest first (repeatables have none).
+  // 2. Down, newest first. Repeatables have no down script: like a rollback, the pass keeps what
+  // they made, and no versioned down script is blamed for it.
   let downComplete = true;
-  let earlier: FingerprintDifference | undefined;
+  const firstRepeatable = order.findIndex((m) => m.repeatable);
+  let earlier: FingerprintDifference | undefined = firstRepeatable >= 0 && applied > firstRepeatable ? compareFingerprints(before[firstRepeatable]!, current) : undefined;
   for (let i = applied - 1; i >= 0; i--) {
     const m = order[i]!;
     const outcome = outcomes[i]!;

@@ -81,6 +81,29 @@ describe('migseal rehearse', () => {
     expect(f.migrations[1].problem).toBe('no such table: orders_typo');
   });
 
+  it('keeps a repeatable migration through the down pass (it has no down script) and runs it again, blaming no down script for what it made', async () => {
+    const flyway = {
+      'V1__users.sql': 'CREATE TABLE users (id INTEGER PRIMARY KEY, active INTEGER NOT NULL DEFAULT 1);\n',
+      'U1__users.sql': 'DROP TABLE users;\n',
+      'V2__orders.sql': 'CREATE TABLE orders (id INTEGER PRIMARY KEY);\n',
+      'U2__orders.sql': 'DROP TABLE orders;\n',
+      'R__active_users.sql': 'DROP VIEW IF EXISTS active_users;\nCREATE VIEW active_users AS SELECT id FROM users WHERE active = 1;\n',
+    };
+    const passed = await rehearse(await world.bundle('repeatable', flyway));
+    expect(passed.stderr).toBe('');
+    expect(passed.code).toBe(0);
+    expect(passed.stdout).toMatch(/\n {2}2 {2}orders {2}up ok, down ok, again ok\n {2}R {2}active users {2}up ok, no down script \(repeatable: kept through the down pass\), run again ok\n/);
+    // A repeatable that cannot run twice fails where it runs again, and the rest still pass.
+    const once = await rehearse(await world.bundle('repeatable-once', { ...flyway, 'R__active_users.sql': 'CREATE VIEW active_users AS SELECT id FROM users;\n' }), '--json');
+    expect(once.code).toBe(2);
+    expect(codeOf(once)).toBe('REHEARSAL_FAILED');
+    expect(JSON.parse(once.stdout).migrations).toMatchObject([
+      { version: '1', down: 'ok', reapply: 'ok' },
+      { version: '2', down: 'ok', reapply: 'ok' },
+      { version: 'R', repeatable: true, up: 'ok', down: 'not-run', reapply: 'failed', problem: 'view active_users already exists' },
+    ]);
+  });
+
   it('refuses a scratch database that is not empty, and changes nothing in it', async () => {
     const path = join(world.dir, 'busy.sqlite');
     const db = new Database(path);

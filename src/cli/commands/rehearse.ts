@@ -53,11 +53,14 @@ function describe(project: string, report: RehearsalReport, signed: { out: strin
   const width = Math.max(1, ...predicate.migrations.map((m) => m.version.length));
   const lines = [
     `${predicate.passed ? 'rehearsal passed' : 'REHEARSAL_FAILED'}: ${project} release ${predicate.release} (sha256:${digest.slice(0, 16)}…) on ${report.target} (${predicate.server.version})`,
-    ...predicate.migrations.map((m) => `  ${m.version.padEnd(width)}  ${m.name}  up ${m.up}, down ${m.down}, again ${m.reapply}${m.problem ? `\n  ${' '.repeat(width)}  ${problemLine(m)}` : ''}`),
+    ...predicate.migrations.map((m) => `  ${m.version.padEnd(width)}  ${m.name}  up ${m.up}, ${steps(m)}${m.problem ? `\n  ${' '.repeat(width)}  ${problemLine(m)}` : ''}`),
   ];
   if (predicate.reapplyDifference) lines.push(`  applying everything again gave another schema: ${predicate.reapplyDifference}`);
   if (signed) lines.push(`signed the rehearsal with ${signed.signer} into ${signed.out} (release id sha256:${digest.slice(0, 16)}… unchanged)`);
   return lines.join('\n');
 }
+
+/** What the down pass and the second apply did: a repeatable has no down script, is kept through the down pass and runs again. */
+const steps = (m: RehearsedMigration): string => (m.repeatable && m.down === 'not-run' ? `no down script (repeatable: kept through the down pass), run again ${m.reapply}` : `down ${m.down}, again ${m.reapply}`);
 
 const problemLine = (m: RehearsedMigration): string => (m.down === 'left-behind' && m.up === 'ok' ? `down script: ${m.problem}` : `error: ${m.problem}`);
