@@ -10,7 +10,10 @@ cd "$(dirname "$0")/.."
 JAZZER_VERSION=2.1.0
 DEST=.tools/jazzer
 ADDON=$DEST/node_modules/@jazzer.js/fuzzer/build/Release/jazzerjs.node
-[ -f "$ADDON" ] && exit 0
+# The native part is rebuilt when this script or the pieces in scripts/fuzz/ change.
+STAMP=$DEST/native.sha256
+SOURCES=$(cat "$0" scripts/fuzz/libfuzzer-shim.cpp scripts/fuzz/fuzzer/FuzzerDefs.h | sha256sum | cut -d' ' -f1)
+[ -f "$ADDON" ] && [ "$(cat "$STAMP" 2>/dev/null)" = "$SOURCES" ] && exit 0
 
 LIBFUZZER=$(ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer_no_main-x86_64.a 2>/dev/null | sort -V | tail -n 1 || true)
 if [ -z "$LIBFUZZER" ] || ! command -v g++ >/dev/null; then
@@ -32,4 +35,5 @@ g++ -std=c++17 -O2 -fPIC -shared -w -DNAPI_VERSION=4 -DNAPI_CPP_EXCEPTIONS \
   "$SRC"/*.cpp "$SRC"/shared/*.cpp scripts/fuzz/libfuzzer-shim.cpp \
   -Wl,--whole-archive "$LIBFUZZER" -Wl,--no-whole-archive -lpthread \
   -o "$ADDON"
+echo "$SOURCES" > "$STAMP"
 echo "fuzz-setup: Jazzer.js $JAZZER_VERSION with $(basename "$LIBFUZZER") in $DEST"

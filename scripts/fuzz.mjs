@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Fuzzes every reader of untrusted bytes (test/fuzz/targets.ts) for a number of executions each.
 //
-//   node scripts/fuzz.mjs [--runs N] [--seconds S] [--target NAME]... [--engine jazzer|mutate] [--max-len BYTES] [--prototype-pollution]
+//   node scripts/fuzz.mjs [--runs N | --until-total N] [--seconds S] [--target NAME]... [--engine jazzer|mutate] [--max-len BYTES] [--prototype-pollution]
+//   node scripts/fuzz.mjs --ledger        executions per target and engine, summed over every run recorded
 //
 // The jazzer engine (default when scripts/fuzz-setup.sh has installed it) is coverage-guided:
 // Jazzer.js instruments migseal's code, bundled into one CommonJS file, and libFuzzer mutates
@@ -13,8 +14,14 @@
 // mutate pass of each target. Jazzer.js's prototype-pollution detector finds what strict JSON
 // already refuses (__proto__ keys; objects without a prototype) at a tenth of the speed, so it
 // runs only with --prototype-pollution.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, copyFileSync, chmodSync } from 'node:fs';
+//
+// Every run of a target, finished or stopped, is recorded in .fuzz/ledger.json: target, engine,
+// executions, seconds, exec/s, libFuzzer's final coverage (cov: edges, ft: features), findings,
+// how it ended and the commit it ran on; its output is kept in .fuzz/logs/. --until-total N runs
+// each target only for what its ledger total (for that engine) lacks of N. SIGINT or SIGTERM
+// stops the run in progress between two inputs: its executions are still counted and recorded.
+import { execFileSync, spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, copyFileSync, chmodSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,15 +34,28 @@ const NAMES = ['bundle-archive', 'tar', 'strict-json', 'manifest', 'trust-policy
 
 const { values } = parseArgs({
   options: {
-    runs: { type: 'string', default: '100000' },
+    runs: { type: 'string' },
+    'until-total': { type: 'string' },
     seconds: { type: 'string' },
+    ledger: { type: 'boolean', default: false },
     target: { type: 'string', multiple: true },
     engine: { type: 'string' },
     'max-len': { type: 'string' },
     'prototype-pollution': { type: 'boolean', default: false },
   },
 });
-const runs = Number(values.runs);
+const LEDGER = join(OUT, 'ledger.json');
+if (values.ledger) {
+  printLedger(readLedger());
+  process.exit(0);
+}
+if (values.runs && values['until-total']) throw new Error('--runs and --until-total exclude each other');
+// --seconds alone runs for that long, however many executions that is.
+const runs = values.runs !== undefined ? Number(values.runs) : values.seconds !== undefined ? Infinity : 100000;
+const untilTotal = values['until-total'] === undefined ? undefined : Number(values['until-total']);
+for (const [flag, n] of [['--runs', Number(values.runs ?? 0)], ['--until-total', untilTotal ?? 0], ['--seconds', Number(values.seconds ?? 1)]]) {
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${flag} takes a whole number`);
+}
 // The longest input libFuzzer makes, per target. A layout listing reaches every layout rule and the SQL parser's
 // transaction-mode reading in a few kilobytes (the seeds are under 4 kB), while each kilobyte more of SQL costs a
 // parse under two dialects: at 64 kB the target ran at a tenth of its speed. A bundle reaches the gzip, tar and
@@ -46,6 +66,21 @@ const names = values.target ?? NAMES;
 const engine = values.engine ?? (existsSync(JAZZER) ? 'jazzer' : 'mutate');
 for (const name of names) if (!NAMES.includes(name)) throw new Error(`unknown target ${name}; targets: ${NAMES.join(', ')}`);
 if (engine === 'jazzer' && !existsSync(JAZZER)) throw new Error('Jazzer.js is not installed: run scripts/fuzz-setup.sh');
+
+// A signal stops the run in progress (the fuzzer, in its own process group so that a terminal's Ctrl-C reaches it only
+// through here, ends between two inputs and prints its final stats), records it, and starts no other target.
+const SIGNALS = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 };
+let stoppedBy;
+let running;
+for (const signal of Object.keys(SIGNALS)) {
+  process.on(signal, () => {
+    if (!running) process.exit(128 + SIGNALS[signal]);
+    if (!stoppedBy) console.error(`fuzz: ${signal}: stopping ${running.name}; its executions so far are recorded`);
+    stoppedBy ??= signal;
+    running.child?.kill('SIGTERM');
+  });
+}
+const commit = gitCommit();
 
 // One CommonJS file holding the targets and all of migseal's code they reach, so that Jazzer.js instruments it.
 // CommonJS has no top-level await: the SQL parser's module load becomes a promise the target awaits once.
@@ -98,21 +133,52 @@ const targetModule = createRequire(import.meta.url)(bundle);
 
 const results = [];
 for (const name of names) {
+  if (stoppedBy) break;
+  const done = untilTotal === undefined ? 0 : totalOf(readLedger(), name, engine);
+  const want = untilTotal === undefined ? runs : untilTotal - done;
+  if (want <= 0) {
+    console.log(`${name}: ${done} ${engine} executions recorded, at least ${untilTotal}: nothing to run`);
+    continue;
+  }
   const corpus = join(OUT, 'corpus', name);
   const findings = join(OUT, 'findings', name);
   mkdirSync(corpus, { recursive: true });
   mkdirSync(findings, { recursive: true });
   for (const seed of readdirSync(join(world, 'seeds', name))) copyFileSync(join(world, 'seeds', name, seed), join(corpus, seed));
-  const result = engine === 'jazzer' ? await runJazzer(name, corpus, findings) : await runMutate(name, findings);
+  const before = new Set(readdirSync(findings));
+  const started = new Date();
+  running = { name };
+  const result = engine === 'jazzer' ? await runJazzer(name, want, corpus, findings, started) : await runMutate(name, want, findings);
+  running = undefined;
+  result.findings = readdirSync(findings).filter((file) => !before.has(file)).map((file) => join('.fuzz', 'findings', name, file));
+  result.finding ||= result.findings.length > 0;
   results.push(result);
+  record({
+    target: name,
+    engine,
+    started: started.toISOString(),
+    seconds: Math.round(result.seconds),
+    executions: result.executions,
+    execPerSec: result.rate ?? Math.round(result.executions / result.seconds),
+    ...(result.cov !== undefined && { cov: result.cov, ft: result.ft }),
+    ...(result.corpusUnits !== undefined && { corpusUnits: result.corpusUnits }),
+    ...(result.rssMb !== undefined && { peakRssMb: result.rssMb }),
+    maxLen: engine === 'jazzer' ? Number(maxLenOf(name)) : undefined,
+    ended: result.ended,
+    findings: result.findings,
+    ...(result.log && { log: result.log }),
+    commit,
+  });
   const rate = result.rate ?? Math.round(result.executions / result.seconds);
-  console.log(`${name}: ${result.executions} executions in ${result.seconds.toFixed(0)} s (${rate}/s while fuzzing)${result.coverage ? `, coverage ${result.coverage}` : ''}${result.rssMb ? `, peak RSS ${result.rssMb} MB` : ''}, ${result.finding ? `FINDING in ${findings}` : 'no finding'}`);
+  console.log(
+    `${name}: ${result.executions} executions in ${result.seconds.toFixed(0)} s (${rate}/s while fuzzing)${result.cov !== undefined ? `, cov ${result.cov} ft ${result.ft}` : ''}${result.rssMb ? `, peak RSS ${result.rssMb} MB` : ''}, ${result.ended}, ${result.finding ? `FINDING in ${findings}` : 'no finding'}; ${totalOf(readLedger(), name, engine)} ${engine} executions in the ledger`,
+  );
 }
 const found = results.filter((r) => r.finding);
-console.log(`\nengine ${engine}: ${results.length} targets, ${results.reduce((n, r) => n + r.executions, 0)} executions, ${found.length} with findings`);
-process.exitCode = found.length ? 1 : 0;
+console.log(`\nengine ${engine}: ${results.length} targets, ${results.reduce((n, r) => n + r.executions, 0)} executions, ${found.length} with findings${stoppedBy ? `, stopped by ${stoppedBy}` : ''}`);
+process.exitCode = found.length ? 1 : stoppedBy ? 128 + SIGNALS[stoppedBy] : 0;
 
-function runJazzer(name, corpus, findings) {
+function runJazzer(name, want, corpus, findings, started) {
   const async = targetModule.targets(targetModule.loadWorld(world)).find((t) => t.name === name).async;
   const args = [
     JAZZER, bundle, corpus,
@@ -121,43 +187,67 @@ function runJazzer(name, corpus, findings) {
     // Reading key files at paths a policy names is the policy's job, not a path traversal.
     ...(values['prototype-pollution'] ? ['--disable_bug_detectors', 'path-traversal', '--disable_bug_detectors', 'command-injection'] : ['--disable_bug_detectors', '.*']),
     '--',
-    ...(values.seconds ? [`-max_total_time=${values.seconds}`] : [`-runs=${runs}`]),
+    ...(Number.isFinite(want) ? [`-runs=${want}`] : []),
+    ...(values.seconds ? [`-max_total_time=${values.seconds}`] : []),
     `-max_len=${maxLenOf(name)}`,
     '-rss_limit_mb=2048',
     '-print_final_stats=1',
     `-artifact_prefix=${findings}/`,
   ];
+  const logs = join(OUT, 'logs');
+  mkdirSync(logs, { recursive: true });
+  const logPath = join(logs, `${name}-${started.toISOString().replace(/[:.]/g, '-')}.log`);
+  const log = createWriteStream(logPath);
   return new Promise((resolvePromise, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, args, { env: { ...process.env, MIGSEAL_FUZZ_TARGET: name, MIGSEAL_FUZZ_WORLD: world }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let log = '';
-    const keep = (d) => {
-      log += d;
-      if (log.length > 1 << 20) log = log.slice(-(1 << 19));
+    const t0 = performance.now();
+    const child = spawn(process.execPath, args, { env: { ...process.env, MIGSEAL_FUZZ_TARGET: name, MIGSEAL_FUZZ_WORLD: world }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    running.child = child;
+    if (stoppedBy) child.kill('SIGTERM');
+    // libFuzzer's lines, read as they come: the last status line's coverage, the closing DONE line and the final stats.
+    const seen = { stat: {} };
+    const lines = { stdout: '', stderr: '' };
+    const read = (stream) => (chunk) => {
+      log.write(chunk);
+      const text = lines[stream] + chunk;
+      const parts = text.split('\n');
+      lines[stream] = parts.pop().slice(-4096);
+      for (const line of parts) {
+        const cov = /cov: (\d+) ft: (\d+)(?: corp: (\d+)\/)?/.exec(line);
+        if (cov) Object.assign(seen, { cov: Number(cov[1]), ft: Number(cov[2]), ...(cov[3] && { corp: Number(cov[3]) }) });
+        const done = /#(\d+)\s+DONE .*exec\/s: (\d+)/.exec(line);
+        if (done) seen.done = { executions: Number(done[1]), rate: Number(done[2]) };
+        const stat = /stat::(\w+):\s+(\d+)/.exec(line);
+        if (stat) seen.stat[stat[1]] = Number(stat[2]);
+        if (/run interrupted; exiting/.test(line)) seen.interrupted = true;
+      }
     };
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
+    child.stdout.on('data', read('stdout'));
+    child.stderr.on('data', read('stderr'));
     child.on('error', reject);
-    child.on('close', (code) => {
-      writeFileSync(join(findings, '..', `${name}.log`), log);
-      const stat = (key) => Number(new RegExp(`stat::${key}:\\s+(\\d+)`).exec(log)?.[1] ?? NaN);
-      // libFuzzer's closing line, for when its final stats came interleaved with the dictionary on the other stream.
-      const done = /#(\d+)\s+DONE .*exec\/s: (\d+)/.exec(log);
-      const lastCov = [...log.matchAll(/cov: (\d+) ft: (\d+)/g)].at(-1);
+    child.on('close', (code, signal) => {
+      log.end();
+      const stat = (key) => seen.stat[key];
+      const executions = stat('number_of_executed_units') ?? seen.done?.executions ?? 0;
+      // 0: the runs or the time were used up; 72 (libFuzzer's interrupt code): stopped by a signal, with its final stats.
+      const ended = code === 0 ? 'finished' : code === 72 && seen.interrupted ? `stopped by ${stoppedBy ?? 'a signal'}` : signal || stoppedBy ? `killed (${signal ?? code}), executions unknown` : `ended with code ${code}`;
       resolvePromise({
         name,
-        executions: Number.isNaN(stat('number_of_executed_units')) ? Number(done?.[1] ?? NaN) : stat('number_of_executed_units'),
-        seconds: (performance.now() - started) / 1000,
-        rate: Number.isNaN(stat('average_exec_per_sec')) ? Number(done?.[2] ?? NaN) : stat('average_exec_per_sec'),
+        executions,
+        seconds: (performance.now() - t0) / 1000,
+        rate: stat('average_exec_per_sec') ?? seen.done?.rate,
         rssMb: stat('peak_rss_mb'),
-        coverage: lastCov ? `${lastCov[1]} edges, ${lastCov[2]} features` : undefined,
-        finding: code !== 0,
+        cov: seen.cov,
+        ft: seen.ft,
+        corpusUnits: seen.corp,
+        ended,
+        log: join('.fuzz', 'logs', logPath.slice(logs.length + 1)),
+        finding: !(code === 0 || (code === 72 && seen.interrupted) || stoppedBy),
       });
     });
   });
 }
 
-async function runMutate(name, findings) {
+async function runMutate(name, want, findings) {
   const { mutate, prng, targets, loadWorld, judge } = targetModule;
   const loaded = loadWorld(world);
   const target = targets(loaded).find((t) => t.name === name);
@@ -166,7 +256,11 @@ async function runMutate(name, findings) {
   const started = performance.now();
   let executions = 0;
   const deadline = values.seconds ? started + Number(values.seconds) * 1000 : Infinity;
-  for (; executions < runs && performance.now() < deadline; executions++) {
+  const result = (extra) => ({ name, executions, seconds: (performance.now() - started) / 1000, finding: false, ended: 'finished', ...extra });
+  for (; executions < want && performance.now() < deadline; executions++) {
+    // Let a signal's handler run.
+    if (executions % 1000 === 0) await new Promise(setImmediate);
+    if (stoppedBy) return result({ ended: `stopped by ${stoppedBy}` });
     const data = mutate(seeds, random);
     try {
       await target.run(data);
@@ -175,9 +269,58 @@ async function runMutate(name, findings) {
         judge(target, error);
       } catch {
         writeFileSync(join(findings, `crash-${executions}`), data);
-        return { name, executions: executions + 1, seconds: (performance.now() - started) / 1000, finding: true };
+        executions++;
+        return result({ finding: true, ended: 'finding' });
       }
     }
   }
-  return { name, executions, seconds: (performance.now() - started) / 1000, finding: false };
+  return result();
+}
+
+function readLedger() {
+  return existsSync(LEDGER) ? JSON.parse(readFileSync(LEDGER, 'utf8')) : [];
+}
+
+// Appends one run, written whole and renamed into place so that a stop mid-write loses nothing recorded before.
+function record(entry) {
+  const ledger = readLedger();
+  ledger.push(entry);
+  mkdirSync(OUT, { recursive: true });
+  writeFileSync(`${LEDGER}.tmp`, `${JSON.stringify(ledger, null, 1)}\n`);
+  renameSync(`${LEDGER}.tmp`, LEDGER);
+}
+
+function totalOf(ledger, target, engineName) {
+  return ledger.filter((e) => e.target === target && e.engine === engineName).reduce((n, e) => n + e.executions, 0);
+}
+
+function printLedger(ledger) {
+  console.log(`${LEDGER}: ${ledger.length} runs`);
+  const rows = new Map();
+  for (const e of ledger) {
+    const key = `${e.target}\t${e.engine}`;
+    const row = rows.get(key) ?? { target: e.target, engine: e.engine, runs: 0, executions: 0, seconds: 0, findings: 0 };
+    row.runs++;
+    row.executions += e.executions;
+    row.seconds += e.seconds;
+    row.findings += e.findings.length;
+    if (e.cov !== undefined) Object.assign(row, { cov: e.cov, ft: e.ft });
+    rows.set(key, row);
+  }
+  console.log('target           engine  runs  executions   seconds  exec/s  last cov/ft    findings');
+  for (const r of rows.values()) {
+    console.log(
+      `${r.target.padEnd(16)} ${r.engine.padEnd(7)} ${String(r.runs).padStart(4)} ${String(r.executions).padStart(11)} ${String(r.seconds).padStart(9)} ${String(Math.round(r.executions / Math.max(r.seconds, 1))).padStart(7)}  ${(r.cov === undefined ? '-' : `${r.cov}/${r.ft}`).padEnd(13)} ${r.findings}`,
+    );
+  }
+}
+
+function gitCommit() {
+  try {
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${head}+changes` : head;
+  } catch {
+    return undefined;
+  }
 }
