@@ -51,6 +51,19 @@ export function readTrustedFile(path: string): Buffer {
   }
 }
 
+/**
+ * How a trust policy reaches the files it names. Migseal checks and reads them from disk each
+ * time; the fuzzer, which parses a policy millions of times, passes one that remembers them.
+ */
+export interface TrustFiles {
+  /** Why the file is not safe to trust, as `insecurePermissions`. */
+  problem(path: string): string | undefined;
+  /** The file's bytes, checked, as `readTrustedFile`. */
+  read(path: string): Buffer;
+}
+
+export const DISK_TRUST_FILES: TrustFiles = { problem: insecurePermissions, read: readTrustedFile };
+
 interface Walk {
   links: number;
   uid: number;

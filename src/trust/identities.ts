@@ -9,7 +9,7 @@ import { TrustedRoot, type CertificateAuthority } from '@sigstore/protobuf-specs
 import { MigsealError } from '../errors.js';
 import { SIGNER_ROLES, type SignerRole } from '../format/statement.js';
 import type { SignerAuthority, ValidityAt } from './signer-authority.js';
-import { insecurePermissions, readTrustedFile } from './file-permissions.js';
+import { DISK_TRUST_FILES, type TrustFiles } from './file-permissions.js';
 import { loadTrustedRootFile, PUBLIC_GOOD, publicGoodTrustedRoot } from './sigstore-root.js';
 import { allowOnly, forEachObject, optionalBoolean, type JsonObject } from '../format/json-shape.js';
 
@@ -39,9 +39,10 @@ export function parseIdentities(
   base: string,
   p: string[],
   time: (v: unknown, at: string) => Date | undefined,
+  files: TrustFiles = DISK_TRUST_FILES,
 ): { authorities: Map<string, SignerAuthority>; identities: TrustedIdentity[]; timestampAuthorities: CertificateAuthority[] } {
-  const timestampAuthorities = parseTimestampAuthorities(raw, base, p);
-  const authorities = parseCas(raw.cas, base, timestampAuthorities, p);
+  const timestampAuthorities = parseTimestampAuthorities(raw, base, p, files);
+  const authorities = parseCas(raw.cas, base, timestampAuthorities, p, files);
   const identities: TrustedIdentity[] = [];
   forEachObject(raw.identities, '$.identities', p, false, (entry, at) => {
     const identity = parseIdentity(entry, at, authorities, p, time);
@@ -51,7 +52,7 @@ export function parseIdentities(
 }
 
 /** `cas`: each a CA certificate (PEM) or a Sigstore trusted_root.json, by id. */
-function parseCas(value: unknown, base: string, timestampAuthorities: CertificateAuthority[], p: string[]): Map<string, SignerAuthority> {
+function parseCas(value: unknown, base: string, timestampAuthorities: CertificateAuthority[], p: string[], files: TrustFiles): Map<string, SignerAuthority> {
   const authorities = new Map<string, SignerAuthority>();
   forEachObject(value, '$.cas', p, false, (ca, at) => {
     allowOnly(ca, at, ['id', 'certificate', 'trustedRoot', 'description'], p);
@@ -59,11 +60,11 @@ function parseCas(value: unknown, base: string, timestampAuthorities: Certificat
     if (ca.id === PUBLIC_GOOD || authorities.has(ca.id)) return void p.push(`${at}.id repeats "${ca.id}"${ca.id === PUBLIC_GOOD ? ' (a built-in authority)' : ''}`);
     if ((typeof ca.certificate === 'string') === (typeof ca.trustedRoot === 'string')) return void p.push(`${at} must name either a certificate (PEM) or a trustedRoot (Sigstore trusted_root.json)`);
     const path = resolve(base, (ca.certificate ?? ca.trustedRoot) as string);
-    const unsafe = insecurePermissions(path);
+    const unsafe = files.problem(path);
     if (unsafe) throw new MigsealError('POLICY_INSECURE', `The trust policy is not safe to use: ${unsafe}.`);
     try {
-      if (typeof ca.trustedRoot === 'string') authorities.set(ca.id, { kind: 'sigstore', id: ca.id, trustedRoot: loadTrustedRootFile(path) });
-      else authorities.set(ca.id, { kind: 'ca', id: ca.id, certificate: readCaCertificate(path), timestampAuthorities });
+      if (typeof ca.trustedRoot === 'string') authorities.set(ca.id, { kind: 'sigstore', id: ca.id, trustedRoot: loadTrustedRootFile(path, files) });
+      else authorities.set(ca.id, { kind: 'ca', id: ca.id, certificate: readCaCertificate(path, files), timestampAuthorities });
     } catch (error) {
       if (error instanceof MigsealError && error.code === 'POLICY_INSECURE') throw error;
       p.push(`${at}: ${error instanceof MigsealError ? error.message : `cannot read ${path}`}`);
@@ -117,7 +118,7 @@ function parseIdentity(
 }
 
 /** `timestampAuthorities`: RFC 3161 authorities whose timestamps are trusted times, each a chain leaf first. */
-function parseTimestampAuthorities(raw: JsonObject, base: string, p: string[]): CertificateAuthority[] {
+function parseTimestampAuthorities(raw: JsonObject, base: string, p: string[], trustFiles: TrustFiles): CertificateAuthority[] {
   const entries: unknown[] = [];
   forEachObject(raw.timestampAuthorities, '$.timestampAuthorities', p, false, (tsa, at) => {
     allowOnly(tsa, at, ['id', 'certificates', 'description'], p);
@@ -127,9 +128,9 @@ function parseTimestampAuthorities(raw: JsonObject, base: string, p: string[]): 
     try {
       const chain = files.map((file) => {
         const path = resolve(base, file);
-        const unsafe = insecurePermissions(path);
+        const unsafe = trustFiles.problem(path);
         if (unsafe) throw new MigsealError('POLICY_INSECURE', `The trust policy is not safe to use: ${unsafe}.`);
-        return pemCertificate(path);
+        return pemCertificate(path, trustFiles);
       });
       entries.push({
         subject: { organization: tsa.id, commonName: tsa.id },
@@ -146,8 +147,8 @@ function parseTimestampAuthorities(raw: JsonObject, base: string, p: string[]): 
   return TrustedRoot.fromJSON({ mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1', tlogs: [], certificateAuthorities: [], ctlogs: [], timestampAuthorities: entries }).timestampAuthorities;
 }
 
-function pemCertificate(path: string): { cert: X509Certificate; der: Buffer } {
-  const pem = readTrustedFile(path).toString('utf8');
+function pemCertificate(path: string, files: TrustFiles): { cert: X509Certificate; der: Buffer } {
+  const pem = files.read(path).toString('utf8');
   const body = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/.exec(pem)?.[1];
   const invalid = (cause?: unknown) => new MigsealError('POLICY_INVALID', `The file ${path} is not a PEM certificate.`, cause === undefined ? {} : { cause });
   if (!body) throw invalid();
@@ -163,8 +164,8 @@ function publicGood(): SignerAuthority {
   return { kind: 'sigstore', id: PUBLIC_GOOD, trustedRoot: publicGoodTrustedRoot() };
 }
 
-function readCaCertificate(path: string): X509Certificate {
-  const { cert } = pemCertificate(path);
+function readCaCertificate(path: string, files: TrustFiles): X509Certificate {
+  const { cert } = pemCertificate(path, files);
   if (!cert.isCA) throw new MigsealError('POLICY_INVALID', `The certificate ${path} is not a CA certificate (basic constraints and keyCertSign).`);
   return cert;
 }

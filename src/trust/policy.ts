@@ -13,7 +13,7 @@ import { decodeUtf8Strict, parseStrictJson } from '../format/strict-json.js';
 import { DIALECTS, type Dialect } from '../format/manifest.js';
 import { ROLES, SIGNER_ROLES, type Role, type SignerRole } from '../format/statement.js';
 import { keyIdOf, loadPublicKey } from '../format/public-key.js';
-import { insecurePermissions, readTrustedFile } from './file-permissions.js';
+import { DISK_TRUST_FILES, insecurePermissions, readTrustedFile, type TrustFiles } from './file-permissions.js';
 import { parseFindingsPolicy, type FindingsPolicy } from './findings-policy.js';
 import { parseIdentities, type TrustedIdentity } from './identities.js';
 import { parseProvenanceRequirement, type ProvenanceRequirement } from './provenance-policy.js';
@@ -89,8 +89,8 @@ export function loadTrustPolicy(path: string): TrustPolicy {
   return parseTrustPolicy(bytes, absolute);
 }
 
-/** A trust policy from the bytes of the file at `path` (key and certificate paths are relative to it). */
-export function parseTrustPolicy(bytes: Buffer, path: string): TrustPolicy {
+/** A trust policy from the bytes of the file at `path` (key and certificate paths are relative to it, read through `files`). */
+export function parseTrustPolicy(bytes: Buffer, path: string, files: TrustFiles = DISK_TRUST_FILES): TrustPolicy {
   if (bytes.length > LIMITS.maxPolicyBytes) throw new MigsealError('POLICY_INVALID', `The trust policy ${path} is larger than ${LIMITS.maxPolicyBytes} bytes.`);
   let text: string;
   try {
@@ -104,23 +104,23 @@ export function parseTrustPolicy(bytes: Buffer, path: string): TrustPolicy {
   } catch (error) {
     throw new MigsealError('POLICY_INVALID', `The trust policy ${path} is not strict JSON: ${(error as Error).message}.`, { cause: error });
   }
-  return buildPolicy(raw, resolve(path));
+  return buildPolicy(raw, resolve(path), files);
 }
 
 /** A policy from a JSON value made in memory (paths in it are relative to `path`'s folder), checked as a file would be. */
 export function trustPolicyFromJson(raw: unknown, path: string): TrustPolicy {
-  return buildPolicy(raw, path);
+  return buildPolicy(raw, path, DISK_TRUST_FILES);
 }
 
-function buildPolicy(raw: unknown, path: string): TrustPolicy {
+function buildPolicy(raw: unknown, path: string, files: TrustFiles): TrustPolicy {
   const p: string[] = [];
   const base = dirname(path);
   if (!isJsonObject(raw)) throw new MigsealError('POLICY_INVALID', `The trust policy ${path} is not a JSON object.`);
   allowOnly(raw, '$', ['project', 'dialect', 'keys', 'cas', 'identities', 'timestampAuthorities', 'environments', 'description'], p);
   if (typeof raw.project !== 'string' || raw.project === '') p.push('$.project must name the project');
   if (raw.dialect !== undefined && !DIALECTS.includes(raw.dialect as Dialect)) p.push(`$.dialect must be one of ${DIALECTS.join(', ')}`);
-  const { keys, ids } = parseKeys(raw.keys, base, p);
-  const { authorities, identities, timestampAuthorities } = parseIdentities(raw, base, p, (v, at) => optTime(v, at, p));
+  const { keys, ids } = parseKeys(raw.keys, base, p, files);
+  const { authorities, identities, timestampAuthorities } = parseIdentities(raw, base, p, (v, at) => optTime(v, at, p), files);
   for (const identity of identities) {
     if (ids.has(identity.id)) p.push(`identity id "${identity.id}" repeats a key or identity id`);
     ids.add(identity.id);
@@ -144,7 +144,7 @@ function buildPolicy(raw: unknown, path: string): TrustPolicy {
 }
 
 /** `keys`: each a public key file (relative to the policy), its roles and validity window; one key listed once. `ids`: every key id named. */
-function parseKeys(value: unknown, base: string, p: string[]): { keys: TrustedKey[]; ids: Set<string> } {
+function parseKeys(value: unknown, base: string, p: string[], files: TrustFiles): { keys: TrustedKey[]; ids: Set<string> } {
   const keys: TrustedKey[] = [];
   const ids = new Set<string>();
   forEachObject(value, '$.keys', p, true, (k, at) => {
@@ -160,7 +160,7 @@ function parseKeys(value: unknown, base: string, p: string[]): { keys: TrustedKe
     optionalBoolean(k, 'retired', at, p);
     if (k.retired === true && !notAfter) p.push(`${at}.retired needs a notAfter: the end of the window its signatures stay valid for`);
     if (typeof k.publicKey !== 'string') return void p.push(`${at}.publicKey must be a path to a PEM public key`);
-    const publicKey = readPublicKey(resolve(base, k.publicKey), at, p);
+    const publicKey = readPublicKey(resolve(base, k.publicKey), at, p, files);
     if (!publicKey) return;
     keys.push({
       id: k.id,
@@ -183,11 +183,11 @@ function parseKeys(value: unknown, base: string, p: string[]): { keys: TrustedKe
 }
 
 /** A key file that others could swap refuses the whole policy; one that cannot be read is a problem of its entry. */
-function readPublicKey(keyPath: string, at: string, p: string[]): KeyObject | undefined {
-  const unsafe = insecurePermissions(keyPath);
+function readPublicKey(keyPath: string, at: string, p: string[], files: TrustFiles): KeyObject | undefined {
+  const unsafe = files.problem(keyPath);
   if (unsafe) throw new MigsealError('POLICY_INSECURE', `The trust policy is not safe to use: ${unsafe}.`);
   try {
-    return loadPublicKey(readTrustedFile(keyPath), keyPath);
+    return loadPublicKey(files.read(keyPath), keyPath);
   } catch (error) {
     if (error instanceof MigsealError && error.code === 'POLICY_INSECURE') throw error;
     p.push(`${at}.publicKey: ${error instanceof MigsealError ? error.message : `cannot read ${keyPath}`}`);

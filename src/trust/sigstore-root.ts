@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { MigsealError } from '../errors.js';
-import { readTrustedFile } from './file-permissions.js';
+import { DISK_TRUST_FILES, type TrustFiles } from './file-permissions.js';
 import { decodeUtf8Strict, parseStrictJson } from '../format/strict-json.js';
 
 export const PUBLIC_GOOD = 'sigstore-public-good';
@@ -36,10 +36,10 @@ function unreadablePublicGood(why: string, cause?: unknown): MigsealError {
 }
 
 /** A Sigstore trusted_root.json file (for example a private Sigstore instance's). */
-export function loadTrustedRootFile(path: string): TrustedRoot {
+export function loadTrustedRootFile(path: string, files: TrustFiles = DISK_TRUST_FILES): TrustedRoot {
   let raw: unknown;
   try {
-    raw = parseStrictJson(decodeUtf8Strict(readTrustedFile(path)));
+    raw = parseStrictJson(decodeUtf8Strict(files.read(path)));
   } catch (error) {
     if (error instanceof MigsealError) throw error;
     throw new MigsealError('POLICY_INVALID', `The trusted root ${path} cannot be read as strict JSON: ${(error as Error).message}.`, { cause: error });

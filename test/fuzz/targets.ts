@@ -17,6 +17,7 @@ import { decodeUtf8Strict, parseStrictJson, StrictJsonError } from '../../src/fo
 import { readTar, TarError } from '../../src/format/tar.js';
 import { chooseLayout } from '../../src/layouts/index.js';
 import type { FolderListing } from '../../src/layouts/layout.js';
+import { DISK_TRUST_FILES, type TrustFiles } from '../../src/trust/file-permissions.js';
 import { parseTrustPolicy, type TrustPolicy } from '../../src/trust/policy.js';
 import { publicGoodTrustedRoot } from '../../src/trust/sigstore-root.js';
 import { verifyPolicySigner } from '../../src/verify/policy-signer.js';
@@ -51,6 +52,7 @@ export function loadWorld(dir: string): FuzzWorld {
 }
 
 export function targets(world: FuzzWorld): FuzzTarget[] {
+  const trustFiles = rememberedTrustFiles();
   const manifestSha256 = createHash('sha256').update(world.seeds.manifest![0]!).digest('hex');
   return [
     {
@@ -72,7 +74,11 @@ export function targets(world: FuzzWorld): FuzzTarget[] {
       run: (data) => void parseStrictJson(decodeUtf8Strict(data)),
     },
     { name: 'manifest', reads: 'manifest.json (parseManifest)', run: (data) => void parseManifest(data) },
-    { name: 'trust-policy', reads: "a host's trust policy file (parseTrustPolicy)", run: (data) => void parseTrustPolicy(data, world.policyPath) },
+    {
+      name: 'trust-policy',
+      reads: "a host's trust policy file (parseTrustPolicy), the files it names checked and read once per path",
+      run: (data) => void parseTrustPolicy(data, world.policyPath, trustFiles),
+    },
     {
       name: 'sigstore-bundle',
       reads: 'a signature file in a bundle, read and verified against a policy with a key and a public-good identity',
@@ -104,6 +110,39 @@ export function judge(target: FuzzTarget, error: unknown): void {
   if (error instanceof MigsealError) return;
   if (target.formatErrors?.some((type) => error instanceof type)) return;
   throw error;
+}
+
+/**
+ * The policy's files as migseal checks and reads them, each path's verdict and bytes (or error)
+ * kept after the first time: the same key file read on every input made the target a fifth as
+ * fast, and the permission walk and the read are not what is fuzzed. Mutated paths are many and
+ * mostly missing, so the memory holds a few thousand paths and then starts afresh.
+ */
+function rememberedTrustFiles(): TrustFiles {
+  const LIMIT = 4096;
+  const problems = new Map<string, string | undefined>();
+  const reads = new Map<string, { bytes: Buffer } | { error: unknown }>();
+  const remember = <T>(map: Map<string, T>, path: string, make: () => T): T => {
+    if (!map.has(path)) {
+      if (map.size >= LIMIT) map.clear();
+      map.set(path, make());
+    }
+    return map.get(path)!;
+  };
+  return {
+    problem: (path) => remember(problems, path, () => DISK_TRUST_FILES.problem(path)),
+    read: (path) => {
+      const read = remember(reads, path, () => {
+        try {
+          return { bytes: DISK_TRUST_FILES.read(path) };
+        } catch (error) {
+          return { error };
+        }
+      });
+      if ('error' in read) throw read.error;
+      return Buffer.from(read.bytes);
+    },
+  };
 }
 
 // The inverse of world.ts's encodeListing: path NUL content NUL, repeated.
