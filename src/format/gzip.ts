@@ -37,6 +37,7 @@ const INFLATE_CHUNK = 256 * 1024;
 const ONE_CALL_MAX_INPUT = 1024 * 1024;
 /** ...while its output stays within this; a larger output is inflated in chunks as it is used (gunzipStream). */
 const ONE_CALL_MAX_OUTPUT = 32 * 1024 * 1024;
+const MIN_OUTPUT_CHUNK = 64 * 1024;
 
 /**
  * Inflates a small input held whole, in one call, under the rules of gunzipStream (the same
@@ -47,9 +48,16 @@ export function gunzipWhole(compressed: Buffer): Buffer | undefined {
   if (compressed.length > ONE_CALL_MAX_INPUT) return undefined;
   if (compressed.length < 18 || compressed[0] !== 0x1f || compressed[1] !== 0x8b || compressed[2] !== 8) throw notGzip();
   const cap = decompressionCap(compressed.length);
+  const limit = Math.min(cap, ONE_CALL_MAX_OUTPUT);
+  // One output buffer of the size the gzip trailer announces (one byte more, so zlib sees the end
+  // without asking for another), instead of 16 KB pieces copied into one at the end: that copy
+  // took as long as the inflating. The trailer is untrusted: a wrong one costs only speed (the
+  // checks below decide), and the buffer never exceeds the limit.
+  const announced = compressed.readUInt32LE(compressed.length - 4);
+  const chunkSize = Math.max(MIN_OUTPUT_CHUNK, Math.min(limit, announced + 1));
   let inflated: { buffer: Buffer; engine: { bytesWritten: number } };
   try {
-    inflated = gunzipSync(compressed, { info: true, maxOutputLength: Math.min(cap, ONE_CALL_MAX_OUTPUT) }) as unknown as typeof inflated;
+    inflated = gunzipSync(compressed, { info: true, maxOutputLength: limit, chunkSize }) as unknown as typeof inflated;
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'ERR_BUFFER_TOO_LARGE') {
