@@ -25,7 +25,11 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 export function parseStrictJson(text: string, maxDepth: number = LIMITS.maxJsonDepth): JsonValue {
   const compact = viaEngine(text, maxDepth);
-  if (compact !== undefined) return compact;
+  return compact !== undefined ? compact : parseByStrictParser(text, maxDepth);
+}
+
+/** The strict parser alone, without the engine's shortcut (parseStrictJson's tests hold one against the other). */
+export function parseByStrictParser(text: string, maxDepth: number = LIMITS.maxJsonDepth): JsonValue {
   const parser = new Parser(text, maxDepth);
   const value = parser.value('$', 0);
   parser.end();
@@ -36,41 +40,65 @@ export function parseStrictJson(text: string, maxDepth: number = LIMITS.maxJsonD
  * Most documents migseal reads were written compactly by JSON.stringify (the manifest, whose
  * canonical form is that, and Sigstore bundles). For those the engine's own parser gives the
  * same value several times faster, above all in a short-lived process where the strict parser
- * runs before it is compiled. It is taken only when the text is exactly what JSON.stringify
- * writes for the parsed value (so no key was dropped as a duplicate, no number or escape
- * rewritten) and the value keeps the strict rules (safe integers, no forbidden keys, no lone
- * surrogates, the depth cap); objects then get a null prototype, as the strict parser's have.
- * Anything else, accepted or not, is read by the strict parser, which words every refusal.
+ * runs before it is compiled. It is taken only when nothing in the text can make the engine's
+ * value differ from the strict parser's or pass where the strict parser refuses:
+ * - no duplicate key, which the engine would drop silently: every key ends with `":` (a text
+ *   with a quote, then white space, then a colon is left to the strict parser), so the number
+ *   of `":` in the text is at least the number of keys written, and equals the number of keys
+ *   in the value only when none was written twice;
+ * - no number written with a fraction or an exponent (`1.0`, `1e3` give safe integers too),
+ *   and no -0;
+ * - no lone surrogate, raw or escaped; no forbidden key, however spelled; the depth cap; safe
+ *   integers only.
+ * A check that fires inside a string (a `":` or `, 1.5` in some text) is a false alarm and only
+ * costs time. Objects then get a null prototype, as the strict parser's have. Anything else,
+ * accepted or not, is read by the strict parser, which words every refusal.
  */
 function viaEngine(text: string, maxDepth: number): JsonValue | undefined {
-  const body = text.endsWith('\n') ? text.slice(0, -1) : text;
-  // Strings: no lone surrogate, raw or (as JSON.stringify writes one) escaped. Keys: none forbidden. A false alarm only costs time.
-  if (maxDepth < 0 || !isWellFormed(body) || ESCAPED_SURROGATE.test(body) || FORBIDDEN_KEY.test(body)) return undefined;
+  if (maxDepth < 0 || !isWellFormed(text) || ESCAPED_SURROGATE.test(text) || SPACED_KEY_END.test(text) || NOT_AN_INTEGER.test(text)) return undefined;
   let value: unknown;
   try {
-    value = JSON.parse(body);
-    if (JSON.stringify(value) !== body) return undefined;
+    value = JSON.parse(text);
   } catch {
     return undefined;
   }
-  return keepsStrictRules(value, 0, maxDepth) ? (value as JsonValue) : undefined;
+  const keys = { count: 0 };
+  if (!keepsStrictRules(value, 0, maxDepth, keys)) return undefined;
+  return keys.count === countKeyEnds(text) ? (value as JsonValue) : undefined;
 }
 
 const ESCAPED_SURROGATE = /\\u[dD][89a-fA-F]/;
-const FORBIDDEN_KEY = /"(?:__proto__|constructor|prototype)":/;
+/** A quote, white space, a colon: possibly a key written apart from its colon, which `countKeyEnds` would miss. */
+const SPACED_KEY_END = /"[ \t\n\r]+:/;
+/** A number (after `[`, `,`, `:` or at the start) written with a fraction or an exponent. */
+const NOT_AN_INTEGER = /(?:^|[[,:])[ \t\n\r]*-?[0-9]+[.eE]/;
 
-/** Numbers are safe integers and nothing lies deeper than the cap (`value` itself is at `depth`, within it). */
-function keepsStrictRules(value: unknown, depth: number, maxDepth: number): boolean {
-  if (typeof value === 'number') return Number.isSafeInteger(value);
+/** How many times `":` occurs in `text`. */
+function countKeyEnds(text: string): number {
+  let count = 0;
+  for (let at = text.indexOf('":'); at !== -1; at = text.indexOf('":', at + 2)) count++;
+  return count;
+}
+
+/**
+ * Numbers are safe integers other than -0, no key is forbidden, and nothing lies deeper than the
+ * cap (`value` itself is at `depth`, within it); counts the keys of every object into `keys`.
+ */
+function keepsStrictRules(value: unknown, depth: number, maxDepth: number, keys: { count: number }): boolean {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && !Object.is(value, -0);
   if (value === null || typeof value !== 'object') return true;
   const inner = depth + 1;
   if (Array.isArray(value)) {
     if (value.length > 0 && inner > maxDepth) return false;
-    for (let i = 0; i < value.length; i++) if (!keepsStrictRules(value[i], inner, maxDepth)) return false;
+    for (let i = 0; i < value.length; i++) if (!keepsStrictRules(value[i], inner, maxDepth, keys)) return false;
     return true;
   }
-  for (const key in value) {
-    if (inner > maxDepth || !keepsStrictRules((value as Record<string, unknown>)[key], inner, maxDepth)) return false;
+  const names = Object.keys(value);
+  if (names.length > 0 && inner > maxDepth) return false;
+  keys.count += names.length;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    if (FORBIDDEN_KEYS.has(name) || !keepsStrictRules((value as Record<string, unknown>)[name], inner, maxDepth, keys)) return false;
   }
   Object.setPrototypeOf(value, null);
   return true;

@@ -1,6 +1,6 @@
 /** The strict JSON parser refuses what JSON.parse lets through; canonical JSON reads back unchanged. */
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, decodeUtf8Strict, parseStrictJson, StrictJsonError } from '../../src/format/strict-json.js';
+import { canonicalJson, decodeUtf8Strict, parseByStrictParser, parseStrictJson, StrictJsonError } from '../../src/format/strict-json.js';
 
 function refusal(text: string, maxDepth?: number): StrictJsonError {
   try {
@@ -100,11 +100,11 @@ describe('canonicalJson', () => {
 });
 
 describe('parseStrictJson on compact documents (read by the engine, checked by the strict rules)', () => {
-  /** The verdict on `text`, and on the same text behind a space (which only the strict parser reads). */
+  /** The verdict of parseStrictJson on `text`, and the strict parser's alone. */
   function both(text: string, maxDepth?: number): [string, string] {
-    const outcome = (t: string) => {
+    const outcome = (parse: typeof parseStrictJson) => {
       try {
-        const value = parseStrictJson(t, maxDepth);
+        const value = parse(text, maxDepth);
         const prototypes = new Set<unknown>();
         const visit = (v: unknown): void => {
           if (v === null || typeof v !== 'object') return;
@@ -118,7 +118,7 @@ describe('parseStrictJson on compact documents (read by the engine, checked by t
         return `refused ${error.message}`;
       }
     };
-    return [outcome(text), outcome(` ${text}`)];
+    return [outcome(parseStrictJson), outcome(parseByStrictParser)];
   }
 
   it('gives what the strict parser gives, on what it takes and on every refusal', () => {
@@ -157,6 +157,20 @@ describe('parseStrictJson on compact documents (read by the engine, checked by t
       `${'['.repeat(65)}${']'.repeat(65)}`,
       `${'{"a":'.repeat(65)}1${'}'.repeat(65)}`,
       `${'['.repeat(100_000)}${']'.repeat(100_000)}`,
+      '{"a" :1,"a":2}',
+      '{"a"\n:1,"a":2}',
+      '{"a":":","a":2}',
+      '{"a":"\\":","a":1}',
+      '{"a":"x:1","b":"\\":"}',
+      '{"__prot\\u006f__":{"polluted":true}}',
+      '{"a":{"constructo\\u0072":1}}',
+      '[1E3]',
+      '[1e+3]',
+      '[ 2.0]',
+      '{"a":-0}',
+      '[-0.0]',
+      '2.0',
+      '{"a":"1.5, 2e3"}',
     ];
     for (const text of documents) {
       const [compact, strict] = both(text);
