@@ -7,7 +7,6 @@ import { findCommand, ownArguments, parseCommand } from './parse.js';
 import { MigsealError, isMigsealError } from '../errors.js';
 import { helpText, VERSION } from './help.js';
 import { nearest } from './usage-errors.js';
-import { askYesNo } from './confirm.js';
 import { errorDocument, successDocument } from './json-shape.js';
 import { redactString as redact } from '../audit/redact.js';
 import { printableJson, printableOutput as printable } from '../format/terminal-text.js';
@@ -43,7 +42,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       notice: (text) => {
         if (!wantsJson || interactive) process.stderr.write(`${printable(text)}\n`);
       },
-      ...(interactive && { confirm: (question: string) => askYesNo(question) }),
+      // The terminal prompt's code (readline) is loaded only by a command that asks.
+      ...(interactive && { confirm: async (question: string) => (await import('./confirm.js')).askYesNo(question) }),
     };
     const { run } = await parsed.spec.load();
     const outcome = await run({ positionals: parsed.positionals, flags: parsed.flags, ...(parsed.command && { command: parsed.command }) }, context);
