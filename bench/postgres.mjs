@@ -27,7 +27,8 @@ const freePort = () =>
     });
   });
 
-export async function startBenchPostgres({ fsync = process.env.BENCH_PG_FSYNC !== 'off' } = {}) {
+/** `settings`: more postgresql.conf lines (e.g. `shared_preload_libraries = 'pg_stat_statements'`). */
+export async function startBenchPostgres({ fsync = process.env.BENCH_PG_FSYNC !== 'off', settings = [] } = {}) {
   const bindir = postgresBindir();
   if (!bindir) throw new Error('PostgreSQL binaries not found');
   const dir = mkdtempSync(join(tmpdir(), 'migseal-bench-pg-'));
@@ -38,7 +39,7 @@ export async function startBenchPostgres({ fsync = process.env.BENCH_PG_FSYNC !=
   const init = spawnSync(join(bindir, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C'], { ...asServer, encoding: 'utf8' });
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
   const port = await freePort();
-  appendFileSync(join(data, 'postgresql.conf'), `\nport = ${port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '${dir}'\nfsync = ${fsync ? 'on' : 'off'}\n`);
+  appendFileSync(join(data, 'postgresql.conf'), `\nport = ${port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '${dir}'\nfsync = ${fsync ? 'on' : 'off'}\n${settings.map((line) => `${line}\n`).join('')}`);
   writeFileSync(join(data, 'pg_hba.conf'), 'local all all trust\nhost all all 127.0.0.1/32 trust\n');
   const log = openSync(join(dir, 'server.log'), 'a');
   const server = spawn(join(bindir, 'postgres'), ['-D', data], { ...asServer, stdio: ['ignore', log, log] });

@@ -113,6 +113,61 @@ describe('schema fingerprint (PostgreSQL)', () => {
     expect((await read()).sha256).toBe(before.sha256);
   });
 
+  it("on a tenant's connection describes every kind of object in that schema exactly as the whole database's fingerprint does, whatever else the server holds", async () => {
+    const url = await cluster.createDatabase('fp_tenant_kinds');
+    const tenant = (t: string): string =>
+      SCHEMA.replace('CREATE SCHEMA app;', `CREATE SCHEMA ${t};`)
+        .replace('CREATE EXTENSION IF NOT EXISTS pgcrypto;', '')
+        .replaceAll('app.', `${t}.`) +
+      `
+      CREATE TYPE ${t}.pair AS (a int, b text);
+      CREATE TYPE ${t}.span AS RANGE (subtype = int4);
+      CREATE MATERIALIZED VIEW ${t}.order_totals AS SELECT user_id, sum(total) AS total FROM ${t}.orders GROUP BY user_id;
+      CREATE TABLE ${t}.events (id int, at date NOT NULL) PARTITION BY RANGE (at);
+      CREATE TABLE ${t}.events_2026 PARTITION OF ${t}.events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+      CREATE UNLOGGED TABLE ${t}.cache (k text PRIMARY KEY, v text);
+      ALTER TABLE ${t}.cache ENABLE ROW LEVEL SECURITY;
+      CREATE POLICY own ON ${t}.cache USING (k = current_user);
+      CREATE TABLE ${t}.archived_orders () INHERITS (${t}.orders);
+      CREATE FOREIGN TABLE ${t}.remote (id int) SERVER nowhere;
+      CREATE AGGREGATE ${t}.total_of(int) (sfunc = int4pl, stype = int, initcond = '0');
+      ALTER TABLE ${t}.users DISABLE TRIGGER users_touch;
+      CREATE TABLE ${t}.migseal_runs (x int);
+      CREATE TABLE ${t}.schema_migrations (version bigint PRIMARY KEY);
+      `;
+    // Objects that came into the tenant's schema from another, and one that left it.
+    const moves = `
+      CREATE TABLE elsewhere.moved_in (id bigint PRIMARY KEY REFERENCES tenant_a.users (id)); ALTER TABLE elsewhere.moved_in SET SCHEMA tenant_a;
+      CREATE SEQUENCE elsewhere.moved_seq; ALTER SEQUENCE elsewhere.moved_seq SET SCHEMA tenant_a;
+      CREATE TYPE elsewhere.moved_enum AS ENUM ('x'); ALTER TYPE elsewhere.moved_enum SET SCHEMA tenant_a;
+      CREATE FUNCTION elsewhere.moved_fn() RETURNS int LANGUAGE sql AS 'SELECT 1'; ALTER FUNCTION elsewhere.moved_fn() SET SCHEMA tenant_a;
+      CREATE VIEW elsewhere.moved_view AS SELECT 1 AS one; ALTER VIEW elsewhere.moved_view SET SCHEMA tenant_a;
+      CREATE TABLE tenant_a.moved_out (id int); ALTER TABLE tenant_a.moved_out SET SCHEMA elsewhere;`;
+    await cluster.psql(
+      `CREATE FOREIGN DATA WRAPPER nothing; CREATE SERVER nowhere FOREIGN DATA WRAPPER nothing; CREATE SCHEMA elsewhere; CREATE TABLE public.shared (id int);
+       ${tenant('tenant_a')} ${tenant('tenant_b')} ${moves}
+       CREATE EXTENSION pgcrypto SCHEMA tenant_a;`,
+      'fp_tenant_kinds',
+    );
+    const whole = await withDriver(url, readSchemaFingerprint);
+    const ofTenant = await (async () => {
+      const driver = await PostgresDriver.open(url, url, {}, 'tenant_a');
+      try {
+        return await readSchemaFingerprint(driver);
+      } finally {
+        await driver.close();
+      }
+    })();
+    const expected = whole.objects.filter((o) => o.schema === 'tenant_a');
+    expect(ofTenant.objects).toEqual(expected);
+    const names = new Set(expected.map((o) => `${o.kind} ${o.name}`));
+    for (const kept of ['extension pgcrypto', 'type pair', 'type span', 'type moved_enum', 'view order_totals', 'table events_2026', 'table remote', 'table moved_in', 'sequence moved_seq', 'function total_of(integer)', 'function moved_fn()', 'view moved_view', 'trigger users.users_touch']) {
+      expect(names).toContain(kept);
+    }
+    expect([...names].filter((n) => /moved_out|migseal|schema_migrations|digest/.test(n))).toEqual([]);
+    expect(expected.find((o) => o.name === 'cache')?.definition).toBe("TABLE UNLOGGED ROW LEVEL SECURITY POLICIES (own * USING ((k = CURRENT_USER)))");
+  });
+
   it('reads 200 tables with one query per kind of object', async () => {
     const url = await cluster.createDatabase('fp_many');
     const tables = Array.from({ length: 200 }, (_, i) => `CREATE TABLE t${i} (id serial PRIMARY KEY, v text NOT NULL DEFAULT '', n int CHECK (n > 0)); CREATE INDEX t${i}_v ON t${i} (v);`);
