@@ -5,7 +5,7 @@
  * empty; and a production policy that refuses a bundle with no rehearsal, with one signed in
  * the wrong role, and with a failed one, and accepts a good one.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,8 @@ let good: string;
 let n = 0;
 const scratch = () => `sqlite:${join(world.dir, `scratch-${n++}.sqlite`)}`;
 const rehearse = (bundle: string, ...extra: string[]) => world.cli(['rehearse', bundle, '--trust', policy, '--db', scratch(), ...extra]);
+/** The last record in the world's audit log (every CLI run of the world writes there). */
+const lastAudit = (): Record<string, unknown> => JSON.parse(readFileSync(join(world.dir, 'audit.jsonl'), 'utf8').trimEnd().split('\n').at(-1)!);
 const applyProduction = (bundle: string, db: string) => world.cli(['apply', bundle, '--trust', policy, '--env', 'production', '--db', `sqlite:${db}`, '--json']);
 
 beforeAll(async () => {
@@ -56,10 +58,14 @@ describe('migseal rehearse', () => {
       ['3', 'ok', 'ok', 'ok'],
     ]);
     expect(doc.fingerprints.reapplied).toBe(doc.fingerprints.applied);
+    expect(lastAudit()).toMatchObject({ event: 'rehearse', outcome: 'passed', bundle: good, database: doc.database, digest: doc.digest, release: '1', signed: { out }, migrations: [{ version: '1', up: 'ok', down: 'ok', reapply: 'ok' }, {}, {}] });
     const inspect = JSON.parse((await world.cli(['verify', out, '--trust', policy, '--json'])).stdout);
     expect(inspect.digest).toBe(doc.digest);
-    const text = await rehearse(good);
-    expect(text.stdout).toMatch(/^rehearsal passed: shop release 1 \(sha256:[0-9a-f]{16}…\) on sqlite:.* \(SQLite 3\.[0-9.]+\)\n {2}1 {2}create_users {2}up ok, down ok, again ok\n/);
+    // --audit-sink stdout: the record's exact line from the file, ahead of the report.
+    const text = await rehearse(good, '--audit-sink', 'stdout');
+    const [record, ...report] = text.stdout.split('\n');
+    expect(record).toBe(readFileSync(join(world.dir, 'audit.jsonl'), 'utf8').trimEnd().split('\n').at(-1));
+    expect(report.join('\n')).toMatch(/^rehearsal passed: shop release 1 \(sha256:[0-9a-f]{16}…\) on sqlite:.* \(SQLite 3\.[0-9.]+\)\n {2}1 {2}create_users {2}up ok, down ok, again ok\n/);
   });
 
   it('catches a down script that fails and one that leaves an object behind (exit 2, REHEARSAL_FAILED), naming them', async () => {
@@ -70,6 +76,7 @@ describe('migseal rehearse', () => {
     const doc = JSON.parse(left.stdout);
     expect(doc.migrations.map((m: { version: string; down: string }) => [m.version, m.down])).toEqual([['1', 'ok'], ['2', 'ok'], ['3', 'left-behind']]);
     expect(doc.migrations[2].problem).toBe('left behind index orders_user');
+    expect(lastAudit()).toMatchObject({ event: 'rehearse', outcome: 'failed', code: 'REHEARSAL_FAILED', exitCode: 2, digest: doc.digest, migrations: [{}, {}, { version: '3', down: 'left-behind' }] });
     const text = await rehearse(leaves);
     expect(text.stdout).toMatch(/\n {2}3 {2}index_orders {2}up ok, down left-behind, again ok\n {5}down script: left behind index orders_user/);
 
@@ -115,6 +122,7 @@ describe('migseal rehearse', () => {
     expect(codeOf(result)).toBe('SCRATCH_NOT_EMPTY');
     expect(result.stderr).toMatch(/The scratch database sqlite:.*busy\.sqlite is not empty \(it holds 2 schema objects, the first column customers\.id\); a rehearsal needs an empty database of the target's kind, and nothing was run\./);
     expect(dumpSqlite(path)).toBe(before);
+    expect(lastAudit()).toMatchObject({ event: 'refusal', command: 'rehearse', outcome: 'refused', code: 'SCRATCH_NOT_EMPTY', exitCode: 2, database: `sqlite:${path}` });
   });
 });
 

@@ -3,49 +3,74 @@ import { bundleJson } from '../json-shape.js';
 import { buildRehearsalStatement, type RehearsedMigration } from '../../format/rehearsal-statement.js';
 import { rehearseBundle, type RehearsalReport } from '../../rehearse/index.js';
 import { addAttestation } from '../../signing/add-attestation.js';
-import { verifyBundle } from '../../verify/index.js';
+import { verifyBundle, type VerifiedBundle } from '../../verify/index.js';
+import { AuditTrail } from '../audit-trail.js';
 import { databaseUrl, withDatabase } from '../database.js';
 import { readInput, streamInput, writeOutput } from '../io.js';
 import { signingFromFlags } from '../signing-key.js';
 import type { CommandRun } from '../table.js';
+import { provenance } from '../verified-database-run.js';
 import { policyFromFlags } from '../verify-from-flags.js';
 
-/** Exit 0: the rehearsal passed; 2 (REHEARSAL_FAILED): a migration failed, or a down script did not restore the schema. */
+/**
+ * Exit 0: the rehearsal passed; 2 (REHEARSAL_FAILED): a migration failed, or a down script did not restore the schema.
+ * The audit log records the outcome (passed or failed), or the refusal or failure that stopped it.
+ */
 export const run: CommandRun = async ({ positionals, flags }, { env, cwd, progress }) => {
   const path = positionals[0]!;
-  const url = databaseUrl(flags, env, cwd);
-  const policy = policyFromFlags(flags, 'rehearse');
-  if (flags.out !== undefined && flags.key === undefined && flags.keyless !== true) throw new MigsealError('USAGE', '--out names where the signed rehearsal goes: give --key FILE or --keyless with it.');
-  // The signer is ready before anything runs: a wrong key or passphrase fails here.
-  const signing = await signingFromFlags(flags, env, progress);
-  progress(`verifying ${path}`);
-  const verified = await verifyBundle(streamInput(path, 'bundle'), {
-    policy,
-    ...(typeof flags.env === 'string' && { environment: flags.env }),
-    findings: { dialect: url.dialect, direction: 'up' },
-    rehearsal: 'ignore',
-  });
-  const report = await withDatabase(url, env, false, (driver) => rehearseBundle(verified, driver, progress));
+  const audit = new AuditTrail(flags, env, cwd, { event: 'rehearse', command: 'rehearse', bundle: path });
+  let target: string | undefined;
+  let verified: VerifiedBundle | undefined;
+  const { report, signed } = await audit.around(
+    async () => {
+      const url = databaseUrl(flags, env, cwd);
+      target = url.display;
+      const policy = policyFromFlags(flags, 'rehearse');
+      if (flags.out !== undefined && flags.key === undefined && flags.keyless !== true) throw new MigsealError('USAGE', '--out names where the signed rehearsal goes: give --key FILE or --keyless with it.');
+      audit.ensureWritable();
+      // The signer is ready before anything runs: a wrong key or passphrase fails here.
+      const signing = await signingFromFlags(flags, env, progress);
+      progress(`verifying ${path}`);
+      const bundle = await verifyBundle(streamInput(path, 'bundle'), {
+        policy,
+        ...(typeof flags.env === 'string' && { environment: flags.env }),
+        findings: { dialect: url.dialect, direction: 'up' },
+        rehearsal: 'ignore',
+      });
+      verified = bundle;
+      const report = await withDatabase(url, env, false, (driver) => rehearseBundle(bundle, driver, progress));
+      if (!signing) return { report, signed: undefined };
+      const statement = buildRehearsalStatement(bundle.digest, report.predicate);
+      const result = await addAttestation(readInput(path, 'bundle'), statement, signing.signer, signing.witnesses);
+      const out = typeof flags.out === 'string' ? flags.out : path;
+      writeOutput(out, result.bundle);
+      return { report, signed: { out, signer: signing.description } };
+    },
+    () => ({ database: target, ...(verified && provenance(verified)) }),
+  );
+  const v = verified!;
   const { predicate } = report;
-  let signed: { out: string; signer: string } | undefined;
-  if (signing) {
-    const statement = buildRehearsalStatement(verified.digest, predicate);
-    const result = await addAttestation(readInput(path, 'bundle'), statement, signing.signer, signing.witnesses);
-    const out = typeof flags.out === 'string' ? flags.out : path;
-    writeOutput(out, result.bundle);
-    signed = { out, signer: signing.description };
-  }
+  audit.record({
+    outcome: predicate.passed ? 'passed' : 'failed',
+    ...(!predicate.passed && { code: 'REHEARSAL_FAILED', exitCode: 2 }),
+    database: report.target,
+    ...provenance(v),
+    server: predicate.server.version,
+    migrations: predicate.migrations.map((m) => ({ version: m.version, name: m.name, up: m.up, down: m.down, reapply: m.reapply, ...(m.repeatable && { repeatable: true }) })),
+    ...(predicate.reapplyDifference && { reapplyDifference: predicate.reapplyDifference }),
+    ...(signed && { signed }),
+  });
   const json = {
     ok: predicate.passed,
     ...(!predicate.passed && { code: 'REHEARSAL_FAILED' }),
-    bundle: bundleJson(path, verified.digest, verified.manifest, true),
-    digest: verified.digest,
+    bundle: bundleJson(path, v.digest, v.manifest, true),
+    digest: v.digest,
     database: report.target,
     ...predicate,
     leftBehind: report.leftBehind,
     ...(signed && { signed }),
   };
-  return { text: describe(verified.manifest.project, report, signed, verified.digest), json, ...(!predicate.passed && { exitCode: 2 }) };
+  return { text: describe(v.manifest.project, report, signed, v.digest), json, ...(!predicate.passed && { exitCode: 2 }) };
 };
 
 function describe(project: string, report: RehearsalReport, signed: { out: string; signer: string } | undefined, digest: string): string {
