@@ -317,12 +317,13 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   exec: {
     summary: 'verify a bundle, then hand a read-only copy of its files to a native tool',
-    usage: 'migseal exec BUNDLE --trust FILE [--env NAME] [--audit-log FILE] -- COMMAND {dir} ...',
+    usage: 'migseal exec BUNDLE --trust FILE [--env NAME] [--audit-log FILE] [--audit-sink SINK] -- COMMAND {dir} ...',
     positionals: { min: 1, max: 1 },
     flags: {
       trust,
       env,
-      'audit-log': { type: 'string', value: 'FILE', description: 'audit log to record the run in (default: $MIGSEAL_AUDIT_LOG, else $XDG_STATE_HOME/migseal/audit.jsonl, else ~/.local/state/migseal/audit.jsonl)' },
+      'audit-log': auditLog,
+      'audit-sink': auditSink,
       json,
     },
     command: true,

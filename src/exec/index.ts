@@ -21,6 +21,8 @@ export interface ExecOptions {
   /** The command's words; `{dir}` is replaced by the private folder. */
   command: readonly string[];
   auditLog: string;
+  /** Called with each audit line just appended to auditLog, and its outcome: where the CLI's --audit-sink sends it. */
+  alsoSend?: (line: string, outcome: unknown) => void;
   env: Record<string, string | undefined>;
   now?: Date;
   /** Parent of the private folder (default: the system temporary folder). */
@@ -37,7 +39,8 @@ export async function execBundle(bundle: Buffer | BundleSource, options: ExecOpt
   commandFor(options.command, '');
   const relay = new SignalRelay().install();
   const audit = (record: Record<string, unknown>): void => {
-    appendAuditRecord(options.auditLog, { event: 'exec', command: [...options.command], ...record }, { env: options.env });
+    const appended = appendAuditRecord(options.auditLog, { event: 'exec', command: [...options.command], ...record }, { env: options.env });
+    options.alsoSend?.(appended.line, record.outcome);
   };
   try {
     let verified: VerifiedBundle;

@@ -88,6 +88,15 @@ describe('migseal exec', () => {
     expect(last).toMatchObject({ event: 'exec', outcome: 'failed', exitCode: 42, project: 'shop', release: '42' });
   });
 
+  it('--audit-sink stdout sends each record as the file\'s exact line, around the command\'s own output', async () => {
+    const result = await exec(['sh', '-c', 'echo ran'], { extra: ['--audit-sink', 'stdout'] });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const file = readFileSync(join(auditDir, 'audit.jsonl'), 'utf8').trimEnd().split('\n').slice(-2);
+    expect(file.map((l) => JSON.parse(l).outcome)).toEqual(['started', 'succeeded']);
+    expect(result.stdout).toBe(`${file[0]}\nran\n${file[1]}\n`);
+  });
+
   it('replaces {dir} inside words, and gives the release id in the environment', async () => {
     const result = await exec(['sh', '-c', 'echo "$1"; echo "$MIGSEAL_RELEASE_ID"; test "$2" = "$MIGSEAL_EXEC_DIR"', 'sh', '--configuration={dir}/migrations.php', '{dir}']);
     expect(result.code).toBe(0);

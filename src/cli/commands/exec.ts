@@ -1,6 +1,7 @@
 import { execBundle } from '../../exec/index.js';
 import { bundleJson, migrationList } from '../json-shape.js';
 import { auditLogLocation, ensureAuditLogWritable } from '../audit-trail.js';
+import { openSinks, sinkNames } from '../audit-sinks.js';
 import { loadTrustPolicy } from '../../trust/policy.js';
 import { streamInput } from '../io.js';
 import { requireFlag } from '../parse.js';
@@ -11,6 +12,8 @@ export const run: CommandRun = async ({ positionals, flags, command }, { env, cw
   const usage = COMMANDS.exec!.usage;
   const policy = loadTrustPolicy(requireFlag(flags, 'trust', usage));
   const location = auditLogLocation(flags, env, cwd);
+  // A sink that cannot be used refuses the command here, before anything runs.
+  const sinks = openSinks(sinkNames(flags, env), env);
   ensureAuditLogWritable(location);
   const auditLog = location.path;
   const bundle = streamInput(positionals[0]!, 'bundle');
@@ -20,6 +23,7 @@ export const run: CommandRun = async ({ positionals, flags, command }, { env, cw
     ...(typeof flags.env === 'string' && { environment: flags.env }),
     command: command ?? [],
     auditLog,
+    ...(sinks.length > 0 && { alsoSend: (line: string, outcome: unknown) => sinks.forEach((sink) => sink.send(line, outcome)) }),
     env,
   });
   const m = result.verified.manifest;
