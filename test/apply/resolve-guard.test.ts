@@ -174,6 +174,18 @@ describe("resolve settles the peer table the bundle's signed manifest names", ()
     expect(failed.stderr).toContain('is marked dirty until migseal resolve --version 2 (with --bundle BUNDLE --trust FILE, so that app_migrations is settled too).');
     expect(rows(db, 'SELECT version, dirty FROM app_migrations')).toEqual([{ version: 2, dirty: 1 }]);
     const before = dumpSqlite(db);
+    // status says the same: the exact resolve with the bundle that ran it, or, without a bundle, when one is needed.
+    const told = await world.cli(['status', '--db', `sqlite:${db}`, '--bundle', bundle, '--trust', world.policy, '--json']);
+    expect(told.code).toBe(2);
+    expect(JSON.parse(told.stdout).problems).toContain(
+      `migration 2 (audit) is dirty: inspect the schema, then migseal resolve --version 2 --as applied|rolled-back --reason "..." --bundle ${bundle} --trust ${world.policy} (so that app_migrations is settled too)`,
+    );
+    const blind = await world.cli(['status', '--db', `sqlite:${db}`, '--json']);
+    expect(blind.code).toBe(2);
+    expect(JSON.parse(blind.stdout).problems).toContain(
+      'migration 2 (audit) is dirty: inspect the schema, then migseal resolve --version 2 --as applied|rolled-back --reason "..." (with --bundle BUNDLE --trust FILE when its release keeps the peer tool\'s table under a custom name, so that table is settled too)',
+    );
+    expect(dumpSqlite(db)).toBe(before);
 
     const other = await world.bundle('custom-peer-other', FILES, { peerTable: 'app_migrations', release: '2' });
     const refused = await resolve(db, '2', 'rolled-back', '--bundle', other, '--trust', world.policy, '--json');

@@ -1,7 +1,9 @@
 import { decodeBundle } from '../../format/bundle-archive.js';
 import { bundleJson, migrationList } from '../json-shape.js';
 import { sha256Hex } from '../../format/digest.js';
-import { parseManifest } from '../../format/manifest.js';
+import { parseManifest, type Manifest } from '../../format/manifest.js';
+import type { AppliedMigration } from '../../apply/history.js';
+import { customPeerTable } from '../../peer-history/index.js';
 import { chainLine, readHistory } from '../../apply/index.js';
 import { migrationKey, planMigrations, upScript } from '../../apply/plan.js';
 import { describePartial, releaseState } from '../../apply/release-state.js';
@@ -25,7 +27,7 @@ export const run: CommandRun = async ({ flags }, { env, cwd }) => {
   const rows = statusRows(history, plan, checksums);
   // What a health check needs to know: a dirty migration, or a history that disagrees with the bundle.
   const problems = [
-    ...dirty.map((m) => `migration ${m.version} (${m.name}) is dirty: inspect the schema, then migseal resolve --version ${m.version} --as applied|rolled-back --reason "..."`),
+    ...dirty.map((m) => `migration ${m.version} (${m.name}) is dirty: inspect the schema, then ${resolveHint(m, bundle && { ...bundle, path: flags.bundle as string }, flags)}`),
     ...(plan?.drift ?? []).map((d) => `migration ${d.planned.migration.version} (${d.planned.migration.name}) was applied with other bytes than the bundle's (drift)`),
     ...(plan?.unknownApplied ?? []).map((m) => `migration ${m.version} (${m.name}) is applied here but not in the bundle`),
     ...(plan?.outOfOrder ?? []).map((o) => `migration ${o.planned.migration.version} is pending but ordered before ${o.newestApplied.migration.version}, already applied`),
@@ -72,6 +74,18 @@ export const run: CommandRun = async ({ flags }, { env, cwd }) => {
     ...(problems.length > 0 && { exitCode: 2 }),
   };
 };
+
+/**
+ * The resolve to run for a dirty migration. A release that keeps its peer tool's table under a custom name needs
+ * its bundle, so that table is settled too (as apply's failure says): named exactly when the bundle given is the
+ * one that ran the migration, said as a condition when status cannot tell.
+ */
+function resolveHint(m: AppliedMigration, bundle: { path: string; digest: string; manifest: Manifest } | undefined, flags: Record<string, unknown>): string {
+  const resolve = `migseal resolve --version ${m.version} --as applied|rolled-back --reason "..."`;
+  if (!bundle || bundle.digest !== m.bundleDigest) return `${resolve} (with --bundle BUNDLE --trust FILE when its release keeps the peer tool's table under a custom name, so that table is settled too)`;
+  const table = customPeerTable(bundle.manifest.peerHistory);
+  return table ? `${resolve} --bundle ${bundle.path} --trust ${typeof flags.trust === 'string' ? flags.trust : 'FILE'} (so that ${table} is settled too)` : resolve;
+}
 
 /** The bundle to compare with: verified when --trust is given, else only read (and said so). */
 async function readBundle(path: string, flags: Record<string, unknown>) {
