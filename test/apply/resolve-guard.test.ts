@@ -180,6 +180,10 @@ describe("resolve settles the peer table the bundle's signed manifest names", ()
     expect(JSON.parse(told.stdout).problems).toContain(
       `migration 2 (audit) is dirty: inspect the schema, then migseal resolve --version 2 --as applied|rolled-back --reason "..." --bundle ${bundle} --trust ${world.policy} (so that app_migrations is settled too)`,
     );
+    // So does apply's refusal of the dirty database.
+    const dirty = await apply(bundle, db);
+    expect([dirty.code, codeOf(dirty)]).toEqual([2, 'DATABASE_DIRTY']);
+    expect(dirty.stderr).toContain('then run migseal resolve --version 2 --as applied|rolled-back --reason "..." --bundle BUNDLE --trust FILE (the bundle that ran it, so that app_migrations is settled too).');
     const blind = await world.cli(['status', '--db', `sqlite:${db}`, '--json']);
     expect(blind.code).toBe(2);
     expect(JSON.parse(blind.stdout).problems).toContain(
