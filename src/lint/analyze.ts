@@ -10,7 +10,7 @@ import { migrationScript } from '../format/migration-script.js';
 import { checkPostgres, type PgFileState } from './pg/checks.js';
 import { SchemaModel } from './pg/column-types.js';
 import { checkSqlite } from './sqlite/checks.js';
-import { parseStatements } from './parse.js';
+import { parseAhead, parseStatements } from './parse.js';
 import { readDirectives } from './suppress.js';
 import { categoryOf, ruleById } from '../format/finding-rules.js';
 import { excerpt } from './source-text.js';
@@ -38,19 +38,26 @@ export function analyzeMigrations(input: AnalysisInput): Finding[] {
   const findings: Finding[] = [];
   const runnable = input.migrations.filter((m) => m.runner !== 'native');
   const scripts = [...runnable.filter((m) => m.up !== undefined).map((m) => [m, 'up'] as const), ...[...runnable].reverse().filter((m) => m.down !== undefined).map((m) => [m, 'down'] as const)];
-  for (const [migration, direction] of scripts) {
+  const texts = scripts.map(([migration, direction]) => {
     const path = (direction === 'up' ? migration.up : migration.down)!;
     const data = input.read(path);
     const script = migrationScript(migration, direction, new Map([[path, data]]));
     const skipped = script.buffer === data.buffer ? data.subarray(0, script.byteOffset - data.byteOffset) : Buffer.alloc(0);
-    const lineOffset = skipped.reduce((n, byte) => n + (byte === 10 ? 1 : 0), 0);
+    return { path, text: script.toString('utf8'), lineOffset: skipped.reduce((n, byte) => n + (byte === 10 ? 1 : 0), 0) };
+  });
+  scripts.forEach(([migration, direction], i) => {
+    if (i % PARSE_AHEAD === 0) parseAhead(texts.slice(i, i + PARSE_AHEAD).map((t) => t.text), input.dialect);
+    const { path, text, lineOffset } = texts[i]!;
     // A down script works on what the up scripts made, but its own changes are not the folder's schema.
     const model = direction === 'up' ? schema : new SchemaModel();
-    const found = analyzeFile(path, script.toString('utf8'), migration.transactional, input.dialect, model, lineOffset, reading);
+    const found = analyzeFile(path, text, migration.transactional, input.dialect, model, lineOffset, reading);
     findings.push(...(direction === 'down' ? found.map((f) => ({ ...f, direction: 'down' as const })) : found));
-  }
+  });
   return findings;
 }
+
+/** Scripts parsed together ahead of their analysis (see parseAhead). */
+const PARSE_AHEAD = 64;
 
 export function analyzeFile(file: string, text: string, transactional: boolean, dialect: LintDialect, schema = new SchemaModel(), lineOffset = 0, reading: ReadingState = {}): Finding[] {
   const statements = parseStatements(text, dialect);
