@@ -2,8 +2,10 @@
  * Adopts a database another tool has been managing: reads that tool's history table, checks
  * it against the verified bundle (./match-peer.ts), and records the migrations it applied in
  * migseal's history as `adopted`, linked to the bundle, in one transaction. Later, apply runs
- * only the rest. The peer's table is read and never written: it stays as the tool left it, so
- * switching back means running the peer tool over the migrations migseal applied since.
+ * only the rest. Adopt only reads the peer's table. Later runs write it only when the bundle keeps
+ * it (its signed `peerHistory`: apply, rollback and resolve then keep it in step as the tool
+ * would, so the tool can take over again); otherwise it stays as the tool left it, and switching
+ * back means running the peer tool over the migrations migseal applied since.
  */
 import type { Driver } from '../db/driver.js';
 import { compareReleases } from '../format/release-version.js';
@@ -25,6 +27,8 @@ export interface AdoptReport {
   alreadyRecorded: number;
   pending: number;
   runId: string | undefined;
+  /** The peer's table that was read, and whether the bundle keeps it (apply, rollback and resolve write it in step). */
+  peerTable: { name: string; kept: boolean };
 }
 
 export async function adoptDatabase(verified: VerifiedBundle, driver: Driver, peer: Peer, options: RecordedRunOptions = {}): Promise<AdoptReport> {
@@ -41,7 +45,7 @@ export async function adoptDatabase(verified: VerifiedBundle, driver: Driver, pe
     for (const d of plan.drift) {
       throw new MigsealError('MIGRATION_DRIFT', `migseal's history records ${d.row.key} with other bytes than this bundle's ${d.planned.migration.up ?? `empty up of version ${d.planned.migration.version}`}.`);
     }
-    const report: AdoptReport = { target: driver.target, peer, adopted: [], alreadyRecorded: applied.length - toRecord.length, pending: manifest.migrations.length - applied.length, runId: undefined };
+    const report: AdoptReport = { target: driver.target, peer, adopted: [], alreadyRecorded: applied.length - toRecord.length, pending: manifest.migrations.length - applied.length, runId: undefined, peerTable: { name: peerHistory.table, kept: manifest.peerHistory?.tool === peer && manifest.peerHistory.keep } };
     if (toRecord.length === 0 && history.exists) return { nothingToDo: report };
     // The peer's table records nothing (the tool was set up and never ran a migration): the takeover is
     // still recorded, as a run with no migration, so the next apply sees migseal history and runs them all.

@@ -387,7 +387,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     flags: {
       trust,
       env,
-      from: { type: 'string', value: 'TOOL', description: "the tool whose history table to read: golang-migrate, prisma, diesel, dbmate, flyway or doctrine (its table is never written)" },
+      from: { type: 'string', value: 'TOOL', description: "the tool whose history table to read: golang-migrate, prisma, diesel, dbmate, flyway or doctrine (adopt only reads its table; apply keeps it in step when the bundle keeps it)" },
       db,
       'lock-timeout': lockTimeout,
       'audit-log': auditLog,

@@ -98,6 +98,8 @@ describe('adopt --from golang-migrate', () => {
     expect(jsonOf(adopted)).toMatchObject({ ok: true, adopted: [], alreadyRecorded: 0, pending: 5 });
     const text = await runCli(['adopt', bundle, '--db', `sqlite:${db}`, '--from', 'golang-migrate', '--trust', policy, '--audit-log', join(dir, 'audit.jsonl')]);
     expect(text.stdout).toMatch(/golang-migrate's history in sqlite:.* records no migration: nothing adopted; the takeover is recorded, so migseal apply runs all 5\n/);
+    // The bundle keeps golang-migrate's table: adopt leaves it, apply writes it (below).
+    expect(text.stdout).toContain("golang-migrate's table schema_migrations is as it was: adopt only read it; this bundle keeps it, so apply, rollback and resolve write it in step with each migration, as golang-migrate would.\n");
     const history = new Database(db, { readonly: true });
     expect(history.prepare("SELECT outcome, reason FROM migseal_runs").all()).toEqual([{ outcome: 'succeeded', reason: 'adopt --from golang-migrate: schema_migrations records no migration, nothing adopted' }]);
     expect(history.prepare('SELECT count(*) AS n FROM migseal_release').get()).toEqual({ n: 0 });
@@ -278,7 +280,7 @@ describe('adopt --from diesel and --from doctrine', () => {
     const db = join(dir, 'doctrine.sqlite');
     sql(db, "CREATE TABLE doctrine_migration_versions (version VARCHAR(191) NOT NULL PRIMARY KEY, executed_at DATETIME DEFAULT NULL, execution_time INTEGER DEFAULT NULL); INSERT INTO doctrine_migration_versions VALUES ('DoctrineMigrations\\Version20240101000000', '2024-01-01 00:00:00', 12);");
     const bundle = await bundleOf(folder);
-    expect(jsonOf(await adopt(bundle, db, 'doctrine'))).toMatchObject({ adopted: [{ version: '20240101000000' }], pending: 1 });
+    expect(jsonOf(await adopt(bundle, db, 'doctrine'))).toMatchObject({ adopted: [{ version: '20240101000000' }], pending: 1, peerTable: { name: 'doctrine_migration_versions', kept: false } });
     sql(db, "INSERT INTO doctrine_migration_versions VALUES ('DoctrineMigrations\\Version20231231000000', NULL, NULL);");
     expect(jsonOf(await adopt(bundle, db, 'doctrine'))).toMatchObject({ code: 'MIGRATION_UNKNOWN_APPLIED' });
   });
