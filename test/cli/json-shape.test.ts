@@ -99,6 +99,9 @@ describe('--json has one shape on every command', () => {
     for (const name of ['plan', 'apply', 'status', 'history', 'drift', 'rollback', 'resolve']) expect(docs[name]!.database, name).toBe(`sqlite:${db}`);
     for (const name of ['verify', 'plan', 'apply', 'rollback', 'exec', 'audit', 'rehearse']) expect(docs[name]!.bundle, name).toMatchObject({ path: v1, project: 'shop', release: '1', verified: true });
     for (const name of ['inspect', 'pack', 'status']) expect(docs[name]!.bundle, name).toMatchObject({ project: 'shop', release: '1', verified: false });
+    // diff: both sides bundle-shaped under their old keys, and NEW as the bundle.
+    expect(docs.diff).toMatchObject({ old: { path: v1, release: '1', commit: null, verified: false }, new: { path: v2, release: '2', commit: null, verified: false }, bundle: { path: v2, release: '2' } });
+    expect((docs.diff!.old as Doc).digest).toBe(docs.verify!.digest);
     expect((docs.apply!.migrations as Doc[]).map((m) => m.version)).toEqual(['1', '2']);
     const restored = await json(['restore', (docs.apply!.backup as Doc).path as string, '--db', `sqlite:${at('restored.sqlite')}`]);
     expect(restored.code, JSON.stringify(restored.doc)).toBe(0);

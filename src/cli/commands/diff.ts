@@ -7,6 +7,7 @@ import { MigsealError, isMigsealError } from '../../errors.js';
 import { changedAfterRelease, diffReleases, readClaimedRelease, readVerifiedRelease, type ReleaseSide } from '../../diff/index.js';
 import { DEFAULT_ENVIRONMENT } from '../../trust/policy.js';
 import { streamInput } from '../io.js';
+import { bundleJson } from '../json-shape.js';
 import { policyFromFlags } from '../verify-from-flags.js';
 import { renderDiff } from '../render-diff.js';
 import type { CommandRun } from '../table.js';
@@ -35,6 +36,10 @@ export const run: CommandRun = async ({ positionals, flags }) => {
       ...verification,
       changedAfterRelease: changed.map((m) => m.version),
       ...diff,
+      // The JSON shape's bundle fields on both sides (path and commit added to what they said), and NEW, the release under review, as `bundle`.
+      old: { ...bundleJson(oldPath, before.digest, before.manifest, before.verified), ...diff.old },
+      new: { ...bundleJson(newPath, after.digest, after.manifest, after.verified), ...diff.new },
+      bundle: bundleJson(newPath, after.digest, after.manifest, after.verified),
     },
     ...(refused && { exitCode: 2 }),
   };
