@@ -3,6 +3,7 @@
 //
 //   node scripts/fuzz.mjs [--runs N | --until-total N] [--seconds S] [--target NAME]... [--engine jazzer|mutate] [--max-len BYTES] [--prototype-pollution]
 //   node scripts/fuzz.mjs --ledger        executions per target and engine, summed over every run recorded
+//   node scripts/fuzz.mjs --target NAME --replay FILE...   runs the target once on each file: time, and what it threw
 //
 // The jazzer engine (default when scripts/fuzz-setup.sh has installed it) is coverage-guided:
 // Jazzer.js instruments migseal's code, bundled into one CommonJS file, and libFuzzer mutates
@@ -32,12 +33,14 @@ const OUT = join(ROOT, '.fuzz');
 const JAZZER = join(ROOT, '.tools/jazzer/node_modules/@jazzer.js/core/dist/cli.js');
 const NAMES = ['bundle-archive', 'tar', 'strict-json', 'manifest', 'trust-policy', 'sigstore-bundle', 'dbmate-sections', 'layouts'];
 
-const { values } = parseArgs({
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
   options: {
     runs: { type: 'string' },
     'until-total': { type: 'string' },
     seconds: { type: 'string' },
     ledger: { type: 'boolean', default: false },
+    replay: { type: 'boolean', default: false },
     target: { type: 'string', multiple: true },
     engine: { type: 'string' },
     'max-len': { type: 'string' },
@@ -49,6 +52,7 @@ if (values.ledger) {
   printLedger(readLedger());
   process.exit(0);
 }
+if (positionals.length && !values.replay) throw new Error(`unexpected ${positionals[0]}: only --replay takes files`);
 if (values.runs && values['until-total']) throw new Error('--runs and --until-total exclude each other');
 // --seconds alone runs for that long, however many executions that is.
 const runs = values.runs !== undefined ? Number(values.runs) : values.seconds !== undefined ? Infinity : 100000;
@@ -131,6 +135,30 @@ chmodSync(world, 0o700);
 await (await import(worldMaker)).makeWorld(world);
 const targetModule = createRequire(import.meta.url)(bundle);
 
+if (values.replay) {
+  const [name] = names;
+  if (names.length !== 1) throw new Error('--replay needs one --target');
+  const target = targetModule.targets(targetModule.loadWorld(world)).find((t) => t.name === name);
+  let failed = 0;
+  for (const file of positionals) {
+    const t0 = performance.now();
+    let outcome = 'returned';
+    try {
+      await target.run(readFileSync(file));
+    } catch (error) {
+      try {
+        targetModule.judge(target, error);
+        outcome = `coded error ${error.code ?? error.name}: ${String(error.message).slice(0, 160)}`;
+      } catch {
+        failed++;
+        outcome = `FINDING: ${error?.stack ?? String(error)}`;
+      }
+    }
+    console.log(`${file}: ${(performance.now() - t0).toFixed(0)} ms, ${outcome}`);
+  }
+  process.exit(failed ? 1 : 0);
+}
+
 const results = [];
 for (const name of names) {
   if (stoppedBy) break;
@@ -150,7 +178,11 @@ for (const name of names) {
   running = { name };
   const result = engine === 'jazzer' ? await runJazzer(name, want, corpus, findings, started) : await runMutate(name, want, findings);
   running = undefined;
-  result.findings = readdirSync(findings).filter((file) => !before.has(file)).map((file) => join('.fuzz', 'findings', name, file));
+  // libFuzzer writes slow-unit-* for each input slower than the slowest before it (10 s and up); a pause of the
+  // process makes one too. Only a crash, a timeout (the --timeout watchdog) or memory beyond the limit is a finding.
+  const added = readdirSync(findings).filter((file) => !before.has(file));
+  result.findings = added.filter((file) => !file.startsWith('slow-unit-')).map((file) => join('.fuzz', 'findings', name, file));
+  result.slowUnits = added.filter((file) => file.startsWith('slow-unit-')).map((file) => join('.fuzz', 'findings', name, file));
   result.finding ||= result.findings.length > 0;
   results.push(result);
   record({
@@ -166,6 +198,7 @@ for (const name of names) {
     maxLen: engine === 'jazzer' ? Number(maxLenOf(name)) : undefined,
     ended: result.ended,
     findings: result.findings,
+    ...(result.slowUnits?.length && { slowUnits: result.slowUnits }),
     ...(result.log && { log: result.log }),
     commit,
   });
@@ -229,7 +262,14 @@ function runJazzer(name, want, corpus, findings, started) {
       const stat = (key) => seen.stat[key];
       const executions = stat('number_of_executed_units') ?? seen.done?.executions ?? 0;
       // 0: the runs or the time were used up; 72 (libFuzzer's interrupt code): stopped by a signal, with its final stats.
-      const ended = code === 0 ? 'finished' : code === 72 && seen.interrupted ? `stopped by ${stoppedBy ?? 'a signal'}` : signal || stoppedBy ? `killed (${signal ?? code}), executions unknown` : `ended with code ${code}`;
+      // 70: an input ran longer than --timeout; 130 or a signal after a stop: a second signal ended it mid-input.
+      const killed = stoppedBy !== undefined && (signal !== null || code === 130);
+      const ended =
+        code === 0 ? 'finished'
+        : code === 72 && seen.interrupted ? `stopped by ${stoppedBy ?? 'a signal'}`
+        : code === 70 ? 'timeout'
+        : killed ? `killed (${signal ?? code}), executions unknown`
+        : `ended with ${signal ?? `code ${code}`}`;
       resolvePromise({
         name,
         executions,
@@ -241,7 +281,7 @@ function runJazzer(name, want, corpus, findings, started) {
         corpusUnits: seen.corp,
         ended,
         log: join('.fuzz', 'logs', logPath.slice(logs.length + 1)),
-        finding: !(code === 0 || (code === 72 && seen.interrupted) || stoppedBy),
+        finding: !(code === 0 || (code === 72 && seen.interrupted) || killed),
       });
     });
   });
