@@ -22,25 +22,55 @@ function parse(sql: string, options: typeof OPTIONS): ReturnType<typeof ParseFn>
   return loaded(sql, options);
 }
 
+/**
+ * The grammar backtracks through every reading of each open parenthesis, so a statement that
+ * fails to parse costs twice as much per level of nesting: 20 levels take seconds, 30 take
+ * hours (`SELECT ((((…` with no closing one, or an error deep inside). A statement whose
+ * parentheses do not balance cannot be SQL and is not parsed; one nested deeper than this is
+ * not parsed either (valid SQL so deep is rare, and it is reported, never passed silently).
+ */
+const MAX_PAREN_DEPTH = 12;
+/** Failed statements nested deeper than this, per script, after which the deep ones left are not parsed. */
+const DEEP = 6;
+const MAX_DEEP_FAILURES = 4;
+
+/** Whether a whole script may go to the parser at once: its parentheses balance and nest at most MAX_PAREN_DEPTH deep. */
+function parsableWhole(text: string): boolean {
+  const { balanced, depth } = parens(text, 0, text.length);
+  return balanced && depth <= MAX_PAREN_DEPTH;
+}
+
 export function parseSqlite(text: string): Statement[] {
-  try {
-    return fromProgram(text, 0, parse(text, OPTIONS).statements as CstStatement[]);
-  } catch {
-    const out: Statement[] = [];
-    let from = 0;
-    for (const cut of [...cutPoints(text), text.length]) {
-      const start = skipTrivia(text, from, cut);
-      if (start < cut) {
+  if (parsableWhole(text)) {
+    try {
+      return fromProgram(text, 0, parse(text, OPTIONS).statements as CstStatement[]);
+    } catch {
+      // read statement by statement below
+    }
+  }
+  const out: Statement[] = [];
+  let from = 0;
+  let deepFailures = 0;
+  for (const cut of [...cutPoints(text), text.length]) {
+    const start = skipTrivia(text, from, cut);
+    if (start < cut) {
+      const unreadable = (error: string): Statement => ({ start, end: cut, gapStart: from, line: lineAt(text, start), text: text.slice(start, cut).trim(), error });
+      const { balanced, depth } = parens(text, from, cut);
+      if (!balanced) out.push(unreadable('its parentheses do not balance'));
+      else if (depth > MAX_PAREN_DEPTH) out.push(unreadable(`it nests parentheses more than ${MAX_PAREN_DEPTH} deep and was not parsed`));
+      else if (depth > DEEP && deepFailures >= MAX_DEEP_FAILURES) out.push(unreadable(`it nests parentheses more than ${DEEP} deep after ${MAX_DEEP_FAILURES} such statements that did not parse, and was not parsed`));
+      else {
         try {
           out.push(...fromProgram(text, from, parse(text.slice(from, cut), OPTIONS).statements as CstStatement[]));
         } catch (error) {
-          out.push({ start, end: cut, gapStart: from, line: lineAt(text, start), text: text.slice(start, cut).trim(), error: (error as Error).message.split('\n')[0] ?? 'syntax error' });
+          if (depth > DEEP) deepFailures++;
+          out.push(unreadable((error as Error).message.split('\n')[0] ?? 'syntax error'));
         }
       }
-      from = cut + 1;
     }
-    return out;
+    from = cut + 1;
   }
+  return out;
 }
 
 /**
@@ -55,9 +85,13 @@ export function parseSqlite(text: string): Statement[] {
  */
 export function parseSqliteMany(texts: readonly string[]): Statement[][] {
   const out: Statement[][] = [];
+  const parsable = texts.map(parsableWhole);
   let size = MAX_BATCH;
   for (let i = 0; i < texts.length; ) {
-    const batch = texts.slice(i, i + size);
+    // A script the parser must not get whole is read on its own (parseSqlite), never in a batch.
+    let end = i;
+    while (end < Math.min(i + size, texts.length) && parsable[end]) end++;
+    const batch = texts.slice(i, Math.max(end, i + 1));
     if (batch.length === 1) {
       const statements = parseSqlite(batch[0]!);
       out.push(statements);
@@ -161,18 +195,37 @@ function fromProgram(text: string, offset: number, statements: CstStatement[]): 
 /** Semicolons outside strings, quoted names and comments. */
 function cutPoints(text: string): number[] {
   const cuts: number[] = [];
-  for (let i = 0; i < text.length; i++) {
+  eachCodeChar(text, 0, text.length, (c, i) => {
+    if (c === ';') cuts.push(i);
+  });
+  return cuts;
+}
+
+/** Whether the parentheses outside strings, quoted names and comments of text[from, to) balance, and how deep they nest. */
+function parens(text: string, from: number, to: number): { balanced: boolean; depth: number } {
+  let open = 0;
+  let depth = 0;
+  let balanced = true;
+  eachCodeChar(text, from, to, (c) => {
+    if (c === '(') depth = Math.max(depth, ++open);
+    else if (c === ')' && --open < 0) balanced = false;
+  });
+  return { balanced: balanced && open === 0, depth };
+}
+
+/** Calls `code` with each character of text[from, to) that is outside strings, quoted names and comments. */
+function eachCodeChar(text: string, from: number, to: number, code: (c: string, i: number) => void): void {
+  for (let i = from; i < to; i++) {
     const c = text[i]!;
     if (c === "'" || c === '"' || c === '`' || c === '[') {
       const close = text.indexOf(c === '[' ? ']' : c, i + 1);
-      i = close < 0 ? text.length : close;
+      i = close < 0 ? to : close;
     } else if (c === '-' && text[i + 1] === '-') {
       const nl = text.indexOf('\n', i);
-      i = nl < 0 ? text.length : nl;
+      i = nl < 0 ? to : nl;
     } else if (c === '/' && text[i + 1] === '*') {
       const close = text.indexOf('*/', i + 2);
-      i = close < 0 ? text.length : close + 1;
-    } else if (c === ';') cuts.push(i);
+      i = close < 0 ? to : close + 1;
+    } else code(c, i);
   }
-  return cuts;
 }
