@@ -7,9 +7,8 @@
  * invocation, check an untrusted one's every field, and read its claims back.
  */
 import { MANIFEST_PATH, type Manifest } from './manifest.js';
-import { SHA256_HEX } from './digest.js';
 import { isJsonObject, allowOnly, type JsonObject } from './json-shape.js';
-import { STATEMENT_TYPE } from './statement.js';
+import { envelopeProblems, STATEMENT_TYPE } from './statement.js';
 
 export const SLSA_PROVENANCE_V1 = 'https://slsa.dev/provenance/v1';
 /** What `migseal pack` does, versioned: read a migrations folder, hash it, write the manifest. */
@@ -125,26 +124,18 @@ export function provenanceClaims(statement: ProvenanceStatement): ProvenanceClai
 
 /** Checks every field of a parsed payload; returns all problems (empty when it is a migseal provenance). */
 export function provenanceProblems(value: unknown): string[] {
-  const p: string[] = [];
-  if (!isJsonObject(value)) return ['the statement is not an object'];
-  allowOnly(value, '$', ['_type', 'subject', 'predicateType', 'predicate'], p);
-  if (value._type !== STATEMENT_TYPE) p.push('$._type is not an in-toto Statement v1');
-  if (value.predicateType !== SLSA_PROVENANCE_V1) p.push(`$.predicateType is not ${SLSA_PROVENANCE_V1}`);
-  const subject = value.subject;
-  if (!Array.isArray(subject) || subject.length !== 1 || !isJsonObject(subject[0])) p.push('$.subject must hold exactly one subject');
-  else {
-    const s = subject[0];
-    allowOnly(s, '$.subject[0]', ['name', 'digest'], p);
-    if (s.name !== MANIFEST_PATH) p.push(`$.subject[0].name must be ${MANIFEST_PATH}`);
-    if (!isJsonObject(s.digest) || typeof s.digest.sha256 !== 'string' || !SHA256_HEX.test(s.digest.sha256)) p.push('$.subject[0].digest.sha256 must be 64 lowercase hex digits');
-    else allowOnly(s.digest, '$.subject[0].digest', ['sha256'], p);
-  }
-  const predicate = value.predicate;
-  if (!isJsonObject(predicate)) return [...p, '$.predicate must be an object'];
-  allowOnly(predicate, '$.predicate', ['buildDefinition', 'runDetails'], p);
-  checkBuildDefinition(predicate.buildDefinition, p);
-  checkRunDetails(predicate.runDetails, p);
-  return p;
+  return envelopeProblems(
+    value,
+    SLSA_PROVENANCE_V1,
+    (predicate) => {
+      const p: string[] = [];
+      allowOnly(predicate, '$.predicate', ['buildDefinition', 'runDetails'], p);
+      checkBuildDefinition(predicate.buildDefinition, p);
+      checkRunDetails(predicate.runDetails, p);
+      return p;
+    },
+    true,
+  );
 }
 
 function checkBuildDefinition(def: unknown, p: string[]): void {

@@ -63,12 +63,12 @@ export function claimedPredicateType(payload: unknown): string | undefined {
 export function rehearsalProblems(value: unknown): string[] {
   return envelopeProblems(value, REHEARSAL_PREDICATE_TYPE, (pr) => {
     const p: string[] = [];
-    if (typeof pr.project !== 'string' || typeof pr.release !== 'string') p.push('predicate.project and predicate.release must be strings');
-    if (typeof pr.passed !== 'boolean') p.push('predicate.passed must be true or false');
+    if (typeof pr.project !== 'string' || typeof pr.release !== 'string') p.push('$.predicate.project and $.predicate.release must be strings');
+    if (typeof pr.passed !== 'boolean') p.push('$.predicate.passed must be true or false');
     const server = pr.server as Record<string, unknown> | undefined;
-    if (typeof server !== 'object' || server === null || (server.dialect !== 'sqlite' && server.dialect !== 'postgres') || typeof server.version !== 'string') p.push('predicate.server must name the dialect and version');
-    if (!Array.isArray(pr.migrations)) p.push('predicate.migrations must be a list');
-    else if (pr.passed === true && (pr.migrations as Array<Record<string, unknown>>).some((m) => [m?.up, m?.down, m?.reapply].some((s) => s === 'failed' || s === 'left-behind' || s === 'missing'))) p.push('predicate.passed is true, but a migration did not pass');
+    if (typeof server !== 'object' || server === null || (server.dialect !== 'sqlite' && server.dialect !== 'postgres') || typeof server.version !== 'string') p.push('$.predicate.server must name the dialect and version');
+    if (!Array.isArray(pr.migrations)) p.push('$.predicate.migrations must be a list');
+    else if (pr.passed === true && (pr.migrations as Array<Record<string, unknown>>).some((m) => [m?.up, m?.down, m?.reapply].some((s) => s === 'failed' || s === 'left-behind' || s === 'missing'))) p.push('$.predicate.passed is true, but a migration did not pass');
     return p;
   });
 }

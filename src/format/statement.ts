@@ -4,6 +4,8 @@
  * The release identity is the manifest digest, so co-signatures never change it.
  */
 import { MANIFEST_PATH } from './manifest.js';
+import { SHA256_HEX } from './digest.js';
+import { allowOnly, isJsonObject, type JsonObject } from './json-shape.js';
 
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
 export const PAYLOAD_TYPE = 'application/vnd.in-toto+json';
@@ -41,9 +43,9 @@ export function buildStatement(manifestSha256: string, predicate: SignaturePredi
 export function statementProblems(value: unknown): string[] {
   return envelopeProblems(value, PREDICATE_TYPE, (predicate) => {
     const p: string[] = [];
-    if (!ROLES.includes(predicate.role as Role)) p.push(`predicate.role must be one of ${ROLES.join(', ')}`);
-    if (typeof predicate.project !== 'string') p.push('predicate.project must be a string');
-    if (typeof predicate.release !== 'string') p.push('predicate.release must be a string');
+    if (!ROLES.includes(predicate.role as Role)) p.push(`$.predicate.role must be one of ${ROLES.join(', ')}`);
+    if (typeof predicate.project !== 'string') p.push('$.predicate.project must be a string');
+    if (typeof predicate.release !== 'string') p.push('$.predicate.release must be a string');
     return p;
   });
 }
@@ -51,23 +53,26 @@ export function statementProblems(value: unknown): string[] {
 /**
  * The problems with a parsed payload as an in-toto Statement v1 of the given predicate type
  * whose one subject is the manifest with its SHA-256, followed by `predicateProblems` of its
- * predicate when it has one (empty when it is such a statement).
+ * predicate when it has one (empty when it is such a statement). Each problem names its field
+ * by its JSON path (`$.subject[0].name ...`). With `knownFieldsOnly`, a field the statement
+ * or its subject does not define is a problem too.
  */
-export function envelopeProblems(value: unknown, predicateType: string, predicateProblems: (predicate: Record<string, unknown>) => string[]): string[] {
+export function envelopeProblems(value: unknown, predicateType: string, predicateProblems: (predicate: JsonObject) => string[], knownFieldsOnly = false): string[] {
   const p: string[] = [];
-  const v = value as Record<string, unknown> | null;
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return ['the statement is not an object'];
-  if (v._type !== STATEMENT_TYPE) p.push('_type is not an in-toto Statement v1');
-  if (v.predicateType !== predicateType) p.push(`predicateType is not ${predicateType}`);
-  const subject = v.subject as Array<Record<string, unknown>> | undefined;
-  if (!Array.isArray(subject) || subject.length !== 1) p.push('the statement must have exactly one subject');
+  if (!isJsonObject(value)) return ['the statement is not an object'];
+  if (knownFieldsOnly) allowOnly(value, '$', ['_type', 'subject', 'predicateType', 'predicate'], p);
+  if (value._type !== STATEMENT_TYPE) p.push('$._type is not an in-toto Statement v1');
+  if (value.predicateType !== predicateType) p.push(`$.predicateType is not ${predicateType}`);
+  const subject = value.subject;
+  if (!Array.isArray(subject) || subject.length !== 1 || !isJsonObject(subject[0])) p.push('$.subject must hold exactly one subject');
   else {
-    const digest = subject[0]?.digest as Record<string, unknown> | undefined;
-    if (subject[0]?.name !== MANIFEST_PATH) p.push(`the subject must be ${MANIFEST_PATH}`);
-    if (typeof digest?.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(digest.sha256)) p.push('the subject has no SHA-256 digest');
+    const s = subject[0];
+    if (knownFieldsOnly) allowOnly(s, '$.subject[0]', ['name', 'digest'], p);
+    if (s.name !== MANIFEST_PATH) p.push(`$.subject[0].name must be ${MANIFEST_PATH}`);
+    if (!isJsonObject(s.digest) || typeof s.digest.sha256 !== 'string' || !SHA256_HEX.test(s.digest.sha256)) p.push('$.subject[0].digest.sha256 must be 64 lowercase hex digits');
+    else if (knownFieldsOnly) allowOnly(s.digest, '$.subject[0].digest', ['sha256'], p);
   }
-  const predicate = v.predicate as Record<string, unknown> | undefined;
-  if (typeof predicate !== 'object' || predicate === null || Array.isArray(predicate)) p.push('the statement has no predicate');
-  else p.push(...predicateProblems(predicate));
+  if (!isJsonObject(value.predicate)) p.push('$.predicate must be an object');
+  else p.push(...predicateProblems(value.predicate));
   return p;
 }

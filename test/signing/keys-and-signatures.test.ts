@@ -90,9 +90,9 @@ describe('statements and signatures', () => {
   it('the statement names the manifest digest and binds role, project and release', () => {
     const s = buildStatement('a'.repeat(64), { role: 'approve', project: 'shop', release: '42' });
     expect(statementProblems(s)).toEqual([]);
-    expect(statementProblems({ ...s, subject: [...s.subject, ...s.subject] })).toContain('the statement must have exactly one subject');
+    expect(statementProblems({ ...s, subject: [...s.subject, ...s.subject] })).toContain('$.subject must hold exactly one subject');
     expect(statementProblems({ ...s, predicate: { ...s.predicate, role: 'admin' } })[0]).toMatch(/predicate\.role/);
-    expect(statementProblems({ ...s, subject: [{ name: 'manifest.json', digest: { sha256: 'A'.repeat(64) } }] })).toContain('the subject has no SHA-256 digest');
+    expect(statementProblems({ ...s, subject: [{ name: 'manifest.json', digest: { sha256: 'A'.repeat(64) } }] })).toContain('$.subject[0].digest.sha256 must be 64 lowercase hex digits');
   });
 
   it('an Ed25519 signature over the same manifest is deterministic; the DSSE payload is the statement', async () => {
