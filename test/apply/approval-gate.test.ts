@@ -99,37 +99,33 @@ describe('T5.1 analysed in the dialect that runs it', () => {
   });
 });
 
+/** Each row: what the test shows, release 2's hidden migration, and the rule that must refuse it. */
+type Attack = [title: string, migration: string, rule: string];
+
 describe('T5.3 code that runs later: SQLite trigger bodies', () => {
-  it('DELETE without WHERE in a trigger body', () =>
-    attack('CREATE TABLE logins (id INTEGER);\nCREATE TRIGGER wipe AFTER INSERT ON logins BEGIN DELETE FROM accounts; END;\n', 'destructive/delete-without-where'));
-
-  it('DROP is not allowed in a trigger, but UPDATE without WHERE in one is found', () =>
-    attack("CREATE TRIGGER steal AFTER UPDATE ON accounts BEGIN UPDATE accounts SET owner = 'mallory'; END;\n", 'destructive/update-without-where'));
-
-  it('load_extension called from a trigger body', () =>
-    attack("CREATE TRIGGER ext AFTER INSERT ON accounts BEGIN SELECT load_extension('/tmp/evil.so'); END;\n", 'outside-schema/load-extension'));
+  it.each<Attack>([
+    ['DELETE without WHERE in a trigger body', 'CREATE TABLE logins (id INTEGER);\nCREATE TRIGGER wipe AFTER INSERT ON logins BEGIN DELETE FROM accounts; END;\n', 'destructive/delete-without-where'],
+    ['DROP is not allowed in a trigger, but UPDATE without WHERE in one is found', "CREATE TRIGGER steal AFTER UPDATE ON accounts BEGIN UPDATE accounts SET owner = 'mallory'; END;\n", 'destructive/update-without-where'],
+    ['load_extension called from a trigger body', "CREATE TRIGGER ext AFTER INSERT ON accounts BEGIN SELECT load_extension('/tmp/evil.so'); END;\n", 'outside-schema/load-extension'],
+  ])('%s', (_title, migration, rule) => attack(migration, rule));
 });
 
 describe('T5.5 SQLite writes outside the database', () => {
-  it('VACUUM INTO a file beside the database', () => attack("VACUUM INTO 'copy.sqlite';\n", 'outside-schema/vacuum-into'));
-
-  it('ATTACH with the file name built by a string expression', () => attack("ATTACH 'other' || '.sqlite' AS other;\n", 'outside-schema/attach'));
-
-  it('ATTACH in lower case behind a comment and a quoted schema name', () => attack("/* harmless */ attach database 'x.sqlite' as \"x\";\n", 'outside-schema/attach'));
-
-  it('a virtual table over a module that reads files', () => attack('CREATE VIRTUAL TABLE files USING fsdir;\n', 'outside-schema/file-access'));
-
-  it('PRAGMA temp_store_directory pointing at another folder', () => attack("PRAGMA temp_store_directory = '/tmp';\n", 'outside-schema/file-access'));
+  it.each<Attack>([
+    ['VACUUM INTO a file beside the database', "VACUUM INTO 'copy.sqlite';\n", 'outside-schema/vacuum-into'],
+    ['ATTACH with the file name built by a string expression', "ATTACH 'other' || '.sqlite' AS other;\n", 'outside-schema/attach'],
+    ['ATTACH in lower case behind a comment and a quoted schema name', "/* harmless */ attach database 'x.sqlite' as \"x\";\n", 'outside-schema/attach'],
+    ['a virtual table over a module that reads files', 'CREATE VIRTUAL TABLE files USING fsdir;\n', 'outside-schema/file-access'],
+    ['PRAGMA temp_store_directory pointing at another folder', "PRAGMA temp_store_directory = '/tmp';\n", 'outside-schema/file-access'],
+  ])('%s', (_title, migration, rule) => attack(migration, rule));
 });
 
 describe("T5.10 migseal's own history tables", () => {
-  it('a temporary table named like migseal_migrations, which SQLite would find first', () =>
-    attack('CREATE TEMP TABLE migseal_migrations (migration_key TEXT);\n', 'outside-schema/history-tables'));
-
-  it('a trigger on migseal_runs', () =>
-    attack('CREATE TRIGGER hide BEFORE INSERT ON main.migseal_runs BEGIN SELECT RAISE(IGNORE); END;\n', 'outside-schema/history-tables'));
-
-  it('a write to migseal_migrations through a quoted name', () => attack("DELETE FROM \"migseal_migrations\" WHERE version = '1';\n", 'outside-schema/history-tables'));
+  it.each<Attack>([
+    ['a temporary table named like migseal_migrations, which SQLite would find first', 'CREATE TEMP TABLE migseal_migrations (migration_key TEXT);\n', 'outside-schema/history-tables'],
+    ['a trigger on migseal_runs', 'CREATE TRIGGER hide BEFORE INSERT ON main.migseal_runs BEGIN SELECT RAISE(IGNORE); END;\n', 'outside-schema/history-tables'],
+    ['a write to migseal_migrations through a quoted name', "DELETE FROM \"migseal_migrations\" WHERE version = '1';\n", 'outside-schema/history-tables'],
+  ])('%s', (_title, migration, rule) => attack(migration, rule));
 });
 
 describe('T5.6 down scripts are judged before the first one runs', () => {
