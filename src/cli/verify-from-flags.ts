@@ -14,8 +14,8 @@ export function policyFromFlags(flags: Record<string, unknown>, command: string)
   return loadTrustPolicy(requireFlag(flags, 'trust', COMMANDS[command]!.usage));
 }
 
-/** `findings` says which findings matter: those for the database's dialect and the scripts about to run. */
-export function verifyFromFlags(bundlePath: string, policy: TrustPolicy, flags: Record<string, unknown>, findings?: FindingScope): Promise<VerifiedBundle> {
+/** `findings` says which findings matter: those for the database's dialect and the scripts about to run; `files` whether the caller runs the files (see VerifyOptions). */
+export function verifyFromFlags(bundlePath: string, policy: TrustPolicy, flags: Record<string, unknown>, findings?: FindingScope, files: 'keep' | 'hash' = 'keep'): Promise<VerifiedBundle> {
   const scope = findings ?? (policy.dialect === 'postgres' || policy.dialect === 'sqlite' ? { dialect: policy.dialect } : undefined);
-  return verifyBundle(streamInput(bundlePath, 'bundle'), { policy, ...(typeof flags.env === 'string' && { environment: flags.env }), ...(scope && { findings: scope }) });
+  return verifyBundle(streamInput(bundlePath, 'bundle'), { policy, files, ...(typeof flags.env === 'string' && { environment: flags.env }), ...(scope && { findings: scope }) });
 }

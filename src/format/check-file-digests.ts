@@ -7,12 +7,20 @@ import type { Manifest } from './manifest.js';
 export function checkFileDigests(files: ReadonlyMap<string, Buffer>, manifest: Manifest, digests?: ReadonlyMap<string, string>): void {
   for (const expected of manifest.files) {
     const data = files.get(expected.path)!;
-    if (data.length !== expected.size) {
-      throw new MigsealError('FILE_DIGEST_MISMATCH', `The file ${expected.path} is ${data.length} bytes, but the signed manifest says ${expected.size}.`);
-    }
-    const actual = digests?.get(expected.path) ?? sha256Hex(data);
-    if (actual !== expected.sha256) {
-      throw new MigsealError('FILE_DIGEST_MISMATCH', `The file ${expected.path} does not match its SHA-256 in the signed manifest.`);
-    }
+    check(expected, data.length, () => digests?.get(expected.path) ?? sha256Hex(data));
+  }
+}
+
+/** The same check from sizes and SHA-256s taken while the archive was read, when no file's bytes were kept. */
+export function checkFileHashes(sizes: ReadonlyMap<string, number>, digests: ReadonlyMap<string, string>, manifest: Manifest): void {
+  for (const expected of manifest.files) check(expected, sizes.get(expected.path)!, () => digests.get(expected.path));
+}
+
+function check(expected: Manifest['files'][number], size: number, digest: () => string | undefined): void {
+  if (size !== expected.size) {
+    throw new MigsealError('FILE_DIGEST_MISMATCH', `The file ${expected.path} is ${size} bytes, but the signed manifest says ${expected.size}.`);
+  }
+  if (digest() !== expected.sha256) {
+    throw new MigsealError('FILE_DIGEST_MISMATCH', `The file ${expected.path} does not match its SHA-256 in the signed manifest.`);
   }
 }

@@ -13,7 +13,7 @@ import { checkSignatures, type AcceptedSignature, type SignatureCheckResult } fr
 import { checkThresholds } from './check-thresholds.js';
 import { checkStatementsMatchManifest } from './check-statements-match-manifest.js';
 import { checkFileSet } from '../format/check-file-set.js';
-import { checkFileDigests } from '../format/check-file-digests.js';
+import { checkFileDigests, checkFileHashes } from '../format/check-file-digests.js';
 import { checkTarget } from './check-target.js';
 import { checkExpiry } from './check-expiry.js';
 import { checkFindings, type FindingScope, type FindingVerdict } from './check-findings.js';
@@ -40,6 +40,12 @@ export interface VerifyOptions {
   findings?: FindingScope;
   /** check (the default): the environment's requireRehearsal applies. ignore: rehearse itself verifies a release not yet rehearsed. */
   rehearsal?: 'check' | 'ignore';
+  /**
+   * keep (the default): the verified bytes of every file are returned, to be run. hash: a caller
+   * that runs nothing (`migseal verify`) checks every file's size and SHA-256 in one read of the
+   * archive and holds no file's bytes; `files` is then empty.
+   */
+  files?: 'keep' | 'hash';
 }
 
 export interface VerifiedBundle {
@@ -47,7 +53,7 @@ export interface VerifiedBundle {
   digest: string;
   manifest: Manifest;
   manifestBytes: Buffer;
-  /** The verified bytes of every file, keyed by manifest path. Run these, never a copy on disk. */
+  /** The verified bytes of every file, keyed by manifest path (empty with `files: 'hash'`). Run these, never a copy on disk. */
   files: ReadonlyMap<string, Buffer>;
   signers: AcceptedSignature[];
   /** Signatures, and a provenance, by signers the policy does not accept (entry, code, reason). */
@@ -87,8 +93,9 @@ export async function verifyBundle(bundle: Buffer | BundleSource, options: Verif
 
   // T2.1-T2.9: the archive is well-formed, within limits, and holds only plain files at safe paths (files are hashed on the way).
   // T5.19: until a signature is trusted, at most LIMITS.maxUntrustedFileBytes of files are held; the rest is only counted
-  // (and hashed when read again, once trusted).
-  const first = await decodeBundle(bundle, { hash: true, admitFile: untrustedBudget() });
+  // (and hashed when read again, once trusted). A caller that needs no bytes has every file hashed now and none held.
+  const hashOnly = options.files === 'hash';
+  const first = await decodeBundle(bundle, { hash: true, admitFile: hashOnly ? () => 'hash' : untrustedBudget() });
   const digest = sha256Hex(first.manifestBytes);
   // T1.1-T1.5, T1.15-T1.17, T1.20-T1.21: signatures verify against trusted keys and name this exact manifest.
   const signatures = checkSignatures(first.signatures, digest, policy, now);
@@ -100,15 +107,18 @@ export async function verifyBundle(bundle: Buffer | BundleSource, options: Verif
   // T3.1-T3.4: only now is the signed manifest parsed, strictly.
   const manifest = parseManifest(first.manifestBytes);
   // T5.19: files left unread for want of trust are read now, each only at the size the signed manifest gives it.
-  const contents = first.notKept.size === 0 ? first : await readSignedFiles(bundle, digest, manifest);
+  const contents = hashOnly || first.notKept.size === 0 ? first : await readSignedFiles(bundle, digest, manifest);
   // T1.8: every signer attested this project and release.
   checkStatementsMatchManifest(signatures.accepted, manifest);
   // T1.24: the provenance says what the manifest says: builder, source repository and commit.
   checkProvenanceMatchesManifest(provenance.provenance, manifest);
   // T1.7, T1.6: the archive holds exactly the files the manifest names, each with its signed size and digest.
   checkFileSet(withNames(contents.files, contents.notKept), manifest);
-  checkNotKeptSizes(contents.notKept, manifest);
-  checkFileDigests(contents.files, manifest, contents.digests);
+  if (hashOnly) checkFileHashes(contents.notKept, contents.digests!, manifest);
+  else {
+    checkNotKeptSizes(contents.notKept, manifest);
+    checkFileDigests(contents.files, manifest, contents.digests);
+  }
   // T1.11-T1.12, T1.14: the bundle is for this host's project and dialect, and not past its signed expiry.
   checkTarget(manifest, policy);
   const stale = expiryOutcome(() => checkExpiry(manifest, rule, environment, now), options.expiry ?? 'refuse');
