@@ -6,8 +6,12 @@
 import type { Driver } from '../db/driver.js';
 import { executionMode } from '../apply/execution-mode.js';
 import type { ManifestMigration } from '../format/manifest.js';
+import { serverErrorContext } from '../apply/server-error.js';
 
-/** Undefined when the script ran; else what the database said. */
+/**
+ * Undefined when the script ran; else what the database said, on one line, as apply says it:
+ * PostgreSQL's DETAIL and HINT, and its error position as the script's line and column.
+ */
 export async function runScript(driver: Driver, migration: ManifestMigration, sql: string): Promise<string | undefined> {
   try {
     if ((await executionMode(migration, sql, driver.dialect)) === 'outside') await driver.exec(sql);
@@ -19,6 +23,7 @@ export async function runScript(driver: Driver, migration: ManifestMigration, sq
     }
     return undefined;
   } catch (error) {
-    return String((error as Error)?.message ?? error).replace(/\s+/g, ' ').replace(/\.$/, '');
+    const message = String((error as Error)?.message ?? error).replace(/\.$/, '');
+    return `${message}${serverErrorContext(error, sql)}`.replace(/\s+/g, ' ');
   }
 }

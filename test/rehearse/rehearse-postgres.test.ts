@@ -1,7 +1,8 @@
 /**
  * The rehearsal on a real PostgreSQL server (15, and 18 in the pg18 project), through the
  * CLI: a release that passes, and one whose down script leaves a column behind, named with
- * its schema; the server's version is recorded.
+ * its schema; the server's version is recorded; a down script the server refuses is reported
+ * with its DETAIL and HINT, as apply reports a failed script.
  */
 import { describe, expect, it } from 'vitest';
 import { usePostgresWorld } from '../helpers/postgres-world.js';
@@ -31,5 +32,18 @@ describe('migseal rehearse on PostgreSQL', () => {
     expect(l.migrations[2].problem).toBe('left behind column public.t1.extra');
     // Dropping t1 took the leftover with it, so applying everything again still gives the first schema.
     expect(l.fingerprints.reapplied).toBe(l.fingerprints.applied);
+  });
+
+  it("names what the server said in a failed down script's DETAIL and HINT: the view that a repeatable migration keeps on the table", async () => {
+    const files = {
+      'V1__users.sql': 'CREATE TABLE users (id integer PRIMARY KEY, active boolean NOT NULL DEFAULT true);\n',
+      'U1__users.sql': 'DROP TABLE users;\n',
+      'R__active_users.sql': 'CREATE OR REPLACE VIEW active_users AS SELECT id FROM users WHERE active;\n',
+    };
+    const failed = await ctx.world.migseal(['rehearse', await ctx.world.bundle(files, { dialect: 'postgres' }), '--trust', ctx.world.policy, '--db', await ctx.cluster.createDatabase('rehearse_depends')]);
+    expect(failed.code).toBe(2);
+    expect(failed.stdout).toContain(
+      'error: cannot drop table users because other objects depend on it. DETAIL: view active_users depends on table users. HINT: Use DROP ... CASCADE to drop the dependent objects too\n',
+    );
   });
 });
