@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { existsSync, lstatSync, mkdirSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
 import module from 'node:module';
 import { isAbsolute, join } from 'node:path';
 
@@ -22,7 +22,7 @@ if (major < 22 || (major === 22 && minor < 22) || (major === 24 && minor < 15)) 
 // write to it. Otherwise the CLI runs without it.
 const cacheDir = privateCacheDir();
 if (cacheDir) module.enableCompileCache?.(cacheDir);
-const { main } = await import(entry.href);
+const { main } = await import(commandEntry(process.argv.slice(2)) ?? entry.href);
 
 // A reader that went away (`migseal inspect --json | head`) is its own choice: no stack
 // trace. Any other failure to write the output makes a successful command exit 1.
@@ -47,6 +47,22 @@ const flushed = () => {
   process.exit(code);
 };
 for (const stream of streams) stream.write('', flushed);
+
+/**
+ * The file built for the command being run (dist/commands.json names one per command: the CLI's
+ * entry and that command only, so a command loads one file rather than dozens of shared chunks);
+ * help, --version and anything unknown go to dist/cli.js. The command is found as the CLI finds it.
+ */
+function commandEntry(argv) {
+  let routes;
+  try {
+    routes = JSON.parse(readFileSync(new URL('../dist/commands.json', import.meta.url), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const name = [argv.slice(0, 2).join(' '), argv[0]].find((n) => n !== undefined && Object.hasOwn(routes, n));
+  return name === undefined ? undefined : new URL(`../dist/${routes[name]}`, import.meta.url).href;
+}
 
 function privateCacheDir() {
   const xdg = process.env.XDG_CACHE_HOME;

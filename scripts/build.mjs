@@ -2,13 +2,21 @@
 // CLI imports only when that command runs; bundling dependencies saves start-up time
 // spent resolving hundreds of small module files.
 //
+// Split that way, one command still loads some 35 chunks (every set of commands that shares
+// code gets one), and Node spends most of a millisecond on each file it loads. So each command
+// is also built as one file of its own, dist/commands/NAME.js: the CLI's entry and that command,
+// nothing else, which bin/migseal.js loads for that command (dist/commands.json names the file
+// for each command; help, --version and unknown commands use dist/cli.js). Inside such a file
+// the table's other commands are a stub that refuses: the bin never sends them there.
+//
 // The build is written beside dist/ and moved in so that a migseal process already running
 // from dist/ keeps working: content-hashed chunks are added before the entry files are
 // renamed over the old ones, and chunks of earlier builds are removed only once they are
 // old enough that no process can still be loading them.
 import { build } from 'esbuild';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const OUT = 'dist';
 const STAGING = `.dist-build-${process.pid}`;
@@ -33,29 +41,75 @@ const nodeOnlyPg = {
   },
 };
 
+const COMMON = {
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  // Native addons, and libpg-query, which loads its .wasm file from beside its own module.
+  external: ['better-sqlite3', 'pg-native', 'libpg-query'],
+  banner: { js: "import { createRequire as __migsealCreateRequire } from 'node:module'; const require = __migsealCreateRequire(import.meta.url);" },
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+
+/** In the one-file build of `module`, the table's other commands resolve to a stub that refuses. */
+function onlyCommand(module) {
+  const stub = resolve('src/cli/other-command.ts');
+  return {
+    name: 'only-command',
+    setup(b) {
+      b.onResolve({ filter: /^\.\/commands\/[a-z-]+\.js$/ }, (args) => {
+        if (!args.importer.endsWith(join('src', 'cli', 'table.ts'))) return undefined;
+        return args.path === `./commands/${module}.js` ? undefined : { path: stub };
+      });
+    },
+  };
+}
+
+/**
+ * Which module runs each command, read from the table as built (`load` imports the command's
+ * chunk, named after its module): the build fails rather than route a command to the wrong file.
+ */
+async function commandModules(cliPath) {
+  const { COMMANDS } = await import(pathToFileURL(resolve(cliPath)).href);
+  const routes = {};
+  for (const [name, spec] of Object.entries(COMMANDS)) {
+    const chunk = /import\("\.\/(?:chunks\/)?([a-z-]+)-[A-Z0-9]{8}\.js"\)/.exec(String(spec.load));
+    if (!chunk || !existsSync(`src/cli/commands/${chunk[1]}.ts`)) throw new Error(`cannot tell which module runs "${name}" from ${String(spec.load)}`);
+    routes[name] = chunk[1];
+  }
+  return routes;
+}
+
 rmSync(STAGING, { recursive: true, force: true });
 try {
   await build({
+    ...COMMON,
     entryPoints: { cli: 'src/cli/main.ts', index: 'src/index.ts' },
     outdir: STAGING,
-    bundle: true,
     splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node22',
     chunkNames: 'chunks/[name]-[hash]',
-    // Native addons, and libpg-query, which loads its .wasm file from beside its own module.
-    external: ['better-sqlite3', 'pg-native', 'libpg-query'],
-    banner: { js: "import { createRequire as __migsealCreateRequire } from 'node:module'; const require = __migsealCreateRequire(import.meta.url);" },
     plugins: [nodeOnlyPg],
-    legalComments: 'none',
-    logLevel: 'warning',
   });
+  const routes = await commandModules(join(STAGING, 'cli.js'));
+  await Promise.all(
+    [...new Set(Object.values(routes))].map((module) =>
+      build({ ...COMMON, entryPoints: { [module]: 'src/cli/main.ts' }, outdir: join(STAGING, 'commands'), splitting: false, plugins: [nodeOnlyPg, onlyCommand(module)] }),
+    ),
+  );
+  writeFileSync(join(STAGING, 'commands.json'), `${JSON.stringify(Object.fromEntries(Object.entries(routes).map(([name, module]) => [name, `commands/${module}.js`])), null, 2)}\n`);
   mkdirSync(join(OUT, 'chunks'), { recursive: true });
   const chunks = new Set(readdirSync(join(STAGING, 'chunks')));
   for (const name of chunks) renameSync(join(STAGING, 'chunks', name), join(OUT, 'chunks', name));
+  // Each command's file, then the routes that name them, then the entry files.
+  mkdirSync(join(OUT, 'commands'), { recursive: true });
+  for (const name of readdirSync(join(STAGING, 'commands'))) renameSync(join(STAGING, 'commands', name), join(OUT, 'commands', name));
   for (const name of readdirSync(STAGING)) {
-    if (name !== 'chunks') renameSync(join(STAGING, name), join(OUT, name));
+    if (name !== 'chunks' && name !== 'commands') renameSync(join(STAGING, name), join(OUT, name));
+  }
+  for (const name of readdirSync(join(OUT, 'commands'))) {
+    if (!existsSync(join('src', 'cli', 'commands', name.replace(/\.js$/, '.ts')))) rmSync(join(OUT, 'commands', name), { force: true });
   }
   const now = Date.now();
   for (const name of readdirSync(join(OUT, 'chunks'))) {

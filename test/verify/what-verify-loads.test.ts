@@ -51,5 +51,8 @@ it('verify loads @sigstore/verify and none of the signing, network or database p
     if (/\/dist\/.*\.js$/.test(path)) for (const m of readFileSync(path, 'utf8').matchAll(/^\/\/ node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)) packages.add(m[1]!);
   }
   expect([...packages]).toContain('@sigstore/verify');
+  // One file of migseal's own: the one built for verify alone, not the chunks shared between commands.
+  const ownFiles = [...new Set(loaded)].map((u) => fileURLToPath(u)).filter((p) => /\/dist\/.*\.js$/.test(p));
+  expect(ownFiles.map((p) => p.replace(/^.*\/dist\//, 'dist/'))).toEqual(['dist/commands/verify.js']);
   expect([...packages].filter((p) => NEVER_ON_VERIFY.includes(p))).toEqual([]);
 });
