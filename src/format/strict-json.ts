@@ -298,17 +298,21 @@ export function canonicalJson(value: unknown): string {
 }
 
 function canonical(value: unknown): string {
-  if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === null || typeof value === 'boolean') return String(value);
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value)) throw new MigsealError('INTERNAL', `Canonical JSON holds only safe integers, got ${value}.`);
     return String(value);
   }
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+    // The default sort compares UTF-16 code units; keys with an undefined value are left out.
+    let out = '';
+    for (const key of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out += `${out === '' ? '' : ','}${JSON.stringify(key)}:${canonical(v)}`;
+    }
+    return `{${out}}`;
   }
   throw new MigsealError('INTERNAL', `Cannot serialize ${typeof value} as canonical JSON.`);
 }

@@ -93,6 +93,10 @@ describe('canonicalJson', () => {
     expect(text).toBe('{"":"empty","a":true,"b":[1,{"x":null,"y":"é"}]}\n');
     expect(canonicalJson(parseStrictJson(text))).toBe(text);
   });
+  it('orders keys by UTF-16 code units, whatever order they were made in', () => {
+    const value = { z: 1, Z: 2, '\u{1F600}': 3, '\uFFFD': 4, é: 5, a: undefined, '10': 6, '9': 7, b: { d: undefined, c: [undefined === undefined, null] } };
+    expect(canonicalJson(value)).toBe('{"10":6,"9":7,"Z":2,"b":{"c":[true,null]},"z":1,"é":5,"\u{1F600}":3,"\uFFFD":4}\n');
+  });
   it('refuses numbers it could not read back', () => {
     expect(() => canonicalJson({ size: 1.5 })).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
     expect(() => canonicalJson({ size: 2 ** 53 })).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
