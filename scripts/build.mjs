@@ -86,7 +86,8 @@ rmSync(STAGING, { recursive: true, force: true });
 try {
   await build({
     ...COMMON,
-    entryPoints: { cli: 'src/cli/main.ts', index: 'src/index.ts' },
+    // The analysis worker is a chunk of its own that pack starts in a worker thread (src/pack/analyze-in-parallel.ts).
+    entryPoints: { cli: 'src/cli/main.ts', index: 'src/index.ts', 'chunks/analysis-worker': 'src/lint/analysis-worker.ts' },
     outdir: STAGING,
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',

@@ -17,7 +17,8 @@ import type { Signer } from '../signing/signer.js';
 import type { Witness } from '@sigstore/sign';
 import type { Role } from '../format/statement.js';
 import { readSource, type SourceFlags } from './source-info.js';
-import { analyzeMigrations, ANALYSIS_TOOL } from '../lint/index.js';
+import { ANALYSIS_TOOL } from '../lint/index.js';
+import { startAnalysis } from './analyze-in-parallel.js';
 import { analysedDialects } from './analyze-folder.js';
 import { refuseUnrunnable } from './refuse-unrunnable.js';
 import { peerHistoryFor } from '../peer-history/index.js';
@@ -58,6 +59,8 @@ export async function pack(options: PackOptions): Promise<PackResult> {
   }
   if (options.dialect && !DIALECTS.includes(options.dialect)) throw new MigsealError('USAGE', `Unknown dialect "${options.dialect}"; choose one of ${DIALECTS.join(', ')}.`);
 
+  // The analysis of a second dialect starts loading in a worker now, while the folder is read.
+  const analyse = startAnalysis(analysedDialects(options.dialect ?? 'any'));
   const listing = readFolder(options.dir);
   const layout = chooseLayout(options.layout ?? 'auto', listing);
   const found = layout.read(listing);
@@ -71,10 +74,8 @@ export async function pack(options: PackOptions): Promise<PackResult> {
 
   // The same analysis as `migseal lint`, under every dialect the bundle may run on; every finding is signed into the manifest.
   const dialects = analysedDialects(options.dialect ?? found.dialect ?? 'any');
-  const analysed = dialects.flatMap((dialect) => {
-    const each = analyzeMigrations({ migrations: found.migrations, read: (p) => listing.read(p), dialect });
-    return dialects.length > 1 ? each.map((f) => ({ ...f, dialect })) : each;
-  });
+  const byDialect = await analyse(dialects, found.migrations, (p) => listing.read(p));
+  const analysed = dialects.flatMap((dialect, i) => (dialects.length > 1 ? byDialect[i]!.map((f) => ({ ...f, dialect })) : byDialect[i]!));
   const findings = [...(options.findings ?? []), ...analysed];
   refuseUnrunnable(findings);
 

@@ -10,6 +10,7 @@ import { makeKey, removeDir, SHOP_MIGRATIONS, tempDir, type TestKey } from '../h
 import { runCli } from '../helpers/cli.js';
 import { pack } from '../../src/pack/index.js';
 import { decodeBundle } from '../../src/format/bundle-archive.js';
+import { safeMigrations } from '../../bench/lint-corpus.mjs';
 
 let dir: string;
 let key: TestKey;
@@ -74,6 +75,19 @@ describe('pack is deterministic', () => {
     const lib = await pack({ dir: first, project: 'shop', release: '42', signers: [{ signer: key.signer, role: 'release' }], env: {} });
     expect(lib.bundle.equals(cli)).toBe(true);
   });
+
+  it('a folder marked any, analysed for SQLite in a worker thread by the CLI and in one thread by the library: the same bytes', async () => {
+    const corpus = join(dir, 'corpus');
+    mkdirSync(corpus);
+    for (const [name, text] of Object.entries(safeMigrations(150))) writeFileSync(join(corpus, name), text);
+    const cli = await cliPack(corpus, join(dir, 'corpus.migseal'));
+    const lib = await pack({ dir: corpus, project: 'shop', release: '42', signers: [{ signer: key.signer, role: 'release' }], env: {} });
+    expect(lib.bundle.equals(cli)).toBe(true);
+    // Both dialects found something, and SQLite could not read every PostgreSQL statement.
+    const findings = lib.manifest.findings;
+    expect(new Set(findings.map((f) => f.dialect))).toEqual(new Set(['postgres', 'sqlite']));
+    expect(findings.some((f) => f.dialect === 'sqlite' && f.rule === 'parse/unreadable-statement')).toBe(true);
+  }, 60_000);
 
   it('SOURCE_DATE_EPOCH sets the one mtime and the creation time, identically from both paths', async () => {
     const env = { SOURCE_DATE_EPOCH: '1700000000' };

@@ -1,0 +1,63 @@
+/**
+ * Pack's analysis under every dialect a bundle may run on: the first in this thread, the
+ * others each in a worker thread at the same time, when the built worker is at hand (a run
+ * from the TypeScript sources analyses them one after another). The findings are the same
+ * either way, in the same order: each dialect's analysis is its own, start to end.
+ */
+import { existsSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import type { ManifestMigration } from '../format/manifest.js';
+import { analyzeMigrations, type Finding, type LintDialect } from '../lint/index.js';
+import type { AnalysisRequest } from '../lint/analysis-worker.js';
+
+/** Where the build puts the worker: dist/chunks/, beside the chunk that holds this code, below dist/, or beside dist/commands/. */
+function builtWorker(): URL | undefined {
+  for (const relative of ['./analysis-worker.js', './chunks/analysis-worker.js', '../chunks/analysis-worker.js']) {
+    const url = new URL(relative, import.meta.url);
+    if (url.protocol === 'file:' && existsSync(fileURLToPath(url))) return url;
+  }
+  return undefined;
+}
+
+/**
+ * Starts a worker for every dialect after the first, before the folder is read, so they load
+ * while this thread works; they hold the process open only while they are waited for. The
+ * function returned analyses for the dialects the folder turned out to need: other workers
+ * are stopped, and dialects without a worker are analysed here.
+ */
+export function startAnalysis(expected: readonly LintDialect[]): (dialects: readonly LintDialect[], migrations: ManifestMigration[], read: (path: string) => Buffer) => Promise<Finding[][]> {
+  const url = expected.length > 1 ? builtWorker() : undefined;
+  const started = url
+    ? expected.slice(1).map(() => {
+        const worker = new Worker(url);
+        worker.unref();
+        return worker;
+      })
+    : [];
+  return async (dialects, migrations, read) => {
+    const same = dialects.length === expected.length && dialects.every((d, i) => d === expected[i]);
+    const workers = same ? started : [];
+    if (!same) for (const worker of started) void worker.terminate();
+    if (workers.length === 0) return dialects.map((dialect) => analyzeMigrations({ migrations, read, dialect }));
+    const scripts = new Map<string, Uint8Array>();
+    for (const m of migrations) for (const path of [m.up, m.down]) if (path !== undefined && m.runner !== 'native') scripts.set(path, read(path));
+    const answers = workers.map((worker, i) => {
+      const answer = new Promise<{ findings?: Finding[] }>((resolve) => {
+        worker.once('message', resolve);
+        worker.once('error', () => resolve({}));
+      });
+      worker.ref();
+      worker.postMessage({ migrations, scripts, dialect: dialects[i + 1]! } satisfies AnalysisRequest);
+      return answer;
+    });
+    try {
+      const here = analyzeMigrations({ migrations, read, dialect: dialects[0]! });
+      // A worker that failed leaves its dialect to this thread: the same findings, later.
+      const there = await Promise.all(answers.map(async (answer, i) => (await answer).findings ?? analyzeMigrations({ migrations, read, dialect: dialects[i + 1]! })));
+      return [here, ...there];
+    } finally {
+      for (const worker of workers) void worker.terminate();
+    }
+  };
+}
