@@ -84,7 +84,30 @@ describe('schema fingerprint (SQLite)', () => {
     expect(diff.added.map((o) => `${o.kind} ${o.name}`)).toEqual(['column users.admin']);
     expect(diff.removed.map((o) => `${o.kind} ${o.name}`)).toEqual(['index orders_user']);
     expect(diff.changed.map((o) => [o.kind, o.name, o.before, o.after])).toContainEqual(['column', 'users.created', 'TEXT DEFAULT CURRENT_TIMESTAMP', "TEXT DEFAULT 'never'"]);
-    expect(diff.changed.map((o) => `${o.kind} ${o.name}`)).toEqual(['column users.created', 'table users']);
+    // The table's text changed only where those columns are written: the columns say it, the table is not named again.
+    expect(diff.changed.map((o) => `${o.kind} ${o.name}`)).toEqual(['column users.created']);
+  });
+
+  const USERS = 'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL, created TEXT DEFAULT CURRENT_TIMESTAMP)';
+  let databases = 0;
+  it.each<[title: string, after: string[], named: string[]]>([
+    ['ADD COLUMN is the column added, not the table changed too', [USERS, 'ALTER TABLE users ADD COLUMN nickname TEXT'], ['added column users.nickname']],
+    ['DROP COLUMN is the column removed', [USERS, 'ALTER TABLE users DROP COLUMN created'], ['removed column users.created']],
+    ['RENAME COLUMN is one column removed and one added', [USERS, 'ALTER TABLE users RENAME COLUMN created TO "made at"'], ['added column users.made at', 'removed column users.created']],
+    ['a table constraint added with a column: both', [USERS.replace(')', ', nickname TEXT, CHECK (length(email) > 3))')], ['added column users.nickname', 'changed table users']],
+    ['WITHOUT ROWID: the table', [`${USERS.replace('id INTEGER PRIMARY KEY', 'id TEXT PRIMARY KEY')} WITHOUT ROWID`], ['added constraint users.primary key (id)', 'changed column users.id', 'changed table users']],
+    ['STRICT with a column added: both', [`${USERS.replace(')', ', nickname TEXT)')} STRICT`], ['added column users.nickname', 'changed table users']],
+    ['a COLLATE, which the column does not describe, with a column added: both', [USERS.replace('email TEXT NOT NULL', 'email TEXT NOT NULL COLLATE NOCASE').replace(')', ', nickname TEXT)')], ['added column users.nickname', 'changed table users']],
+    ['the same columns in another order: the table', ['CREATE TABLE users (id INTEGER PRIMARY KEY, created TEXT DEFAULT CURRENT_TIMESTAMP, email TEXT NOT NULL)'], ['changed table users']],
+  ])('on SQLite, %s', async (_title, after, named) => {
+    const before = await fingerprintOf(`alter-${++databases}.db`, [USERS]);
+    const now = await fingerprintOf(`alter-${++databases}.db`, after);
+    const diff = compareFingerprints(before, now);
+    const labels = [...diff.added.map((o) => `added ${o.kind} ${o.name}`), ...diff.removed.map((o) => `removed ${o.kind} ${o.name}`), ...diff.changed.map((o) => `changed ${o.kind} ${o.name}`)];
+    expect(labels).toEqual(named);
+    // The fingerprint still covers the table's text: the hash differs however the report names it.
+    expect(now.sha256).not.toBe(before.sha256);
+    expect(now.objects.find((o) => o.kind === 'table')?.definition).not.toBe(before.objects.find((o) => o.kind === 'table')?.definition);
   });
 });
 
