@@ -4,11 +4,14 @@
  * the table and inserts (version, dirty); migrate.go calls SetVersion(v, true) before a
  * migration and SetVersion(v, false) after it. A down migration's target is the version before
  * it, and with none left the table ends empty (it holds (-1, true) while that last down runs).
+ * The table is emptied with DELETE, on PostgreSQL too where golang-migrate uses TRUNCATE: the
+ * same rows, without a new file for the table and its index, and a catalog update, twice per
+ * migration.
  */
 import { stmt, type PeerStatement, type PeerTarget, type PeerWriter } from './writer.js';
 
 const setVersion = (t: PeerTarget, version: string | undefined, dirty: boolean): PeerStatement[] => [
-  stmt(t.dialect === 'postgres' ? `TRUNCATE ${t.table}` : `DELETE FROM ${t.table}`),
+  stmt(`DELETE FROM ${t.table}`),
   ...(version !== undefined || dirty ? [stmt(`INSERT INTO ${t.table} (version, dirty) VALUES (?, ?)`, BigInt(version ?? '-1').toString(), t.dialect === 'postgres' ? dirty : dirty ? 1 : 0)] : []),
 ];
 
