@@ -5,7 +5,7 @@
  */
 import { asMigsealError, MigsealError } from '../errors.js';
 import { LIMITS } from '../limits.js';
-import { openDatabase, parseDatabaseUrl, type DatabaseUrl, type Driver } from '../db/index.js';
+import { openDatabase, parseDatabaseUrl, type DatabaseUrl, type Driver, type PostgresSessions } from '../db/index.js';
 import { readSecret } from './io.js';
 
 export function databaseUrl(flags: Record<string, unknown>, env: Record<string, string | undefined>, cwd: string): DatabaseUrl {
@@ -19,24 +19,35 @@ export function databasePassword(url: DatabaseUrl, env: Record<string, string | 
   return url.dialect === 'postgres' ? (readSecret(env, 'MIGSEAL_DATABASE_PASSWORD') ?? (env.PGPASSWORD || undefined)) : undefined;
 }
 
-export async function connect(url: DatabaseUrl, env: Record<string, string | undefined>, readOnly = false): Promise<Driver> {
+export async function connect(url: DatabaseUrl, env: Record<string, string | undefined>, readOnly = false, sessions?: PostgresSessions): Promise<Driver> {
   const password = databasePassword(url, env);
-  return openDatabase(url, { readOnly, ...(password !== undefined && { password }) });
+  return openDatabase(url, { readOnly, ...(password !== undefined && { password }), ...(sessions && { sessions }) });
 }
 
-/** Opens the database, runs fn, and always closes the connection. */
-export async function withDatabase<T>(url: DatabaseUrl, env: Record<string, string | undefined>, readOnly: boolean, fn: (driver: Driver) => Promise<T>): Promise<T> {
-  const driver = await connect(url, env, readOnly);
+/**
+ * Opens the database, runs fn, and always closes the connection. With `sessions` (a fleet), a
+ * PostgreSQL tenant's session whose run ended cleanly goes back there for the next tenant.
+ */
+export async function withDatabase<T>(
+  url: DatabaseUrl,
+  env: Record<string, string | undefined>,
+  readOnly: boolean,
+  fn: (driver: Driver) => Promise<T>,
+  sessions?: PostgresSessions,
+): Promise<T> {
+  const driver = await connect(url, env, readOnly, sessions);
+  let result: T;
   try {
-    return await fn(driver);
+    result = await fn(driver);
   } catch (error) {
+    await driver.close().catch(() => undefined);
     // The database's own errors keep their text, with a code. One that reaches here uncoded came
     // before any migration ran (reading history, a file that is not a database): a run wraps its
     // own failures as MIGRATION_FAILED or DATABASE_ERROR (exit 3).
     throw asMigsealError(error, 'DATABASE_UNAVAILABLE', `${url.display}: ${String((error as Error)?.message ?? error).replace(/\.$/, '')}.`);
-  } finally {
-    await driver.close().catch(() => undefined);
   }
+  await driver.close(true).catch(() => undefined);
+  return result;
 }
 
 export function lockTimeoutMs(flags: Record<string, unknown>, env: Record<string, string | undefined>): number {

@@ -4,6 +4,7 @@
  * and keeps one runner per database with a lock that the database releases if we die.
  */
 import { MigsealError } from '../errors.js';
+import type { PostgresSessions } from './postgres-sessions.js';
 
 export type DriverDialect = 'sqlite' | 'postgres';
 
@@ -75,7 +76,11 @@ export interface Driver {
   /** Takes the one-runner-per-database lock, waiting at most timeoutMs (LOCK_TIMEOUT after). */
   lock(timeoutMs: number): Promise<void>;
   unlock(): Promise<void>;
-  close(): Promise<void>;
+  /**
+   * Ends the connection. `reuse`: the run on it ended cleanly, so a PostgreSQL tenant's
+   * session opened with ConnectOptions.sessions goes back there (reset) instead.
+   */
+  close(reuse?: boolean): Promise<void>;
 }
 
 /** How long a statement may wait for a lock, and run, in milliseconds; 0 is no limit. */
@@ -99,6 +104,8 @@ export interface ConnectOptions {
   readOnly?: boolean;
   /** From PGPASSWORD, MIGSEAL_DATABASE_PASSWORD or MIGSEAL_DATABASE_PASSWORD_FILE; never from a URL. */
   password?: string;
+  /** A fleet's kept PostgreSQL sessions: a tenant schema's connection may take one, and give it back on close(true). */
+  sessions?: PostgresSessions;
 }
 
 /** A script ended the runner's transaction itself: what it did before that may be committed. */

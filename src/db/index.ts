@@ -12,4 +12,5 @@ export async function openDatabase(url: DatabaseUrl, options: ConnectOptions = {
 }
 
 export type { Driver, DriverDialect, ConnectOptions, Row } from './driver.js';
+export { PostgresSessions } from './postgres-sessions.js';
 export { parseDatabaseUrl, PASSWORD_SOURCES, type DatabaseUrl } from './url.js';

@@ -15,6 +15,7 @@ import { parse as parseConnectionString } from 'pg-connection-string';
 import { MigsealError } from '../errors.js';
 import { sleep, TransactionEnded, type ConnectOptions, type Driver, type QueryOptions, type Row, type WaitLimits } from './driver.js';
 import { BlockerWatch } from './postgres-blockers.js';
+import { PostgresSessions } from './postgres-sessions.js';
 
 /** Advisory lock key: the first 8 bytes of SHA-256("migseal"), as a signed bigint. */
 const LOCK_KEY = '7581215183639544856';
@@ -102,14 +103,20 @@ export class PostgresDriver implements Driver {
   #pid = 0;
   #watch: BlockerWatch;
 
+  /** A fleet's kept sessions, and this session's key there, when it may go back after a clean run. */
+  #sessions: PostgresSessions | undefined;
+  #sessionKey = '';
+  #closed = false;
+  /** A server that goes away emits 'error' on an idle client; keep it for the next call instead of crashing. */
+  #onError = (error: Error): void => {
+    this.#lost = error;
+  };
+
   private constructor(client: pg.Client, target: string, config: pg.ClientConfig) {
     this.#client = client;
     this.target = target;
     this.#watch = new BlockerWatch(config);
-    // A server that goes away emits 'error' on an idle client; keep it for the next call instead of crashing.
-    client.on('error', (error) => {
-      this.#lost = error;
-    });
+    client.on('error', this.#onError);
   }
 
   static async open(connectionString: string, display: string, options: ConnectOptions = {}, schema?: string): Promise<PostgresDriver> {
@@ -120,10 +127,17 @@ export class PostgresDriver implements Driver {
       application_name: 'migseal',
       ...(options.password !== undefined && { password: options.password }),
     };
-    const client = new pg.Client(config);
+    // A tenant of a fleet may take a session an earlier tenant of the same database and role left clean (postgres-sessions.ts).
+    const sessionKey = options.sessions && schema !== undefined ? PostgresSessions.key(connectionString, options.password, options.readOnly === true) : undefined;
+    const kept = sessionKey === undefined ? undefined : options.sessions!.take(sessionKey);
+    const client = kept ?? new pg.Client(config);
     const driver = new PostgresDriver(client, display, config);
+    if (sessionKey !== undefined) {
+      driver.#sessions = options.sessions;
+      driver.#sessionKey = sessionKey;
+    }
     try {
-      await client.connect();
+      if (!kept) await client.connect();
       // The server's pid for this session (BackendKeyData): whom the blocker watch asks about.
       driver.#pid = Number((client as unknown as { processID?: number }).processID ?? 0);
       if (options.readOnly) await client.query('SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY');
@@ -363,13 +377,18 @@ export class PostgresDriver implements Driver {
     await this.query(`SELECT pg_advisory_unlock(${this.#lockKey})`).catch(() => undefined);
   }
 
-  async close(): Promise<void> {
+  async close(reuse = false): Promise<void> {
+    if (this.#closed) return;
     await this.#watch.close();
     await this.unlock();
-    await this.#client.end().catch(() => undefined);
+    this.#closed = true;
+    this.#client.off('error', this.#onError);
+    if (reuse && this.#sessions && !this.#lost && !this.#inTransaction) await this.#sessions.give(this.#sessionKey, this.#client);
+    else await this.#client.end().catch(() => undefined);
   }
 
   #check(): void {
+    if (this.#closed) throw new MigsealError('INTERNAL', `Internal error (a bug in migseal): the connection to ${this.target} was used after it was closed.`);
     if (this.#lost) throw new MigsealError('DATABASE_ERROR', `The connection to ${this.target} was lost: ${this.#lost.message}.`, { cause: this.#lost });
   }
 }

@@ -1,12 +1,14 @@
 /**
  * apply --targets on one real PostgreSQL server holding many databases and many tenant
  * schemas (?schema=): each tenant's history and lock are its own; the canary, the wave stop
- * rule and the re-run, two shards at once, a dirty target, a per-target password file, and a
- * tampered bundle refused before any database is touched.
+ * rule and the re-run, two shards at once, a dirty target, a per-target password file, tenants
+ * sharing a session with nothing left in it from one to the next, and a tampered bundle refused
+ * before any database is touched.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { writePolicy } from '../helpers/fixtures.js';
 import { usePostgresWorld } from '../helpers/postgres-world.js';
 import { codeOf } from '../helpers/refusal.js';
 import type { CliResult } from '../helpers/cli.js';
@@ -145,12 +147,62 @@ describe('apply --targets on PostgreSQL: databases and tenant schemas', () => {
       ]),
     );
     expect(db).toBeTruthy();
-    const owned = await ctx.world.migseal(['apply', bundle, '--trust', ctx.world.policy, '--targets', file, '--json', '--canary', '0']);
+    // One at a time: owned-a's session is idle when owned-b opens, and is not for another password.
+    const owned = await ctx.world.migseal(['apply', bundle, '--trust', ctx.world.policy, '--targets', file, '--json', '--canary', '0', '--parallel', '1']);
     expect(owned.code).toBe(3);
     expect(outcomes(owned)).toEqual({ 'owned-a': 'applied', 'owned-b': 'failed' });
     expect(report(owned).targets[1]!.error!.code).toBe('DATABASE_UNAVAILABLE');
     expect(owned.stdout).not.toContain('tenant-secret');
     expect(owned.stdout).not.toContain('not-it');
+  });
+
+  it("tenants of one database share a session, reset between them: nothing one tenant's migrations leave in it reaches the next; a failed tenant's session is not reused", async () => {
+    // 1 fails if the session holds anything a migration could have left in it; 2 leaves all of that.
+    const leaky = await ctx.world.bundle(
+      {
+        '1_check_session.up.sql': `DO $$ BEGIN
+  IF current_setting('search_path') NOT LIKE 'tenant\\_%' OR current_setting('application_name') <> 'migseal'
+     OR coalesce(current_setting('app.leak', true), '') <> '' OR current_setting('session_replication_role') <> 'origin'
+     OR current_setting('DateStyle') = 'SQL, DMY' OR pg_catalog.to_regclass('pg_temp.leak_temp') IS NOT NULL
+     OR EXISTS (SELECT 1 FROM pg_prepared_statements WHERE name = 'leak_stmt') OR EXISTS (SELECT 1 FROM pg_cursors WHERE name = 'leak_cursor')
+     OR EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242 AND pid = pg_backend_pid())
+     OR 'leak_channel' = ANY (ARRAY(SELECT pg_listening_channels())) THEN
+    RAISE EXCEPTION 'the session came with state left by another tenant';
+  END IF;
+  BEGIN
+    PERFORM lastval();
+    RAISE EXCEPTION 'the session came with a sequence value of another tenant';
+  EXCEPTION WHEN object_not_in_prerequisite_state THEN NULL;
+  END;
+END $$;
+`,
+        '2_leave_session_state.up.sql': `CREATE TABLE seen AS SELECT pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid();
+SET search_path = public; SET application_name = 'leaked'; SELECT set_config('app.leak', 'x', false);
+SET session_replication_role = replica; SET DateStyle = 'SQL, DMY';
+CREATE TEMP TABLE leak_temp (x int); CREATE TEMP SEQUENCE leak_seq; SELECT nextval('leak_seq');
+PREPARE leak_stmt AS SELECT 1; DECLARE leak_cursor CURSOR WITH HOLD FOR SELECT 1;
+SELECT pg_advisory_lock(4242); LISTEN leak_channel;
+`,
+      },
+      { dialect: 'postgres' },
+    );
+    const f = await fleet(4, 0);
+    // tenant_2 fails at 2 (its table is taken): its session is closed, not given to tenant_3.
+    await psql('CREATE SCHEMA tenant_2; CREATE TABLE tenant_2.seen (x int)', f.database);
+    // The policy lets 2 set the search path (outside-schema/name-resolution), as a host may.
+    const dir = join(ctx.world.dir, 'keys-session');
+    mkdirSync(dir, { mode: 0o700, recursive: true });
+    copyFileSync(ctx.world.key.publicPath, join(dir, 'release.pub'));
+    const policy = writePolicy(dir, { keys: [{ key: ctx.world.key, roles: ['release'] }], environments: { default: { release: 1, findings: { rule: { 'outside-schema/name-resolution': 'allow' } } } } });
+    const r = await ctx.world.migseal(['apply', leaky, '--trust', policy, '--targets', f.file, '--json', '--parallel', '1', '--wave', '10']);
+    expect(outcomes(r), r.stdout + r.stderr).toEqual({ 'schema-0': 'applied', 'schema-1': 'applied', 'schema-2': 'failed', 'schema-3': 'applied' });
+    expect(report(r).targets[2]!.error!.message).toMatch(/"seen" already exists/);
+    const sessions = await Promise.all([0, 1, 3].map((i) => psql(`SELECT pid || ' ' || backend_start FROM tenant_${i}.seen`, f.database)));
+    // Tenants 0 and 1 ran on one session (so 1's check saw what 0 left, reset); tenant_3 on a new one.
+    expect(sessions[1]).toBe(sessions[0]);
+    expect(sessions[2]).not.toBe(sessions[0]);
+    // Every session is closed at the end, its advisory locks with it.
+    expect(await psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'migseal'", f.database)).toBe('0');
   });
 
   it('a tampered bundle is refused before any database is touched', async () => {

@@ -11,6 +11,7 @@ import { isMigsealError } from '../../errors.js';
 import { redactString as redact } from '../../audit/redact.js';
 import { AuditTrail } from '../audit-trail.js';
 import { bundleJson, errorDocument } from '../json-shape.js';
+import { PostgresSessions } from '../../db/index.js';
 import { withDatabase } from '../database.js';
 import { loadFleet, verifyForFleet, type FleetVerification } from '../fleet.js';
 import { writeOutput } from '../io.js';
@@ -50,11 +51,20 @@ export const run: CommandRun = async ({ positionals, flags }, context) => {
   const { fleet, plan, wave, parallel, policy } = prepared;
   const verified = verification!;
 
+  // Tenant schemas of one database share sessions, each reset before the next tenant takes it.
+  const sessions = new PostgresSessions();
   const applyTarget = async (target: Target): Promise<AppliedTarget> => {
     const bundle = verified.forDialect(target.url.dialect);
     const audit = new AuditTrail(flags, env, cwd, { event: 'apply', command: 'apply', bundle: bundlePath, rolloutId, target: target.name });
     const report = await audit.around(
-      () => withDatabase(target.url, fleet.envOf(target), false, (driver) => applyOnDatabase(bundle, driver, audit, flags, { env, cwd, progress: () => undefined }, policy.environments[bundle.environment], { url: target.url, env: fleet.envOf(target) })),
+      () =>
+        withDatabase(
+          target.url,
+          fleet.envOf(target),
+          false,
+          (driver) => applyOnDatabase(bundle, driver, audit, flags, { env, cwd, progress: () => undefined }, policy.environments[bundle.environment], { url: target.url, env: fleet.envOf(target) }),
+          sessions,
+        ),
       () => ({ database: target.url.display, ...provenance(bundle) }),
     );
     recordApplied(audit, bundle, report);
@@ -69,7 +79,7 @@ export const run: CommandRun = async ({ positionals, flags }, context) => {
       const what = record.error ? `FAILED ${record.error.code}` : record.result!.upToDate ? 'up to date' : `applied ${record.result!.applied.length}`;
       progress(`[${done}/${total}] wave ${record.wave}  ${record.target.name}  ${what}  ${record.durationMs} ms`);
     },
-  });
+  }).finally(() => sessions.close());
 
   const head = provenance(verified.any);
   const bundle = bundleJson(bundlePath, verified.any.digest, verified.any.manifest, true);

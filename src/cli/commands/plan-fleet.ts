@@ -10,6 +10,7 @@ import { countFlag, planWaves, runRollout, type Target } from '../../fleet/index
 import { LIMITS } from '../../limits.js';
 import { AuditTrail } from '../audit-trail.js';
 import { bundleJson } from '../json-shape.js';
+import { PostgresSessions } from '../../db/index.js';
 import { withDatabase } from '../database.js';
 import { loadFleet, verifyForFleet, type FleetVerification } from '../fleet.js';
 import type { CommandRun } from '../table.js';
@@ -48,6 +49,7 @@ export const run: CommandRun = async ({ positionals, flags }, { env, cwd, progre
       () =>
         withDatabase(target.url, fleet.envOf(target), true, (driver) =>
           previewApply(bundle, driver, { allowUnknownApplied: flags['allow-unknown-applied'] === true, peerTableUnrelated: flags['peer-table-unrelated'] === true }),
+          sessions,
         ),
       () => ({ database: target.url.display, ...provenance(bundle) }),
     );
@@ -55,7 +57,9 @@ export const run: CommandRun = async ({ positionals, flags }, { env, cwd, progre
     audit.record({ outcome: report.refusal ? 'would-refuse' : 'planned', database: report.target, ...provenance(bundle), pending, refusal: report.refusal?.code });
     return { pending, applied: report.plan.applied.length, refusal: report.refusal ?? null };
   };
-  const result = await runRollout(planWaves(fleet.targets, 0, Math.max(1, fleet.targets.length)), { parallel, stopOnFailure: false, run: planTarget });
+  // Tenant schemas of one database share sessions, each reset before the next tenant takes it.
+  const sessions = new PostgresSessions();
+  const result = await runRollout(planWaves(fleet.targets, 0, Math.max(1, fleet.targets.length)), { parallel, stopOnFailure: false, run: planTarget }).finally(() => sessions.close());
   const targets = result.records.map((r) => ({
     name: r.target.name,
     database: r.target.url.display,
