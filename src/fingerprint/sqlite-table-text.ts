@@ -3,9 +3,11 @@
  * reported. SQLite keeps a table's statement as written and ALTER TABLE edits it, so adding,
  * dropping or renaming a column changes the table's text too; the table itself changed only
  * when something else in its text did: its name or options before the column list, a table
- * constraint, the order of the columns, WITHOUT ROWID or STRICT after it, or a column's text
- * where the column's own description (type, NOT NULL, default, key) did not change (a COLLATE,
- * a column CHECK). Text this cannot split for sure (a comment, an unbalanced quote) is a change.
+ * constraint, the order of the columns, WITHOUT ROWID or STRICT after it, a column's text
+ * where the column's own description (type, NOT NULL, default, key) did not change, or a
+ * changed column's text that says more than its description does (a COLLATE, a CHECK, a
+ * REFERENCES, a generated column's expression). Text this cannot split for sure (a comment,
+ * an unbalanced quote) is a change.
  */
 
 const CONSTRAINT_START = /^(CONSTRAINT|PRIMARY|UNIQUE|CHECK|FOREIGN)\b/i;
@@ -32,7 +34,11 @@ export function explainedByColumns(before: string, after: string, reported: Read
   const old = new Map(was.columns);
   const cur = new Map(now.columns);
   if (old.size !== was.columns.length || cur.size !== now.columns.length) return false;
-  for (const name of new Set([...old.keys(), ...cur.keys()])) if (old.get(name) !== cur.get(name) && !reported.has(name)) return false;
+  for (const name of new Set([...old.keys(), ...cur.keys()])) {
+    const [a, b] = [old.get(name), cur.get(name)];
+    if (a === b) continue;
+    if (!reported.has(name) || [a, b].some((text) => text !== undefined && !describedByColumn(text))) return false;
+  }
   // The columns both have keep their order.
   const kept = (columns: TableText['columns'], other: Map<string, string>) => columns.map(([n]) => n).filter((n) => other.has(n)).join('\u0000');
   return kept(was.columns, cur) === kept(now.columns, old);
@@ -86,6 +92,24 @@ function splitTable(sql: string): TableText | undefined {
     }
   }
   return text;
+}
+
+/**
+ * Words of a column definition that the column's own description (type, NOT NULL, default,
+ * primary key) does not carry: where one is written, the table's text says more than the column.
+ */
+const UNDESCRIBED = new Set(['COLLATE', 'CHECK', 'REFERENCES', 'GENERATED', 'AS', 'CONSTRAINT', 'UNIQUE', 'ON', 'AUTOINCREMENT', 'ASC', 'DESC']);
+
+/** Whether a column definition holds only what its column's description says (quoted text and parenthesized groups skipped). */
+function describedByColumn(item: string): boolean {
+  const quoted = /'(?:[^']|'')*'|"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\]/;
+  const definition = item.replace(new RegExp(`^(?:${quoted.source}|[^\\s(,]+)`), '');
+  let flat = definition.replace(new RegExp(quoted.source, 'g'), ' ');
+  for (let prev = ''; prev !== flat; ) {
+    prev = flat;
+    flat = flat.replace(/\([^()]*\)/g, ' ');
+  }
+  return !flat.split(/[^A-Za-z_]+/).some((w) => UNDESCRIBED.has(w.toUpperCase()));
 }
 
 /** The first token of a column definition, unquoted. */

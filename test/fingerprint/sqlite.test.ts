@@ -92,6 +92,8 @@ describe('schema fingerprint (SQLite)', () => {
   let databases = 0;
   it.each<[title: string, after: string[], named: string[]]>([
     ['ADD COLUMN is the column added, not the table changed too', [USERS, 'ALTER TABLE users ADD COLUMN nickname TEXT'], ['added column users.nickname']],
+    ['ADD COLUMN with NOT NULL and a default, which the column describes', [USERS, 'ALTER TABLE users ADD COLUMN score INTEGER NOT NULL DEFAULT (0)'], ['added column users.score']],
+    ['ADD COLUMN with a COLLATE and a CHECK, which the column does not describe: both', [USERS, 'ALTER TABLE users ADD COLUMN note TEXT COLLATE NOCASE CHECK (length(note) < 100)'], ['added column users.note', 'changed table users']],
     ['DROP COLUMN is the column removed', [USERS, 'ALTER TABLE users DROP COLUMN created'], ['removed column users.created']],
     ['RENAME COLUMN is one column removed and one added', [USERS, 'ALTER TABLE users RENAME COLUMN created TO "made at"'], ['added column users.made at', 'removed column users.created']],
     ['a table constraint added with a column: both', [USERS.replace(')', ', nickname TEXT, CHECK (length(email) > 3))')], ['added column users.nickname', 'changed table users']],
