@@ -2,7 +2,8 @@
  * The fleet bench: one release of 20 migrations applied to N tenant schemas on one PostgreSQL
  * server and to M SQLite files, by one `migseal apply --targets` (verification once) and by a
  * shell loop of single `migseal apply --db` calls over the same targets (fresh ones, so both do
- * the same work). Prints each one's time, targets per second, and the time verification took.
+ * the same work). Prints each one's time, targets per second, the time verification took, and
+ * the PostgreSQL server's CPU time per target on each side (its backends' user and system time).
  * Not a test: exits 0 unless something breaks.
  *
  *   npm run bench:fleet -- [--pg-schemas 1000] [--pg-databases 0] [--sqlite 200] [--migrations 20]
@@ -68,15 +69,23 @@ function measure(kind, fleetTargets, loopTargets, bundle, policy) {
   writeFileSync(file, JSON.stringify(fleetTargets));
   log(`${kind}: fleet apply over ${fleetTargets.length} targets...`);
   const report = at(`${kind}-report.json`);
+  // The PostgreSQL server's CPU (its finished backends) per target, each side: what the server's own work costs.
+  const serverCpu = () => (kind === 'postgres' ? pg.backendCpuMs() : NaN);
+  const cpu0 = serverCpu();
   const fleetMs = run(NODE, [BIN, 'apply', bundle, '--trust', policy, '--targets', file, '--parallel', opts.parallel, '--wave', opts.wave, '--report', report], { cwd: tmp, env });
   const r = JSON.parse(readFileSync(report, 'utf8'));
   if (!r.ok || r.summary.applied !== fleetTargets.length) throw new Error(`${kind}: the fleet apply left targets behind: ${JSON.stringify(r.summary)}`);
+  const fleetCpu = serverCpu() - cpu0;
   let loopMs = NaN;
+  let loopCpu = NaN;
   if (!opts['skip-loop']) {
     writeFileSync(at(`${kind}-loop.txt`), loopTargets.map((t) => t.db).join('\n') + '\n');
     log(`${kind}: shell loop of ${loopTargets.length} single applies...`);
+    const cpu1 = serverCpu();
     loopMs = shell(`while read -r url; do "${NODE}" "${BIN}" apply "${bundle}" --trust "${policy}" --db "$url" >/dev/null; done < "${at(`${kind}-loop.txt`)}"`, { cwd: tmp, env });
+    loopCpu = serverCpu() - cpu1;
   }
+  const perTarget = (ms) => (Number.isNaN(ms) ? '-' : `${Math.round(ms / fleetTargets.length)} ms`);
   const n = fleetTargets.length;
   return {
     kind,
@@ -87,6 +96,7 @@ function measure(kind, fleetTargets, loopTargets, bundle, policy) {
     loop: Number.isNaN(loopMs) ? '-' : formatMs(loopMs),
     'loop targets/s': Number.isNaN(loopMs) ? '-' : (n / (loopMs / 1000)).toFixed(1),
     speedup: Number.isNaN(loopMs) ? '-' : `${(loopMs / fleetMs).toFixed(1)}x`,
+    'server CPU/target (fleet, loop)': kind === 'postgres' ? `${perTarget(fleetCpu)}, ${perTarget(loopCpu)}` : '-',
   };
 }
 

@@ -50,13 +50,15 @@ export interface BackupOptions {
   postgres?: PgConnection;
   /** pg_dump's --lock-wait-timeout, in milliseconds (0: none). */
   lockWaitMs?: number;
+  /** What the file is named after (a fleet: the target's name); the database's name when absent. */
+  name?: string;
 }
 
 export async function takeBackup(driver: Driver, options: BackupOptions): Promise<BackupRecord> {
   const dir = resolve(options.dir);
   const takenAt = new Date();
   const format = driver.dialect === 'sqlite' ? 'sqlite' : 'pg_dump-custom';
-  const path = join(dir, `${fileStem(driver)}-${takenAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${options.runId.slice(0, 8)}.${driver.dialect === 'sqlite' ? 'sqlite' : 'dump'}`);
+  const path = join(dir, `${options.name !== undefined ? safeStem(options.name) : fileStem(driver)}-${takenAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${options.runId.slice(0, 8)}.${driver.dialect === 'sqlite' ? 'sqlite' : 'dump'}`);
   const failed = (why: string, cause?: unknown): MigsealError =>
     new MigsealError('BACKUP_FAILED', `Cannot back up ${driver.target} before applying: ${why.replace(/\.$/, '')}; nothing was run.`, { cause, details: { backup: path } });
   try {
@@ -128,5 +130,10 @@ export function sha256File(path: string): Promise<string> {
 /** The database's name, for the file's: the SQLite file's name without its extension, or the PostgreSQL database (and tenant). */
 function fileStem(driver: Driver): string {
   const raw = driver.dialect === 'sqlite' ? basename(driver.target.replace(/^sqlite:/, '')).replace(/\.[^.]*$/, '') : `${driver.target.replace(/[?#].*$/, '').split('/').pop() ?? 'postgres'}${driver.ownSchema ? `-${driver.ownSchema}` : ''}`;
-  return raw.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64) || 'database';
+  return safeStem(raw);
+}
+
+/** A name as a file name's stem: letters, digits, dot, dash and underscore, at most 64 of them, never a dot first. */
+function safeStem(raw: string): string {
+  return raw.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\./, '_').slice(0, 64) || 'database';
 }

@@ -19,7 +19,7 @@ export interface BackupStep {
 
 export function backupStep(
   flags: Record<string, unknown>,
-  where: { url: DatabaseUrl; env: Record<string, string | undefined>; cwd: string },
+  where: { url: DatabaseUrl; env: Record<string, string | undefined>; cwd: string; name?: string },
   driver: Driver,
   environment: string,
   rule: EnvironmentRule | undefined,
@@ -42,6 +42,7 @@ export function backupStep(
         runId,
         env,
         lockWaitMs: lockWaitMs ?? LIMITS.pgLockTimeoutMs,
+        ...(where.name !== undefined && { name: where.name }),
         ...(url.dialect === 'postgres' && { postgres: { connectionString: url.connectionString, ...(password !== undefined && { password }), ...(url.schema !== undefined && { schema: url.schema }) } }),
       });
       return step.taken;

@@ -182,7 +182,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       db,
       to: applyTo,
       targets,
-      canary: { type: 'string', value: 'N', description: 'with --targets: how many targets (the first in the file) go first; if one fails, no other starts (default 1)' },
+      canary: { type: 'string', value: 'N', description: 'with --targets: how many targets (the first in the file; with --shard, the first of the shard) go first; if one fails, no other target of this run starts (default 1)' },
       wave: { type: 'string', value: 'N', description: 'with --targets: targets per wave after the canary; a failure stops the rollout after its wave (default 10)' },
       parallel: { type: 'string', value: 'N', description: 'with --targets: how many targets of a wave run at once (default 4)' },
       shard,

@@ -16,6 +16,8 @@ export interface AppliedTarget {
   runId: string | undefined;
   /** What a single apply would print as a warning (a live schema that drifted, where the policy only warns). */
   warning?: string;
+  /** The backup taken before the target's first statement (--backup DIR). */
+  backup?: { path: string; bytes: number; sha256: string };
 }
 
 export type TargetOutcome = 'applied' | 'up-to-date' | 'failed' | 'not-started';
@@ -30,6 +32,7 @@ export interface TargetReport {
   durationMs: number;
   runId: string | null;
   warning: string | null;
+  backup: { path: string; bytes: number; sha256: string } | null;
   error: { code: string; exitCode: number; message: string } | null;
 }
 
@@ -63,6 +66,7 @@ export function targetReport(record: TargetRecord<Target, AppliedTarget>): Targe
     durationMs: record.durationMs,
     runId: result?.runId ?? null,
     warning: result?.warning ?? null,
+    backup: result?.backup ?? null,
     error: error ? { code: error.code, exitCode: error.exitCode, message: error.message } : null,
   };
 }
@@ -119,6 +123,7 @@ export function rolloutText(json: Record<string, unknown>, headLine: string): st
   for (const t of targets) {
     lines.push(`  ${t.name.padEnd(width)}  wave ${String(t.wave).padEnd(3)} ${describeTarget(t)}`);
     if (t.warning) lines.push(`  ${' '.repeat(width)}  warning: ${t.warning}`);
+    if (t.backup) lines.push(`  ${' '.repeat(width)}  backed up first to ${t.backup.path}`);
   }
   lines.push(
     `${s.targets} target${s.targets === 1 ? '' : 's'} in ${rollout.durationMs} ms: ${s.applied} applied, ${s.upToDate} already up to date, ${s.failed} failed, ${s.notStarted} not started`,

@@ -3,7 +3,8 @@
  * rule and the re-run that finishes, two shards at once, a dirty target, a tampered bundle,
  * and what the report and the audit log say.
  */
-import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -142,6 +143,47 @@ describe('apply --targets on SQLite', () => {
     expect(report(again).message).toMatch(/1 failed \(tenant-3: DATABASE_DIRTY\)/);
     expect(outcomes(again)).toEqual({ 'tenant-0': 'up-to-date', 'tenant-1': 'up-to-date', 'tenant-2': 'up-to-date', 'tenant-3': 'failed' });
     expect(report(again).targets[3]!.error!.message).toMatch(/is dirty: migration 3 \(own_tx\)/);
+  });
+
+  it('--backup DIR: each target backed up before its first statement, to a file named after the target, in the report and the audit log', async () => {
+    // Two databases of one file name (shop.db) in two folders, and a third with data of its own.
+    const folder = `fleet-${fleetNo++}`;
+    const targets = [
+      { name: 'eu-1', db: `sqlite:${folder}/eu/shop.db` },
+      { name: 'us-1', db: `sqlite:${folder}/us/shop.db` },
+      { name: 'edge-7', db: `sqlite:${folder}/edge.db` },
+    ];
+    for (const sub of ['eu', 'us']) mkdirSync(join(world.dir, folder, sub), { recursive: true });
+    const path = (i: number) => join(world.dir, targets[i]!.db.slice('sqlite:'.length));
+    occupy(path(2), 'notes');
+    const file = join(world.dir, `${folder}.json`);
+    writeFileSync(file, JSON.stringify(targets));
+    const f: Fleet = { file, names: targets.map((t) => t.name), db: (name) => path(targets.findIndex((t) => t.name === name)) };
+    const before = dumpSqlite(path(2));
+    const dir = join(world.dir, `${folder}-backups`);
+    const r = await applyFleet(bundle, f, '--backup', dir, '--wave', '3');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout) as { rolloutId: string; targets: Array<{ name: string; backup: { path: string; bytes: number; sha256: string } | null }> };
+    const files = readdirSync(dir).sort();
+    expect(files).toHaveLength(6);
+    expect(files.filter((n) => n.endsWith('.sqlite')).map((n) => n.replace(/-\d{8}T\d{6}Z-[0-9a-f]{8}\.sqlite$/, ''))).toEqual(['edge-7', 'eu-1', 'us-1']);
+    for (const [i, t] of json.targets.entries()) {
+      expect(t.backup!.path.startsWith(join(dir, `${targets[i]!.name}-`)), t.name).toBe(true);
+      expect(createHash('sha256').update(readFileSync(t.backup!.path)).digest('hex')).toBe(t.backup!.sha256);
+      expect(statSync(t.backup!.path).mode & 0o777).toBe(0o600);
+      expect(JSON.parse(readFileSync(`${t.backup!.path}.json`, 'utf8'))).toMatchObject({ kind: 'migseal-backup', database: `sqlite:${path(i)}`, sha256: t.backup!.sha256 });
+    }
+    // Each copy is its database as the run found it: the third one's own table, nothing of the release.
+    expect(dumpSqlite(json.targets[2]!.backup!.path)).toBe(before);
+    expect(rows(json.targets[0]!.backup!.path, "SELECT count(*) AS n FROM sqlite_master WHERE name = 'users'")).toEqual([{ n: 0 }]);
+    expect(applied(path(0))).toEqual(['1', '2']);
+    const audit = auditOf(json.rolloutId).filter((a) => a.event === 'apply' && a.outcome === 'applied');
+    expect(audit.map((a) => [a.target, (a.backup as { path: string }).path])).toEqual(json.targets.map((t) => [t.name, t.backup!.path]));
+    // Up to date: no run, so no backup.
+    const again = await applyFleet(bundle, f, '--backup', dir);
+    expect(report(again).summary).toMatchObject({ upToDate: 3 });
+    expect(readdirSync(dir)).toHaveLength(6);
+    expect((JSON.parse(again.stdout) as { targets: Array<{ backup: unknown }> }).targets.map((t) => t.backup)).toEqual([null, null, null]);
   });
 
   it('a tampered bundle is refused before any target is touched', async () => {

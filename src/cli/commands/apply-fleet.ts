@@ -18,6 +18,7 @@ import { writeOutput } from '../io.js';
 import type { CommandRun } from '../table.js';
 import { policyFromFlags } from '../verify-from-flags.js';
 import { provenance } from '../verified-database-run.js';
+import type { BackupStep } from '../backup-step.js';
 import { applyOnDatabase, recordApplied } from './apply.js';
 
 export const DEFAULT_PARALLEL = 4;
@@ -56,19 +57,30 @@ export const run: CommandRun = async ({ positionals, flags }, context) => {
   const applyTarget = async (target: Target): Promise<AppliedTarget> => {
     const bundle = verified.forDialect(target.url.dialect);
     const audit = new AuditTrail(flags, env, cwd, { event: 'apply', command: 'apply', bundle: bundlePath, rolloutId, target: target.name });
+    // --backup DIR: each target's own file, named after the target (two databases may share a file name).
+    let backup: BackupStep | undefined;
+    const backupOf = { url: target.url, env: fleet.envOf(target), name: target.name, onBackup: (step: BackupStep | undefined) => (backup = step) };
     const report = await audit.around(
       () =>
         withDatabase(
           target.url,
           fleet.envOf(target),
           false,
-          (driver) => applyOnDatabase(bundle, driver, audit, flags, { env, cwd, progress: () => undefined }, policy.environments[bundle.environment], { url: target.url, env: fleet.envOf(target) }),
+          (driver) => applyOnDatabase(bundle, driver, audit, flags, { env, cwd, progress: () => undefined }, policy.environments[bundle.environment], backupOf),
           sessions,
         ),
       () => ({ database: target.url.display, ...provenance(bundle) }),
     );
-    recordApplied(audit, bundle, report);
-    return { upToDate: report.upToDate, applied: report.applied.map((a) => ({ version: a.version, name: a.name, durationMs: a.durationMs })), alreadyApplied: report.alreadyApplied, runId: report.runId, ...(report.schemaWarning && { warning: report.schemaWarning }) };
+    const taken = (backup as BackupStep | undefined)?.taken;
+    recordApplied(audit, bundle, report, taken ? { backup: taken } : {});
+    return {
+      upToDate: report.upToDate,
+      applied: report.applied.map((a) => ({ version: a.version, name: a.name, durationMs: a.durationMs })),
+      alreadyApplied: report.alreadyApplied,
+      runId: report.runId,
+      ...(report.schemaWarning && { warning: report.schemaWarning }),
+      ...(taken && { backup: { path: taken.path, bytes: taken.bytes, sha256: taken.sha256 } }),
+    };
   };
 
   const result = await runRollout(plan, {

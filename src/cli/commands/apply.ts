@@ -55,11 +55,11 @@ export function applyOnDatabase(
   flags: Record<string, unknown>,
   { env, progress, cwd }: Pick<CommandContext, 'env' | 'progress'> & { cwd?: string },
   rule: EnvironmentRule | undefined,
-  /** Where the database is, for a backup (--backup DIR); the step is handed back to report what it took. */
-  backupOf: { url: DatabaseUrl; env?: Record<string, string | undefined>; onBackup?: (step: BackupStep | undefined) => void },
+  /** Where the database is, for a backup (--backup DIR), and what the file is named after; the step is handed back to report what it took. */
+  backupOf: { url: DatabaseUrl; env?: Record<string, string | undefined>; name?: string; onBackup?: (step: BackupStep | undefined) => void },
 ): Promise<ApplyReport> {
   const limits = waitLimits(flags, rule);
-  const backup = backupStep(flags, { url: backupOf.url, env: backupOf.env ?? env, cwd: cwd ?? process.cwd() }, driver, bundle.environment, rule, limits.lockTimeoutMs);
+  const backup = backupStep(flags, { url: backupOf.url, env: backupOf.env ?? env, cwd: cwd ?? process.cwd(), ...(backupOf.name !== undefined && { name: backupOf.name }) }, driver, bundle.environment, rule, limits.lockTimeoutMs);
   backupOf.onBackup?.(backup);
   return applyBundle(bundle, driver, {
     waitLimits: limits,
