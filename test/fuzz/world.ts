@@ -33,7 +33,8 @@ export async function makeWorld(dir: string): Promise<void> {
   const signature = [...contents.signatures.values()][0]!;
   const folders = [prismaFolder(), dieselFolder(), dbmateFolder(), flywayFolder(), atlasFolder(), doctrineFolder(), join(dir, 'migrations')];
   const seeds: Record<string, Buffer[]> = {
-    'bundle-archive': [bundle, gzipSync(Buffer.alloc(1024))],
+    // A first byte 0: the rest is the bundle file; 1: the rest is gzipped into one (targets.ts).
+    'bundle-archive': [Buffer.concat([Buffer.from([0]), bundle]), Buffer.concat([Buffer.from([0]), gzipSync(Buffer.alloc(1024))]), Buffer.concat([Buffer.from([1]), gunzipSync(bundle)])],
     tar: [gunzipSync(bundle), Buffer.alloc(1024)],
     'strict-json': [contents.manifestBytes, signature, policyText, Buffer.from('{"a":[1,-2,"\\u00e9",true,null,{"b":{}}]}')],
     manifest: [contents.manifestBytes],
