@@ -3,7 +3,7 @@ import type { CommandSpec } from './table.js';
 export const VERSION = '0.1.0';
 
 export function helpText(commands: Record<string, CommandSpec>, name?: string): string {
-  const spec = name ? commands[name] : undefined;
+  const spec = name !== undefined && Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (spec) {
     const flags = Object.entries(spec.flags).map(([flag, f]) => `  --${flag}${f.value ? ` ${f.value}` : ''}`.padEnd(28) + f.description);
     return `${spec.usage}\n\n${spec.summary}\n\nFlags:\n${flags.join('\n')}\n`;

@@ -14,9 +14,10 @@ export interface ParsedCommandLine {
 }
 
 export function findCommand(argv: readonly string[], commands: Record<string, CommandSpec>): { name: string; rest: string[] } | undefined {
+  // Own keys only: a word such as "constructor" or "toString" names no command.
   const two = argv.slice(0, 2).join(' ');
-  if (commands[two]) return { name: two, rest: argv.slice(2) };
-  if (argv[0] !== undefined && commands[argv[0]]) return { name: argv[0], rest: argv.slice(1) };
+  if (Object.hasOwn(commands, two)) return { name: two, rest: argv.slice(2) };
+  if (argv[0] !== undefined && Object.hasOwn(commands, argv[0])) return { name: argv[0], rest: argv.slice(1) };
   return undefined;
 }
 

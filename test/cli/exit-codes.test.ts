@@ -95,6 +95,8 @@ describe('usage and unreadable inputs: exit 1, USAGE or IO', () => {
       [['keys', 'gen'], 'migseal: error: migseal keys has no subcommand "gen"; did you mean "migseal keys generate"? It has: migseal keys generate.\n'],
       [['ca'], 'migseal: error: migseal ca needs a subcommand. It has: migseal ca init, migseal ca issue.\n'],
       [['aply'], 'migseal: error: Unknown command "aply"; did you mean "migseal apply"? Run "migseal help" for the list.\n'],
+      [['constructor'], 'migseal: error: Unknown command "constructor". Run "migseal help" for the list.\n'],
+      [['toString', 'x'], 'migseal: error: Unknown command "toString". Run "migseal help" for the list.\n'],
     ];
     for (const [args, stderr] of cases) {
       const result = await world.cli(args);
