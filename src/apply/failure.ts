@@ -3,7 +3,7 @@ import { MigsealError } from '../errors.js';
 import { TransactionEnded } from '../db/driver.js';
 import { ScriptFailure } from './script-step.js';
 import { serverErrorContext } from './server-error.js';
-import { describeHolders, LOCK_NOT_AVAILABLE, type LockHolder } from '../db/postgres-blockers.js';
+import { lockHolderContext, lockHoldersOf } from './lock-holders.js';
 
 /** `peerTable`: a custom-named peer table the run keeps, which resolve settles only when given the bundle. */
 export function describeFailure(error: unknown, completed: string[], target: string, verb: 'applied' | 'rolled back', peerTable?: string): MigsealError {
@@ -27,8 +27,8 @@ export function describeFailure(error: unknown, completed: string[], target: str
       error.mode === 'transaction'
         ? 'its changes were rolled back'
         : `it ran outside migseal's transaction, so what it did before failing may be committed, and ${target} is marked dirty until ${resolveWith(m.version)}`;
-    const said = `${error.message.replace(/\.$/, '')}${serverErrorContext(error.cause, error.planned.sql)}${lockHolders(error.cause)}`;
-    const holders = (error.cause as { holders?: LockHolder[] } | undefined)?.holders;
+    const said = `${error.message.replace(/\.$/, '')}${serverErrorContext(error.cause, error.planned.sql)}${lockHolderContext(error.cause)}`;
+    const holders = lockHoldersOf(error.cause);
     const invalid = error.invalidIndexes.length === 0 ? '' : ` It left ${error.invalidIndexes.length === 1 ? 'an INVALID index' : 'INVALID indexes'} behind, which a new attempt would trip over ("already exists"): run ${error.invalidIndexes.map((i) => i.drop).join(' ')} before migseal resolve.`;
     return new MigsealError('MIGRATION_FAILED', `Migration ${m.version} (${m.name}) failed: ${said}. ${done}; ${state}.${invalid}`, {
       cause: error.cause,
@@ -37,14 +37,4 @@ export function describeFailure(error: unknown, completed: string[], target: str
   }
   const message = error instanceof MigsealError ? error.message : String((error as Error)?.message ?? error);
   return new MigsealError('DATABASE_ERROR', `${target} failed during the run: ${message.replace(/\.$/, '')}. ${done}.`, { cause: error, details: { completed } });
-}
-
-/** PostgreSQL gave up waiting for a lock (55P03): who held it, as the blocker watch last saw them. */
-function lockHolders(cause: unknown): string {
-  const e = cause as { code?: string; holders?: LockHolder[] } | undefined;
-  if (e?.code !== LOCK_NOT_AVAILABLE || e.holders === undefined) return '';
-  if (e.holders.length === 0) return '. No session was seen holding the lock it waited for (the wait was shorter than the look-up interval)';
-  const wanted = e.holders[0]!.wanted;
-  const first = e.holders[0]!.pid;
-  return `. It waited for ${wanted === null ? 'a lock' : `${wanted}`} held by ${describeHolders(e.holders)}. Let ${e.holders.length === 1 ? 'that session' : 'those sessions'} finish, end ${e.holders.length === 1 ? 'it' : 'them'} (SELECT pg_terminate_backend(${first})), or allow a longer wait with --pg-lock-timeout`;
 }

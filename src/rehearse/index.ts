@@ -9,9 +9,13 @@
  *      that the schema is the one the first apply gave.
  * Nothing is written to a history: the scratch database is a test bench. The outcome is the
  * predicate of a rehearsal statement (src/format/rehearsal-statement.ts), which `rehearse`
- * signs into the bundle's attestations when given a key.
+ * signs into the bundle's attestations when given a key. On PostgreSQL the scripts run with
+ * the lock_timeout and statement_timeout apply would give them (a migration's own SET wins),
+ * so a script that waits for a lock another session holds fails naming that session, as in
+ * apply, instead of waiting for ever.
  */
-import type { Driver } from '../db/driver.js';
+import type { Driver, WaitLimits } from '../db/driver.js';
+import { LIMITS } from '../limits.js';
 import { MigsealError } from '../errors.js';
 import { upScript } from '../apply/plan.js';
 import { scriptText } from '../apply/script-text.js';
@@ -31,13 +35,21 @@ export interface RehearsalReport {
   leftBehind: Record<string, FingerprintDifference>;
 }
 
-export async function rehearseBundle(verified: VerifiedBundle, driver: Driver, progress: (line: string) => void = () => undefined): Promise<RehearsalReport> {
+export interface RehearsalOptions {
+  progress?: (line: string) => void;
+  /** PostgreSQL's lock_timeout and statement_timeout (default: LIMITS.pgLockTimeoutMs, pgStatementTimeoutMs). */
+  waitLimits?: Partial<WaitLimits>;
+}
+
+export async function rehearseBundle(verified: VerifiedBundle, driver: Driver, options: RehearsalOptions = {}): Promise<RehearsalReport> {
   const { manifest, files } = verified;
+  const progress = options.progress ?? (() => undefined);
   if (manifest.dialect !== 'any' && manifest.dialect !== driver.dialect) {
     throw new MigsealError('WRONG_DIALECT', `The bundle is for ${manifest.dialect}, and the scratch database ${driver.target} is ${driver.dialect}; rehearse on a database of the target's kind.`);
   }
   const native = manifest.migrations.find((m) => m.runner === 'native');
   if (native) throw new MigsealError('NATIVE_RUNNER_REQUIRED', `Migration ${native.version} (${native.name}) can only be run by its own tool, so migseal cannot rehearse this release.`);
+  await driver.limitWaits?.({ lockTimeoutMs: options.waitLimits?.lockTimeoutMs ?? LIMITS.pgLockTimeoutMs, statementTimeoutMs: options.waitLimits?.statementTimeoutMs ?? LIMITS.pgStatementTimeoutMs });
   const empty = await readSchemaFingerprint(driver);
   if (empty.objects.length > 0 || (await historyExists(driver))) {
     const first = empty.objects[0];

@@ -7,10 +7,12 @@ import type { Driver } from '../db/driver.js';
 import { executionMode } from '../apply/execution-mode.js';
 import type { ManifestMigration } from '../format/manifest.js';
 import { serverErrorContext } from '../apply/server-error.js';
+import { lockHolderContext } from '../apply/lock-holders.js';
 
 /**
  * Undefined when the script ran; else what the database said, on one line, as apply says it:
- * PostgreSQL's DETAIL and HINT, and its error position as the script's line and column.
+ * PostgreSQL's DETAIL and HINT, its error position as the script's line and column, and, when it
+ * gave up waiting for a lock, who held it.
  */
 export async function runScript(driver: Driver, migration: ManifestMigration, sql: string): Promise<string | undefined> {
   try {
@@ -24,6 +26,6 @@ export async function runScript(driver: Driver, migration: ManifestMigration, sq
     return undefined;
   } catch (error) {
     const message = String((error as Error)?.message ?? error).replace(/\.$/, '');
-    return `${message}${serverErrorContext(error, sql)}`.replace(/\s+/g, ' ');
+    return `${message}${serverErrorContext(error, sql)}${lockHolderContext(error)}`.replace(/\s+/g, ' ');
   }
 }

@@ -2,8 +2,10 @@
  * The rehearsal on a real PostgreSQL server (15, and 18 in the pg18 project), through the
  * CLI: a release that passes, and one whose down script leaves a column behind, named with
  * its schema; the server's version is recorded; a down script the server refuses is reported
- * with its DETAIL and HINT, as apply reports a failed script.
+ * with its DETAIL and HINT, as apply reports a failed script; a script that gives up waiting
+ * for a lock names the session that held it, as apply does.
  */
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { usePostgresWorld } from '../helpers/postgres-world.js';
 import { counterMigrations } from '../helpers/release-world.js';
@@ -45,5 +47,41 @@ describe('migseal rehearse on PostgreSQL', () => {
     expect(failed.stdout).toContain(
       'error: cannot drop table users because other objects depend on it. DETAIL: view active_users depends on table users. HINT: Use DROP ... CASCADE to drop the dependent objects too\n',
     );
+  });
+
+  it('a script that gives up waiting for a lock names the session that held it (--pg-lock-timeout), and leaves the scratch database empty', async () => {
+    const scratch = 'rehearse_locked';
+    const url = await ctx.cluster.createDatabase(scratch);
+    // Another session creating the same table, not yet committed (another rehearsal on the same scratch database).
+    const holder = new pg.Client({ connectionString: url, application_name: 'other-rehearsal' });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('CREATE TABLE accounts (id integer PRIMARY KEY)');
+      const pid = Number((await holder.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
+      const bundle = await ctx.world.bundle({ '1_accounts.up.sql': 'CREATE TABLE accounts (id integer PRIMARY KEY);\n', '1_accounts.down.sql': 'DROP TABLE accounts;\n' }, { dialect: 'postgres' });
+      const started = Date.now();
+      const failed = await ctx.world.migseal(['rehearse', bundle, '--trust', ctx.world.policy, '--db', url, '--pg-lock-timeout', '1s', '--json']);
+      expect(Date.now() - started).toBeLessThan(9000);
+      expect(failed.code).toBe(2);
+      expect(codeOf(failed)).toBe('REHEARSAL_FAILED');
+      const problem = (JSON.parse(failed.stdout) as { migrations: Array<{ up: string; problem: string }> }).migrations[0]!;
+      expect(problem.up).toBe('failed');
+      expect(problem.problem).toContain('canceling statement due to lock timeout. It waited for ');
+      expect(problem.problem).toContain(` held by pid ${pid} (user ${ctx.cluster.user}, application "other-rehearsal", idle in transaction, its transaction began`);
+      expect(problem.problem).toContain(`end it (SELECT pg_terminate_backend(${pid})), or allow a longer wait with --pg-lock-timeout`);
+      // The text says the same.
+      const text = await ctx.world.migseal(['rehearse', bundle, '--trust', ctx.world.policy, '--db', url, '--pg-lock-timeout', '300ms']);
+      expect(text.code).toBe(2);
+      expect(text.stdout).toContain(`held by pid ${pid} (user ${ctx.cluster.user}, application "other-rehearsal"`);
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      await holder.end();
+    }
+    // The rehearsal's own transaction was rolled back: the scratch database is still empty.
+    expect(await ctx.cluster.psql("SELECT count(*) FROM pg_catalog.pg_class WHERE relnamespace = 'public'::regnamespace", scratch)).toBe('0\n');
+    const usage = await ctx.world.migseal(['rehearse', 'nothing.migseal', '--trust', ctx.world.policy, '--db', url, '--pg-lock-timeout', '5', '--json']);
+    expect(usage.code).toBe(1);
+    expect(codeOf(usage)).toBe('USAGE');
   });
 });

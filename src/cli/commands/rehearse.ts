@@ -11,6 +11,7 @@ import { signingFromFlags } from '../signing-key.js';
 import type { CommandRun } from '../table.js';
 import { provenance } from '../verified-database-run.js';
 import { policyFromFlags } from '../verify-from-flags.js';
+import { waitLimitFlags, waitLimits } from '../wait-limits.js';
 
 /**
  * Exit 0: the rehearsal passed; 2 (REHEARSAL_FAILED): a migration failed, or a down script did not restore the schema.
@@ -27,6 +28,7 @@ export const run: CommandRun = async ({ positionals, flags }, { env, cwd, progre
       target = url.display;
       const policy = policyFromFlags(flags, 'rehearse');
       if (flags.out !== undefined && flags.key === undefined && flags.keyless !== true) throw new MigsealError('USAGE', '--out names where the signed rehearsal goes: give --key FILE or --keyless with it.');
+      waitLimitFlags(flags);
       audit.ensureWritable();
       // The signer is ready before anything runs: a wrong key or passphrase fails here.
       const signing = await signingFromFlags(flags, env, progress);
@@ -38,7 +40,7 @@ export const run: CommandRun = async ({ positionals, flags }, { env, cwd, progre
         rehearsal: 'ignore',
       });
       verified = bundle;
-      const report = await withDatabase(url, env, false, (driver) => rehearseBundle(bundle, driver, progress));
+      const report = await withDatabase(url, env, false, (driver) => rehearseBundle(bundle, driver, { progress, waitLimits: waitLimits(flags, policy.environments[bundle.environment]) }));
       if (!signing) return { report, signed: undefined };
       const statement = buildRehearsalStatement(bundle.digest, report.predicate);
       const result = await addAttestation(readInput(path, 'bundle'), statement, signing.signer, signing.witnesses);

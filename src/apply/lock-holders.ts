@@ -1,0 +1,22 @@
+/**
+ * PostgreSQL gave up waiting for a lock (55P03): who held it, as the blocker watch last saw
+ * them (src/db/postgres-blockers.ts), in the sentence apply's failure and rehearse's report
+ * both end with. Pure: the server's error.
+ */
+import { describeHolders, LOCK_NOT_AVAILABLE, type LockHolder } from '../db/postgres-blockers.js';
+
+/** The holders the watch attached to a lock timeout, or undefined for any other error (or none watched). */
+export function lockHoldersOf(cause: unknown): LockHolder[] | undefined {
+  const e = cause as { code?: string; holders?: LockHolder[] } | undefined;
+  return e?.code === LOCK_NOT_AVAILABLE ? e.holders : undefined;
+}
+
+/** ". It waited for AccessExclusiveLock on accounts held by pid 4242 (…). Let that session finish, …", or "". */
+export function lockHolderContext(cause: unknown): string {
+  const holders = lockHoldersOf(cause);
+  if (holders === undefined) return '';
+  if (holders.length === 0) return '. No session was seen holding the lock it waited for (the wait was shorter than the look-up interval)';
+  const wanted = holders[0]!.wanted;
+  const first = holders[0]!.pid;
+  return `. It waited for ${wanted === null ? 'a lock' : `${wanted}`} held by ${describeHolders(holders)}. Let ${holders.length === 1 ? 'that session' : 'those sessions'} finish, end ${holders.length === 1 ? 'it' : 'them'} (SELECT pg_terminate_backend(${first})), or allow a longer wait with --pg-lock-timeout`;
+}
