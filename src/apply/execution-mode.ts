@@ -19,6 +19,11 @@ const MAY_CONTROL = /begin|start|commit|end|rollback|abort|prepare/i;
 export async function executionMode(migration: ManifestMigration, sql: string, dialect: DriverDialect): Promise<ExecutionMode> {
   if (!migration.transactional) return 'outside';
   if (!MAY_CONTROL.test(sql)) return 'transaction';
+  // On SQLite, SQLite's parser alone: a SQLite run never loads PostgreSQL's (WebAssembly) parser.
+  if (dialect === 'sqlite') {
+    const { sqliteControlsOwnTransaction } = await import('../lint/sqlite/transaction-control.js');
+    return sqliteControlsOwnTransaction(sql) ? 'outside' : 'transaction';
+  }
   const { controlsOwnTransaction } = await import('../lint/transaction-mode.js');
   return controlsOwnTransaction(sql, dialect) ? 'outside' : 'transaction';
 }

@@ -12,8 +12,10 @@
  * - 'none': the layout's marker turned the transaction off (e.g. `transaction:false`).
  */
 import type { Dialect } from '../format/manifest.js';
-import { cannotRunInTransaction, isTransactionControl } from './pg/tree.js';
-import { sqliteCannotRunInTransaction, sqliteIsTransactionControl } from './sqlite/checks.js';
+import { cannotRunInTransaction } from './pg/tree.js';
+import { sqliteCannotRunInTransaction } from './sqlite/checks.js';
+import { sqliteControlsOwnTransaction } from './sqlite/transaction-control.js';
+import { findTransactionControl, MAY_CONTROL } from './transaction-control.js';
 import { parseStatements } from './parse.js';
 import type { LintDialect, Statement } from './types.js';
 
@@ -40,25 +42,15 @@ export function needsNoTransaction(sql: string): boolean {
   return !transactionModeFor(sql, 'any', 'single-query').transactional;
 }
 
-/** Words every transaction-control statement starts with, in both dialects. Without one of them anywhere, there is nothing to parse for. */
-const MAY_CONTROL = /begin|start|commit|end|rollback|abort|prepare/i;
-
 /**
- * Whether a script opens or ends a transaction itself, as the dialect's own parser reads it:
- * BEGIN, START TRANSACTION, COMMIT and END (AND CHAIN too), ROLLBACK and ABORT, PREPARE
- * TRANSACTION and its COMMIT/ROLLBACK PREPARED; never a word inside a string, a `$`-quoted
- * body, a comment, an identifier or a trigger body. Savepoints (SAVEPOINT, RELEASE,
- * ROLLBACK TO) nest inside a transaction and do not count. A statement the parser cannot
- * read counts when it holds one of those words: it may be hiding one.
+ * Whether a script opens or ends a transaction itself, as the dialect's own parser reads it
+ * (./transaction-control.ts says what counts). SQLite's answer reads with SQLite's parser
+ * alone (./sqlite/transaction-control.ts), as the runner on SQLite asks it.
  */
 export function controlsOwnTransaction(sql: string, dialect: LintDialect): boolean {
+  if (dialect === 'sqlite') return sqliteControlsOwnTransaction(sql);
   if (!MAY_CONTROL.test(sql)) return false;
   return findTransactionControl(sql, parseStatements(sql, dialect), dialect) !== undefined;
-}
-
-function findTransactionControl(sql: string, statements: readonly Statement[], dialect: LintDialect): Statement | undefined {
-  const control = dialect === 'postgres' ? isTransactionControl : sqliteIsTransactionControl;
-  return statements.find((s) => (s.node === undefined ? MAY_CONTROL.test(sql.slice(s.gapStart, s.end)) : control(s.node)));
 }
 
 function readable(sql: string, dialect: Dialect | LintDialect): { statements: Statement[]; lint: LintDialect } {

@@ -8,7 +8,7 @@ import { alterTable } from './alter-table.js';
 import { cannotRunInTransaction, isTransactionControl, relationName, unwrap, type Node } from './tree.js';
 import { calls } from './walk.js';
 import { routineContents } from './plpgsql.js';
-import { parseSync } from 'libpg-query';
+import { parseSync } from './libpg.js';
 
 export interface PgFileState {
   transactional: boolean;

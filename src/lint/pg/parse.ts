@@ -1,14 +1,12 @@
 /**
  * Reads PostgreSQL SQL with PostgreSQL's own parser (libpg_query, compiled to WebAssembly).
- * The module loads once, when this file is first imported. When a file does not parse as
- * a whole, it is cut at the scanner's semicolons and each piece is parsed on its own, so
- * one bad statement becomes one unreadable statement and the rest are still checked.
+ * The module loads once, when this file is first initialised (./libpg.ts). When a file does
+ * not parse as a whole, it is cut at the scanner's semicolons and each piece is parsed on its
+ * own, so one bad statement becomes one unreadable statement and the rest are still checked.
  */
-import { loadModule, parseSync, scanSync } from 'libpg-query';
+import { parseSync, scanSync } from './libpg.js';
 import { byteToCharIndex, lineAt, skipTrivia } from '../source-text.js';
 import type { Statement } from '../types.js';
-
-await loadModule();
 
 interface RawStmt {
   stmt?: Record<string, unknown>;

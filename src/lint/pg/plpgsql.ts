@@ -4,9 +4,7 @@
  * or a function the migration then calls. SQL built at run time (EXECUTE) cannot be read by
  * any parser and is reported as such; so is code in C or an untrusted language.
  */
-import { loadModule, parsePlPgSQLSync } from 'libpg-query';
-
-await loadModule();
+import { parsePlPgSQLSync } from './libpg.js';
 
 type Node = Record<string, any>;
 
