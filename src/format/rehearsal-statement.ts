@@ -8,6 +8,7 @@
 import { MANIFEST_PATH } from './manifest.js';
 import { envelopeProblems, STATEMENT_TYPE } from './statement.js';
 import { decodeUtf8Strict, parseStrictJson } from './strict-json.js';
+import { allowOnly, forEachObject, isJsonObject } from './json-shape.js';
 
 export const REHEARSAL_PREDICATE_TYPE = 'https://migseal.dev/rehearsal/v1';
 
@@ -59,10 +60,21 @@ export function claimedPredicateType(payload: unknown): string | undefined {
   return typeof type === 'string' ? type : undefined;
 }
 
-/** The problems with a parsed payload as a rehearsal statement (empty when it is one). */
+const PREDICATE_FIELDS = ['project', 'release', 'server', 'rehearsedAt', 'passed', 'migrations', 'fingerprints', 'reapplyDifference'];
+const MIGRATION_FIELDS = ['version', 'name', 'up', 'down', 'reapply', 'before', 'after', 'repeatable', 'problem'];
+
+/**
+ * The problems with a parsed payload as a rehearsal statement (empty when it is one). A field
+ * the statement, its subject, its predicate, the server, the fingerprints or a migration does
+ * not define is one.
+ */
 export function rehearsalProblems(value: unknown): string[] {
   return envelopeProblems(value, REHEARSAL_PREDICATE_TYPE, (pr) => {
     const p: string[] = [];
+    allowOnly(pr, '$.predicate', PREDICATE_FIELDS, p);
+    if (isJsonObject(pr.server)) allowOnly(pr.server, '$.predicate.server', ['dialect', 'version'], p);
+    if (isJsonObject(pr.fingerprints)) allowOnly(pr.fingerprints, '$.predicate.fingerprints', ['empty', 'applied', 'reapplied'], p);
+    if (Array.isArray(pr.migrations)) forEachObject(pr.migrations, '$.predicate.migrations', p, false, (m, at) => allowOnly(m, at, MIGRATION_FIELDS, p));
     if (typeof pr.project !== 'string' || typeof pr.release !== 'string') p.push('$.predicate.project and $.predicate.release must be strings');
     if (typeof pr.passed !== 'boolean') p.push('$.predicate.passed must be true or false');
     const server = pr.server as Record<string, unknown> | undefined;
@@ -70,7 +82,7 @@ export function rehearsalProblems(value: unknown): string[] {
     if (!Array.isArray(pr.migrations)) p.push('$.predicate.migrations must be a list');
     else if (pr.passed === true && (pr.migrations as Array<Record<string, unknown>>).some((m) => [m?.up, m?.down, m?.reapply].some((s) => s === 'failed' || s === 'left-behind' || s === 'missing'))) p.push('$.predicate.passed is true, but a migration did not pass');
     return p;
-  });
+  }, true);
 }
 
 /** Splits attestations into rehearsal statements and the rest (the build provenance), by the predicate type their payload claims. */

@@ -39,15 +39,19 @@ export function buildStatement(manifestSha256: string, predicate: SignaturePredi
   };
 }
 
-/** Checks a parsed payload's shape; returns the problems found (empty when it is a release statement). */
+/**
+ * Checks a parsed payload's shape; returns the problems found (empty when it is a release
+ * statement). A field the statement, its subject or its predicate does not define is one.
+ */
 export function statementProblems(value: unknown): string[] {
   return envelopeProblems(value, PREDICATE_TYPE, (predicate) => {
     const p: string[] = [];
+    allowOnly(predicate, '$.predicate', ['role', 'project', 'release'], p);
     if (!ROLES.includes(predicate.role as Role)) p.push(`$.predicate.role must be one of ${ROLES.join(', ')}`);
     if (typeof predicate.project !== 'string') p.push('$.predicate.project must be a string');
     if (typeof predicate.release !== 'string') p.push('$.predicate.release must be a string');
     return p;
-  });
+  }, true);
 }
 
 /**

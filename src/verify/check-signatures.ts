@@ -106,7 +106,7 @@ const earliest = (times: readonly Date[]): string => new Date(Math.min(...times.
 function parseStatement(entry: string, payload: Buffer): ReleaseStatement {
   const value = parsePayload(entry, payload);
   const problems = statementProblems(value);
-  if (problems.length > 0) throw new MigsealError('SIGNATURE_MALFORMED', `The statement in ${entry} is not a migseal release statement: ${problems.join('; ')}.`);
+  if (problems.length > 0) throw new MigsealError('SIGNATURE_MALFORMED', `The statement in ${entry} is not a migseal release statement: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` and ${problems.length - 5} more` : ''}.`, { details: { problems } });
   return value as ReleaseStatement;
 }
 

@@ -7,6 +7,9 @@ import { encodeBundle } from '../../src/format/bundle-encode.js';
 import { sha256Hex } from '../../src/format/digest.js';
 import { LIMITS } from '../../src/limits.js';
 import { signManifest } from '../../src/signing/sign-manifest.js';
+import { signStatement } from '../../src/signing/sign-statement.js';
+import { buildStatement } from '../../src/format/statement.js';
+import { buildRehearsalStatement, type RehearsalPredicate } from '../../src/format/rehearsal-statement.js';
 import { gzip, rawTar } from '../format/tar-bytes.js';
 import { decodeBundle, expectRefused, expectVerified, makeWorld, type World } from '../helpers/verify-world.js';
 
@@ -70,5 +73,66 @@ describe('T1.4 signature files', () => {
       { name: 'signatures/b.sigstore.json', data: valid },
     ];
     await expectRefused(world, gzip(rawTar(entries)), 'FILE_SET_MISMATCH', /unexpected entry "signatures\/nested\/a\.sigstore\.json"/);
+  });
+});
+
+describe('statements with fields migseal does not define, validly signed by the release key', () => {
+  const digest = () => sha256Hex(contents.manifestBytes);
+  /** A release statement for this manifest, changed by `edit`, signed by the release key. */
+  const signedRelease = (edit: (statement: any) => void) => {
+    const statement: any = buildStatement(digest(), { role: 'release', project: 'shop', release: '42' });
+    edit(statement);
+    return signStatement(statement, world.release.signer);
+  };
+  const rehearsal = (): RehearsalPredicate => ({
+    project: 'shop',
+    release: '42',
+    server: { dialect: 'sqlite', version: 'SQLite 3.50.4' },
+    rehearsedAt: '2026-12-01T00:00:00.000Z',
+    passed: true,
+    migrations: [{ version: '1', name: 'create_users', up: 'ok', down: 'ok', reapply: 'ok', before: 'a'.repeat(64), after: 'b'.repeat(64) }],
+    fingerprints: { empty: 'a'.repeat(64), applied: 'b'.repeat(64), reapplied: 'b'.repeat(64) },
+  });
+  const withRehearsal = async (edit: (statement: any) => void) => {
+    const statement: any = buildRehearsalStatement(digest(), rehearsal());
+    edit(statement);
+    return encodeBundle({ manifestBytes: contents.manifestBytes, files: contents.files, signatures: [valid], attestations: [await signStatement(statement, world.release.signer)] });
+  };
+
+  it('control: the same statements without them verify', async () => {
+    await expectVerified(world, encodeBundle({ manifestBytes: contents.manifestBytes, files: contents.files, signatures: [await signedRelease(() => undefined)] }));
+    await expectVerified(world, await withRehearsal(() => undefined));
+  });
+
+  it('a release statement with an unknown top-level field', async () => {
+    const signature = await signedRelease((s) => (s.expires = '2099-01-01T00:00:00Z'));
+    await expectRefused(world, encodeBundle({ manifestBytes: contents.manifestBytes, files: contents.files, signatures: [signature] }), 'SIGNATURE_MALFORMED', /^The statement in signatures\/[0-9a-f]+\.sigstore\.json is not a migseal release statement: \$\.expires is not a known field\.$/);
+  });
+
+  it('a release statement with an unknown field in its predicate or subject', async () => {
+    const inPredicate = await signedRelease((s) => (s.predicate.environment = 'production'));
+    await expectRefused(world, encodeBundle({ manifestBytes: contents.manifestBytes, files: contents.files, signatures: [inPredicate] }), 'SIGNATURE_MALFORMED', /: \$\.predicate\.environment is not a known field\.$/);
+    const inSubject = await signedRelease((s) => (s.subject[0].digest.sha512 = 'c'.repeat(128)));
+    await expectRefused(world, encodeBundle({ manifestBytes: contents.manifestBytes, files: contents.files, signatures: [inSubject] }), 'SIGNATURE_MALFORMED', /: \$\.subject\[0\]\.digest\.sha512 is not a known field\.$/);
+  });
+
+  it('many unknown fields are named five at a time', async () => {
+    const signature = await signedRelease((s) => {
+      for (let i = 0; i < 8; i++) s[`x${i}`] = i;
+    });
+    await expectRefused(world, encodeBundle({ manifestBytes: contents.manifestBytes, files: contents.files, signatures: [signature] }), 'SIGNATURE_MALFORMED', /: \$\.x0 is not a known field; .*; \$\.x4 is not a known field and 3 more\.$/);
+  });
+
+  it('a rehearsal statement with an unknown field at the top, in its predicate, its server or a migration', async () => {
+    const cases: Array<[(s: any) => void, string]> = [
+      [(s) => (s.note = 'x'), '$.note'],
+      [(s) => (s.predicate.waived = true), '$.predicate.waived'],
+      [(s) => (s.predicate.server.host = 'db1'), '$.predicate.server.host'],
+      [(s) => (s.predicate.migrations[0].skipped = true), '$.predicate.migrations[0].skipped'],
+    ];
+    for (const [edit, field] of cases) {
+      const escaped = field.replace(/[$.[\]]/g, (c) => `\\${c}`);
+      await expectRefused(world, await withRehearsal(edit), 'SIGNATURE_MALFORMED', new RegExp(`^The rehearsal attestations/[0-9a-f]+\\.sigstore\\.json by key "release" is not a migseal rehearsal statement: ${escaped} is not a known field\\.$`));
+    }
   });
 });
