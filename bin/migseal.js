@@ -1,18 +1,20 @@
 #!/usr/bin/env node
-import { existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
-import module from 'node:module';
-import { isAbsolute, join } from 'node:path';
+// The floor in package.json "engines", said in one line rather than as a failure deep in a library.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 22) || (major === 24 && minor < 15)) {
+  process.stderr.write(`migseal: needs Node 22.22 or later (24.15 or later on the 24 line); this is Node ${process.versions.node} (in a clone, \`npx node bin/migseal.js\` runs the project's own Node).\n`);
+  process.exit(1);
+}
+// Built-in modules taken as CommonJS: an ES import of node:fs makes Node read every export of
+// it once, which loads its file streams and node:stream (see scripts/build.mjs).
+const { existsSync, lstatSync, mkdirSync, readFileSync } = process.getBuiltinModule('node:fs');
+const module = process.getBuiltinModule('node:module');
+const { isAbsolute, join } = process.getBuiltinModule('node:path');
 
 // A clone that was never built has no dist/: one line that says what to do, not a stack trace.
 const entry = new URL('../dist/cli.js', import.meta.url);
 if (!existsSync(entry)) {
   process.stderr.write('migseal: not built yet: run `npm run build` in the migseal folder first.\n');
-  process.exit(1);
-}
-// The floor in package.json "engines", said in one line rather than as a failure deep in a library.
-const [major, minor] = process.versions.node.split('.').map(Number);
-if (major < 22 || (major === 22 && minor < 22) || (major === 24 && minor < 15)) {
-  process.stderr.write(`migseal: needs Node 22.22 or later (24.15 or later on the 24 line); this is Node ${process.versions.node} (in a clone, \`npx node bin/migseal.js\` runs the project's own Node).\n`);
   process.exit(1);
 }
 // Node caches the compiled CLI on disk so a command does not compile the same code again on
