@@ -117,3 +117,58 @@ describe('parseManifest', () => {
     expect(validateManifest(JSON.parse(canonicalJson(m)))).toHaveLength(3);
   });
 });
+
+describe('validateManifest against the reference validation', () => {
+  // The long arrays are checked by loops of their own; the reference checks one field at a time.
+  // Every variant must give the same problems, in the same order.
+  const file = { path: 'a.sql', sha256: A, size: 1 };
+  const migration = { version: '1', name: 'a', up: 'a.sql', transactional: true };
+  const finding = { rule: 'destructive/drop-table', severity: 'error', category: 'destructive', file: 'a.sql', line: 0, message: 'm' };
+  const variants: Array<[string, Record<string, unknown>]> = [
+    ['valid entries, a finding at line 0', {}],
+    ['arrays that are not arrays', { files: {}, migrations: 'x', findings: null }],
+    ['absent arrays', { files: undefined, migrations: undefined, findings: undefined }],
+    ['entries that are not objects', { files: [1, null, [], file], migrations: ['x', migration], findings: [true, finding] }],
+    ['unknown fields', { files: [{ ...file, extra: 1, more: 2 }], migrations: [{ ...migration, sha256: A }], findings: [{ ...finding, why: 'x', line: 3 }] }],
+    [
+      'every file field wrong, and repeats',
+      { files: [{ path: '../x', sha256: 'A'.repeat(64), size: -1 }, { path: 'A.sql', sha256: A, size: 1.5 }, file, { path: 'a.sql', sha256: A, size: 2 }, { path: 7 }, {}] },
+    ],
+    [
+      'every migration field wrong, and repeats',
+      {
+        migrations: [
+          { version: 'v 1', name: 'x'.repeat(256), up: 'b.sql', down: 3, transactional: 'yes', repeatable: 'no', runner: 'php', sections: 'flyway' },
+          { version: '1', name: 'a', transactional: true },
+          { version: '1', name: 'a', up: 'a.sql', transactional: true },
+          { version: '1', name: 'a', down: 'a.sql', transactional: true },
+          { version: '1', name: 'r', up: 'a.sql', transactional: false, repeatable: true },
+          { version: '2', name: 'r', up: 'a.sql', transactional: false, repeatable: true },
+          { name: 5, down: 'a.sql', runner: 'sql', transactional: true },
+          { version: '3', name: 'n', up: 'a.sql', transactional: true, runner: 'native', sections: 'dbmate' },
+        ],
+      },
+    ],
+    [
+      'every finding field wrong',
+      {
+        findings: [
+          { rule: 1, severity: 'fatal', category: 2, file: 3, line: -1, message: 4, statement: 5, suppressed: 6, dialect: 'mysql', direction: 'up' },
+          { severity: 'info', line: '1' },
+          { ...finding, statement: 's', suppressed: 'r', dialect: 'sqlite', direction: 'down', severity: 'warning' },
+          { ...finding, line: Number.NaN },
+        ],
+      },
+    ],
+  ];
+  for (const [name, change] of variants) {
+    it(name, async () => {
+      const { referenceValidateManifest } = await import('../fuzz/reference/manifest-validation.js');
+      const manifest = { ...valid(), files: [file], migrations: [migration], findings: [finding], ...change };
+      const problems = validateManifest(manifest);
+      expect(problems).toEqual(referenceValidateManifest(manifest));
+      if (name.startsWith('valid')) expect(problems).toEqual([]);
+      else expect(problems.length).toBeGreaterThan(0);
+    });
+  }
+});

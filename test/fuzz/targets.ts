@@ -16,6 +16,7 @@ import { dbmateSections, inTransaction } from '../../src/format/dbmate-sections.
 import { parseManifest } from '../../src/format/manifest.js';
 import { decodeUtf8Strict, parseStrictJson, StrictJsonError } from '../../src/format/strict-json.js';
 import { readTar, TarError } from '../../src/format/tar.js';
+import { referenceValidateManifest } from './reference/manifest-validation.js';
 import { chooseLayout } from '../../src/layouts/index.js';
 import type { FolderListing } from '../../src/layouts/layout.js';
 import { DISK_TRUST_FILES, type TrustFiles } from '../../src/trust/file-permissions.js';
@@ -75,7 +76,11 @@ export function targets(world: FuzzWorld): FuzzTarget[] {
       formatErrors: [StrictJsonError],
       run: (data) => void parseStrictJson(decodeUtf8Strict(data)),
     },
-    { name: 'manifest', reads: 'manifest.json (parseManifest)', run: (data) => void parseManifest(data) },
+    {
+      name: 'manifest',
+      reads: 'manifest.json (parseManifest), its problems held against the reference validation',
+      run: (data) => parseManifestAsReference(data),
+    },
     {
       name: 'trust-policy',
       reads: "a host's trust policy file (parseTrustPolicy), the files it names checked and read once per path",
@@ -105,6 +110,38 @@ export function targets(world: FuzzWorld): FuzzTarget[] {
       },
     },
   ];
+}
+
+/**
+ * A difference between two implementations that must agree: a finding (a plain Error, which
+ * `judge` rethrows), with both outcomes.
+ */
+function differs(what: string, ours: unknown, reference: unknown): never {
+  throw new Error(`${what} differs from its reference: ${JSON.stringify(ours)} against ${JSON.stringify(reference)}`);
+}
+
+/**
+ * parseManifest, its problems (or its acceptance) held against the reference validation of the
+ * same strictly parsed value: the same problems, in the same order. Throws what parseManifest threw.
+ */
+function parseManifestAsReference(data: Buffer): void {
+  let refused: unknown;
+  try {
+    parseManifest(data);
+  } catch (error) {
+    refused = error;
+  }
+  let value: unknown;
+  try {
+    value = parseStrictJson(decodeUtf8Strict(data));
+  } catch {
+    if (!(refused instanceof MigsealError) || refused.code !== 'MANIFEST_MALFORMED') differs('parseManifest', String(refused), 'MANIFEST_MALFORMED');
+    throw refused;
+  }
+  const reference = referenceValidateManifest(value);
+  const ours = refused instanceof MigsealError && refused.code === 'MANIFEST_INVALID' ? (refused.details as { problems: string[] }).problems : refused === undefined ? [] : String(refused);
+  if (JSON.stringify(ours) !== JSON.stringify(reference)) differs('parseManifest', ours, reference);
+  if (refused !== undefined) throw refused;
 }
 
 /** Rethrows `error` when it is a finding: not a coded error, nor the target's own format error. */
