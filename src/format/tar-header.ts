@@ -40,19 +40,57 @@ export function chunkOf(bytes: Buffer): Chunk {
   return { bytes, words: bytes.byteOffset % 4 === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2) : undefined };
 }
 
-/** Decodes the non-zero header block at `at`, refusing anything but a plain file at a safe path. */
-export function decodeHeader(chunk: Chunk, at: number): DecodedHeader {
+/**
+ * The fields of the last header `decodeHeader` accepted that do not name or size an entry
+ * (mode, uid, gid, mtime, type, link name, magic, version, owner names, device numbers, the
+ * unused bytes), as they were written, with the mtime they gave. A writer gives them the same
+ * bytes in every header (migseal's writer always does), and a field of the same bytes as one
+ * already accepted passes the same checks: the next header is then checked for its name,
+ * prefix, size and checksum only. Any other header is checked field by field.
+ */
+export class AcceptedFields {
+  modeToGid = '';
+  mtimeField = '';
+  typeToDevices = '';
+  unused = '';
+  mtime = 0;
+
+  /** Whether the header `h` has exactly these bytes in those fields. */
+  matches(h: string): boolean {
+    return this.unused !== '' && h.startsWith(this.modeToGid, 100) && h.startsWith(this.mtimeField, 136) && h.startsWith(this.typeToDevices, 156) && h.startsWith(this.unused, 500);
+  }
+
+  remember(h: string, mtime: number): void {
+    this.modeToGid = h.slice(100, 124);
+    this.mtimeField = h.slice(136, 148);
+    this.typeToDevices = h.slice(156, 345);
+    this.unused = h.slice(500);
+    this.mtime = mtime;
+  }
+}
+
+/**
+ * Decodes the non-zero header block at `at`, refusing anything but a plain file at a safe path.
+ * With `accepted`, fields equal to those of the last header accepted are not checked again.
+ * The path is a string of its own, not a slice of a string of the whole block.
+ */
+export function decodeHeader(chunk: Chunk, at: number, accepted?: AcceptedFields): DecodedHeader {
   const header = chunk.bytes;
   // Fields are read from one latin1 string of the block: string built-ins stay fast where a
   // byte loop would run thousands of times before the engine optimizes it.
   const h = header.toString('latin1', at, at + BLOCK);
   const stored = readOctal(h, 148, 8, 'checksum');
   if (stored !== checksum(chunk, at)) throw new TarError('malformed', 'a tar header has a bad checksum');
+  if (accepted?.matches(h)) {
+    // Magic, type and link name are among the fields already accepted: only the name, prefix and size are new.
+    const path = entryPath(chunk, at, h);
+    const problem = pathProblem(path);
+    if (problem) throw new TarError('unsafe-entry', `entry ${JSON.stringify(path)} has an unsafe path: ${problem}`, path);
+    return { path, size: readOctal(h, 124, 12, 'size'), mtime: accepted.mtime };
+  }
   if (!h.startsWith(MAGIC, 257)) throw new TarError('unsafe-entry', 'a tar header is not POSIX ustar (GNU or old-style headers are refused)');
 
-  const name = readString(h, 0, 100, 'name');
-  const prefix = readString(h, 345, 155, 'prefix');
-  const path = prefix ? `${prefix}/${name}` : name;
+  const path = entryPath(chunk, at, h);
   const type = h.charCodeAt(156);
   if (type !== 0x30 && type !== 0) {
     const kind = TYPE_NAMES[h[156]!] ?? `type ${JSON.stringify(h[156])}`;
@@ -73,7 +111,20 @@ export function decodeHeader(chunk: Chunk, at: number): DecodedHeader {
   checkString(h, 265, 32, 'uname');
   checkString(h, 297, 32, 'gname');
   if (h.slice(500) !== UNUSED) throw new TarError('malformed', `the header of ${path} has data in its unused bytes`, path);
-  return { path, size: readOctal(h, 124, 12, 'size'), mtime };
+  const size = readOctal(h, 124, 12, 'size');
+  accepted?.remember(h, mtime);
+  return { path, size, mtime };
+}
+
+/**
+ * The entry's path from its name and prefix fields (each checked), read from the block's bytes
+ * so that it does not keep the string of the whole block alive.
+ */
+function entryPath(chunk: Chunk, at: number, h: string): string {
+  const name = readString(h, 0, 100, 'name');
+  const prefix = readString(h, 345, 155, 'prefix');
+  const own = chunk.bytes.toString('latin1', at, at + name.length);
+  return prefix ? `${chunk.bytes.toString('latin1', at + 345, at + 345 + prefix.length)}/${own}` : own;
 }
 
 /** "ustar\0" then version "00": POSIX ustar. GNU ("ustar  \0") and v7 (no magic) are refused. */

@@ -10,7 +10,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { sha256Hex } from './digest.js';
 import { LIMITS } from '../limits.js';
-import { BLOCK, chunkOf, decodeHeader, isZero, padding, TarError, type Chunk } from './tar-header.js';
+import { AcceptedFields, BLOCK, chunkOf, decodeHeader, isZero, padding, TarError, type Chunk } from './tar-header.js';
 
 export interface TarEntry {
   readonly path: string;
@@ -82,6 +82,7 @@ export class TarReader {
   readonly #copy: boolean;
   readonly #entries: TarEntry[] = [];
   readonly #seen = new Map<string, string>();
+  readonly #accepted = new AcceptedFields();
   #state = State.Header;
   #total = 0;
   readonly #block = chunkOf(Buffer.alloc(BLOCK));
@@ -186,10 +187,7 @@ export class TarReader {
       return;
     }
     if (this.#entries.length >= this.#maxEntries) throw new TarError('limit', `the archive has more than ${this.#maxEntries} entries`);
-    const decoded = decodeHeader(block, at);
-    const { size, mtime } = decoded;
-    // A copy, not a slice of the header's 512-character string, which a slice would keep alive per entry.
-    const path = Buffer.from(decoded.path, 'latin1').toString('latin1');
+    const { path, size, mtime } = decodeHeader(block, at, this.#accepted);
     if (size > this.#maxEntryBytes) throw new TarError('limit', `entry ${path} is larger than ${this.#maxEntryBytes} bytes`, path);
     const folded = path.toLowerCase();
     const clash = this.#seen.get(folded);
@@ -208,13 +206,19 @@ export class TarReader {
   #data(chunk: Buffer, pos: number): number {
     const current = this.#current!;
     const n = Math.min(this.#left, chunk.length - pos);
-    const bytes = chunk.subarray(pos, pos + n);
     if (current.skip) {
+      // Hashed from a plain view of the chunk: no Buffer object per entry for bytes that are not kept.
       if (!current.hashSkipped) {
         /* counted only */
-      } else if (current.filled === 0 && n === current.size) current.sha256 = sha256Hex(bytes);
-      else (current.hash ??= createHash('sha256')).update(bytes);
-    } else if (current.filled === 0 && n === current.size) current.data = this.#copy && n < chunk.length ? Buffer.from(bytes) : bytes;
+      } else if (current.filled === 0 && n === current.size) current.sha256 = sha256Hex(new Uint8Array(chunk.buffer, chunk.byteOffset + pos, n));
+      else (current.hash ??= createHash('sha256')).update(new Uint8Array(chunk.buffer, chunk.byteOffset + pos, n));
+      current.filled += n;
+      this.#left -= n;
+      if (this.#left === 0) this.#finishEntry();
+      return pos + n;
+    }
+    const bytes = chunk.subarray(pos, pos + n);
+    if (current.filled === 0 && n === current.size) current.data = this.#copy && n < chunk.length ? Buffer.from(bytes) : bytes;
     else {
       // An entry split across chunks is copied into a buffer of its own, unless it could never fit.
       if (current.filled === 0 && current.next - padding(current.size) <= this.#maxArchiveBytes) current.data = Buffer.allocUnsafe(current.size);
@@ -231,7 +235,7 @@ export class TarReader {
     const current = this.#current!;
     if (current.skip) {
       const sha256 = current.hashSkipped ? (current.sha256 ?? (current.hash ?? createHash('sha256')).digest('hex')) : undefined;
-      this.#entries.push({ path: current.path, data: EMPTY, mtime: current.mtime, ...(sha256 !== undefined && { sha256 }), notKept: { size: current.size } });
+      this.#entries.push(sha256 !== undefined ? { path: current.path, data: EMPTY, mtime: current.mtime, sha256, notKept: { size: current.size } } : { path: current.path, data: EMPTY, mtime: current.mtime, notKept: { size: current.size } });
       this.#left = padding(current.size);
       this.#state = this.#left === 0 ? State.Header : State.Padding;
       return;

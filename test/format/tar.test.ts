@@ -22,6 +22,16 @@ const three = rawTar([
   { name: 'c.sql', data: Buffer.alloc(600, 0x63) },
 ]);
 
+/** `tar` with `text` written at byte `at`, and that header's checksum made right again. */
+function withBytes(tar: Buffer, at: number, text: string): Buffer {
+  const start = at - (at % BLOCK);
+  tar.write(text, at, 'latin1');
+  let sum = 0;
+  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : tar[start + i]!;
+  tar.write(`${sum.toString(8).padStart(7, '0')}\0`, start + 148, 8, 'latin1');
+  return tar;
+}
+
 describe('readTar', () => {
   it('reads what the independent encoder wrote', () => {
     const entries = readTar(three);
@@ -59,6 +69,25 @@ describe('readTar', () => {
   it('refuses octal fields that are not octal', () => {
     const tar = rawTar([{ name: 'a.sql', data: Buffer.from('a'), sizeField: Buffer.from('00000000009\0', 'latin1') }]);
     expect(tarError(() => readTar(tar)).message).toMatch(/size field is not an octal number/);
+  });
+
+  // Headers whose other fields equal the last accepted header's are checked for name, prefix,
+  // size and checksum only: every field that differs from it is checked again.
+  it('checks in full a header whose fields differ from the header before it', () => {
+    const a = { name: 'a.sql', data: Buffer.from('a') };
+    expect(readTar(rawTar([a, { name: 'b.sql', data: Buffer.from('b'), mtime: 0o7654 }, { name: 'c.sql' }])).map((e) => [e.path, e.mtime])).toEqual([
+      ['a.sql', 0],
+      ['b.sql', 0o7654],
+      ['c.sql', 0],
+    ]);
+    // The second header starts at 1024 (a's header and data block before it).
+    expect(tarError(() => readTar(withBytes(rawTar([a, { name: 'b.sql' }]), 1024 + 108, '9'))).message).toMatch(/uid field is not an octal number/);
+    expect(tarError(() => readTar(withBytes(rawTar([a, { name: 'b.sql' }]), 1024 + 265, '\x01'))).message).toMatch(/uname field holds a non-ASCII or control character/);
+    expect(tarError(() => readTar(withBytes(rawTar([a, { name: 'b.sql' }]), 1024 + 510, 'x'))).message).toMatch(/b\.sql has data in its unused bytes/);
+    expect(tarError(() => readTar(rawTar([a, { name: 'b.sql', type: '2', linkname: 'a.sql' }]))).message).toMatch(/"b\.sql" is a symbolic link/);
+    expect(tarError(() => readTar(rawTar([a, { name: 'b.sql', magic: Buffer.from('ustar  \0', 'latin1') }]))).message).toMatch(/not POSIX ustar/);
+    expect(tarError(() => readTar(rawTar([a, { name: '../b.sql' }]))).message).toMatch(/unsafe path/);
+    expect(tarError(() => readTar(rawTar([a, { name: 'b.sql', checksumDelta: 1 }]))).message).toMatch(/bad checksum/);
   });
 
   it('refuses a NUL-terminated name with bytes after its terminator', () => {

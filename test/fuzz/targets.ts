@@ -16,7 +16,9 @@ import { dbmateSections, inTransaction } from '../../src/format/dbmate-sections.
 import { parseManifest } from '../../src/format/manifest.js';
 import { decodeUtf8Strict, parseStrictJson, StrictJsonError } from '../../src/format/strict-json.js';
 import { readTar, TarError } from '../../src/format/tar.js';
+import { AcceptedFields, chunkOf, decodeHeader, isZero } from '../../src/format/tar-header.js';
 import { referenceValidateManifest } from './reference/manifest-validation.js';
+import { referenceDecodeHeader } from './reference/tar-header.js';
 import { chooseLayout } from '../../src/layouts/index.js';
 import type { FolderListing } from '../../src/layouts/layout.js';
 import { DISK_TRUST_FILES, type TrustFiles } from '../../src/trust/file-permissions.js';
@@ -68,7 +70,10 @@ export function targets(world: FuzzWorld): FuzzTarget[] {
       name: 'tar',
       reads: 'an uncompressed tar stream (readTar, strict ustar)',
       formatErrors: [TarError],
-      run: (data) => void readTar(data, { hash: true }),
+      run: (data) => {
+        sameHeaders(data);
+        readTar(data, { hash: true });
+      },
     },
     {
       name: 'strict-json',
@@ -118,6 +123,32 @@ export function targets(world: FuzzWorld): FuzzTarget[] {
  */
 function differs(what: string, ours: unknown, reference: unknown): never {
   throw new Error(`${what} differs from its reference: ${JSON.stringify(ours)} against ${JSON.stringify(reference)}`);
+}
+
+/** What a call gave: its value, or its error's class, reason and message. */
+function outcome(call: () => unknown): unknown {
+  try {
+    return { value: call() };
+  } catch (error) {
+    if (!(error instanceof Error)) throw error;
+    return { error: error.name, message: error.message, ...((error as { reason?: string }).reason !== undefined && { reason: (error as { reason?: string }).reason }) };
+  }
+}
+
+/**
+ * Every non-zero block of `data` decoded as a header by decodeHeader, which skips the checks of
+ * fields equal to those of the last header it accepted, and by the reference decoder, which
+ * checks every field: the same path, size and mtime, or the same error, block after block.
+ */
+function sameHeaders(data: Buffer): void {
+  const chunk = chunkOf(data);
+  const accepted = new AcceptedFields();
+  for (let at = 0; at + 512 <= data.length; at += 512) {
+    if (isZero(chunk, at, at + 512)) continue;
+    const ours = JSON.stringify(outcome(() => decodeHeader(chunk, at, accepted)));
+    const reference = JSON.stringify(outcome(() => referenceDecodeHeader(chunk, at)));
+    if (ours !== reference) differs(`decodeHeader at byte ${at}`, ours, reference);
+  }
 }
 
 /**
