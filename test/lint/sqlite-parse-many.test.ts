@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { safeMigrations, UNSAFE } from '../../bench/lint-corpus.mjs';
-import { parseSqlite, parseSqliteMany } from '../../src/lint/sqlite/parse.js';
+import { parseSqliteByGrammar as parseSqlite, parseSqliteManyByGrammar as parseSqliteMany } from '../../src/lint/sqlite/parse.js';
 
 const alone = (texts: string[]) => texts.map((t) => parseSqlite(t));
 

@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 import type { parse as ParseFn } from 'sql-parser-cst';
 import { lineAt, skipTrivia } from '../source-text.js';
+import { readCommonDdl } from './common-ddl.js';
 import type { Statement } from '../types.js';
 
 interface CstStatement {
@@ -40,7 +41,17 @@ function parsableWhole(text: string): boolean {
   return balanced && depth <= MAX_PAREN_DEPTH;
 }
 
+/**
+ * The statements of a script: the most common statements are read without the grammar
+ * (common-ddl.ts, which answers exactly as the grammar would, or not at all), the rest by it.
+ */
 export function parseSqlite(text: string): Statement[] {
+  const common = readCommonDdl(text);
+  return common ? fromProgram(text, 0, common) : parseSqliteByGrammar(text);
+}
+
+/** The statements of a script as the grammar reads them. */
+export function parseSqliteByGrammar(text: string): Statement[] {
   if (parsableWhole(text)) {
     try {
       return fromProgram(text, 0, parse(text, OPTIONS).statements as CstStatement[]);
@@ -84,6 +95,18 @@ export function parseSqlite(text: string): Statement[] {
  * about one script at a time, as before.
  */
 export function parseSqliteMany(texts: readonly string[]): Statement[][] {
+  const out = texts.map((text) => {
+    const common = readCommonDdl(text);
+    return common && fromProgram(text, 0, common);
+  });
+  const rest = out.flatMap((statements, i) => (statements ? [] : [i]));
+  const parsed = parseSqliteManyByGrammar(rest.map((i) => texts[i]!));
+  rest.forEach((i, k) => (out[i] = parsed[k]));
+  return out as Statement[][];
+}
+
+/** parseSqliteMany with the grammar only. */
+export function parseSqliteManyByGrammar(texts: readonly string[]): Statement[][] {
   const out: Statement[][] = [];
   const parsable = texts.map(parsableWhole);
   let size = MAX_BATCH;
@@ -93,7 +116,7 @@ export function parseSqliteMany(texts: readonly string[]): Statement[][] {
     while (end < Math.min(i + size, texts.length) && parsable[end]) end++;
     const batch = texts.slice(i, Math.max(end, i + 1));
     if (batch.length === 1) {
-      const statements = parseSqlite(batch[0]!);
+      const statements = parseSqliteByGrammar(batch[0]!);
       out.push(statements);
       i += 1;
       size = statements.some((s) => s.error !== undefined) ? 1 : 2;
@@ -108,7 +131,7 @@ export function parseSqliteMany(texts: readonly string[]): Statement[][] {
     }
     // The batch failed in script `result.failedIn` (or no later than it): those before it together, it alone.
     const failed = Math.min(Math.max(result.failedIn, 0), batch.length - 1);
-    out.push(...parseSqliteMany(batch.slice(0, failed)), parseSqlite(batch[failed]!));
+    out.push(...parseSqliteManyByGrammar(batch.slice(0, failed)), parseSqliteByGrammar(batch[failed]!));
     i += failed + 1;
     size = Math.max(failed, 1);
   }
