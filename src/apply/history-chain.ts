@@ -7,9 +7,9 @@
  *
  *   hash = SHA-256( prev_hash "|" seq "|" run_id "|" body )   (UTF-8, lowercase hex)
  *
- * The hash is computed by the database in the INSERT, from the entry before it, so the chain
- * never depends on what the runner remembers. Checking it (./check-history-chain.ts) replays
- * the entries and compares the result with the tables.
+ * The hash is computed from the entry before it as the database holds it, in the same
+ * transaction, so the chain never depends on what the runner remembers. Checking it
+ * (./check-history-chain.ts) replays the entries and compares the result with the tables.
  */
 import type { Driver } from '../db/driver.js';
 import { canonicalJson } from '../format/strict-json.js';
@@ -47,10 +47,24 @@ export const entryHash = (prevHash: string, seq: number, runId: string, body: st
 /** The body as stored: canonical JSON without its newline. */
 export const bodyText = (body: ChainBody): string => canonicalJson(body).slice(0, -1);
 
-/** Appends one entry after the newest, in the caller's transaction. */
+/**
+ * Appends one entry after the newest, in the caller's transaction. The entry before it is
+ * always the one the database holds, read in that transaction, never one the runner remembers.
+ * On SQLite (in-process) the head is read with a prepared SELECT and the hash computed here:
+ * one INSERT ... SELECT that calls back into JavaScript for the hash is planned again after
+ * every migration's schema change, at about twice the cost. On PostgreSQL the one statement
+ * goes to the server with the COMMIT, so the hash is computed there without a round trip.
+ */
 export async function appendChain(driver: Driver, runId: string, body: ChainBody): Promise<void> {
   const t = driver.table(TABLES.chain);
   const text = bodyText(body);
+  if (driver.dialect === 'sqlite') {
+    const [head] = await driver.query(`SELECT seq, hash FROM ${t} ORDER BY seq DESC LIMIT 1`, [], { repeated: true });
+    const seq = head === undefined ? 1 : Number(head.seq) + 1;
+    const prev = head === undefined ? GENESIS : String(head.hash);
+    await driver.query(`INSERT INTO ${t} (seq, run_id, body, prev_hash, hash) VALUES (?, ?, ?, ?, ?)`, [seq, runId, text, prev, entryHash(prev, seq, runId, text)], { repeated: true });
+    return;
+  }
   await driver.query(
     `INSERT INTO ${t} (seq, run_id, body, prev_hash, hash)
      SELECT head.seq, CAST(? AS TEXT), CAST(? AS TEXT), head.prev,
