@@ -13,7 +13,7 @@ import { describeFileError, isFileError, unwritableFile } from './sqlite-file-er
 import { sleep, TransactionEnded, type ConnectOptions, type Driver, type QueryOptions, type Row } from './driver.js';
 
 const LOCK_POLL_MS = 25;
-const PREPARED_STATEMENTS = 16;
+const PREPARED_STATEMENTS = 32;
 /** SHA-256 for SQL (the history chain), registered on migseal's own connection only. */
 const SHA256_FUNCTION = 'migseal_sha256';
 /** Errors after which SQLite rolls the transaction back on its own (https://sqlite.org/lang_transaction.html). */
@@ -38,7 +38,13 @@ export class SqliteDriver implements Driver {
   /** The connection was switched to TRUNCATE journaling for the run (see `lock`). */
   #truncating = false;
   #inTransaction = false;
-  /** Repeated statements, prepared once per connection (SQLite prepares them again itself after a schema change). */
+  /**
+   * The statements sent most recently, prepared once per connection (SQLite prepares one
+   * again itself after a schema change): the runner's per-migration statements (history,
+   * chain, a peer tool's table) are each prepared once per run rather than once per migration.
+   * Keeping a prepared statement costs only memory in-process, so any statement is kept, the
+   * least recently used one dropped first.
+   */
   #statements = new Map<string, Database.Statement>();
   /** Opening created the file: if nothing was ever written to it, close removes it again. */
   #created: boolean;
@@ -85,12 +91,14 @@ export class SqliteDriver implements Driver {
     if (this.#inTransaction && !this.#db.inTransaction) throw new TransactionEnded();
   }
 
-  async query(sql: string, params: readonly unknown[] = [], options: QueryOptions = {}): Promise<Row[]> {
+  async query(sql: string, params: readonly unknown[] = [], _options: QueryOptions = {}): Promise<Row[]> {
     let statement = this.#statements.get(sql);
-    if (!statement) {
+    if (statement) this.#statements.delete(sql);
+    else {
       statement = this.#db.prepare(sql);
-      if (options.repeated && this.#statements.size < PREPARED_STATEMENTS) this.#statements.set(sql, statement);
+      if (this.#statements.size >= PREPARED_STATEMENTS) this.#statements.delete(this.#statements.keys().next().value!);
     }
+    this.#statements.set(sql, statement);
     if (statement.reader) return statement.all(...params) as Row[];
     statement.run(...params);
     return [];
