@@ -8,7 +8,7 @@ import { MigsealError } from '../errors.js';
 import { appendChain, readChain } from './history-chain.js';
 import { checkHistoryChain, type ChainStatus, type HistoryTables } from './check-history-chain.js';
 import { historyExists, TABLES } from './history-schema.js';
-import { canonicalFingerprint, parseFingerprint, type SchemaFingerprint } from '../fingerprint/index.js';
+import { fingerprintText, parseFingerprint, type SchemaFingerprint } from '../fingerprint/index.js';
 
 export type MigrationState = 'applied' | 'rolled-back' | 'dirty' | 'adopted';
 
@@ -142,7 +142,7 @@ export async function recordFingerprint(driver: Driver, runId: string, fingerpri
   const t = driver.table(TABLES.fingerprints);
   const known = await driver.query(`SELECT 1 AS known FROM ${t} WHERE sha256 = ? AND fingerprint IS NOT NULL LIMIT 1`, [fingerprint.sha256]);
   const row: RecordedFingerprint = { runId, recordedAt: new Date().toISOString(), sha256: fingerprint.sha256 };
-  await driver.query(`INSERT INTO ${t} (run_id, recorded_at, sha256, fingerprint) VALUES (?, ?, ?, ?)`, [row.runId, row.recordedAt, row.sha256, known.length > 0 ? null : canonicalFingerprint(fingerprint)]);
+  await driver.query(`INSERT INTO ${t} (run_id, recorded_at, sha256, fingerprint) VALUES (?, ?, ?, ?)`, [row.runId, row.recordedAt, row.sha256, known.length > 0 ? null : fingerprintText(fingerprint)]);
   await appendChain(driver, runId, { table: 'fingerprints', op: 'record', row });
 }
 

@@ -48,8 +48,22 @@ export function canonicalFingerprint(fingerprint: Pick<SchemaFingerprint, 'diale
 /** Sorts the objects and hashes them. */
 export function makeFingerprint(dialect: DriverDialect, objects: readonly SchemaObject[]): SchemaFingerprint {
   const sorted = sortObjects(objects);
-  return { dialect, objects: sorted, sha256: sha256Hex(canonicalFingerprint({ dialect, objects: sorted })) };
+  const text = canonicalFingerprint({ dialect, objects: sorted });
+  const fingerprint = { dialect, objects: sorted, sha256: sha256Hex(text) };
+  HASHED_TEXT.set(fingerprint, text);
+  return fingerprint;
 }
+
+/**
+ * The text a fingerprint's SHA-256 was computed over: the one makeFingerprint hashed (a
+ * history records it beside the hash; building it again costs a second sort and
+ * serialization of every object), else built now.
+ */
+export function fingerprintText(fingerprint: SchemaFingerprint): string {
+  return HASHED_TEXT.get(fingerprint) ?? canonicalFingerprint(fingerprint);
+}
+
+const HASHED_TEXT = new WeakMap<SchemaFingerprint, string>();
 
 /** Collapses whitespace runs in SQL text the database keeps as written (SQLite's), so re-indentation is no change. */
 export const collapseSpace = (sql: string): string =>

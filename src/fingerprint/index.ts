@@ -13,5 +13,5 @@ export async function readSchemaFingerprint(driver: Driver): Promise<SchemaFinge
   return makeFingerprint(driver.dialect, objects);
 }
 
-export { canonicalFingerprint, makeFingerprint, parseFingerprint, objectKey, objectLabel, OBJECT_KINDS, type ObjectKind, type SchemaFingerprint, type SchemaObject } from './canonical.js';
+export { canonicalFingerprint, fingerprintText, makeFingerprint, parseFingerprint, objectKey, objectLabel, OBJECT_KINDS, type ObjectKind, type SchemaFingerprint, type SchemaObject } from './canonical.js';
 export { compareFingerprints, isSameSchema, summarizeDifference, type ChangedObject, type FingerprintDifference } from './compare.js';
