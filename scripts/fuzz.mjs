@@ -94,7 +94,12 @@ const deferWasmLoad = {
     b.onLoad({ filter: /[\\/]src[\\/]lint[\\/]pg[\\/][^\\/]+\.ts$/ }, async (args) => {
       const { readFile } = await import('node:fs/promises');
       const source = await readFile(args.path, 'utf8');
-      return { contents: source.replace(/^await loadModule\(\);$/m, '(globalThis.__migsealFuzzReady ??= []).push(loadModule());'), loader: 'ts' };
+      const contents = source
+        .replace(/^await loadModule\(\);$/m, '(globalThis.__migsealFuzzReady ??= []).push(loadModule());')
+        // The package imported where it is first needed (libpg.ts): required, and its load deferred the same way.
+        .replace(/^const (\w+) = await import\('libpg-query'\);$/m, "const $1 = require('libpg-query');")
+        .replace(/^await (\w+)\.loadModule\(\);$/m, '(globalThis.__migsealFuzzReady ??= []).push($1.loadModule());');
+      return { contents, loader: 'ts' };
     });
   },
 };
