@@ -51,6 +51,23 @@ const nodeOnlyPg = {
 const builtinsAsCommonJs = {
   name: 'builtins-as-commonjs',
   setup(b) {
+    // migseal's own `import { a, b as c, type T } from 'node:x';` lines become `const { a, b: c } = process.getBuiltinModule('node:x');`:
+    // a CommonJS module imported as ESM is wrapped in a namespace that copies each export's descriptor,
+    // and that alone runs node:util's lazy TextDecoder.
+    b.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, async (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const contents = source.replace(/^import \{([^}]*)\} from '(node:[a-z_/]+)';$/gm, (_, names, specifier) => {
+        const bindings = names
+          .split(',')
+          .map((n) => n.trim())
+          .filter((n) => n !== '' && !n.startsWith('type '))
+          .map((n) => n.replace(/^(\w+) as (\w+)$/, '$1: $2'));
+        if (bindings.some((n) => !/^\w+(: \w+)?$/.test(n))) throw new Error(`${args.path}: cannot read the import of ${specifier}: ${names}`);
+        return `const { ${bindings.join(', ')} } = process.getBuiltinModule(${JSON.stringify(specifier)});`;
+      });
+      return { contents, loader: 'ts' };
+    });
+    // Anything else that imports a built-in (a dependency's ES module): the same object, as CommonJS.
     b.onResolve({ filter: /^node:/ }, (args) => (args.kind === 'import-statement' ? { path: args.path, namespace: 'builtin' } : undefined));
     b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = process.getBuiltinModule(${JSON.stringify(args.path)});`, loader: 'js' }));
   },
