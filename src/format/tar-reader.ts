@@ -39,8 +39,10 @@ export interface ReadTarOptions {
    */
   admit?: (path: string, size: number) => Admission;
   /**
-   * Copy each kept entry out of the chunk it arrived in (default: a view into the chunk). A small
-   * entry then never holds a whole inflated chunk in memory.
+   * Copy each kept entry out of the chunk it arrived in (default: a view into the chunk), unless
+   * it fills a quarter of the chunk or more. A small entry then never holds a whole inflated
+   * chunk in memory, and a large one (a manifest of thousands of migrations) is not copied: the
+   * chunk it keeps alive is at most four times its size.
    */
   copy?: boolean;
 }
@@ -218,7 +220,7 @@ export class TarReader {
       return pos + n;
     }
     const bytes = chunk.subarray(pos, pos + n);
-    if (current.filled === 0 && n === current.size) current.data = this.#copy && n < chunk.length ? Buffer.from(bytes) : bytes;
+    if (current.filled === 0 && n === current.size) current.data = this.#copy && n * 4 < chunk.length ? Buffer.from(bytes) : bytes;
     else {
       // An entry split across chunks is copied into a buffer of its own, unless it could never fit.
       if (current.filled === 0 && current.next - padding(current.size) <= this.#maxArchiveBytes) current.data = Buffer.allocUnsafe(current.size);

@@ -169,11 +169,13 @@ async function readSignedFiles(bundle: Buffer | BundleSource, digest: string, ma
   return again;
 }
 
-/** The files present, kept or not, for the file-set check (which looks only at names). */
+const NOT_KEPT = Buffer.alloc(0);
+
+/** The files present, kept or not, for the file-set check (which looks only at names): one empty buffer stands for every file not kept. */
 function withNames(files: ReadonlyMap<string, Buffer>, notKept: ReadonlyMap<string, number>): ReadonlyMap<string, Buffer> {
   if (notKept.size === 0) return files;
   const all = new Map(files);
-  for (const name of notKept.keys()) all.set(name, Buffer.alloc(0));
+  for (const name of notKept.keys()) all.set(name, NOT_KEPT);
   return all;
 }
 
