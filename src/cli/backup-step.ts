@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { takeBackup, type BackupRecord } from '../backup/index.js';
 import type { DatabaseUrl, Driver } from '../db/index.js';
-import { MigsealError } from '../errors.js';
+import { isMigsealError, MigsealError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import type { EnvironmentRule } from '../trust/policy.js';
 import { databasePassword } from './database.js';
@@ -49,4 +49,15 @@ export function backupStep(
     },
   };
   return step;
+}
+
+/**
+ * A run that failed after its backup: its coded error with the backup in its details (the
+ * failed audit record, --json and a fleet report's target entry name it), and with
+ * `say`, one more sentence naming the file, so the way back is in the failure itself.
+ */
+export function withBackup(error: unknown, taken: BackupRecord | undefined, say: boolean): unknown {
+  if (!taken || !isMigsealError(error)) return error;
+  const message = say ? `${error.message} The database was backed up first to ${taken.path}.` : error.message;
+  return new MigsealError(error.code, message, { cause: error.cause, details: { ...error.details, backup: { path: taken.path, bytes: taken.bytes, sha256: taken.sha256 } } });
 }

@@ -27,6 +27,8 @@ export interface VerifiedDatabaseOptions {
   prepare?: () => void;
   /** The scripts the command runs: up (the default) or down (rollback); their findings are the ones judged. */
   direction?: 'up' | 'down';
+  /** More fields for the record of a refusal or failure, read when it happens (apply: the backup taken before it). */
+  failureFields?: () => Record<string, unknown>;
 }
 
 export async function verifiedDatabaseRun<T>(
@@ -52,7 +54,7 @@ export async function verifiedDatabaseRun<T>(
       verified = bundle;
       return withDatabase(url, env, options.readOnly, (driver) => act(bundle, driver, audit, policy));
     },
-    () => ({ database: target, ...(verified && provenance(verified)) }),
+    () => ({ database: target, ...(verified && provenance(verified)), ...options.failureFields?.() }),
   );
   return { verified: verified!, report, audit };
 }

@@ -66,9 +66,15 @@ export function targetReport(record: TargetRecord<Target, AppliedTarget>): Targe
     durationMs: record.durationMs,
     runId: result?.runId ?? null,
     warning: result?.warning ?? null,
-    backup: result?.backup ?? null,
+    backup: result?.backup ?? backupOfFailure(error) ?? null,
     error: error ? { code: error.code, exitCode: error.exitCode, message: error.message } : null,
   };
+}
+
+/** The backup a failed target took before it failed (its error's details), the first step of its recovery. */
+function backupOfFailure(error: MigsealError | undefined): TargetReport['backup'] | undefined {
+  const b = error?.details?.backup as TargetReport['backup'] | undefined;
+  return b && typeof b.path === 'string' && typeof b.bytes === 'number' && typeof b.sha256 === 'string' ? { path: b.path, bytes: b.bytes, sha256: b.sha256 } : undefined;
 }
 
 export function summarize(targets: readonly TargetReport[]): RolloutSummary {

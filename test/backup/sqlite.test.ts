@@ -101,6 +101,28 @@ describe('apply --backup on SQLite', () => {
     expect(mismatch.stdout).toContain('added    table sneaky');
   });
 
+  it('a run that fails after its backup names the file in its message, --json and its failed audit record, as its started record does', async () => {
+    const { db, dir } = await atRelease1();
+    // Release 2 fails on this database: orders exists already.
+    const live = new Database(db);
+    live.exec('CREATE TABLE orders (id INTEGER)');
+    live.close();
+    const failed = await world.migseal(['apply', v2, '--trust', world.policy, '--db', `sqlite:${db}`, '--backup', dir, '--json']);
+    expect([failed.code, codeOf(failed)]).toEqual([3, 'MIGRATION_FAILED']);
+    const doc = JSON.parse(failed.stdout) as { message: string; details: { backup: { path: string; bytes: number; sha256: string } } };
+    const { path } = doc.details.backup;
+    expect(path.startsWith(join(dir, `backup-${n}-`))).toBe(true);
+    expect(doc.details.backup).toEqual({ path, bytes: statSync(path).size, sha256: sha(path) });
+    expect(doc.message).toMatch(/^Migration 2 \(orders\) failed: table orders already exists\. No migration was applied; its changes were rolled back\. The database was backed up first to (.*)\.$/);
+    expect(doc.message.endsWith(`backed up first to ${path}.`)).toBe(true);
+    const records = readFileSync(world.auditLog, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+    const started = records.filter((r) => r.outcome === 'started').at(-1);
+    const failedRecord = records.at(-1);
+    expect(failedRecord).toMatchObject({ outcome: 'failed', code: 'MIGRATION_FAILED', backup: { path, bytes: doc.details.backup.bytes, sha256: doc.details.backup.sha256 } });
+    const { runId: _runId, ...taken } = started.backup;
+    expect(failedRecord.backup).toEqual(taken);
+  });
+
   it('a backup that cannot be written runs nothing (exit 1, BACKUP_FAILED), the database unchanged', async () => {
     const { db } = await atRelease1();
     const before = sha(db);

@@ -105,15 +105,34 @@ describe('apply --targets on SQLite', () => {
     expect(audit.filter((a) => a.event === 'apply' && a.outcome !== 'started').map((a) => a.outcome).sort()).toEqual(['applied', 'applied', 'applied', 'up-to-date', 'up-to-date', 'up-to-date', 'up-to-date']);
   });
 
-  it('shows the rollout as text: every target, its wave and outcome, and the summary', async () => {
+  it('a target that fails after its backup names it in its failed audit record and its report entry, as its started record does', async () => {
+    const f = fleet(2);
+    occupy(f.db('tenant-0'));
+    const dir = join(world.dir, 'failed-backups');
+    const r = await applyFleet(bundle, f, '--backup', dir);
+    expect(r.code).toBe(3);
+    const [canary, other] = report(r).targets as unknown as Array<{ outcome: string; backup: { path: string; bytes: number; sha256: string } | null }>;
+    expect([canary!.outcome, other!.outcome, other!.backup]).toEqual(['failed', 'not-started', null]);
+    const { path } = canary!.backup!;
+    expect(path.startsWith(join(dir, 'tenant-0-'))).toBe(true);
+    expect(canary!.backup).toEqual({ path, bytes: statSync(path).size, sha256: createHash('sha256').update(readFileSync(path)).digest('hex') });
+    const audit = auditOf(report(r).rolloutId).filter((a) => a.event === 'apply');
+    expect(audit.map((a) => a.outcome)).toEqual(['started', 'failed']);
+    const { runId: _runId, ...taken } = audit[0]!.backup as Record<string, unknown>;
+    expect(audit[1]).toMatchObject({ target: 'tenant-0', code: 'MIGRATION_FAILED', backup: { path, bytes: canary!.backup!.bytes, sha256: canary!.backup!.sha256 } });
+    expect(audit[1]!.backup).toEqual(taken);
+  });
+
+  it('shows the rollout as text: every target, its wave and outcome, the backup a failed one took, and the summary', async () => {
     const f = fleet(3);
     occupy(f.db('tenant-2'));
-    const r = await world.cli(['apply', bundle, '--trust', world.policy, '--targets', f.file, '--wave', '5']);
+    const r = await world.cli(['apply', bundle, '--trust', world.policy, '--targets', f.file, '--wave', '5', '--backup', 'text-backups']);
     expect(r.code).toBe(3);
     expect(r.stdout).toMatch(/verified shop release 1 \(sha256:[0-9a-f]{16}…\) for environment "default", once, in \d+ ms/);
     expect(r.stdout).toMatch(/rollout of 3 targets: canary 1, then waves of 5, 4 at once/);
     expect(r.stdout).toMatch(/ {2}tenant-0 +wave 1 +applied 2 migrations +\d+ ms/);
     expect(r.stdout).toMatch(/ {2}tenant-2 +wave 2 +FAILED MIGRATION_FAILED: Migration 1 \(create_users\) failed: table users already exists/);
+    expect(r.stdout).toMatch(/ {2}tenant-2 +wave 2 +FAILED MIGRATION_FAILED: .*\n {2} +backed up first to \/.*\/text-backups\/tenant-2-\d{8}T\d{6}Z-[0-9a-f]{8}\.sqlite\n/);
     expect(r.stdout).toMatch(/3 targets in \d+ ms: 2 applied, 0 already up to date, 1 failed, 0 not started\nNot every target is up to date/);
   });
 

@@ -18,7 +18,7 @@ import { writeOutput } from '../io.js';
 import type { CommandRun } from '../table.js';
 import { policyFromFlags } from '../verify-from-flags.js';
 import { provenance } from '../verified-database-run.js';
-import type { BackupStep } from '../backup-step.js';
+import { withBackup, type BackupStep } from '../backup-step.js';
 import { applyOnDatabase, recordApplied } from './apply.js';
 
 export const DEFAULT_PARALLEL = 4;
@@ -69,8 +69,11 @@ export const run: CommandRun = async ({ positionals, flags }, context) => {
           (driver) => applyOnDatabase(bundle, driver, audit, flags, { env, cwd, progress: () => undefined }, policy.environments[bundle.environment], backupOf),
           sessions,
         ),
-      () => ({ database: target.url.display, ...provenance(bundle) }),
-    );
+      // A target that fails after its backup names it in its failed record too: the way back is in one record.
+      () => ({ database: target.url.display, ...provenance(bundle), ...(backup?.taken && { backup: backup.taken }) }),
+    ).catch((error: unknown) => {
+      throw withBackup(error, backup?.taken, false);
+    });
     const taken = (backup as BackupStep | undefined)?.taken;
     recordApplied(audit, bundle, report, taken ? { backup: taken } : {});
     return {

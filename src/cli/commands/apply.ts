@@ -6,7 +6,7 @@ import type { VerifiedBundle } from '../../verify/index.js';
 import type { AuditTrail } from '../audit-trail.js';
 import { databaseUrl, lockTimeoutMs } from '../database.js';
 import type { DatabaseUrl } from '../../db/index.js';
-import { backupStep, type BackupStep } from '../backup-step.js';
+import { backupStep, withBackup, type BackupStep } from '../backup-step.js';
 import type { EnvironmentRule } from '../../trust/policy.js';
 import { waitLimitFlags, waitLimits } from '../wait-limits.js';
 import type { CommandContext, CommandRun } from '../table.js';
@@ -23,9 +23,13 @@ export const run: CommandRun = async ({ positionals, flags }, context) => {
   const prepare = (): void => void waitLimitFlags(flags);
   const to = typeof flags.to === 'string' ? flags.to : undefined;
   let backup: BackupStep | undefined;
-  const { verified: v, report, audit } = await verifiedDatabaseRun('apply', positionals[0]!, flags, context, { readOnly: false, prepare, ...(to !== undefined && { audit: { to } }) }, (bundle, driver, trail, policy) =>
+  // A run that fails after its backup names the file in its failure and its failed record.
+  const failureFields = () => (backup?.taken ? { backup: backup.taken } : {});
+  const { verified: v, report, audit } = await verifiedDatabaseRun('apply', positionals[0]!, flags, context, { readOnly: false, prepare, failureFields, ...(to !== undefined && { audit: { to } }) }, (bundle, driver, trail, policy) =>
     applyOnDatabase(bundle, driver, trail, flags, context, policy.environments[bundle.environment], { url: databaseUrl(flags, context.env, context.cwd), onBackup: (step) => (backup = step) }),
-  );
+  ).catch((error: unknown) => {
+    throw withBackup(error, backup?.taken, true);
+  });
   const taken = backup?.taken;
   recordApplied(audit, v, report, taken ? { backup: taken } : {});
   return {
