@@ -55,6 +55,12 @@ export const LIMITS = Object.freeze({
    */
   pgLockTimeoutMs: 10_000,
   pgStatementTimeoutMs: 0,
+  /**
+   * PostgreSQL: after a migration gave up waiting for a lock, how long reading the schema it
+   * left (and recording the failed run) may wait for one: the session that held the lock most
+   * likely still does, and the read may need it too (a view on the locked table).
+   */
+  pgLockTimeoutAfterLockFailureMs: 100,
   /** How long an audit log append waits for another process's append before failing. */
   auditLockTimeoutMs: 10_000,
   /** An audit lock's break folder older than this was left by a process that died while using it (it is held for a few calls). */

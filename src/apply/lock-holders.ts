@@ -20,3 +20,11 @@ export function lockHolderContext(cause: unknown): string {
   const first = holders[0]!.pid;
   return `. It waited for ${wanted === null ? 'a lock' : `${wanted}`} held by ${describeHolders(holders)}. Let ${holders.length === 1 ? 'that session' : 'those sessions'} finish, end ${holders.length === 1 ? 'it' : 'them'} (SELECT pg_terminate_backend(${first})), or allow a longer wait with --pg-lock-timeout`;
 }
+
+/** Whether `error`, or an error it was caused by, is PostgreSQL giving up waiting for a lock (55P03). */
+export function gaveUpOnLock(error: unknown): boolean {
+  for (let e = error, depth = 0; e !== null && typeof e === 'object' && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as { code?: unknown }).code === LOCK_NOT_AVAILABLE) return true;
+  }
+  return false;
+}

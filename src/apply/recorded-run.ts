@@ -22,6 +22,7 @@ import { ensureHistorySchema } from './history-schema.js';
 import { closeInterruptedRuns, recordBackup, type RecordedBackup, finishRun, readHistory, recordFingerprint, startRun, type History, type RunRecord } from './history.js';
 import { readSchemaFingerprint } from '../fingerprint/index.js';
 import { runnerIdentity, type RunnerIdentity } from './runner-identity.js';
+import { gaveUpOnLock } from './lock-holders.js';
 
 /** What the run's row says about why it happened (the rest is filled in by the skeleton). */
 /** What a run's backup was: recorded with the run (migseal_backups) and in its started audit record. */
@@ -75,7 +76,8 @@ export async function withRecordedRun<T>(
 ): Promise<T> {
   const identity = options.identity ?? runnerIdentity();
   await driver.lock(options.lockTimeoutMs ?? LIMITS.lockTimeoutMs);
-  await driver.limitWaits?.({ lockTimeoutMs: options.waitLimits?.lockTimeoutMs ?? LIMITS.pgLockTimeoutMs, statementTimeoutMs: options.waitLimits?.statementTimeoutMs ?? LIMITS.pgStatementTimeoutMs });
+  const statementTimeoutMs = options.waitLimits?.statementTimeoutMs ?? LIMITS.pgStatementTimeoutMs;
+  await driver.limitWaits?.({ lockTimeoutMs: options.waitLimits?.lockTimeoutMs ?? LIMITS.pgLockTimeoutMs, statementTimeoutMs });
   try {
     const history = await readHistory(driver);
     const decision = await decide(history, identity);
@@ -118,7 +120,9 @@ export async function withRecordedRun<T>(
       result = await decision.steps(run);
     } catch (error) {
       const failure = decision.failure ? decision.failure(error) : asMigsealError(error, 'DATABASE_ERROR', String((error as Error)?.message ?? error));
-      // What the failed run left is the schema the next run starts from: recorded when it can be read.
+      // What the failed run left is the schema the next run starts from: recorded when it can be read. After a lock
+      // timeout the read (a view on the locked table) would wait for the same session again: it may wait only briefly.
+      if (gaveUpOnLock(error)) await driver.limitWaits?.({ lockTimeoutMs: LIMITS.pgLockTimeoutAfterLockFailureMs, statementTimeoutMs }).catch(() => undefined);
       const left = await readSchemaFingerprint(driver).catch(() => undefined);
       await driver
         .transaction(async () => {

@@ -65,6 +65,24 @@ describe('lock_timeout and statement_timeout on PostgreSQL', () => {
     expect(await columns(db.name)).toBe('id,note');
   });
 
+  it('fails within about the lock timeout, not twice it: reading the schema the failed run left does not wait for the same session again', async () => {
+    const db = await freshDatabase();
+    // Reading a view's definition takes a lock on its table: the schema read needs the lock the migration waited for.
+    await ctx.cluster.psql('CREATE VIEW account_ids AS SELECT id FROM accounts;', db.name);
+    const bundle = await ctx.world.bundle(ADD_COLUMN);
+    const pid = await holdLock(db.url);
+    const started = Date.now();
+    const failed = await ctx.world.migseal(['apply', bundle, '--trust', ctx.world.policy, '--db', db.url, '--pg-lock-timeout', '3s', '--json']);
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(3000);
+    expect(elapsed).toBeLessThan(6000);
+    expect([failed.code, codeOf(failed)]).toEqual([3, 'MIGRATION_FAILED']);
+    expect((JSON.parse(failed.stdout) as { message: string }).message).toContain(`held by pid ${pid} (user`);
+    await holder!.query('COMMIT');
+    expect(await columns(db.name)).toBe('id');
+    expect(await ctx.cluster.psql('SELECT outcome FROM migseal.migseal_runs', db.name)).toBe('failed\n');
+  });
+
   it("the environment's pgLockTimeout applies without a flag, and a migration's own SET wins over the flag inside it only", async () => {
     const dir = join(ctx.world.dir, 'keys-timeouts');
     mkdirSync(dir, { mode: 0o700, recursive: true });
