@@ -3,7 +3,7 @@
  * people that change migseal's own history, shadow it, or rewrite the audit log, and an
  * audit log that cannot take the run's first record.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDir } from '../helpers/fixtures.js';
@@ -12,29 +12,46 @@ import { codeOf, createWorld, execSqlite, dumpSqlite, rows, V1, V2, type RunnerW
 
 let world: RunnerWorld;
 let n = 0;
+/** Release 1 (V1), and a database the CLI applied it to, which each tamper case copies. */
+let v1: string;
+let appliedV1: string;
 const freshDb = () => join(world.dir, `db-${n++}.sqlite`);
 const apply = (bundle: string, db: string, ...extra: string[]) => world.cli(['apply', bundle, '--trust', world.policy, '--db', `sqlite:${db}`, '--json', ...extra]);
 const sql = execSqlite;
+/** A database at release 1, as apply left it (a copy of one applied once for the file). */
+const atV1 = (): string => {
+  const db = freshDb();
+  copyFileSync(appliedV1, db);
+  return db;
+};
 
-beforeAll(() => {
+beforeAll(async () => {
   world = createWorld('migseal-chain-');
+  v1 = await world.bundle('v1', V1);
+  appliedV1 = freshDb();
+  expect((await apply(v1, appliedV1)).code).toBe(0);
 });
 afterAll(() => removeDir(world.dir));
 
-/** Every command that reads the history refuses, names the row, and changes nothing. */
-async function expectTampered(db: string, bundle: string, named: RegExp): Promise<void> {
+/**
+ * Every command that reads the history refuses, names the row, and changes nothing. The
+ * commands all take the same path to the history's check, so `every` runs them all once (on
+ * one kind of tampering); the other kinds run a writer (apply) and a reader (status).
+ */
+async function expectTampered(db: string, bundle: string, named: RegExp, every = false): Promise<void> {
   const before = dumpSqlite(db);
   const url = `sqlite:${db}`;
-  for (const args of [
+  const commands = [
     ['apply', bundle, '--trust', world.policy, '--db', url],
+    ['status', '--db', url],
     ['plan', bundle, '--trust', world.policy, '--db', url],
     ['rollback', '--yes', bundle, '--trust', world.policy, '--db', url, '--to', '0'],
     ['resolve', '--db', url, '--version', '1', '--as', 'applied', '--reason', 'x'],
-    ['status', '--db', url],
     ['history', '--db', url],
     ['audit', bundle, '--trust', world.policy, '--db', url],
     ['audit-log', 'verify', join(world.dir, 'audit.jsonl'), '--db', url],
-  ]) {
+  ];
+  for (const args of every ? commands : commands.slice(0, 2)) {
     const result = await world.cli([...args, '--json']);
     expect(result.code, args.join(' ')).toBe(2);
     expect(codeOf(result), args.join(' ')).toBe('HISTORY_TAMPERED');
@@ -46,11 +63,10 @@ async function expectTampered(db: string, bundle: string, named: RegExp): Promis
 
 describe('T5.11 a signed migration that rewrites migseal history is caught by the next command', () => {
   it('a migration that marks an applied migration rolled back (so it would run again)', async () => {
-    const db = freshDb();
-    expect((await apply(await world.bundle('v1', V1), db)).code).toBe(0);
+    const db = atV1();
     const bundle = await world.bundle('forget', { ...V2, '3_index_orders.up.sql': "CREATE INDEX orders_user ON orders(user_id);\nUPDATE migseal_migrations SET state = 'rolled-back' WHERE version = '1';\n" }, { release: '2' });
     expect((await apply(bundle, db)).code).toBe(0);
-    await expectTampered(db, bundle, /migseal_migrations row "1" does not match history entry \d+ \(state: "applied" → "rolled-back"\)/);
+    await expectTampered(db, bundle, /migseal_migrations row "1" does not match history entry \d+ \(state: "applied" → "rolled-back"\)/, true);
   });
 
   it('a migration that deletes the history row of an applied migration', async () => {
@@ -68,48 +84,42 @@ describe('T5.11 a signed migration that rewrites migseal history is caught by th
   });
 
   it('a history row added by hand', async () => {
-    const db = freshDb();
-    const bundle = await world.bundle('added', V1);
-    expect((await apply(bundle, db)).code).toBe(0);
+    const db = atV1();
+    const bundle = v1;
     sql(db, "INSERT INTO migseal_migrations SELECT '9', '9', 'ghost', kind, checksum, release, bundle_digest, applied_at, applied_by, duration_ms, state, run_id, note FROM migseal_migrations WHERE version = '1'");
     await expectTampered(db, bundle, /migseal_migrations row "9" was written by no history entry \(it was added outside migseal\)/);
   });
 
   it('a run row rewritten to hide who ran it', async () => {
-    const db = freshDb();
-    const bundle = await world.bundle('host', V1);
-    expect((await apply(bundle, db)).code).toBe(0);
+    const db = atV1();
+    const bundle = v1;
     sql(db, "UPDATE migseal_runs SET host = 'elsewhere'");
     await expectTampered(db, bundle, /migseal_runs row ".*" does not match history entry \d+ \(host: /);
   });
 
   it('a chain entry edited to match an edited row', async () => {
-    const db = freshDb();
-    const bundle = await world.bundle('entry', V1);
-    expect((await apply(bundle, db)).code).toBe(0);
+    const db = atV1();
+    const bundle = v1;
     sql(db, "UPDATE migseal_migrations SET state = 'rolled-back' WHERE version = '1'; UPDATE migseal_chain SET body = replace(body, '\"state\":\"applied\"', '\"state\":\"rolled-back\"') WHERE body LIKE '%\"key\":\"1\"%'");
     await expectTampered(db, bundle, /history entry \d+ does not match its hash \(it was edited\)/);
   });
 
   it('an entry removed from the middle of the chain', async () => {
-    const db = freshDb();
-    const bundle = await world.bundle('gap', V1);
-    expect((await apply(bundle, db)).code).toBe(0);
+    const db = atV1();
+    const bundle = v1;
     sql(db, 'DELETE FROM migseal_chain WHERE seq = 2');
     await expectTampered(db, bundle, /history entry 2 is missing \(the entries jump to 3\)/);
   });
 
   it('the chain table dropped', async () => {
-    const db = freshDb();
-    const bundle = await world.bundle('drop', V1);
-    expect((await apply(bundle, db)).code).toBe(0);
+    const db = atV1();
+    const bundle = v1;
     sql(db, 'DROP TABLE migseal_chain');
     await expectTampered(db, bundle, /its history chain \(migseal_chain\) was removed/);
   });
 
   it('an intact chain is said so by status and history', async () => {
-    const db = freshDb();
-    expect((await apply(await world.bundle('ok', V1), db)).code).toBe(0);
+    const db = atV1();
     const status = await world.cli(['status', '--db', `sqlite:${db}`]);
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/chain {7}intact: \d+ entries, newest sha256:[0-9a-f]{16}…/);
@@ -138,8 +148,7 @@ describe('T5.9 a signed migration that shadows migseal history', () => {
 
 describe('history an older migseal wrote', () => {
   it('is read without a chain, then chained from the next apply, and said so', async () => {
-    const db = freshDb();
-    expect((await apply(await world.bundle('old', V1), db)).code).toBe(0);
+    const db = atV1();
     // What an older migseal left: no chain table, no audit column.
     sql(db, 'DROP TABLE migseal_chain; DROP TABLE migseal_fingerprints; ALTER TABLE migseal_runs DROP COLUMN audit_hash;');
     const before = await world.cli(['status', '--db', `sqlite:${db}`]);
@@ -181,12 +190,16 @@ describe('T5.17 an audit log that cannot take the started record', () => {
 });
 
 describe('T5.18 audit-log verify --db catches a log rewritten with its chain recomputed', () => {
+  let v2: string;
+  beforeAll(async () => {
+    v2 = await world.bundle('v2', V2, { release: '2' });
+  });
   async function twoRuns(name: string) {
     const db = freshDb();
     const log = join(world.dir, `${name}.jsonl`);
     const env = { MIGSEAL_AUDIT_LOG: log };
-    expect((await world.cli(['apply', await world.bundle(`${name}1`, V1), '--trust', world.policy, '--db', `sqlite:${db}`], env)).code).toBe(0);
-    expect((await world.cli(['apply', await world.bundle(`${name}2`, V2, { release: '2' }), '--trust', world.policy, '--db', `sqlite:${db}`], env)).code).toBe(0);
+    expect((await world.cli(['apply', v1, '--trust', world.policy, '--db', `sqlite:${db}`], env)).code).toBe(0);
+    expect((await world.cli(['apply', v2, '--trust', world.policy, '--db', `sqlite:${db}`], env)).code).toBe(0);
     return { db, log };
   }
   const verify = (log: string, db: string) => world.cli(['audit-log', 'verify', log, '--db', `sqlite:${db}`, '--json']);
@@ -238,7 +251,7 @@ describe('T5.18 audit-log verify --db catches a log rewritten with its chain rec
   it('records of another database in the same log are not counted as extra', async () => {
     const { db, log } = await twoRuns('shared');
     const other = freshDb();
-    expect((await world.cli(['apply', await world.bundle('other', V1), '--trust', world.policy, '--db', `sqlite:${other}`], { MIGSEAL_AUDIT_LOG: log })).code).toBe(0);
+    expect((await world.cli(['apply', v1, '--trust', world.policy, '--db', `sqlite:${other}`], { MIGSEAL_AUDIT_LOG: log })).code).toBe(0);
     expect((await verify(log, db)).code).toBe(0);
     expect((await verify(log, other)).code).toBe(0);
     expect(readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('"outcome":"started"'))).toHaveLength(3);
