@@ -8,12 +8,19 @@
  */
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { writePolicy } from '../helpers/fixtures.js';
 import { usePostgresWorld } from '../helpers/postgres-world.js';
 
 const ctx = usePostgresWorld();
 let databases = 0;
+let strict: string;
+/**
+ * One database with release 1 applied (so migseal's history exists), shared by every attack: each
+ * refusal must leave it exactly as it was (its pg_dump is compared after each), so it is the
+ * same database for the next.
+ */
+let gate: { name: string; url: string; dump: string };
 
 /** Refuses every destructive, outside-schema and parse finding: what a careful production host would say. */
 function strictPolicy(): string {
@@ -29,19 +36,18 @@ const BASE = {
   '1_accounts.down.sql': 'DROP TABLE accounts;\n',
 };
 
-/** A database with release 1 applied (so migseal's history exists), and the pg_dump to compare with. */
-async function appliedDatabase(): Promise<{ name: string; url: string }> {
+beforeAll(async () => {
+  strict = strictPolicy();
   const name = `gate_${++databases}`;
   const url = await ctx.cluster.createDatabase(name);
-  const first = await ctx.world.bundle(BASE, { release: '1' });
-  const applied = await ctx.world.migseal(['apply', first, '--trust', strictPolicy(), '--db', url]);
+  const applied = await ctx.world.migseal(['apply', await ctx.world.bundle(BASE, { release: '1' }), '--trust', strict, '--db', url]);
   expect(applied.stderr).toBe('');
   expect(applied.code).toBe(0);
-  return { name, url };
-}
+  gate = { name, url, dump: await ctx.cluster.dump(name) };
+});
 
-async function expectRefused(db: { name: string; url: string }, command: string[], code: string, message: RegExp): Promise<void> {
-  const before = await ctx.cluster.dump(db.name);
+async function expectRefused(db: { name: string; url: string; dump?: string }, command: string[], code: string, message: RegExp): Promise<void> {
+  const before = db.dump ?? (await ctx.cluster.dump(db.name));
   const result = await ctx.world.migseal([...command, '--json']);
   expect(result.code).toBe(2);
   expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, code });
@@ -51,10 +57,10 @@ async function expectRefused(db: { name: string; url: string }, command: string[
 
 /** Packs release 2 = release 1 plus `migration` as 2_hidden.up.sql, signed with the real release key, and applies it. */
 async function attack(migration: string, rule: string, extra: Record<string, string> = {}): Promise<void> {
-  const db = await appliedDatabase();
+  const db = gate;
   const bundle = await ctx.world.bundle({ ...BASE, '2_hidden.up.sql': migration, ...extra }, { release: '2', dialect: 'postgres' });
   const ruleText = rule.replace(/[/.]/g, (c) => `\\${c}`);
-  await expectRefused(db, ['apply', bundle, '--trust', strictPolicy(), '--db', db.url], 'FINDINGS_NOT_ALLOWED', new RegExp(`refuses ${ruleText} at 2_hidden\\.up\\.sql line \\d+`));
+  await expectRefused(db, ['apply', bundle, '--trust', strict, '--db', db.url], 'FINDINGS_NOT_ALLOWED', new RegExp(`refuses ${ruleText} at 2_hidden\\.up\\.sql line \\d+`));
 }
 
 /** Each row: what the test shows, release 2's hidden migration, and the rule that must refuse it. */
@@ -69,7 +75,7 @@ describe('T5.2 settings that change how later SQL is read', () => {
   ])('%s', (_title, migration, rule) => attack(migration, rule));
 
   it('is refused by default, with no policy entry for it', async () => {
-    const db = await appliedDatabase();
+    const db = gate;
     const bundle = await ctx.world.bundle({ ...BASE, '2_hidden.up.sql': 'SET escape_string_warning = off;\nSELECT 1;\n' }, { release: '2', dialect: 'postgres' });
     await expectRefused(db, ['apply', bundle, '--trust', ctx.world.policy, '--db', db.url], 'FINDINGS_NOT_ALLOWED', /refuses parse\/tokenizer-setting .* \(by rule "parse\/tokenizer-setting" \(default\)\)/);
   });
@@ -121,9 +127,9 @@ describe('T5.6 down scripts are judged before the first one runs', () => {
     const files = { ...BASE, '2_notes.up.sql': 'CREATE TABLE notes (id int);\n', '2_notes.down.sql': 'GRANT ALL ON accounts TO PUBLIC;\nDROP TABLE notes;\n' };
     const bundle = await ctx.world.bundle(files, { release: '1', dialect: 'postgres' });
     // Apply judges the up scripts only: nothing in them is refused.
-    const applied = await ctx.world.migseal(['apply', bundle, '--trust', strictPolicy(), '--db', url]);
+    const applied = await ctx.world.migseal(['apply', bundle, '--trust', strict, '--db', url]);
     expect(applied.stderr).toBe('');
     expect(applied.code).toBe(0);
-    await expectRefused({ name, url }, ['rollback', '--yes', bundle, '--trust', strictPolicy(), '--db', url, '--to', '1'], 'FINDINGS_NOT_ALLOWED', /refuses outside-schema\/grant at 2_notes\.down\.sql line 1 \(a down script\)/);
+    await expectRefused({ name, url }, ['rollback', '--yes', bundle, '--trust', strict, '--db', url, '--to', '1'], 'FINDINGS_NOT_ALLOWED', /refuses outside-schema\/grant at 2_notes\.down\.sql line 1 \(a down script\)/);
   });
 });
