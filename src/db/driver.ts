@@ -93,8 +93,9 @@ export interface QueryOptions {
   repeated?: boolean;
   /**
    * The statement returns nothing and belongs to the transaction it runs in: inside
-   * transaction() the driver may send it with the COMMIT, and its failure fails the
-   * transaction then. Outside one, it runs at once.
+   * transaction() the driver may hold it and send it ahead of whatever it sends next there
+   * (the next script, statement or the COMMIT), in the order given, and its failure fails
+   * the transaction then. Outside one, it runs at once.
    */
   atCommit?: boolean;
 }

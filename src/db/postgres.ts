@@ -6,8 +6,9 @@
  * server releases when the connection ends.
  *
  * A transaction's BEGIN travels in the same message as its first script ("BEGIN;" then the
- * script, as psql -1 would send it), and its history row travels with its COMMIT (EXECUTE of
- * a statement prepared once per connection): a migration costs two round trips.
+ * script, as psql -1 would send it), with the rows that must be written before the script
+ * (a peer tool's dirty row), and its history rows travel with its COMMIT (EXECUTEs of
+ * statements prepared once per connection): a migration costs two round trips.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -233,6 +234,11 @@ export class PostgresDriver implements Driver {
       }
       return lastRows(await this.#send(this.#withPending(call)));
     }
+    // Without parameters, a held statement travels as it is.
+    if (options.atCommit && this.#inTransaction && params.length === 0) {
+      this.#atCommit.push(text);
+      return [];
+    }
     // The extended protocol takes one statement: what is pending goes first, on its own.
     const pending = this.#withPending('');
     if (pending !== '') await this.#send(pending);
@@ -402,10 +408,14 @@ function describeConnectError(error: unknown): string {
   return String(e?.message ?? error).replace(/\.$/, '');
 }
 
-/** Moves a server error's position back by what was sent before the script (BEGIN, held statements). */
+/**
+ * Moves a server error's position back by what was sent before the script (BEGIN, held
+ * statements); a position inside those is no place in the script, and is dropped.
+ */
 function relativeToScript(error: unknown, prefix: number): void {
   const e = error as { position?: string };
   if (prefix <= 0 || typeof e?.position !== 'string') return;
   const at = Number(e.position) - prefix;
   if (Number.isSafeInteger(at) && at >= 1) e.position = String(at);
+  else delete e.position;
 }

@@ -70,15 +70,18 @@ export function peerHistoryKeeper(manifest: Pick<Manifest, 'peerHistory'>, drive
   if (!setting || !setting.keep) return undefined;
   const writer = WRITERS[setting.tool];
   const target = peerTarget(driver, setting.table);
-  const run = async (statements: PeerStatement[], atCommit = false): Promise<void> => {
-    for (const s of statements) await driver.query(s.sql, s.params, { atCommit });
+  // A migration's rows travel with the statements around them (PostgreSQL: ahead of the script, or with the COMMIT), in order.
+  const run = async (statements: PeerStatement[]): Promise<void> => {
+    for (const s of statements) await driver.query(s.sql, s.params, { repeated: true, atCommit: true });
   };
   return {
     tool: setting.tool,
     table: setting.table,
     async prepare() {
       if (await driver.hasTable(driver.dialect === 'postgres' ? target.table : target.name)) return;
-      await driver.transaction(() => run(writer.create(target).map((sql) => ({ sql, params: [] }))));
+      await driver.transaction(async () => {
+        for (const sql of writer.create(target)) await driver.query(sql);
+      });
     },
     step(migration, script, scriptPath, previousVersion) {
       const startedAt = new Date().toISOString();
@@ -95,10 +98,10 @@ export function peerHistoryKeeper(manifest: Pick<Manifest, 'peerHistory'>, drive
       });
       return {
         beforeUp: () => run(writer.beforeUp(target, facts(0))),
-        afterUp: (ms) => run(writer.afterUp(target, facts(ms)), true),
+        afterUp: (ms) => run(writer.afterUp(target, facts(ms))),
         upFailed: (message) => run(writer.upFailed(target, facts(0), message)),
         beforeDown: () => run(writer.beforeDown(target, facts(0))),
-        afterDown: (ms) => run(writer.afterDown(target, facts(ms)), true),
+        afterDown: (ms) => run(writer.afterDown(target, facts(ms))),
       };
     },
   };

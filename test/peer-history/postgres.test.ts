@@ -117,6 +117,44 @@ describe('golang-migrate: schema_migrations, one row (database/postgres/postgres
     expect(await rows('SELECT version, dirty FROM schema_migrations', 'gm_force')).toEqual(['1|f']);
   });
 
+  it('a peer row that fails, ahead of the script or with the commit, fails the migration with its history row and chain entry', async () => {
+    // The dirty row travels in one message with BEGIN and the script, the clean row with migseal's rows and COMMIT.
+    const { bundle } = await pack({
+      '1_guard.up.sql': `CREATE TABLE guard (dirty boolean);
+CREATE FUNCTION guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.version = 2 AND EXISTS (SELECT 1 FROM guard WHERE dirty = NEW.dirty) THEN RAISE EXCEPTION 'guard refused (2, %)', NEW.dirty; END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER guard BEFORE INSERT ON schema_migrations FOR EACH ROW EXECUTE FUNCTION guard();
+INSERT INTO guard VALUES (true);
+`,
+      '2_b.up.sql': 'CREATE TABLE b (id int);\n',
+    });
+    const url = await ctx.cluster.createDatabase('gm_atomic');
+    const state = async () => ({
+      b: await rows("SELECT to_regclass('b') IS NOT NULL", 'gm_atomic'),
+      history: await rows("SELECT version || ' ' || state FROM migseal.migseal_migrations ORDER BY version", 'gm_atomic'),
+      chained: await rows(`SELECT count(*) FROM migseal.migseal_chain WHERE body LIKE '%"table":"migrations"%' AND body LIKE '%"version":"2"%'`, 'gm_atomic'),
+      peer: await rows('SELECT version, dirty FROM schema_migrations', 'gm_atomic'),
+    });
+    const halted = { b: ['f'], history: ['1 applied'], chained: ['0'], peer: ['1|f'] };
+    for (const [dirty, said] of [
+      ['true', 'guard refused (2, t)'],
+      ['false', 'guard refused (2, f)'],
+    ] as const) {
+      await ctx.cluster.psql(`DELETE FROM guard; INSERT INTO guard VALUES (${dirty})`, 'gm_atomic').catch(() => undefined);
+      const failed = await ctx.world.migseal(['apply', bundle, '--trust', ctx.world.policy, '--db', url]);
+      expect(failed.code, failed.stdout + failed.stderr).toBe(3);
+      expect(failed.stderr).toContain(said);
+      expect(await state()).toEqual(halted);
+    }
+    // The next run reads the chain whole (a broken one is refused as tampered) and completes.
+    await ctx.cluster.psql('DELETE FROM guard', 'gm_atomic');
+    await migseal(['apply', bundle, '--db', url]);
+    expect(await state()).toEqual({ b: ['t'], history: ['1 applied', '2 applied'], chained: ['1'], peer: ['2|f'] });
+  });
+
   it('pack --peer-history off leaves the tool table alone; plan shows the choice', async () => {
     const off = await pack({ '1_a.up.sql': 'CREATE TABLE a (id int);\n' }, ['--peer-history', 'off']);
     const url = await ctx.cluster.createDatabase('gm_off');
