@@ -51,17 +51,19 @@ const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
 /**
  * The schema holding migseal's tables: HISTORY_SCHEMA, unless only an older migseal's tables
- * exist, in the session's current schema (then they stay there until fixHistoryPlace moves them).
+ * exist, in the session's current schema (then they stay there until fixHistoryPlace moves them);
+ * whether it holds them already; and the session's current schema.
  */
-async function historySchema(client: pg.Client): Promise<[string, boolean]> {
+async function historySchema(client: pg.Client): Promise<[string, boolean, string | null]> {
   const { rows } = await client.query(
     `SELECT pg_catalog.to_regclass('${HISTORY_SCHEMA}.migseal_migrations') IS NOT NULL AS fixed, pg_catalog.current_schema() AS current,
        pg_catalog.to_regclass(pg_catalog.quote_ident(pg_catalog.current_schema()) || '.migseal_migrations') IS NOT NULL AS older`,
   );
   const row = rows[0] as { fixed: boolean; current: string | null; older: boolean | null } | undefined;
-  if (row?.fixed) return [HISTORY_SCHEMA, true];
-  if (!row || !row.older || !row.current) return [HISTORY_SCHEMA, false];
-  return [row.current, false];
+  const current = row?.current ?? null;
+  if (row?.fixed) return [HISTORY_SCHEMA, true, current];
+  if (!row || !row.older || !row.current) return [HISTORY_SCHEMA, false, current];
+  return [row.current, false, current];
 }
 
 /** A script that may drop this session's prepared statements (DEALLOCATE, DISCARD ALL). */
@@ -80,8 +82,10 @@ export class PostgresDriver implements Driver {
   #generation = 0;
   /** Inside transaction(), BEGIN has not been sent yet: it goes with the next statement. */
   #beginPending = false;
-  /** The open transaction()'s token (see beginWithToken). */
+  /** The open transaction()'s token (see beginWithToken): this connection's random prefix and a count, new for each transaction. */
   #token = '';
+  #tokenPrefix = randomBytes(12).toString('hex');
+  #transactions = 0;
   #locked = false;
   #lost: Error | undefined;
   /** The schema migseal's tables live in: HISTORY_SCHEMA, or where an older migseal left them until they move. */
@@ -153,8 +157,8 @@ export class PostgresDriver implements Driver {
         driver.#lockKey = schemaLockKey(schema);
         return driver;
       }
-      [driver.#schema, driver.#placeReady] = await historySchema(client);
-      const current = (await client.query('SELECT pg_catalog.current_schema() AS schema')).rows[0]?.schema;
+      let current: string | null;
+      [driver.#schema, driver.#placeReady, current] = await historySchema(client);
       if (typeof current === 'string' && current !== '') driver.#sessionSchema = current;
     } catch (error) {
       await client.end().catch(() => undefined);
@@ -249,7 +253,7 @@ export class PostgresDriver implements Driver {
     this.#check();
     this.#inTransaction = true;
     this.#beginPending = true;
-    this.#token = randomBytes(16).toString('hex');
+    this.#token = `${this.#tokenPrefix}${(++this.#transactions).toString(16)}`;
     try {
       const result = await fn();
       // Nothing was sent: there is no transaction to commit.
