@@ -109,9 +109,7 @@ export async function ensureHistorySchema(driver: Driver): Promise<void> {
   await driver.fixHistoryPlace(Object.values(TABLES));
   const t = (name: string): string => driver.table(name);
   if (!(await historyExists(driver))) {
-    await driver.transaction(async () => {
-      for (const statement of ddl(t)) await driver.exec(statement);
-    });
+    await driver.transaction(() => driver.exec(ddl(t).join(';\n')));
     return;
   }
   if (!(await driver.hasTable(t(TABLES.chain)))) await beginChain(driver, t);
