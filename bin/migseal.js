@@ -7,9 +7,9 @@ if (major < 22 || (major === 22 && minor < 22) || (major === 24 && minor < 15)) 
 }
 // Built-in modules taken as CommonJS: an ES import of node:fs makes Node read every export of
 // it once, which loads its file streams and node:stream (see scripts/build.mjs).
-const { existsSync, lstatSync, mkdirSync, readFileSync } = process.getBuiltinModule('node:fs');
+const { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync } = process.getBuiltinModule('node:fs');
 const module = process.getBuiltinModule('node:module');
-const { isAbsolute, join } = process.getBuiltinModule('node:path');
+const { basename, dirname, isAbsolute, join } = process.getBuiltinModule('node:path');
 
 // A clone that was never built has no dist/: one line that says what to do, not a stack trace.
 const entry = new URL('../dist/cli.js', import.meta.url);
@@ -23,7 +23,7 @@ if (!existsSync(entry)) {
 // the cache lives only in the running user's own cache folder, and only while no one else can
 // write to it. Otherwise the CLI runs without it.
 const cacheDir = privateCacheDir();
-if (cacheDir) module.enableCompileCache?.(cacheDir);
+if (cacheDir && module.enableCompileCache?.(cacheDir)?.status === module.constants?.compileCacheStatus?.ENABLED) pruneCompileCache(cacheDir);
 const { main } = await import(commandEntry(process.argv.slice(2)) ?? entry.href);
 
 // A reader that went away (`migseal inspect --json | head`) is its own choice: no stack
@@ -80,5 +80,43 @@ function privateCacheDir() {
     return dir;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Keeps the cache bounded. Node gives each Node version (with its architecture, V8 flags and
+ * user) a folder of its own inside the cache and never removes one, so every upgrade would leave
+ * the last version's compiled code behind for good. The cache keeps the folder of the Node
+ * running now and of the one used most recently before it (a host that runs two Nodes stays warm
+ * on both); older ones are removed. Inside the current folder there is one entry per module file
+ * ever loaded, and each install of migseal in a new place adds a set: past MAX_CACHE_ENTRIES the
+ * oldest go (a removed entry only costs its module one compilation). Costs two directory reads
+ * when there is nothing to remove; a failure leaves the cache as it is.
+ */
+function pruneCompileCache(base) {
+  const KEEP_NODE_VERSIONS = 2;
+  const MAX_CACHE_ENTRIES = 256;
+  try {
+    const current = module.getCompileCacheDir?.();
+    if (!current || dirname(current) !== base) return;
+    const versions = readdirSync(base);
+    if (versions.length > 1) {
+      // The folder's time says which Node used the cache last (Node itself touches it only when it writes an entry).
+      const now = new Date();
+      utimesSync(current, now, now);
+      if (versions.length > KEEP_NODE_VERSIONS) {
+        const others = versions.filter((name) => name !== basename(current)).map((name) => ({ path: join(base, name), used: lstatSync(join(base, name)).mtimeMs }));
+        others.sort((a, b) => b.used - a.used);
+        for (const old of others.slice(KEEP_NODE_VERSIONS - 1)) rmSync(old.path, { recursive: true, force: true });
+      }
+    }
+    const entries = readdirSync(current);
+    if (entries.length > MAX_CACHE_ENTRIES) {
+      const files = entries.map((name) => ({ path: join(current, name), written: lstatSync(join(current, name)).mtimeMs }));
+      files.sort((a, b) => a.written - b.written);
+      for (const old of files.slice(0, files.length - MAX_CACHE_ENTRIES)) rmSync(old.path, { recursive: true, force: true });
+    }
+  } catch {
+    /* a cache that cannot be tidied is still a cache */
   }
 }
