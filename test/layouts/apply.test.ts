@@ -20,6 +20,8 @@ let policy: string;
 let keyPath: string;
 let approverPath: string;
 let n = 0;
+/** The bundle packAndApply applied last. */
+let lastBundle = '';
 
 beforeAll(() => {
   dir = tempDir('migseal-layout-apply-');
@@ -30,13 +32,23 @@ beforeAll(() => {
   policy = writePolicy(dir, { keys: [{ key, roles: ['release'] }, { key: approver, roles: ['approve'] }] });
 });
 
-async function packAndApply(folder: string, db: string, env: Record<string, string> = {}): Promise<Array<{ version: string; mode: string }>> {
-  const out = join(dir, `b${n++}.migseal`);
-  const packed = await runCli(['pack', folder, '--project', 'shop', '--release', '1', '--key', keyPath, '--out', out]);
-  expect(packed.stderr).toBe('');
-  // Destructive steps (Prisma's DROP COLUMN) need an approval under the default policy.
-  const signed = await runCli(['sign', out, '--key', approverPath, '--role', 'approve']);
-  expect(signed.code).toBe(0);
+/** Bundles packed by the CLI, by the name of the folder's layout and dialect: a folder applied twice is packed once. */
+const packed = new Map<string, string>();
+
+/**
+ * Packs `folder` with the CLI (once per `reuse` name), signs an approval when `approve` (destructive steps, such as
+ * Prisma's DROP COLUMN, need one under the default policy), and applies it with the CLI.
+ */
+async function packAndApply(folder: string, db: string, { env = {}, approve = false, reuse }: { env?: Record<string, string>; approve?: boolean; reuse?: string } = {}): Promise<Array<{ version: string; mode: string }>> {
+  let out = reuse === undefined ? undefined : packed.get(reuse);
+  if (out === undefined) {
+    out = join(dir, `b${n++}.migseal`);
+    const result = await runCli(['pack', folder, '--project', 'shop', '--release', '1', '--key', keyPath, '--out', out]);
+    expect(result.stderr).toBe('');
+    if (approve) expect((await runCli(['sign', out, '--key', approverPath, '--role', 'approve'])).code).toBe(0);
+    if (reuse !== undefined) packed.set(reuse, out);
+  }
+  lastBundle = out;
   const applied = await runCli(['apply', out, '--trust', policy, '--db', db, '--audit-log', join(dir, 'audit.jsonl'), '--json'], { env });
   expect(applied.stderr).toBe('');
   expect(applied.code).toBe(0);
@@ -102,7 +114,7 @@ describe('layouts applied to SQLite', () => {
       { state: 'applied', checksum: createHash('sha256').update('').digest('hex'), note: 'empty up: this version has only a down script' },
     ]);
     expect(sqliteSchema(db)).toEqual(['table a(id INTEGER)', 'table c(id INTEGER)']);
-    const back = await runCli(['rollback', '--yes', join(dir, `b${n - 1}.migseal`), '--trust', policy, '--db', `sqlite:${db}`, '--to', '1', '--audit-log', join(dir, 'audit.jsonl'), '--json']);
+    const back = await runCli(['rollback', '--yes', lastBundle, '--trust', policy, '--db', `sqlite:${db}`, '--to', '1', '--audit-log', join(dir, 'audit.jsonl'), '--json']);
     expect(back.stderr).toBe('');
     expect(back.code).toBe(0);
     expect(sqliteSchema(db)).toEqual(['table a(id INTEGER)', 'table legacy(id INTEGER)']);
@@ -126,7 +138,7 @@ describe('layouts applied to SQLite', () => {
     expect(rows(ours)).toEqual(rows(theirs));
 
     // Down blocks too: three steps back with each tool, the same schema again.
-    const back = await runCli(['rollback', '--yes', join(dir, `b${n - 1}.migseal`), '--trust', policy, '--db', `sqlite:${ours}`, '--to', '20240101000008', '--audit-log', join(dir, 'audit.jsonl'), '--json']);
+    const back = await runCli(['rollback', '--yes', lastBundle, '--trust', policy, '--db', `sqlite:${ours}`, '--to', '20240101000008', '--audit-log', join(dir, 'audit.jsonl'), '--json']);
     expect(back.stderr).toBe('');
     expect(back.code).toBe(0);
     for (let i = 0; i < 3; i++) expect(spawnSync(DBMATE, ['--url', `sqlite:${theirs}`, '--migrations-dir', folder, '--no-dump-schema', 'rollback'], { encoding: 'utf8' }).status).toBe(0);
@@ -150,7 +162,7 @@ describe('layouts applied to PostgreSQL', () => {
 
   it('Prisma: CREATE INDEX CONCURRENTLY outside a transaction, enum values added', async () => {
     const url = await pg.createDatabase('prisma');
-    const applied = await packAndApply(prismaFolder(), url);
+    const applied = await packAndApply(prismaFolder(), url, { approve: true });
     expect(applied).toHaveLength(11);
     expect((await columns('prisma', 'Post')).trim()).toBe('id integer, title text, authorId integer, published boolean');
     expect(await indexes('prisma')).toContain('Post_title_idx');
@@ -160,7 +172,7 @@ describe('layouts applied to PostgreSQL', () => {
   it('Diesel, Flyway, Atlas and dbmate folders', async () => {
     for (const [name, folder] of [['diesel', dieselFolder()], ['flyway', flywayFolder()], ['atlas', atlasFolder()], ['dbmate', dbmateFolder()]] as const) {
       const url = await pg.createDatabase(name);
-      const applied = await packAndApply(folder, url);
+      const applied = await packAndApply(folder, url, { reuse: `${name}-postgres` });
       expect(applied.length, name).toBeGreaterThanOrEqual(11);
     }
     expect(await indexes('diesel')).toContain('posts_user_id');
@@ -173,7 +185,7 @@ describe('layouts applied to PostgreSQL', () => {
   it('dbmate on PostgreSQL: the same schema as dbmate itself builds', async () => {
     const folder = dbmateFolder();
     const ours = await pg.createDatabase('dbmate_ours');
-    await packAndApply(folder, ours);
+    await packAndApply(folder, ours, { reuse: 'dbmate-postgres' });
     const theirs = await pg.createDatabase('dbmate_theirs');
     const url = `${theirs}${theirs.includes('?') ? '&' : '?'}sslmode=disable`;
     const run = spawnSync(DBMATE, ['--url', url, '--migrations-dir', folder, '--no-dump-schema', 'up'], { encoding: 'utf8' });
