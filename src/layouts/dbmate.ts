@@ -14,10 +14,17 @@ import { isIgnorable, layoutError } from './errors.js';
 const LAYOUT = 'dbmate';
 const NAME = /^([0-9]+)(.*)\.sql$/;
 const UP_MARKER = /^--\s*migrate:up\b/m;
+/** Every match of UP_MARKER holds these bytes (latin1 maps each byte to one character), so a file without them is not read as text. */
+const UP_WORD = Buffer.from('migrate:up', 'latin1');
+
+/** Whether a file holds dbmate's up marker: the marker's word found in the bytes first, the marker itself only then. */
+export function hasUpMarker(bytes: Buffer): boolean {
+  return bytes.includes(UP_WORD) && UP_MARKER.test(bytes.toString('latin1'));
+}
 
 export const dbmate: Layout = {
   name: LAYOUT,
-  detect: (listing) => listing.paths.some((p) => NAME.test(p) && UP_MARKER.test(listing.read(p).toString('latin1'))),
+  detect: (listing) => listing.paths.some((p) => NAME.test(p) && hasUpMarker(listing.read(p))),
   read(listing: FolderListing): LayoutResult {
     const migrations: ManifestMigration[] = [];
     const files: string[] = [];
