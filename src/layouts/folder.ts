@@ -1,5 +1,5 @@
 /** Reads a migrations folder into a sorted listing, independent of file system order. */
-import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { MigsealError } from '../errors.js';
 import { cannotRead } from '../read-error.js';
@@ -9,15 +9,16 @@ export function readFolder(root: string): FolderListing {
   const paths: string[] = [];
   const walk = (relative: string): void => {
     const absolute = relative ? join(root, relative) : root;
-    let names: string[];
+    let entries: Dirent[];
     try {
-      names = readdirSync(absolute);
+      // Each entry's type comes with its name (Node asks lstat only where the file system leaves it unknown).
+      entries = readdirSync(absolute, { withFileTypes: true });
     } catch (error) {
       throw cannotRead('migrations folder', absolute, error, (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such folder' : undefined);
     }
-    for (const name of names) {
+    for (const stat of entries) {
+      const name = stat.name;
       const rel = relative ? `${relative}/${name}` : name;
-      const stat = lstatSync(join(root, rel));
       if (stat.isDirectory()) {
         if (!name.startsWith('.')) walk(rel);
       } else if (stat.isFile()) paths.push(rel);
