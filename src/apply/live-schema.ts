@@ -17,7 +17,8 @@ export interface LiveSchema {
 export async function readLiveSchema(driver: Driver, history: History): Promise<LiveSchema | undefined> {
   if (!history.fingerprint) return undefined;
   const recorded = await readRecordedFingerprint(driver, history.fingerprint);
-  const live = await readSchemaFingerprint(driver);
+  // Reading a view's definition locks its table: a lock timeout there names who held the lock.
+  const live = await (driver.watchLocks ? driver.watchLocks(() => readSchemaFingerprint(driver)) : readSchemaFingerprint(driver));
   const difference = live.sha256 === recorded.sha256 ? { added: [], removed: [], changed: [] } : compareFingerprints(recorded, live);
   return { recorded: history.fingerprint, live, difference, drifted: !isSameSchema(difference) };
 }

@@ -5,6 +5,7 @@
  */
 import { asMigsealError, MigsealError } from '../errors.js';
 import { LIMITS } from '../limits.js';
+import { lockHolderContext } from '../apply/lock-holders.js';
 import { openDatabase, parseDatabaseUrl, type DatabaseUrl, type Driver, type PostgresSessions } from '../db/index.js';
 import { readSecret } from './io.js';
 
@@ -44,7 +45,8 @@ export async function withDatabase<T>(
     // The database's own errors keep their text, with a code. One that reaches here uncoded came
     // before any migration ran (reading history, a file that is not a database): a run wraps its
     // own failures as MIGRATION_FAILED or DATABASE_ERROR (exit 3).
-    throw asMigsealError(error, 'DATABASE_UNAVAILABLE', `${url.display}: ${String((error as Error)?.message ?? error).replace(/\.$/, '')}.`);
+    // A lock timeout (a view's table locked while the schema is read) names the session that held the lock.
+    throw asMigsealError(error, 'DATABASE_UNAVAILABLE', `${url.display}: ${String((error as Error)?.message ?? error).replace(/\.$/, '')}${lockHolderContext(error)}.`);
   }
   await driver.close(true).catch(() => undefined);
   return result;

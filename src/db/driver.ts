@@ -69,6 +69,11 @@ export interface Driver {
    */
   limitWaits?(limits: WaitLimits): Promise<void>;
   /**
+   * PostgreSQL: runs `read` (migseal's own reads of the catalog) watching who blocks this
+   * session, as a script is watched, so a lock timeout in it names the session that held the lock.
+   */
+  watchLocks?<T>(read: () => Promise<T>): Promise<T>;
+  /**
    * SQLite: copies the database to `path` (an existing empty file) through SQLite's online
    * backup API, consistent while this connection holds the runner lock.
    */

@@ -173,6 +173,11 @@ export class PostgresDriver implements Driver {
     await this.#client.query(`SELECT ${setLimits(limits, false)}`);
   }
 
+  async watchLocks<T>(read: () => Promise<T>): Promise<T> {
+    const lockMs = this.#limits?.lockTimeoutMs ?? 0;
+    return lockMs > 0 && this.#pid > 0 ? this.#watch.watch(this.#pid, watchInterval(lockMs), read) : read();
+  }
+
   async exec(sql: string): Promise<void> {
     this.#check();
     // Outside a transaction the limits are the session's: a script sent alone (CREATE INDEX CONCURRENTLY) must stay alone.

@@ -1,0 +1,60 @@
+/**
+ * The schema read before any migration runs (apply's comparison with the recorded fingerprint)
+ * waits for a lock when a view's table is locked by another session: it waits only as long as
+ * apply's lock_timeout, and the refusal names the session that held the lock.
+ */
+import pg from 'pg';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { usePostgresWorld } from '../helpers/postgres-world.js';
+import { codeOf } from '../helpers/refusal.js';
+
+const ctx = usePostgresWorld();
+let holder: pg.Client | undefined;
+let url = '';
+let second = '';
+const DB = 'schema_read_lock';
+
+beforeAll(async () => {
+  url = await ctx.cluster.createDatabase(DB);
+  await ctx.cluster.psql('CREATE TABLE accounts (id integer PRIMARY KEY); INSERT INTO accounts VALUES (1);', DB);
+  // The first run records a fingerprint, so the next plan or apply reads the live schema, a view's definition included.
+  const first = { '1_ids.up.sql': 'CREATE VIEW account_ids AS SELECT id FROM accounts;\n' };
+  expect((await ctx.world.migseal(['apply', await ctx.world.bundle(first), '--trust', ctx.world.policy, '--db', url])).code).toBe(0);
+  second = await ctx.world.bundle({ ...first, '2_note.up.sql': 'ALTER TABLE accounts ADD COLUMN note text;\n' }, { release: '2' });
+});
+
+afterEach(async () => {
+  await holder?.end().catch(() => undefined);
+  holder = undefined;
+});
+
+/** Another session, as a report job would be: a transaction holding ACCESS EXCLUSIVE on accounts. */
+async function holdLock(): Promise<number> {
+  holder = new pg.Client({ connectionString: url, application_name: 'nightly-report' });
+  await holder.connect();
+  await holder.query('BEGIN');
+  await holder.query('LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE');
+  return Number((await holder.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
+}
+
+const unchanged = async (): Promise<void> => {
+  expect(await ctx.cluster.psql("SELECT string_agg(column_name, ',') FROM information_schema.columns WHERE table_name = 'accounts'", DB)).toBe('id\n');
+  expect(await ctx.cluster.psql('SELECT outcome FROM migseal.migseal_runs', DB)).toBe('succeeded\n');
+};
+
+describe.each(['apply'])('%s behind a lock on a table with a view', (command) => {
+  it('gives up after --pg-lock-timeout, names the session that holds the lock, and changes nothing', async () => {
+    const pid = await holdLock();
+    const started = Date.now();
+    const result = await ctx.world.migseal([command, second, '--trust', ctx.world.policy, '--db', url, '--pg-lock-timeout', '1s', '--json']);
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeLessThan(8000);
+    expect([result.code, codeOf(result)]).toEqual([4, 'DATABASE_UNAVAILABLE']);
+    const message = (JSON.parse(result.stdout) as { message: string }).message;
+    expect(message).toContain('canceling statement due to lock timeout. It waited for');
+    expect(message).toContain(`held by pid ${pid} (user ${ctx.cluster.user}, application "nightly-report", idle in transaction`);
+    expect(message).toContain(`SELECT pg_terminate_backend(${pid})`);
+    await holder!.query('COMMIT');
+    await unchanged();
+  });
+});
