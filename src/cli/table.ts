@@ -167,9 +167,9 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   plan: {
     summary: 'verify a bundle and show what apply would do, changing nothing',
-    usage: 'migseal plan BUNDLE --trust FILE [--env NAME] [--db URL [--to VERSION] | --targets FILE [--shard I/N]] [--json]',
+    usage: 'migseal plan BUNDLE --trust FILE [--env NAME] [--db URL [--to VERSION] | --targets FILE [--shard I/N]] [--pg-lock-timeout DURATION] [--json]',
     positionals: { min: 1, max: 1 },
-    flags: { trust, env, db, to: applyTo, targets, shard, parallel: { type: 'string', value: 'N', description: 'with --targets: how many targets are read at once (default 4)' }, 'allow-unknown-applied': allowUnknownApplied, 'peer-table-unrelated': peerTableUnrelated, 'audit-log': auditLog, 'audit-sink': auditSink, json },
+    flags: { trust, env, db, to: applyTo, targets, shard, parallel: { type: 'string', value: 'N', description: 'with --targets: how many targets are read at once (default 4)' }, 'pg-lock-timeout': pgLockTimeout, 'allow-unknown-applied': allowUnknownApplied, 'peer-table-unrelated': peerTableUnrelated, 'audit-log': auditLog, 'audit-sink': auditSink, json },
     load: () => import('./commands/plan.js'),
   },
   apply: {

@@ -1,12 +1,15 @@
 /**
- * The schema read before any migration runs (apply's comparison with the recorded fingerprint)
- * waits for a lock when a view's table is locked by another session: it waits only as long as
- * apply's lock_timeout, and the refusal names the session that held the lock.
+ * The schema read before any migration runs (plan, and apply's comparison with the recorded
+ * fingerprint) waits for a lock when a view's table is locked by another session: it waits
+ * only as long as apply's lock_timeout, and the refusal names the session that held the lock.
  */
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { usePostgresWorld } from '../helpers/postgres-world.js';
 import { codeOf } from '../helpers/refusal.js';
+import { writePolicy } from '../helpers/fixtures.js';
 
 const ctx = usePostgresWorld();
 let holder: pg.Client | undefined;
@@ -42,7 +45,7 @@ const unchanged = async (): Promise<void> => {
   expect(await ctx.cluster.psql('SELECT outcome FROM migseal.migseal_runs', DB)).toBe('succeeded\n');
 };
 
-describe.each(['apply'])('%s behind a lock on a table with a view', (command) => {
+describe.each(['plan', 'apply'])('%s behind a lock on a table with a view', (command) => {
   it('gives up after --pg-lock-timeout, names the session that holds the lock, and changes nothing', async () => {
     const pid = await holdLock();
     const started = Date.now();
@@ -57,4 +60,27 @@ describe.each(['apply'])('%s behind a lock on a table with a view', (command) =>
     await holder!.query('COMMIT');
     await unchanged();
   });
+});
+
+it("plan without the flag waits as long as the environment's pgLockTimeout, and takes no runner lock", async () => {
+  const dir = join(ctx.world.dir, 'keys-plan-timeout');
+  mkdirSync(dir, { mode: 0o700, recursive: true });
+  copyFileSync(ctx.world.key.publicPath, join(dir, 'release.pub'));
+  const policy = writePolicy(dir, { keys: [{ key: ctx.world.key, roles: ['release'] }], environments: { default: { release: 1, pgLockTimeout: '500ms' } } });
+  const pid = await holdLock();
+  // Another runner holds migseal's lock: plan, which changes nothing, does not wait for it.
+  const runner = new pg.Client({ connectionString: url });
+  await runner.connect();
+  try {
+    await runner.query("SELECT pg_advisory_lock(7581215183639544856)");
+    const started = Date.now();
+    const result = await ctx.world.migseal(['plan', second, '--trust', policy, '--db', url]);
+    expect(Date.now() - started).toBeLessThan(6000);
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain(`held by pid ${pid} (user`);
+  } finally {
+    await runner.end();
+  }
+  await holder!.query('COMMIT');
+  await unchanged();
 });
