@@ -28,6 +28,8 @@ export interface BundleContents {
   mtime: number;
   /** Hex SHA-256 of each file, computed while decoding when asked to (keyed like `files`). */
   digests?: Map<string, string>;
+  /** Hex SHA-256 of `manifestBytes` (the release identity), computed while decoding when asked to. */
+  manifestSha256?: string;
   /** Files whose bytes `admitFile` said not to keep, with their sizes (keyed like `files`, absent from it). */
   notKept: Map<string, number>;
 }
@@ -103,6 +105,7 @@ export async function decodeBundle(bundle: Buffer | BundleSource, options: Decod
     throw error;
   }
   let manifestBytes: Buffer | undefined;
+  let manifestSha256: string | undefined;
   let mtime = 0;
   const files = new Map<string, Buffer>();
   const digests = new Map<string, string>();
@@ -114,6 +117,7 @@ export async function decodeBundle(bundle: Buffer | BundleSource, options: Decod
     const size = dropped?.size ?? data.length;
     if (path === MANIFEST_PATH) {
       manifestBytes = data;
+      manifestSha256 = sha256;
       manifestSize = size;
       mtime = entries.find((e) => e.path === MANIFEST_PATH)?.mtime ?? 0;
     }
@@ -134,7 +138,7 @@ export async function decodeBundle(bundle: Buffer | BundleSource, options: Decod
   }
   if (manifestBytes === undefined) throw new MigsealError('FILE_SET_MISMATCH', 'The bundle has no manifest.json.');
   if (manifestSize > LIMITS.maxManifestBytes) throw new MigsealError('ARCHIVE_LIMIT_EXCEEDED', `The manifest is larger than ${LIMITS.maxManifestBytes} bytes.`);
-  return { manifestBytes, files, signatures, attestations, mtime, notKept, ...(options.hash && { digests }) };
+  return { manifestBytes, files, signatures, attestations, mtime, notKept, ...(options.hash && { digests }), ...(options.hash && manifestSha256 !== undefined && { manifestSha256 }) };
 }
 
 /** The bytes of a source that holds its input whole in memory (one chunk, given as an array), else undefined. */

@@ -32,7 +32,7 @@ export async function readClaimedContents(bundle: Buffer | BundleSource, options
 
 /** The same from a bundle already decoded. */
 export function claimedContents(contents: BundleContents, options: ClaimedOptions = {}): ClaimedContents {
-  const digest = sha256Hex(contents.manifestBytes);
+  const digest = contents.manifestSha256 ?? sha256Hex(contents.manifestBytes);
   const manifest = parseManifest(contents.manifestBytes);
   let filesMatch = true;
   try {

@@ -4,7 +4,7 @@
  * second member), wherever the chunk boundaries fall. A small bundle held whole is inflated in
  * one call (gunzipWhole): the same verdicts, word for word.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { GunzipError, gunzipStream, gunzipWhole } from '../../src/format/gzip.js';
@@ -85,6 +85,13 @@ describe('decodeBundle from chunks', () => {
     expect(streamed.files.get('1_a.up.sql')!.equals(whole.files.get('1_a.up.sql')!)).toBe(true);
     expect(streamed.digests?.get('1_a.up.sql')).toMatch(/^[0-9a-f]{64}$/);
     expect(whole.digests).toBeUndefined();
+  });
+
+  it("gives the manifest's SHA-256, as read, when asked to hash, whole or in chunks", async () => {
+    const sha256 = createHash('sha256').update('{}\n').digest('hex');
+    expect((await decodeBundle(gz, { hash: true })).manifestSha256).toBe(sha256);
+    expect((await decodeBundle({ size: gz.length, chunks: () => slowly(split(gz, 100)) }, { hash: true })).manifestSha256).toBe(sha256);
+    expect((await decodeBundle(gz)).manifestSha256).toBeUndefined();
   });
 });
 
