@@ -3,7 +3,7 @@
  * fingerprint) waits for a lock when a view's table is locked by another session: it waits
  * only as long as apply's lock_timeout, and the refusal names the session that held the lock.
  */
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -81,6 +81,21 @@ it("plan without the flag waits as long as the environment's pgLockTimeout, and 
   } finally {
     await runner.end();
   }
+  await holder!.query('COMMIT');
+  await unchanged();
+});
+
+it('plan --targets reads each target with the lock timeout too, and names the holder for the target it could not read', async () => {
+  const pid = await holdLock();
+  const targets = join(ctx.world.dir, 'targets.txt');
+  writeFileSync(targets, `${url}\n`);
+  const started = Date.now();
+  const result = await ctx.world.migseal(['plan', second, '--trust', ctx.world.policy, '--targets', targets, '--pg-lock-timeout', '1s', '--json']);
+  expect(Date.now() - started).toBeLessThan(8000);
+  expect(result.code).toBe(4);
+  const error = (JSON.parse(result.stdout) as { targets: Array<{ error: { code: string; message: string } }> }).targets[0]!.error;
+  expect(error.code).toBe('DATABASE_UNAVAILABLE');
+  expect(error.message).toContain(`held by pid ${pid} (user`);
   await holder!.query('COMMIT');
   await unchanged();
 });

@@ -17,6 +17,8 @@ import type { CommandRun } from '../table.js';
 import { policyFromFlags } from '../verify-from-flags.js';
 import { provenance } from '../verified-database-run.js';
 import { DEFAULT_PARALLEL } from './apply-fleet.js';
+import { waitLimitFlags, waitLimits } from '../wait-limits.js';
+import type { TrustPolicy } from '../../trust/policy.js';
 
 interface PlannedTarget {
   pending: string[];
@@ -29,11 +31,13 @@ export const run: CommandRun = async ({ positionals, flags }, { env, cwd, progre
   const rolloutId = randomUUID();
   const planAudit = new AuditTrail(flags, env, cwd, { event: 'rollout-plan', command: 'plan', bundle: bundlePath, rolloutId });
   let verification: FleetVerification | undefined;
+  let policy: TrustPolicy | undefined;
   const { fleet, parallel } = await planAudit.around(
     async () => {
+      waitLimitFlags(flags);
       const parallel = countFlag(flags.parallel, 'parallel', DEFAULT_PARALLEL, 1, LIMITS.maxFleetParallel);
       const fleet = loadFleet(flags, env, cwd);
-      const policy = policyFromFlags(flags, 'plan');
+      policy = policyFromFlags(flags, 'plan');
       planAudit.ensureWritable();
       progress(`verifying ${bundlePath} once for ${fleet.targets.length} targets`);
       verification = await verifyForFleet(bundlePath, policy, flags, fleet.targets);
@@ -47,8 +51,16 @@ export const run: CommandRun = async ({ positionals, flags }, { env, cwd, progre
     const audit = new AuditTrail(flags, env, cwd, { event: 'plan', command: 'plan', bundle: bundlePath, rolloutId, target: target.name });
     const report = await audit.around(
       () =>
-        withDatabase(target.url, fleet.envOf(target), true, (driver) =>
-          previewApply(bundle, driver, { allowUnknownApplied: flags['allow-unknown-applied'] === true, peerTableUnrelated: flags['peer-table-unrelated'] === true }),
+        withDatabase(
+          target.url,
+          fleet.envOf(target),
+          true,
+          async (driver) => {
+            // Each target is read with apply's lock_timeout, as plan reads one database.
+            const limits = waitLimits(flags, policy!.environments[bundle.environment]);
+            await driver.limitWaits?.({ lockTimeoutMs: limits.lockTimeoutMs ?? LIMITS.pgLockTimeoutMs, statementTimeoutMs: limits.statementTimeoutMs ?? LIMITS.pgStatementTimeoutMs });
+            return previewApply(bundle, driver, { allowUnknownApplied: flags['allow-unknown-applied'] === true, peerTableUnrelated: flags['peer-table-unrelated'] === true });
+          },
           sessions,
         ),
       () => ({ database: target.url.display, ...provenance(bundle) }),
