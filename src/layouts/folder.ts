@@ -1,5 +1,5 @@
 /** Reads a migrations folder into a sorted listing, independent of file system order. */
-import { readdirSync, readFileSync, type Dirent } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { MigsealError } from '../errors.js';
 import { cannotRead } from '../read-error.js';
@@ -33,10 +33,34 @@ export function readFolder(root: string): FolderListing {
     read(path) {
       let data = cache.get(path);
       if (!data) {
-        data = readFileSync(join(root, path));
+        data = readFile(join(root, path));
         cache.set(path, data);
       }
       return data;
     },
   };
+}
+
+/** Files up to this size are read in one read into a shared buffer; larger ones as readFileSync reads them. */
+const SMALL_FILE = 64 * 1024;
+const scratch = Buffer.allocUnsafeSlow(SMALL_FILE);
+
+/**
+ * A file's bytes, as readFileSync gives them, without its fstat for the size: most migrations are
+ * a few hundred bytes, and a folder of thousands spent about a fifth of its reading time on it.
+ * A read that fills the buffer falls back to readFileSync for the whole file.
+ */
+function readFile(path: string): Buffer {
+  const fd = openSync(path, 'r');
+  let size: number;
+  try {
+    size = readSync(fd, scratch, 0, SMALL_FILE, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (size === SMALL_FILE) return readFileSync(path);
+  // Its own memory, as readFileSync's is: never a slice of a pool another file shares.
+  const data = Buffer.allocUnsafeSlow(size);
+  scratch.copy(data, 0, 0, size);
+  return data;
 }

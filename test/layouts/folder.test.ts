@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -35,5 +35,27 @@ describe('readFolder', () => {
       expect((error as MigsealError).code).toBe('LAYOUT_INVALID');
       expect((error as MigsealError).message).toBe(`${at}: symbolic links are not packed; copy the file into the folder.`);
     }
+  });
+});
+
+describe('readFolder reads', () => {
+  it('every size around its one-read buffer exactly as readFileSync does, each file in memory of its own', () => {
+    const root = mkdtempSync(join(tmpdir(), 'migseal-folder-'));
+    const sizes = [0, 1, 300, 4095, 4096, 65535, 65536, 65537, 200_000];
+    sizes.forEach((n, i) => writeFileSync(join(root, `f${i}.sql`), Buffer.alloc(n, 97 + i)));
+    const listing = readFolder(root);
+    const read = sizes.map((_, i) => listing.read(`f${i}.sql`));
+    sizes.forEach((n, i) => {
+      expect(read[i]!.equals(readFileSync(join(root, `f${i}.sql`)))).toBe(true);
+      expect(read[i]!.length).toBe(n);
+      expect(read[i]!.byteOffset).toBe(0);
+      expect(read[i]!.buffer.byteLength).toBe(n);
+    });
+  });
+
+  it('names a missing file as reading it did', () => {
+    const root = mkdtempSync(join(tmpdir(), 'migseal-folder-'));
+    writeFileSync(join(root, 'a.sql'), 'x');
+    expect(() => readFolder(root).read('b.sql')).toThrow(expect.objectContaining({ code: 'ENOENT' }));
   });
 });
