@@ -154,7 +154,9 @@ try {
     console.log(table([header, ...rows.map(line)]));
     const floor = rows.find(([tool]) => tool.startsWith('floor'))[1];
     const peers = rows.filter(([tool]) => tool.startsWith('dbmate') || tool.startsWith('postgrator'));
-    console.log(`  target: within 1.2x of the floor: ${(migseal / floor).toFixed(2)}x, ${migseal / floor <= 1.2 ? 'met' : 'NOT met'}`);
+    // The targets: at most the floor on PostgreSQL (the server's round trips dominate), within 1.2x of it on SQLite.
+    const bound = database === 'PostgreSQL' ? 1.0 : 1.2;
+    console.log(`  target: within ${bound.toFixed(1)}x of the floor: ${(migseal / floor).toFixed(2)}x, ${migseal / floor <= bound ? 'met' : 'NOT met'}`);
     console.log(`  target: faster than dbmate and postgrator: ${peers.every(([, ms]) => migseal < ms) ? 'met' : 'NOT met'}`);
     for (const [tool, ms] of peers) console.log(`    ${migseal < ms ? 'faster than' : 'NOT faster than'} ${tool}: ${(migseal / ms).toFixed(2)}x`);
   }
