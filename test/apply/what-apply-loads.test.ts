@@ -5,14 +5,13 @@
  * see whether it controls its own transaction. `migseal lint` of a PostgreSQL folder, recorded
  * the same way, shows the hook sees the parser when a command does load it.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BIN, runNode, type CliResult } from '../helpers/cli.js';
 import { writeMigrations } from '../helpers/fixtures.js';
+import { recordModuleLoads } from '../helpers/module-loads.js';
 import { createWorld, tableNames, type RunnerWorld } from '../helpers/runner-world.js';
-import { rmSync } from 'node:fs';
 
 let world: RunnerWorld;
 beforeAll(() => {
@@ -22,30 +21,12 @@ afterAll(() => rmSync(world.dir, { recursive: true, force: true }));
 
 /** Runs the CLI with every module it loads recorded; returns the result and the packages loaded. */
 async function recordLoads(name: string, args: string[]): Promise<{ result: CliResult; packages: string[] }> {
-  const hooks = join(world.dir, `${name}-hooks.mjs`);
-  const record = join(world.dir, `${name}-loads.txt`);
-  writeFileSync(record, '');
-  writeFileSync(
-    hooks,
-    [
-      "import { appendFileSync } from 'node:fs';",
-      "import { createRequire } from 'node:module';",
-      `const record = ${JSON.stringify(record)};`,
-      'export async function load(url, context, next) { appendFileSync(record, url + "\\n"); return next(url, context); }',
-      "const { Module } = createRequire(import.meta.url)('node:module');",
-      "process.on('exit', () => appendFileSync(record, Object.keys(Module._cache).map((p) => 'file://' + p + '\\n').join('')));",
-    ].join('\n'),
-  );
-  const register = `data:text/javascript,import { register } from 'node:module'; register(${JSON.stringify(new URL(`file://${hooks}`).href)});`;
-  const result = await runNode(['--import', register, '--import', new URL(`file://${hooks}`).href, BIN, ...args], {
+  const recording = recordModuleLoads(world.dir, name);
+  const result = await runNode([...recording.nodeArgs, BIN, ...args], {
     cwd: world.dir,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, MIGSEAL_AUDIT_LOG: join(world.dir, 'audit.jsonl') },
   });
-  const packages = new Set<string>();
-  for (const url of readFileSync(record, 'utf8').split('\n').filter((u) => u.startsWith('file://'))) {
-    for (const m of fileURLToPath(url).matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)/g)) packages.add(m[1]!);
-  }
-  return { result, packages: [...packages] };
+  return { result, packages: recording.loaded().packages };
 }
 
 it('an apply to SQLite does not load the PostgreSQL parser, even when it parses a script for transaction control', async () => {
