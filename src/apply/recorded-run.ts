@@ -15,7 +15,7 @@
  *   8. release the lock, whatever happened.
  */
 import { randomUUID } from 'node:crypto';
-import type { Driver, WaitLimits } from '../db/driver.js';
+import { withDefaultWaits, type Driver, type WaitLimits } from '../db/driver.js';
 import { asMigsealError, type MigsealError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import { ensureHistorySchema } from './history-schema.js';
@@ -76,8 +76,9 @@ export async function withRecordedRun<T>(
 ): Promise<T> {
   const identity = options.identity ?? runnerIdentity();
   await driver.lock(options.lockTimeoutMs ?? LIMITS.lockTimeoutMs);
-  const statementTimeoutMs = options.waitLimits?.statementTimeoutMs ?? LIMITS.pgStatementTimeoutMs;
-  await driver.limitWaits?.({ lockTimeoutMs: options.waitLimits?.lockTimeoutMs ?? LIMITS.pgLockTimeoutMs, statementTimeoutMs });
+  const waits = withDefaultWaits(options.waitLimits);
+  const { statementTimeoutMs } = waits;
+  await driver.limitWaits?.(waits);
   try {
     const history = await readHistory(driver);
     const decision = await decide(history, identity);

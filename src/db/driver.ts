@@ -4,6 +4,7 @@
  * and keeps one runner per database with a lock that the database releases if we die.
  */
 import { MigsealError } from '../errors.js';
+import { LIMITS } from '../limits.js';
 import type { PostgresSessions } from './postgres-sessions.js';
 
 export type DriverDialect = 'sqlite' | 'postgres';
@@ -92,6 +93,11 @@ export interface Driver {
 export interface WaitLimits {
   lockTimeoutMs: number;
   statementTimeoutMs: number;
+}
+
+/** `limits` with what they leave unset taken from migseal's defaults (LIMITS.pgLockTimeoutMs, pgStatementTimeoutMs). */
+export function withDefaultWaits(limits: Partial<WaitLimits> | undefined): WaitLimits {
+  return { lockTimeoutMs: limits?.lockTimeoutMs ?? LIMITS.pgLockTimeoutMs, statementTimeoutMs: limits?.statementTimeoutMs ?? LIMITS.pgStatementTimeoutMs };
 }
 
 export interface QueryOptions {

@@ -14,8 +14,7 @@
  * so a script that waits for a lock another session holds fails naming that session, as in
  * apply, instead of waiting for ever.
  */
-import type { Driver, WaitLimits } from '../db/driver.js';
-import { LIMITS } from '../limits.js';
+import { withDefaultWaits, type Driver, type WaitLimits } from '../db/driver.js';
 import { MigsealError } from '../errors.js';
 import { upScript } from '../apply/plan.js';
 import { scriptText } from '../apply/script-text.js';
@@ -49,7 +48,7 @@ export async function rehearseBundle(verified: VerifiedBundle, driver: Driver, o
   }
   const native = manifest.migrations.find((m) => m.runner === 'native');
   if (native) throw new MigsealError('NATIVE_RUNNER_REQUIRED', `Migration ${native.version} (${native.name}) can only be run by its own tool, so migseal cannot rehearse this release.`);
-  await driver.limitWaits?.({ lockTimeoutMs: options.waitLimits?.lockTimeoutMs ?? LIMITS.pgLockTimeoutMs, statementTimeoutMs: options.waitLimits?.statementTimeoutMs ?? LIMITS.pgStatementTimeoutMs });
+  await driver.limitWaits?.(withDefaultWaits(options.waitLimits));
   const empty = await readSchemaFingerprint(driver);
   if (empty.objects.length > 0 || (await historyExists(driver))) {
     const first = empty.objects[0];

@@ -18,6 +18,7 @@ import { policyFromFlags } from '../verify-from-flags.js';
 import { provenance } from '../verified-database-run.js';
 import { DEFAULT_PARALLEL } from './apply-fleet.js';
 import { waitLimitFlags, waitLimits } from '../wait-limits.js';
+import { withDefaultWaits } from '../../db/driver.js';
 import type { TrustPolicy } from '../../trust/policy.js';
 
 interface PlannedTarget {
@@ -57,8 +58,7 @@ export const run: CommandRun = async ({ positionals, flags }, { env, cwd, progre
           true,
           async (driver) => {
             // Each target is read with apply's lock_timeout, as plan reads one database.
-            const limits = waitLimits(flags, policy!.environments[bundle.environment]);
-            await driver.limitWaits?.({ lockTimeoutMs: limits.lockTimeoutMs ?? LIMITS.pgLockTimeoutMs, statementTimeoutMs: limits.statementTimeoutMs ?? LIMITS.pgStatementTimeoutMs });
+            await driver.limitWaits?.(withDefaultWaits(waitLimits(flags, policy!.environments[bundle.environment])));
             return previewApply(bundle, driver, { allowUnknownApplied: flags['allow-unknown-applied'] === true, peerTableUnrelated: flags['peer-table-unrelated'] === true });
           },
           sessions,

@@ -6,7 +6,7 @@ import type { CommandRun } from '../table.js';
 import { describePeerHistory } from '../../peer-history/index.js';
 import { provenance, verifiedDatabaseRun } from '../verified-database-run.js';
 import { waitLimitFlags, waitLimits } from '../wait-limits.js';
-import { LIMITS } from '../../limits.js';
+import { withDefaultWaits } from '../../db/driver.js';
 
 export const run: CommandRun = async ({ positionals, flags }, context) => {
   if (typeof flags.targets === 'string' && flags.to !== undefined) throw new MigsealError('USAGE', '--to goes with one database (--db); a fleet rollout (--targets) applies whole releases.');
@@ -17,8 +17,7 @@ export const run: CommandRun = async ({ positionals, flags }, context) => {
   const prepare = (): void => void waitLimitFlags(flags);
   const { verified: v, report, audit } = await verifiedDatabaseRun('plan', positionals[0]!, flags, context, { readOnly: true, prepare }, async (bundle, driver, _trail, policy) => {
     // The reads wait for locks no longer than apply's statements would (reading a view's definition locks its table).
-    const limits = waitLimits(flags, policy.environments[bundle.environment]);
-    await driver.limitWaits?.({ lockTimeoutMs: limits.lockTimeoutMs ?? LIMITS.pgLockTimeoutMs, statementTimeoutMs: limits.statementTimeoutMs ?? LIMITS.pgStatementTimeoutMs });
+    await driver.limitWaits?.(withDefaultWaits(waitLimits(flags, policy.environments[bundle.environment])));
     return previewApply(bundle, driver, {
       allowUnknownApplied: flags['allow-unknown-applied'] === true,
       peerTableUnrelated: flags['peer-table-unrelated'] === true,
