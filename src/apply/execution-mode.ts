@@ -10,11 +10,10 @@
  */
 import type { DriverDialect } from '../db/driver.js';
 import type { ManifestMigration } from '../format/manifest.js';
+// The words without which no statement can open or end a transaction: without one, no parser is even loaded.
+import { MAY_CONTROL } from '../lint/transaction-control.js';
 
 export type ExecutionMode = 'transaction' | 'outside';
-
-/** Without one of these words anywhere, no statement can open or end a transaction: the parser is not even loaded. */
-const MAY_CONTROL = /begin|start|commit|end|rollback|abort|prepare/i;
 
 export async function executionMode(migration: ManifestMigration, sql: string, dialect: DriverDialect): Promise<ExecutionMode> {
   if (!migration.transactional) return 'outside';
