@@ -9,6 +9,7 @@
  *   npm run bench:apply                  (builds, then runs: about 10 minutes on 2 cores)
  *   BENCH_MIGRATIONS=500 BENCH_RUNS=3     migrations, runs per figure (median)
  *   BENCH_PG_FSYNC=off                    a PostgreSQL without fsync (the default keeps the server's durable settings)
+ *   BENCH_DATABASES=sqlite                the databases to measure (postgres, sqlite; both by default)
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const NODE = process.execPath;
 const COUNT = Number(process.env.BENCH_MIGRATIONS ?? 500);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const DATABASES = new Set((process.env.BENCH_DATABASES ?? 'postgres,sqlite').split(','));
 const log = (line) => process.stderr.write(`${line}\n`);
 
 const tmp = mkdtempSync(join(tmpdir(), 'migseal-bench-apply-'));
@@ -105,46 +107,50 @@ try {
   const apply = (url) => timedRun(NODE, [BIN, 'apply', at('bench.migseal'), '--trust', policy, '--db', url], { cwd: tmp, env });
 
   // PostgreSQL
-  pg = await startBenchPostgres();
-  console.log(`PostgreSQL 15 throwaway cluster, fsync ${pg.fsync ? 'on' : 'off'}`);
-  const pgDatabase = () => {
-    const name = `bench_${++fresh}`;
-    pg.createDatabase(name);
-    return pg.url(name);
-  };
-  log('PostgreSQL');
-  const pgRows = measureAll(
-    [
-      ['migseal apply (verify + apply + history)', apply],
-      ['floor: each file in its own transaction, one connection', (url) => timedRun(NODE, [join(ROOT, 'bench/apply-floor.mjs'), 'postgres', url, source], { env })],
-      ['psql -1 -f over the concatenated SQL', (url) => timedRun(join(pg.bindir, 'psql'), ['-X', '-q', '-1', '-v', 'ON_ERROR_STOP=1', '-f', at('all.sql'), url])],
-      ['dbmate up', (url) => timedRun(DBMATE, ['--url', `${url}?sslmode=disable`, '--migrations-dir', at('dbmate'), '--no-dump-schema', 'up'], { env })],
-      ['postgrator migrate', (url) => timedRun(NODE, [join(ROOT, 'bench/apply-postgrator.mjs'), 'postgres', url, at('postgrator')], { env })],
-      verifyOnly,
-    ],
-    pgDatabase,
-    () => pg.backendCpuMs(),
-  );
-  results.push(['PostgreSQL', pgRows, true, 'CPU client+backends']);
+  if (DATABASES.has('postgres')) {
+    pg = await startBenchPostgres();
+    console.log(`PostgreSQL 15 throwaway cluster, fsync ${pg.fsync ? 'on' : 'off'}`);
+    const pgDatabase = () => {
+      const name = `bench_${++fresh}`;
+      pg.createDatabase(name);
+      return pg.url(name);
+    };
+    log('PostgreSQL');
+    const pgRows = measureAll(
+      [
+        ['migseal apply (verify + apply + history)', apply],
+        ['floor: each file in its own transaction, one connection', (url) => timedRun(NODE, [join(ROOT, 'bench/apply-floor.mjs'), 'postgres', url, source], { env })],
+        ['psql -1 -f over the concatenated SQL', (url) => timedRun(join(pg.bindir, 'psql'), ['-X', '-q', '-1', '-v', 'ON_ERROR_STOP=1', '-f', at('all.sql'), url])],
+        ['dbmate up', (url) => timedRun(DBMATE, ['--url', `${url}?sslmode=disable`, '--migrations-dir', at('dbmate'), '--no-dump-schema', 'up'], { env })],
+        ['postgrator migrate', (url) => timedRun(NODE, [join(ROOT, 'bench/apply-postgrator.mjs'), 'postgres', url, at('postgrator')], { env })],
+        verifyOnly,
+      ],
+      pgDatabase,
+      () => pg.backendCpuMs(),
+    );
+    results.push(['PostgreSQL', pgRows, true, 'CPU client+backends']);
+  }
 
   // SQLite
-  const sqliteFile = () => at(`bench-${++fresh}.db`);
-  log('SQLite');
-  const liteRows = measureAll(
-    [
-      ['migseal apply (verify + apply + history)', (path) => apply(`sqlite:${path}`)],
-      ['floor: each file in its own transaction, one connection', (path) => timedRun(NODE, [join(ROOT, 'bench/apply-floor.mjs'), 'sqlite', path, source], { env })],
-      ...(has('sqlite3') ? [['sqlite3 over the concatenated SQL, one transaction', (path) => timedRun('sh', ['-c', `sqlite3 "${path}" < "${at('all-sqlite.sql')}"`])]] : []),
-      // dbmate's SQLite driver (mattn/go-sqlite3) sets synchronous=NORMAL: three fsyncs a commit where SQLite's default,
-      // FULL, which migseal keeps, makes four. The second row runs dbmate at the same durability as migseal.
-      ['dbmate up (its default: synchronous=NORMAL)', (path) => timedRun(DBMATE, ['--url', `sqlite:${path}`, '--migrations-dir', at('dbmate'), '--no-dump-schema', 'up'], { env })],
-      ['dbmate up (synchronous=FULL, as migseal)', (path) => timedRun(DBMATE, ['--url', `sqlite:${path}?_synchronous=FULL`, '--migrations-dir', at('dbmate'), '--no-dump-schema', 'up'], { env })],
-      ['postgrator migrate', (path) => timedRun(NODE, [join(ROOT, 'bench/apply-postgrator.mjs'), 'sqlite', path, at('postgrator')], { env })],
-      verifyOnly,
-    ],
-    sqliteFile,
-  );
-  results.push(['SQLite', liteRows, true, 'CPU (user+sys)']);
+  if (DATABASES.has('sqlite')) {
+    const sqliteFile = () => at(`bench-${++fresh}.db`);
+    log('SQLite');
+    const liteRows = measureAll(
+      [
+        ['migseal apply (verify + apply + history)', (path) => apply(`sqlite:${path}`)],
+        ['floor: each file in its own transaction, one connection', (path) => timedRun(NODE, [join(ROOT, 'bench/apply-floor.mjs'), 'sqlite', path, source], { env })],
+        ...(has('sqlite3') ? [['sqlite3 over the concatenated SQL, one transaction', (path) => timedRun('sh', ['-c', `sqlite3 "${path}" < "${at('all-sqlite.sql')}"`])]] : []),
+        // dbmate's SQLite driver (mattn/go-sqlite3) sets synchronous=NORMAL: three fsyncs a commit where SQLite's default,
+        // FULL, which migseal keeps, makes four. The second row runs dbmate at the same durability as migseal.
+        ['dbmate up (its default: synchronous=NORMAL)', (path) => timedRun(DBMATE, ['--url', `sqlite:${path}`, '--migrations-dir', at('dbmate'), '--no-dump-schema', 'up'], { env })],
+        ['dbmate up (synchronous=FULL, as migseal)', (path) => timedRun(DBMATE, ['--url', `sqlite:${path}?_synchronous=FULL`, '--migrations-dir', at('dbmate'), '--no-dump-schema', 'up'], { env })],
+        ['postgrator migrate', (path) => timedRun(NODE, [join(ROOT, 'bench/apply-postgrator.mjs'), 'sqlite', path, at('postgrator')], { env })],
+        verifyOnly,
+      ],
+      sqliteFile,
+    );
+    results.push(['SQLite', liteRows, true, 'CPU (user+sys)']);
+  }
 
   for (const [database, rows, cpuMatters, cpuLabel] of results) {
     const migseal = rows[0][1];
