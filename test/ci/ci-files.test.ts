@@ -42,6 +42,17 @@ describe('action.yml', () => {
     expect(Object.keys(action.outputs)).toEqual(['bundle', 'release-id', 'verify-command']);
   });
 
+  it('by default builds migseal from the pinned commit: its locked dependencies, packed and installed, nothing from the registry by name', () => {
+    expect(action.inputs['migseal-version'].default).toBe('');
+    const install = action.runs.steps.find((s: Doc) => s.name === 'Install migseal');
+    const fromSource = String(install.run).split('exit 0')[1];
+    expect(fromSource).toContain('cd "$GITHUB_ACTION_PATH"');
+    expect(fromSource).toMatch(/npm ci .*--ignore-scripts/);
+    expect(fromSource).toContain('npm pack --ignore-scripts');
+    expect(fromSource).toContain('npm install -g --no-audit --no-fund "$out"/migseal-*.tgz');
+    expect(fromSource).not.toContain('migseal@');
+  });
+
   it('uploads the bundle the script wrote', () => {
     const upload = action.runs.steps.find((s: Doc) => String(s.uses).startsWith('actions/upload-artifact@'));
     expect(upload.with.path).toBe('${{ steps.release.outputs.bundle }}');
