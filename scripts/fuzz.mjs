@@ -31,7 +31,7 @@ import { build } from 'esbuild';
 const ROOT = resolve(import.meta.dirname, '..');
 const OUT = join(ROOT, '.fuzz');
 const JAZZER = join(ROOT, '.tools/jazzer/node_modules/@jazzer.js/core/dist/cli.js');
-const NAMES = ['bundle-archive', 'tar', 'strict-json', 'manifest', 'trust-policy', 'sigstore-bundle', 'dbmate-sections', 'layouts'];
+const NAMES = ['bundle-archive', 'tar', 'strict-json', 'manifest', 'trust-policy', 'sigstore-bundle', 'dbmate-sections', 'layouts', 'pg-common-ddl'];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -63,8 +63,9 @@ for (const [flag, n] of [['--runs', Number(values.runs ?? 0)], ['--until-total',
 // The longest input libFuzzer makes, per target. A layout listing reaches every layout rule and the SQL parser's
 // transaction-mode reading in a few kilobytes (the seeds are under 4 kB), while each kilobyte more of SQL costs a
 // parse under two dialects: at 64 kB the target ran at a tenth of its speed. A bundle reaches the gzip, tar and
-// entry rules in a few entries. The rest keep 64 kB.
-const MAX_LEN = { layouts: 8192, 'bundle-archive': 16384 };
+// entry rules in a few entries. A script of common statements reaches every rule of their reader in a few hundred
+// bytes, and each input the reader reads is parsed again by libpg_query. The rest keep 64 kB.
+const MAX_LEN = { layouts: 8192, 'bundle-archive': 16384, 'pg-common-ddl': 4096 };
 const maxLenOf = (name) => values['max-len'] ?? String(MAX_LEN[name] ?? 65536);
 const names = values.target ?? NAMES;
 const engine = values.engine ?? (existsSync(JAZZER) ? 'jazzer' : 'mutate');

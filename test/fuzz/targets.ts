@@ -20,6 +20,8 @@ import { AcceptedFields, chunkOf, decodeHeader, isZero } from '../../src/format/
 import { referenceValidateManifest } from './reference/manifest-validation.js';
 import { referenceDecodeHeader } from './reference/tar-header.js';
 import { chooseLayout } from '../../src/layouts/index.js';
+import { readCommonPgDdl } from '../../src/lint/pg/common-ddl.js';
+import { parseSync } from '../../src/lint/pg/libpg.js';
 import type { FolderListing } from '../../src/layouts/layout.js';
 import { DISK_TRUST_FILES, type TrustFiles } from '../../src/trust/file-permissions.js';
 import { parseTrustPolicy, type TrustPolicy } from '../../src/trust/policy.js';
@@ -114,7 +116,30 @@ export function targets(world: FuzzWorld): FuzzTarget[] {
         chooseLayout('auto', listing).read(listing);
       },
     },
+    {
+      name: 'pg-common-ddl',
+      reads: "a PostgreSQL script (UTF-8) read by the common-statement reader and, where it answers, by libpg_query: the two must give the same statements",
+      // The parser's WebAssembly loads asynchronously in the fuzzer's build.
+      async: true,
+      run: (data) => sameAsPgParser(data.toString('utf8')),
+    },
   ];
+}
+
+/**
+ * A script the common-statement reader reads must be one the parser reads, to the same
+ * statements (nodes, keys, key order, locations, spans); a script it leaves is the parser's.
+ */
+function sameAsPgParser(text: string): void {
+  const ours = readCommonPgDdl(text);
+  if (ours === undefined) return;
+  let theirs: string;
+  try {
+    theirs = JSON.stringify((parseSync(text) as { stmts?: unknown[] }).stmts ?? []);
+  } catch (error) {
+    differs(`readCommonPgDdl on ${JSON.stringify(text)}`, ours, `the parser refuses it: ${(error as Error).message}`);
+  }
+  if (JSON.stringify(ours) !== theirs) differs(`readCommonPgDdl on ${JSON.stringify(text)}`, ours, JSON.parse(theirs));
 }
 
 /**

@@ -11,6 +11,7 @@ import { readFolder } from '../../src/layouts/folder.js';
 import type { FolderListing } from '../../src/layouts/layout.js';
 import { PUBLIC_GOOD } from '../../src/trust/sigstore-root.js';
 import { makeKey, packBundle, SHOP_MIGRATIONS, writeMigrations, writePolicy } from '../helpers/fixtures.js';
+import { pgScripts } from '../helpers/pg-scripts.js';
 import { atlasFolder, DBMATE_FILES, dbmateFolder, dieselFolder, doctrineFolder, flywayFolder, prismaFolder } from '../layouts/folders.js';
 
 const BEACON = 'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main';
@@ -42,6 +43,7 @@ export async function makeWorld(dir: string): Promise<void> {
     'sigstore-bundle': [signature, ...contents.attestations.values()],
     'dbmate-sections': Object.values(DBMATE_FILES).map((text) => Buffer.from(text)),
     layouts: folders.map((folder) => encodeListing(readFolder(folder))),
+    'pg-common-ddl': [...pgScripts(40, 7), 'CREATE TABLE items_1 (\n  id BIGINT PRIMARY KEY,\n  name TEXT NOT NULL,\n  price_cents INTEGER NOT NULL DEFAULT 1,\n  created_at TIMESTAMP NOT NULL\n);\nCREATE INDEX items_1_name ON items_1 (name);\n', 'DROP TABLE items_1;\n'].map((text) => Buffer.from(text)),
   };
   for (const [name, list] of Object.entries(seeds)) {
     mkdirSync(join(dir, 'seeds', name), { recursive: true });

@@ -5,6 +5,7 @@
  * own, so one bad statement becomes one unreadable statement and the rest are still checked.
  */
 import { parseSync, scanSync } from './libpg.js';
+import { readCommonPgDdl } from './common-ddl.js';
 import { byteToCharIndex, lineAt, skipTrivia } from '../source-text.js';
 import type { Statement } from '../types.js';
 
@@ -19,7 +20,8 @@ export function parsePostgres(text: string): Statement[] {
   const bytes = Buffer.byteLength(text);
   let raw: RawStmt[];
   try {
-    raw = (parseSync(text) as { stmts?: RawStmt[] }).stmts ?? [];
+    // The most common statements are read without the parser, exactly as it reads them (./common-ddl.ts).
+    raw = readCommonPgDdl(text) ?? (parseSync(text) as { stmts?: RawStmt[] }).stmts ?? [];
   } catch {
     return parsePieces(text, toChar);
   }
