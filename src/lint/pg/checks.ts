@@ -197,7 +197,9 @@ function visitStatements(node: unknown, fn: (kind: string, n: Node, functionConf
     return;
   }
   if (node === null || typeof node !== 'object') return;
-  for (const [key, value] of Object.entries(node as Node)) {
+  // for...in rather than Object.entries: no array of pairs per node (the trees are plain objects).
+  for (const key in node as Node) {
+    const value = (node as Node)[key];
     if (value === null || typeof value !== 'object') continue;
     if (key.endsWith('Stmt') && !Array.isArray(value)) {
       fn(key, value as Node, functionConfig);
@@ -222,7 +224,8 @@ function historyNameIn(node: unknown): string | undefined {
     if (found !== undefined) return;
     if (Array.isArray(value)) for (const v of value) visit(v);
     else if (value !== null && typeof value === 'object') {
-      for (const [key, v] of Object.entries(value as Node)) {
+      for (const key in value as Node) {
+        const v = (value as Node)[key];
         if (key === 'DefElem' && (v as Node).defname === 'as') continue;
         if (key === 'A_Const') continue;
         if (key === 'relname' || key === 'schemaname' || key === 'newname' || key === 'newschema' || key === 'catalogname') named(v);

@@ -4,8 +4,9 @@ export type Node = Record<string, any>;
 const OPENS_OR_ENDS = new Set(['TRANS_STMT_BEGIN', 'TRANS_STMT_START', 'TRANS_STMT_COMMIT', 'TRANS_STMT_ROLLBACK', 'TRANS_STMT_PREPARE', 'TRANS_STMT_COMMIT_PREPARED', 'TRANS_STMT_ROLLBACK_PREPARED']);
 
 export function unwrap(node: unknown): [string, Node] {
-  const key = Object.keys(node as object)[0] ?? '';
-  return [key, ((node as Node)[key] ?? {}) as Node];
+  // The first key, without an array of them all.
+  for (const key in node as object) return [key, ((node as Node)[key] ?? {}) as Node];
+  return ['', {}];
 }
 
 export function relationName(rel: Node | undefined): string {

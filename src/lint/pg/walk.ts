@@ -15,7 +15,8 @@ export function calls(node: unknown): Call[] {
   const visit = (value: unknown): void => {
     if (Array.isArray(value)) for (const v of value) visit(v);
     else if (value !== null && typeof value === 'object') {
-      for (const [key, v] of Object.entries(value)) {
+      for (const key in value) {
+        const v = (value as Record<string, unknown>)[key];
         if (key === 'FuncCall') {
           const call = v as { funcname?: Array<{ String?: { sval?: string } }>; args?: Array<{ A_Const?: { sval?: { sval?: string } } }> };
           const parts = (call.funcname ?? []).map((p) => p.String?.sval ?? '');

@@ -92,7 +92,10 @@ function visitStatements(node: unknown, fn: (n: Node) => void): void {
   else if (node !== null && typeof node === 'object') {
     const n = node as Node;
     if (typeof n.type === 'string' && n.type.endsWith('_stmt')) fn(n);
-    for (const child of Object.values(n)) if (child !== null && typeof child === 'object') visitStatements(child, fn);
+    for (const key in n) {
+      const child = n[key];
+      if (child !== null && typeof child === 'object') visitStatements(child, fn);
+    }
   }
 }
 
@@ -105,7 +108,10 @@ function historyNameIn(node: unknown): string | undefined {
     else if (value !== null && typeof value === 'object') {
       const v = value as Node;
       if (v.type === 'identifier' && typeof v.name === 'string' && HISTORY_NAME.test(v.name)) found = v.name;
-      for (const child of Object.values(v)) if (child !== null && typeof child === 'object') visit(child);
+      for (const key in v) {
+        const child = v[key];
+        if (child !== null && typeof child === 'object') visit(child);
+      }
     }
   };
   visit(node);
@@ -127,7 +133,10 @@ function functionCalls(node: unknown): string[] {
     else if (value !== null && typeof value === 'object') {
       const v = value as Node;
       if (v.type === 'func_call') names.push(textOf(v.name).toLowerCase());
-      for (const child of Object.values(v)) if (typeof child === 'object') visit(child);
+      for (const key in v) {
+        const child = v[key];
+        if (typeof child === 'object') visit(child);
+      }
     }
   };
   visit(node);
