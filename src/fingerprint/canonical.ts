@@ -5,7 +5,7 @@
  */
 import type { DriverDialect } from '../db/driver.js';
 import { sha256Hex } from '../format/digest.js';
-import { canonicalJson } from '../format/strict-json.js';
+import { MigsealError } from '../errors.js';
 
 /** What the catalog describes, one kind per catalog query. */
 export const OBJECT_KINDS = ['schema', 'extension', 'type', 'sequence', 'table', 'column', 'constraint', 'index', 'view', 'function', 'trigger'] as const;
@@ -39,10 +39,22 @@ export function sortObjects(objects: readonly SchemaObject[]): SchemaObject[] {
   return [...objects].sort((a, b) => cmp(a.kind, b.kind) || cmp(a.schema ?? '', b.schema ?? '') || cmp(a.name, b.name) || cmp(a.definition, b.definition));
 }
 
-/** The canonical JSON text the fingerprint's SHA-256 covers (with its trailing newline). */
+/**
+ * The canonical JSON text the fingerprint's SHA-256 covers (with its trailing newline). Every
+ * value is a string and every object has the same keys, so JSON.stringify of objects built
+ * with their keys already in canonical order gives canonicalJson's bytes (it too quotes
+ * strings with JSON.stringify, and leaves out a key whose value is undefined) at a fraction
+ * of its cost: for 4,000 objects (500 tables) about 10 ms instead of 40.
+ */
 export function canonicalFingerprint(fingerprint: Pick<SchemaFingerprint, 'dialect' | 'objects'>): string {
-  const objects = sortObjects(fingerprint.objects).map((o) => ({ kind: o.kind, schema: o.schema, name: o.name, definition: o.definition }));
-  return canonicalJson({ dialect: fingerprint.dialect, objects });
+  const objects = sortObjects(fingerprint.objects).map((o) => ({ definition: str(o.definition), kind: str(o.kind), name: str(o.name), schema: o.schema === undefined ? undefined : str(o.schema) }));
+  return `${JSON.stringify({ dialect: str(fingerprint.dialect), objects })}\n`;
+}
+
+/** A string as canonicalJson takes it; anything else is a bug the canonical form refuses, as canonicalJson would. */
+function str(value: unknown): string {
+  if (typeof value !== 'string') throw new MigsealError('INTERNAL', `Internal error (a bug in migseal): a schema fingerprint holds a ${typeof value} where text belongs.`);
+  return value;
 }
 
 /** Sorts the objects and hashes them. */
