@@ -4,11 +4,17 @@
  * both end with. Pure: the server's error.
  */
 import { describeHolders, LOCK_NOT_AVAILABLE, type LockHolder } from '../db/postgres-blockers.js';
+import { redactString } from '../audit/redact.js';
 
-/** The holders the watch attached to a lock timeout, or undefined for any other error (or none watched). */
+/**
+ * The holders the watch attached to a lock timeout, or undefined for any other error (or none
+ * watched). Another session's query is its text: credentials in it (a URL's password, a
+ * `password=` pair) are redacted here, so neither the message nor `details.lockHolders` shows them.
+ */
 export function lockHoldersOf(cause: unknown): LockHolder[] | undefined {
   const e = cause as { code?: string; holders?: LockHolder[] } | undefined;
-  return e?.code === LOCK_NOT_AVAILABLE ? e.holders : undefined;
+  if (e?.code !== LOCK_NOT_AVAILABLE || e.holders === undefined) return undefined;
+  return e.holders.map((h) => ({ ...h, query: h.query === null ? null : redactString(h.query) }));
 }
 
 /** ". It waited for AccessExclusiveLock on accounts held by pid 4242 (…). Let that session finish, …", or "". */

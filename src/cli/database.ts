@@ -3,10 +3,11 @@
  * only ever from MIGSEAL_DATABASE_PASSWORD(_FILE) or PGPASSWORD, and the lock wait from
  * --lock-timeout or MIGSEAL_LOCK_TIMEOUT (seconds).
  */
-import { asMigsealError, MigsealError } from '../errors.js';
+import { isMigsealError, MigsealError } from '../errors.js';
 import { LIMITS } from '../limits.js';
-import { lockHolderContext } from '../apply/lock-holders.js';
+import { lockHolderContext, lockHoldersOf } from '../apply/lock-holders.js';
 import { openDatabase, parseDatabaseUrl, type DatabaseUrl, type Driver, type PostgresSessions } from '../db/index.js';
+import { withDefaultWaits, type WaitLimits } from '../db/driver.js';
 import { readSecret } from './io.js';
 
 export function databaseUrl(flags: Record<string, unknown>, env: Record<string, string | undefined>, cwd: string): DatabaseUrl {
@@ -20,14 +21,22 @@ export function databasePassword(url: DatabaseUrl, env: Record<string, string | 
   return url.dialect === 'postgres' ? (readSecret(env, 'MIGSEAL_DATABASE_PASSWORD') ?? (env.PGPASSWORD || undefined)) : undefined;
 }
 
-export async function connect(url: DatabaseUrl, env: Record<string, string | undefined>, readOnly = false, sessions?: PostgresSessions): Promise<Driver> {
+/**
+ * Every PostgreSQL session migseal opens waits for another session's lock no longer than
+ * `waits` (--pg-lock-timeout and the environment's policy, as the caller read them), else
+ * migseal's defaults, from its first read on: a read-only command behind a session holding
+ * ACCESS EXCLUSIVE on a table it reads gives up instead of hanging.
+ */
+export async function connect(url: DatabaseUrl, env: Record<string, string | undefined>, readOnly = false, sessions?: PostgresSessions, waits?: Partial<WaitLimits>): Promise<Driver> {
   const password = databasePassword(url, env);
-  return openDatabase(url, { readOnly, ...(password !== undefined && { password }), ...(sessions && { sessions }) });
+  return openDatabase(url, { readOnly, waits: withDefaultWaits(waits), ...(password !== undefined && { password }), ...(sessions && { sessions }) });
 }
 
 /**
  * Opens the database, runs fn, and always closes the connection. With `sessions` (a fleet), a
  * PostgreSQL tenant's session whose run ended cleanly goes back there for the next tenant.
+ * A read that gives up waiting for a lock is DATABASE_UNAVAILABLE (exit 4: nothing ran, the same
+ * command may succeed later), naming the session that held it (also as details.lockHolders).
  */
 export async function withDatabase<T>(
   url: DatabaseUrl,
@@ -35,8 +44,9 @@ export async function withDatabase<T>(
   readOnly: boolean,
   fn: (driver: Driver) => Promise<T>,
   sessions?: PostgresSessions,
+  waits?: Partial<WaitLimits>,
 ): Promise<T> {
-  const driver = await connect(url, env, readOnly, sessions);
+  const driver = await connect(url, env, readOnly, sessions, waits);
   let result: T;
   try {
     result = await fn(driver);
@@ -46,7 +56,12 @@ export async function withDatabase<T>(
     // before any migration ran (reading history, a file that is not a database): a run wraps its
     // own failures as MIGRATION_FAILED or DATABASE_ERROR (exit 3).
     // A lock timeout (a view's table locked while the schema is read) names the session that held the lock.
-    throw asMigsealError(error, 'DATABASE_UNAVAILABLE', `${url.display}: ${String((error as Error)?.message ?? error).replace(/\.$/, '')}${lockHolderContext(error)}.`);
+    if (isMigsealError(error)) throw error;
+    const holders = lockHoldersOf(error);
+    throw new MigsealError('DATABASE_UNAVAILABLE', `${url.display}: ${String((error as Error)?.message ?? error).replace(/\.$/, '')}${lockHolderContext(error)}.`, {
+      cause: error,
+      ...(holders && holders.length > 0 && { details: { lockHolders: holders } }),
+    });
   }
   await driver.close(true).catch(() => undefined);
   return result;

@@ -49,6 +49,7 @@ const key: FlagSpec = { type: 'string', value: 'FILE', description: 'PEM private
 const db: FlagSpec = { type: 'string', value: 'URL', description: 'sqlite:PATH or postgres://user@host/db (default: $MIGSEAL_DATABASE_URL; password only from PGPASSWORD, MIGSEAL_DATABASE_PASSWORD or MIGSEAL_DATABASE_PASSWORD_FILE)' };
 const lockTimeout: FlagSpec = { type: 'string', value: 'SECONDS', description: "how long to wait for another runner's lock (default: $MIGSEAL_LOCK_TIMEOUT, else 30)" };
 const pgLockTimeout: FlagSpec = { type: 'string', value: 'DURATION', description: "PostgreSQL: how long a migration's statement may wait for a lock, e.g. 5s (default: the environment's pgLockTimeout, else 10s; 0: no limit)" };
+const pgLockWait: FlagSpec = { type: 'string', value: 'DURATION', description: 'PostgreSQL: how long a statement may wait for a lock another session holds (a migration running, a LOCK TABLE), e.g. 5s (default 10s, as apply; 0: no limit)' };
 const pgStatementTimeout: FlagSpec = { type: 'string', value: 'DURATION', description: "PostgreSQL: how long one statement may run, e.g. 30m (default: the environment's pgStatementTimeout, else 0: no limit)" };
 const auditLog: FlagSpec = { type: 'string', value: 'FILE', description: 'audit log to record the run in (default: $MIGSEAL_AUDIT_LOG, else $XDG_STATE_HOME/migseal/audit.jsonl, else ~/.local/state/migseal/audit.jsonl)' };
 const auditSink: FlagSpec = { type: 'string', multiple: true, value: 'SINK', description: 'also send each audit record, as the same JSON line, to stdout or syslog (repeatable or a comma list; default: $MIGSEAL_AUDIT_SINK)' };
@@ -202,16 +203,16 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   status: {
     summary: "show a database's release, dirty marks and (with --bundle) what is pending",
-    usage: 'migseal status [--db URL] [--bundle FILE [--trust FILE]] [--json]',
+    usage: 'migseal status [--db URL] [--bundle FILE [--trust FILE]] [--pg-lock-timeout DURATION] [--json]',
     positionals: { min: 0, max: 0 },
-    flags: { db, bundle: { type: 'string', value: 'FILE', description: 'compare with this bundle (verified when --trust is given)' }, trust, env, json },
+    flags: { db, bundle: { type: 'string', value: 'FILE', description: 'compare with this bundle (verified when --trust is given)' }, trust, env, 'pg-lock-timeout': pgLockWait, json },
     load: () => import('./commands/status.js'),
   },
   history: {
     summary: 'list the runs and migrations recorded in a database, with provenance',
-    usage: 'migseal history [--db URL] [--json]',
+    usage: 'migseal history [--db URL] [--pg-lock-timeout DURATION] [--json]',
     positionals: { min: 0, max: 0 },
-    flags: { db, json },
+    flags: { db, 'pg-lock-timeout': pgLockWait, json },
     load: () => import('./commands/history.js'),
   },
   rehearse: {
@@ -237,13 +238,14 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   drift: {
     summary: 'compare the live schema with the fingerprint the last run recorded (exit 2 when it drifted), or accept the drift as intended',
-    usage: 'migseal drift [--db URL] [--json] | migseal drift --accept --reason TEXT [--db URL] [--json]',
+    usage: 'migseal drift [--db URL] [--pg-lock-timeout DURATION] [--json] | migseal drift --accept --reason TEXT [--db URL] [--json]',
     positionals: { min: 0, max: 0 },
     flags: {
       db,
       accept: { type: 'boolean', description: 'record the drifted live schema as intended (a run of its own, with who decided), so plan and apply stop refusing it' },
       reason: { type: 'string', value: 'TEXT', description: 'with --accept: why the change is intended; recorded with who decided' },
       'lock-timeout': lockTimeout,
+      'pg-lock-timeout': pgLockWait,
       'audit-log': auditLog,
       'audit-sink': auditSink,
       json,
@@ -284,6 +286,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       trust,
       env,
       'lock-timeout': lockTimeout,
+      'pg-lock-timeout': pgLockWait,
       'audit-log': auditLog,
       'audit-sink': auditSink,
       json,
@@ -299,22 +302,23 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   audit: {
     summary: "the auditor's report on a bundle: verified or claimed facts, signers, provenance, migrations, findings and (with --db) the database's history",
-    usage: 'migseal audit BUNDLE [--trust FILE [--env NAME]] [--db URL] [--html FILE] [--json]',
+    usage: 'migseal audit BUNDLE [--trust FILE [--env NAME]] [--db URL] [--html FILE] [--pg-lock-timeout DURATION] [--json]',
     positionals: { min: 1, max: 1 },
     flags: {
       trust: { type: 'string', value: 'FILE', description: "verify against the host's trust policy (without it every fact is only claimed)" },
       env,
       db: { type: 'string', value: 'URL', description: 'compare with this database\'s history, read-only (sqlite:PATH must exist; postgres://user@host/db, password only from PGPASSWORD, MIGSEAL_DATABASE_PASSWORD or MIGSEAL_DATABASE_PASSWORD_FILE)' },
       html: { type: 'string', value: 'FILE', description: 'write the report as one self-contained HTML page (also when the bundle is refused)' },
+      'pg-lock-timeout': { ...pgLockWait, description: "PostgreSQL, with --db: how long a read may wait for a lock another session holds, e.g. 5s (default: the environment's pgLockTimeout with --trust, else 10s; 0: no limit)" },
       json,
     },
     load: () => import('./commands/audit.js'),
   },
   'audit-log verify': {
     summary: "check an audit log's hash chain and name the first broken record",
-    usage: 'migseal audit-log verify FILE [--db URL] [--json]',
+    usage: 'migseal audit-log verify FILE [--db URL] [--pg-lock-timeout DURATION] [--json]',
     positionals: { min: 1, max: 1 },
-    flags: { db: { type: 'string', value: 'URL', description: "cross-check the log against the runs this database recorded, read-only (its history chain is checked first)" }, json },
+    flags: { db: { type: 'string', value: 'URL', description: "cross-check the log against the runs this database recorded, read-only (its history chain is checked first)" }, 'pg-lock-timeout': pgLockWait, json },
     load: () => import('./commands/audit-log-verify.js'),
   },
   exec: {
@@ -392,6 +396,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       from: { type: 'string', value: 'TOOL', description: "the tool whose history table to read: golang-migrate, prisma, diesel, dbmate, flyway or doctrine (adopt only reads its table; apply keeps it in step when the bundle keeps it)" },
       db,
       'lock-timeout': lockTimeout,
+      'pg-lock-timeout': pgLockTimeout,
       'audit-log': auditLog,
       'audit-sink': auditSink,
       json,

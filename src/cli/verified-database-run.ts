@@ -11,6 +11,7 @@ import { AuditTrail } from './audit-trail.js';
 import { databaseUrl, withDatabase } from './database.js';
 import type { CommandContext } from './table.js';
 import { policyFromFlags, verifyFromFlags } from './verify-from-flags.js';
+import { waitLimits } from './wait-limits.js';
 
 export interface VerifiedDatabaseRun<T> {
   verified: VerifiedBundle;
@@ -52,7 +53,8 @@ export async function verifiedDatabaseRun<T>(
       progress(`verifying ${bundlePath}`);
       const bundle = await verifyFromFlags(bundlePath, policy, flags, { dialect: url.dialect, direction: options.direction ?? 'up' });
       verified = bundle;
-      return withDatabase(url, env, options.readOnly, (driver) => act(bundle, driver, audit, policy));
+      // From its first read the session waits for another's lock as long as the run's statements will.
+      return withDatabase(url, env, options.readOnly, (driver) => act(bundle, driver, audit, policy), undefined, waitLimits(flags, policy.environments[bundle.environment]));
     },
     () => ({ database: target, ...(verified && provenance(verified)), ...options.failureFields?.() }),
   );

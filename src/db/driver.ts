@@ -118,6 +118,12 @@ export interface ConnectOptions {
   password?: string;
   /** A fleet's kept PostgreSQL sessions: a tenant schema's connection may take one, and give it back on close(true). */
   sessions?: PostgresSessions;
+  /**
+   * PostgreSQL: the lock_timeout and statement_timeout the session has from its first read on,
+   * set in the same message as that read (as limitWaits would set them), so no command's read
+   * waits for another session's lock for ever.
+   */
+  waits?: WaitLimits;
 }
 
 /** A script ended the runner's transaction itself: what it did before that may be committed. */

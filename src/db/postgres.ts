@@ -54,9 +54,9 @@ const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
  * exist, in the session's current schema (then they stay there until fixHistoryPlace moves them);
  * whether it holds them already; and the session's current schema.
  */
-async function historySchema(client: pg.Client): Promise<[string, boolean, string | null]> {
+async function historySchema(client: pg.Client, waits: WaitLimits | undefined): Promise<[string, boolean, string | null]> {
   const { rows } = await client.query(
-    `SELECT pg_catalog.to_regclass('${HISTORY_SCHEMA}.migseal_migrations') IS NOT NULL AS fixed, pg_catalog.current_schema() AS current,
+    `SELECT ${waits ? `${setLimits(waits, false)}, ` : ''}pg_catalog.to_regclass('${HISTORY_SCHEMA}.migseal_migrations') IS NOT NULL AS fixed, pg_catalog.current_schema() AS current,
        pg_catalog.to_regclass(pg_catalog.quote_ident(pg_catalog.current_schema()) || '.migseal_migrations') IS NOT NULL AS older`,
   );
   const row = rows[0] as { fixed: boolean; current: string | null; older: boolean | null } | undefined;
@@ -107,6 +107,7 @@ export class PostgresDriver implements Driver {
   /** The runner's backend, and who blocks it while a script waits for a lock. */
   #pid = 0;
   #watch: BlockerWatch;
+  #watching = false;
 
   /** A fleet's kept sessions, and this session's key there, when it may go back after a clean run. */
   #sessions: PostgresSessions | undefined;
@@ -141,6 +142,7 @@ export class PostgresDriver implements Driver {
       driver.#sessions = options.sessions;
       driver.#sessionKey = sessionKey;
     }
+    if (options.waits) driver.#limits = options.waits;
     try {
       if (!kept) await client.connect();
       // The server's pid for this session (BackendKeyData): whom the blocker watch asks about.
@@ -148,7 +150,7 @@ export class PostgresDriver implements Driver {
       if (options.readOnly) await client.query('SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY');
       if (schema !== undefined) {
         // One tenant's schema: its migrations resolve names there, and its history is kept there, apart from every other tenant's.
-        await client.query("SELECT pg_catalog.set_config('search_path', pg_catalog.quote_ident($1), false)", [schema]);
+        await client.query(`SELECT ${options.waits ? `${setLimits(options.waits, false)}, ` : ''}pg_catalog.set_config('search_path', pg_catalog.quote_ident($1), false)`, [schema]);
         const { rows } = await client.query('SELECT pg_catalog.to_regclass(pg_catalog.quote_ident($1) || \'.migseal_migrations\') IS NOT NULL AS ready', [schema]);
         driver.#tenant = schema;
         driver.#schema = schema;
@@ -158,7 +160,7 @@ export class PostgresDriver implements Driver {
         return driver;
       }
       let current: string | null;
-      [driver.#schema, driver.#placeReady, current] = await historySchema(client);
+      [driver.#schema, driver.#placeReady, current] = await historySchema(client, options.waits);
       if (typeof current === 'string' && current !== '') driver.#sessionSchema = current;
     } catch (error) {
       await client.end().catch(() => undefined);
@@ -174,8 +176,24 @@ export class PostgresDriver implements Driver {
   }
 
   async watchLocks<T>(read: () => Promise<T>): Promise<T> {
+    return this.#watched(read);
+  }
+
+  /**
+   * Runs `send` watching who blocks this session while lock_timeout bounds its waits, so that
+   * any statement that gives up waiting for a lock (a script, migseal's own reads of the
+   * history, a peer tool's table or the catalog) names the session that held it. One watch at
+   * a time: a statement sent inside a watched read is already watched.
+   */
+  async #watched<T>(send: () => Promise<T>): Promise<T> {
     const lockMs = this.#limits?.lockTimeoutMs ?? 0;
-    return lockMs > 0 && this.#pid > 0 ? this.#watch.watch(this.#pid, watchInterval(lockMs), read) : read();
+    if (this.#watching || lockMs <= 0 || this.#pid <= 0) return send();
+    this.#watching = true;
+    try {
+      return await this.#watch.watch(this.#pid, watchInterval(lockMs), send);
+    } finally {
+      this.#watching = false;
+    }
   }
 
   async exec(sql: string): Promise<void> {
@@ -185,9 +203,7 @@ export class PostgresDriver implements Driver {
     const text = this.#withPending(sql);
     if (DROPS_PREPARED.test(sql)) this.#forgetStatements();
     try {
-      const lockMs = this.#limits?.lockTimeoutMs ?? 0;
-      if (lockMs > 0 && this.#pid > 0) await this.#watch.watch(this.#pid, watchInterval(lockMs), () => this.#send(text));
-      else await this.#send(text);
+      await this.#watched(() => this.#send(text));
     } catch (error) {
       // The server counts its error position from the start of what was sent: make it the script's own.
       relativeToScript(error, text.length - sql.length);
@@ -241,7 +257,8 @@ export class PostgresDriver implements Driver {
         this.#atCommit.push(call);
         return [];
       }
-      return lastRows(await this.#send(this.#withPending(call)));
+      const sent = this.#withPending(call);
+      return lastRows(await this.#watched(() => this.#send(sent)));
     }
     // Without parameters, a held statement travels as it is.
     if (options.atCommit && this.#inTransaction && params.length === 0) {
@@ -250,8 +267,10 @@ export class PostgresDriver implements Driver {
     }
     // The extended protocol takes one statement: what is pending goes first, on its own.
     const pending = this.#withPending('');
-    if (pending !== '') await this.#send(pending);
-    return (await this.#client.query(text, params as unknown[])).rows as Row[];
+    return this.#watched(async () => {
+      if (pending !== '') await this.#send(pending);
+      return (await this.#client.query(text, params as unknown[])).rows as Row[];
+    });
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {

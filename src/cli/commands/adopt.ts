@@ -4,6 +4,7 @@ import { lockTimeoutMs } from '../database.js';
 import type { AdoptReport } from '../../adopt/index.js';
 import type { CommandRun } from '../table.js';
 import { provenance, verifiedDatabaseRun } from '../verified-database-run.js';
+import { waitLimitFlags, waitLimits } from '../wait-limits.js';
 
 export const run: CommandRun = async ({ positionals, flags }, context) => {
   let peer!: ReturnType<typeof parsePeer>;
@@ -12,8 +13,8 @@ export const run: CommandRun = async ({ positionals, flags }, context) => {
     positionals[0]!,
     flags,
     context,
-    { readOnly: false, audit: { from: flags.from ?? null }, prepare: () => { peer = parsePeer(flags.from); } },
-    (bundle, driver, trail) => adoptDatabase(bundle, driver, peer, { lockTimeoutMs: lockTimeoutMs(flags, context.env), announce: (run) => trail.started(run, provenance(bundle)) }),
+    { readOnly: false, audit: { from: flags.from ?? null }, prepare: () => { peer = parsePeer(flags.from); waitLimitFlags(flags); } },
+    (bundle, driver, trail, policy) => adoptDatabase(bundle, driver, peer, { lockTimeoutMs: lockTimeoutMs(flags, context.env), waitLimits: waitLimits(flags, policy.environments[bundle.environment]), announce: (run) => trail.started(run, provenance(bundle)) }),
   );
   audit.record({ outcome: 'adopted', database: report.target, ...provenance(v), runId: report.runId, migrations: report.adopted.map((a) => a.version) });
   return {

@@ -6,10 +6,13 @@ import { MigsealError } from '../../errors.js';
 import { parseDatabaseUrl } from '../../db/index.js';
 import { withDatabase } from '../database.js';
 import type { CommandRun } from '../table.js';
+import { waitLimitFlags } from '../wait-limits.js';
+import type { WaitLimits } from '../../db/driver.js';
 
 export const run: CommandRun = async ({ positionals, flags }, context) => {
   const path = positionals[0]!;
   const full = resolve(context.cwd, path);
+  const waits = waitLimitFlags(flags);
   const result = verifyAuditLog(full);
   if (!result.ok && result.firstBroken) {
     const { line, reason } = result.firstBroken;
@@ -17,7 +20,7 @@ export const run: CommandRun = async ({ positionals, flags }, context) => {
       details: { path, records: result.records, firstBroken: result.firstBroken },
     });
   }
-  const anchor = typeof flags.db === 'string' ? await againstDatabase(full, path, flags.db, context) : undefined;
+  const anchor = typeof flags.db === 'string' ? await againstDatabase(full, path, flags.db, waits, context) : undefined;
   return {
     text: [
       `audit log ${path}: ${result.records} records, chain intact`,
@@ -37,9 +40,9 @@ export const run: CommandRun = async ({ positionals, flags }, context) => {
 };
 
 /** The log against the runs the database recorded (its history chain checked first), read-only. */
-async function againstDatabase(full: string, path: string, raw: string, { env, cwd }: Parameters<CommandRun>[1]): Promise<{ database: string; report: AnchorReport }> {
+async function againstDatabase(full: string, path: string, raw: string, waits: Partial<WaitLimits>, { env, cwd }: Parameters<CommandRun>[1]): Promise<{ database: string; report: AnchorReport }> {
   const url = parseDatabaseUrl(raw, cwd);
-  const history = await withDatabase(url, env, true, (driver) => readHistory(driver));
+  const history = await withDatabase(url, env, true, (driver) => readHistory(driver), undefined, waits);
   const report = crossCheck(startedRecords(full), history.runs, url.display);
   if (!report.ok) {
     throw new MigsealError('AUDIT_CHAIN_BROKEN', describeDisagreement(report, path, url.display), {

@@ -19,16 +19,20 @@ import { renderText } from '../../report/render-text.js';
 import { withDatabase } from '../database.js';
 import { readInput, writeOutput } from '../io.js';
 import { COMMANDS, type CommandRun } from '../table.js';
+import { waitLimitFlags, waitLimits } from '../wait-limits.js';
+import type { WaitLimits } from '../../db/driver.js';
 
 export const run: CommandRun = async ({ positionals, flags }, { env, cwd }) => {
   const bundlePath = positionals[0]!;
   if (typeof flags.env === 'string' && typeof flags.trust !== 'string') throw new MigsealError('USAGE', `--env needs --trust. Usage: ${COMMANDS.audit!.usage}`);
   // The database URL is checked first: a password on the command line is refused before any work.
   const url = typeof flags.db === 'string' ? parseDatabaseUrl(flags.db, cwd) : undefined;
+  waitLimitFlags(flags);
   const generated = generatedAt(env);
   const bytes = readInput(bundlePath, 'bundle');
   const evidence = await readEvidence(bytes, flags);
-  const database = url && (await readDatabase(url, env));
+  // The reads wait for another session's lock as long as apply would: the flag, the environment's policy, the default.
+  const database = url && (await readDatabase(url, env, waitLimits(flags, 'rule' in evidence ? evidence.rule : undefined)));
   const facts = gatherFacts({ bundle: { path: bundlePath, size: bytes.length }, evidence, ...(database && { database }), ...generated });
   const htmlPath = typeof flags.html === 'string' ? flags.html : undefined;
   if (htmlPath) writeOutput(htmlPath, renderHtml(facts));
@@ -72,14 +76,14 @@ async function readClaims(bytes: Buffer): Promise<BundleClaims> {
 }
 
 /** Reads the history tables read-only. A SQLite file that does not exist is an error: auditing never creates one. */
-async function readDatabase(url: DatabaseUrl, env: Record<string, string | undefined>): Promise<DatabaseEvidence> {
+async function readDatabase(url: DatabaseUrl, env: Record<string, string | undefined>, waits: Partial<WaitLimits>): Promise<DatabaseEvidence> {
   if (url.dialect === 'sqlite' && url.path !== ':memory:' && !(existsSync(url.path) && statSync(url.path).isFile())) {
     throw new MigsealError('IO', `Cannot read the database ${url.display}: no such file (audit never creates one).`);
   }
   const { history, liveSchema } = await withDatabase(url, env, true, async (driver) => {
     const read = await readHistory(driver);
     return { history: read, liveSchema: await readLiveSchema(driver, read) };
-  });
+  }, undefined, waits);
   const runs = history.runs;
   return { url: url.display, dialect: url.dialect, history, runs, ...(liveSchema && { liveSchema }) };
 }

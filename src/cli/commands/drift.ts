@@ -6,6 +6,7 @@ import { objectLabel, type FingerprintDifference } from '../../fingerprint/index
 import { AuditTrail } from '../audit-trail.js';
 import { databaseUrl, lockTimeoutMs, withDatabase } from '../database.js';
 import { COMMANDS, type CommandRun } from '../table.js';
+import { waitLimitFlags } from '../wait-limits.js';
 
 /** Exit 0: the live schema is the one the last run recorded; 2 (SCHEMA_DRIFTED): it is not, with every difference. */
 export const run: CommandRun = async (args, context) => {
@@ -14,7 +15,8 @@ export const run: CommandRun = async (args, context) => {
   const { flags } = args;
   const { env, cwd } = context;
   const url = databaseUrl(flags, env, cwd);
-  const live = await withDatabase(url, env, true, async (driver) => readLiveSchema(driver, await readHistory(driver)));
+  const waits = waitLimitFlags(flags);
+  const live = await withDatabase(url, env, true, async (driver) => readLiveSchema(driver, await readHistory(driver)), undefined, waits);
   if (!live) {
     throw new MigsealError('USAGE', `${url.display} has no recorded schema fingerprint to compare with: no migseal run has recorded one yet (the next apply, rollback or resolve records one).`);
   }
@@ -34,8 +36,9 @@ const accept: CommandRun = async ({ flags }, { env, cwd }) => {
     async () => {
       const url = databaseUrl(flags, env, cwd);
       target = url.display;
+      const waits = waitLimitFlags(flags);
       audit.ensureWritable();
-      return withDatabase(url, env, false, (driver) => acceptSchemaDrift(driver, { reason, lockTimeoutMs: lockTimeoutMs(flags, env), announce: (run) => audit.started(run) }));
+      return withDatabase(url, env, false, (driver) => acceptSchemaDrift(driver, { reason, lockTimeoutMs: lockTimeoutMs(flags, env), waitLimits: waits, announce: (run) => audit.started(run) }), undefined, waits);
     },
     () => ({ database: target }),
   );

@@ -2,10 +2,12 @@ import { chainLine, readHistory, type AppliedMigration, type RunRecord } from '.
 import { describePartial, releaseState } from '../../apply/release-state.js';
 import { databaseUrl, withDatabase } from '../database.js';
 import type { CommandRun } from '../table.js';
+import { waitLimitFlags } from '../wait-limits.js';
 
 export const run: CommandRun = async ({ flags }, { env, cwd }) => {
   const url = databaseUrl(flags, env, cwd);
-  const history = await withDatabase(url, env, true, (driver) => readHistory(driver));
+  const waits = waitLimitFlags(flags);
+  const history = await withDatabase(url, env, true, (driver) => readHistory(driver), undefined, waits);
   const runs = history.runs;
   const state = releaseState(history);
   const text = !history.exists

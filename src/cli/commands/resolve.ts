@@ -5,6 +5,7 @@ import { databaseUrl, lockTimeoutMs, withDatabase } from '../database.js';
 import { requireFlag } from '../parse.js';
 import { policyFromFlags, verifyFromFlags } from '../verify-from-flags.js';
 import { COMMANDS, type CommandRun } from '../table.js';
+import { waitLimitFlags } from '../wait-limits.js';
 
 export const run: CommandRun = async ({ flags }, { env, cwd }) => {
   const usage = COMMANDS.resolve!.usage;
@@ -20,12 +21,13 @@ export const run: CommandRun = async ({ flags }, { env, cwd }) => {
       if (typeof flags.bundle === 'string' && typeof flags.trust !== 'string') throw new MigsealError('USAGE', `--bundle needs --trust: resolve reads only a verified bundle. Usage: ${usage}`);
       const url = databaseUrl(flags, env, cwd);
       target = url.display;
+      const waits = waitLimitFlags(flags);
       audit.ensureWritable();
       // The bundle that ran the migration names the peer table it kept (signed): verified before anything changes,
       // its findings judged for this database as apply judged them.
       const verified = typeof flags.bundle === 'string' ? await verifyFromFlags(flags.bundle, policyFromFlags(flags, 'resolve'), flags, { dialect: url.dialect, direction: 'up' }) : undefined;
       const bundle = verified && { digest: verified.digest, peerHistory: verified.manifest.peerHistory };
-      return withDatabase(url, env, false, (driver) => resolveMigration(driver, { version, as, reason, force, ...(bundle && { bundle }), lockTimeoutMs: lockTimeoutMs(flags, env), announce: (run) => audit.started(run) }));
+      return withDatabase(url, env, false, (driver) => resolveMigration(driver, { version, as, reason, force, ...(bundle && { bundle }), lockTimeoutMs: lockTimeoutMs(flags, env), waitLimits: waits, announce: (run) => audit.started(run) }), undefined, waits);
     },
     () => ({ database: target }),
   );

@@ -12,11 +12,13 @@ import { renderStatusRows, statusRows } from '../status-table.js';
 import { databaseUrl, withDatabase } from '../database.js';
 import { readInput } from '../io.js';
 import type { CommandRun } from '../table.js';
+import { waitLimitFlags } from '../wait-limits.js';
 
 export const run: CommandRun = async ({ flags }, { env, cwd }) => {
   const url = databaseUrl(flags, env, cwd);
+  const waits = waitLimitFlags(flags);
   const bundle = typeof flags.bundle === 'string' ? await readBundle(flags.bundle, flags) : undefined;
-  const { history, invalid } = await withDatabase(url, env, true, async (driver) => ({ history: await readHistory(driver), invalid: await invalidIndexes(driver) }));
+  const { history, invalid } = await withDatabase(url, env, true, async (driver) => ({ history: await readHistory(driver), invalid: await invalidIndexes(driver) }), undefined, waits);
   const runs = history.runs;
   const count = (state: string) => history.migrations.filter((m) => m.state === state).length;
   const dirty = history.migrations.filter((m) => m.state === 'dirty');
