@@ -36,5 +36,10 @@ export function describeFailure(error: unknown, completed: string[], target: str
     });
   }
   const message = error instanceof MigsealError ? error.message : String((error as Error)?.message ?? error);
-  return new MigsealError('DATABASE_ERROR', `${target} failed during the run: ${message.replace(/\.$/, '')}. ${done}.`, { cause: error, details: { completed } });
+  // Migseal's own statements may wait for a lock too (its history rows, a peer tool's table): the holder is named as for a script.
+  const holders = lockHoldersOf(error);
+  return new MigsealError('DATABASE_ERROR', `${target} failed during the run: ${message.replace(/\.$/, '')}${lockHolderContext(error)}. ${done}.`, {
+    cause: error,
+    details: { completed, ...(holders && { lockHolders: holders }) },
+  });
 }

@@ -12,9 +12,17 @@ import { redactString } from '../audit/redact.js';
  * `password=` pair) are redacted here, so neither the message nor `details.lockHolders` shows them.
  */
 export function lockHoldersOf(cause: unknown): LockHolder[] | undefined {
-  const e = cause as { code?: string; holders?: LockHolder[] } | undefined;
-  if (e?.code !== LOCK_NOT_AVAILABLE || e.holders === undefined) return undefined;
+  const e = lockTimeoutIn(cause) as { holders?: LockHolder[] } | undefined;
+  if (e?.holders === undefined) return undefined;
   return e.holders.map((h) => ({ ...h, query: h.query === null ? null : redactString(h.query) }));
+}
+
+/** The server's lock timeout (55P03) that `error` is, or was caused by (a coded error wrapping it), if any. */
+function lockTimeoutIn(error: unknown): object | undefined {
+  for (let e = error, depth = 0; e !== null && typeof e === 'object' && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    if ((e as { code?: unknown }).code === LOCK_NOT_AVAILABLE) return e;
+  }
+  return undefined;
 }
 
 /** ". It waited for AccessExclusiveLock on accounts held by pid 4242 (…). Let that session finish, …", or "". */
@@ -29,8 +37,5 @@ export function lockHolderContext(cause: unknown): string {
 
 /** Whether `error`, or an error it was caused by, is PostgreSQL giving up waiting for a lock (55P03). */
 export function gaveUpOnLock(error: unknown): boolean {
-  for (let e = error, depth = 0; e !== null && typeof e === 'object' && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
-    if ((e as { code?: unknown }).code === LOCK_NOT_AVAILABLE) return true;
-  }
-  return false;
+  return lockTimeoutIn(error) !== undefined;
 }

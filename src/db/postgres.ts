@@ -280,8 +280,11 @@ export class PostgresDriver implements Driver {
     this.#token = `${this.#tokenPrefix}${(++this.#transactions).toString(16)}`;
     try {
       const result = await fn();
-      // Nothing was sent: there is no transaction to commit.
-      if (!this.#beginPending || this.#atCommit.length > 0) await this.#send(this.#withPending('COMMIT'));
+      // Nothing was sent: there is no transaction to commit. The rows held for COMMIT may wait for a lock (a history table another session locked).
+      if (!this.#beginPending || this.#atCommit.length > 0) {
+        const commit = this.#withPending('COMMIT');
+        await this.#watched(() => this.#send(commit));
+      }
       return result;
     } catch (error) {
       // A script that did not parse never ran its BEGIN either; ROLLBACK then only warns.
@@ -311,7 +314,8 @@ export class PostgresDriver implements Driver {
     const known = this.#prepared.get(text);
     if (known !== undefined || this.#prepared.size >= PREPARED_STATEMENTS) return known;
     const name = `migseal_${this.#generation}_${this.#prepared.size + 1}`;
-    await this.#client.query(`PREPARE ${name} AS ${text}`);
+    // Preparing an INSERT takes its table's lock already, so it may wait for another session too.
+    await this.#watched(() => this.#client.query(`PREPARE ${name} AS ${text}`));
     this.#prepared.set(text, name);
     return name;
   }
