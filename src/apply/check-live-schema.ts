@@ -7,9 +7,11 @@
 import { MigsealError } from '../errors.js';
 import { summarizeDifference } from '../fingerprint/index.js';
 import type { CheckContext } from './check-context.js';
+import { describeUnrecorded } from './live-schema.js';
 
 export function checkLiveSchema({ liveSchema, onDrift, target }: CheckContext): void {
-  if (!liveSchema?.drifted || onDrift === 'warn') return;
+  // A later run's own migrations are not drift: it could not record the schema it left (a warning says so).
+  if (!liveSchema?.drifted || onDrift === 'warn' || liveSchema.unrecorded) return;
   const { recorded, difference } = liveSchema;
   throw new MigsealError(
     'SCHEMA_DRIFTED',
@@ -20,6 +22,9 @@ export function checkLiveSchema({ liveSchema, onDrift, target }: CheckContext): 
 
 /** The warning apply and plan give instead, where the policy says warn. */
 export function liveSchemaWarning({ liveSchema, onDrift, target }: Pick<CheckContext, 'liveSchema' | 'onDrift' | 'target'>): string | undefined {
+  if (liveSchema?.drifted && liveSchema.unrecorded) {
+    return `the live schema of ${target} differs from the one migseal recorded (${summarizeDifference(liveSchema.difference)}), but ${describeUnrecorded(liveSchema.unrecorded)}: drift cannot be told apart from it, so the run went ahead and records the schema anew`;
+  }
   if (!liveSchema?.drifted || onDrift !== 'warn') return undefined;
   return `the live schema of ${target} drifted from the one migseal recorded after its last run (${summarizeDifference(liveSchema.difference)}); the policy says warn, so the run went ahead`;
 }

@@ -1,6 +1,6 @@
 import { acceptSchemaDrift } from '../../apply/accept-drift.js';
 import { readHistory } from '../../apply/index.js';
-import { readLiveSchema, type LiveSchema } from '../../apply/live-schema.js';
+import { describeUnrecorded, readLiveSchema, type LiveSchema } from '../../apply/live-schema.js';
 import { MigsealError } from '../../errors.js';
 import { objectLabel, type FingerprintDifference } from '../../fingerprint/index.js';
 import { AuditTrail } from '../audit-trail.js';
@@ -19,6 +19,11 @@ export const run: CommandRun = async (args, context) => {
   const live = await withDatabase(url, env, true, async (driver) => readLiveSchema(driver, await readHistory(driver)), undefined, waits);
   if (!live) {
     throw new MigsealError('USAGE', `${url.display} has no recorded schema fingerprint to compare with: no migseal run has recorded one yet (the next apply, rollback or resolve records one).`);
+  }
+  if (live.drifted && live.unrecorded) {
+    // Not a SCHEMA_DRIFTED: the schema a later run left was never recorded, so drift cannot be told apart from its work.
+    const why = `the live schema of ${url.display} differs from the fingerprint recorded ${live.recorded.recordedAt} by run ${live.recorded.runId}, but ${describeUnrecorded(live.unrecorded)}; the next apply, rollback or resolve records the schema anew (or check the difference and record it with --accept)`;
+    return { text: [`cannot tell drift: ${why}`, ...describe(live.difference)].join('\n'), json: { ok: false, database: url.display, unrecorded: live.unrecorded, message: why, ...summary(live) }, exitCode: 1 };
   }
   const json = { ok: !live.drifted, ...(live.drifted && { code: 'SCHEMA_DRIFTED' }), database: url.display, ...summary(live) };
   if (!live.drifted) {
