@@ -217,7 +217,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   rehearse: {
     summary: 'rehearse a release on an empty scratch database: every migration up, every down script back, everything up again; sign the outcome into the bundle',
-    usage: 'migseal rehearse BUNDLE --trust FILE --db SCRATCH_URL [--env NAME] [--key FILE [--cert FILE] | --keyless] [--timestamp-url URL] [--out FILE] [--pg-lock-timeout DURATION] [--audit-log FILE] [--audit-sink SINK] [--json]',
+    usage: 'migseal rehearse BUNDLE --trust FILE --db SCRATCH_URL [--env NAME] [--key FILE [--cert FILE] | --keyless] [--timestamp-url URL] [--out FILE] [--lock-timeout SECONDS] [--pg-lock-timeout DURATION] [--audit-log FILE] [--audit-sink SINK] [--json]',
     positionals: { min: 1, max: 1 },
     flags: {
       trust,
@@ -228,6 +228,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       keyless,
       'timestamp-url': timestampUrl,
       out: { type: 'string', value: 'FILE', description: 'write the bundle with the signed rehearsal here (default: in place)' },
+      'lock-timeout': lockTimeout,
       'pg-lock-timeout': pgLockTimeout,
       'pg-statement-timeout': pgStatementTimeout,
       'audit-log': auditLog,

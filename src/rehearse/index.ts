@@ -25,29 +25,55 @@ import type { RehearsalPredicate, RehearsedMigration } from '../format/rehearsal
 import type { ManifestMigration } from '../format/manifest.js';
 import type { VerifiedBundle } from '../verify/index.js';
 import { describeLeftBehind, newDifference } from './left-behind.js';
-import { runScript } from './run-script.js';
+import { runScript as runOneScript } from './run-script.js';
+import { LIMITS } from '../limits.js';
 
 export interface RehearsalReport {
   target: string;
   predicate: RehearsalPredicate;
   /** Per migration (by version), what its down script left different from before its up script. */
   leftBehind: Record<string, FingerprintDifference>;
+  /**
+   * Per migration (by version) whose script gave up waiting for a lock: who held it, for the
+   * operator. Never in the signed predicate: another session's pid and query are not the release's.
+   */
+  lockHolders: Record<string, string>;
 }
 
 export interface RehearsalOptions {
   progress?: (line: string) => void;
   /** PostgreSQL's lock_timeout and statement_timeout (default: LIMITS.pgLockTimeoutMs, pgStatementTimeoutMs). */
   waitLimits?: Partial<WaitLimits>;
+  /** How long to wait for another runner's lock (default: LIMITS.lockTimeoutMs). */
+  lockTimeoutMs?: number;
 }
 
 export async function rehearseBundle(verified: VerifiedBundle, driver: Driver, options: RehearsalOptions = {}): Promise<RehearsalReport> {
-  const { manifest, files } = verified;
-  const progress = options.progress ?? (() => undefined);
+  const { manifest } = verified;
   if (manifest.dialect !== 'any' && manifest.dialect !== driver.dialect) {
     throw new MigsealError('WRONG_DIALECT', `The bundle is for ${manifest.dialect}, and the scratch database ${driver.target} is ${driver.dialect}; rehearse on a database of the target's kind.`);
   }
   const native = manifest.migrations.find((m) => m.runner === 'native');
   if (native) throw new MigsealError('NATIVE_RUNNER_REQUIRED', `Migration ${native.version} (${native.name}) can only be run by its own tool, so migseal cannot rehearse this release.`);
+  // The runner lock, as apply takes it: a second rehearsal, or an apply, on the same database waits for this one (and
+  // then finds it not empty) instead of running its scripts between this one's, or having its tables dropped by them.
+  await driver.lock(options.lockTimeoutMs ?? LIMITS.lockTimeoutMs);
+  try {
+    return await rehearseLocked(verified, driver, options);
+  } finally {
+    await driver.unlock();
+  }
+}
+
+async function rehearseLocked(verified: VerifiedBundle, driver: Driver, options: RehearsalOptions): Promise<RehearsalReport> {
+  const { manifest, files } = verified;
+  const progress = options.progress ?? (() => undefined);
+  const lockHolders: Record<string, string> = {};
+  const runScript = async (m: ManifestMigration, sql: string): Promise<string | undefined> => {
+    const failed = await runOneScript(driver, m, sql);
+    if (failed?.lockHolders !== undefined) lockHolders[m.version] ??= failed.lockHolders;
+    return failed?.problem;
+  };
   await driver.limitWaits?.(withDefaultWaits(options.waitLimits));
   const empty = await readSchemaFingerprint(driver);
   if (empty.objects.length > 0 || (await historyExists(driver))) {
@@ -70,7 +96,7 @@ export async function rehearseBundle(verified: VerifiedBundle, driver: Driver, o
   for (const [i, m] of order.entries()) {
     progress(`rehearsing ${m.version} ${m.name}: up`);
     before[i] = current;
-    const failed = await runScript(driver, m, up(m));
+    const failed = await runScript(m, up(m));
     const outcome = outcomes[i]!;
     outcome.before = current.sha256;
     if (failed !== undefined) {
@@ -101,7 +127,7 @@ export async function rehearseBundle(verified: VerifiedBundle, driver: Driver, o
       break;
     }
     progress(`rehearsing ${m.version} ${m.name}: down`);
-    const failed = await runScript(driver, m, scriptText(migrationScript(m, 'down', files), m));
+    const failed = await runScript(m, scriptText(migrationScript(m, 'down', files), m));
     if (failed !== undefined) {
       outcome.down = 'failed';
       outcome.problem = failed;
@@ -125,7 +151,7 @@ export async function rehearseBundle(verified: VerifiedBundle, driver: Driver, o
     reapplied = current;
     for (const [i, m] of order.entries()) {
       progress(`rehearsing ${m.version} ${m.name}: up again`);
-      const failed = await runScript(driver, m, up(m));
+      const failed = await runScript(m, up(m));
       const outcome = outcomes[i]!;
       if (failed !== undefined) {
         outcome.reapply = 'failed';
@@ -143,6 +169,7 @@ export async function rehearseBundle(verified: VerifiedBundle, driver: Driver, o
   return {
     target: driver.target,
     leftBehind,
+    lockHolders,
     predicate: {
       project: manifest.project,
       release: manifest.release,

@@ -5,8 +5,11 @@
  * with its DETAIL and HINT, as apply reports a failed script; a script that gives up waiting
  * for a lock names the session that held it, as apply does.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { decodeBundle } from '../../src/format/bundle-archive.js';
 import { usePostgresWorld } from '../helpers/postgres-world.js';
 import { counterMigrations } from '../helpers/release-world.js';
 import { codeOf } from '../helpers/refusal.js';
@@ -61,15 +64,25 @@ describe('migseal rehearse on PostgreSQL', () => {
       const pid = Number((await holder.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
       const bundle = await ctx.world.bundle({ '1_accounts.up.sql': 'CREATE TABLE accounts (id integer PRIMARY KEY);\n', '1_accounts.down.sql': 'DROP TABLE accounts;\n' }, { dialect: 'postgres' });
       const started = Date.now();
-      const failed = await ctx.world.migseal(['rehearse', bundle, '--trust', ctx.world.policy, '--db', url, '--pg-lock-timeout', '1s', '--json']);
+      const out = join(ctx.world.dir, 'rehearsed-locked.migseal');
+      const failed = await ctx.world.migseal(['rehearse', bundle, '--trust', ctx.world.policy, '--db', url, '--pg-lock-timeout', '1s', '--key', ctx.world.key.privatePath, '--out', out, '--json']);
       expect(Date.now() - started).toBeLessThan(9000);
       expect(failed.code).toBe(2);
       expect(codeOf(failed)).toBe('REHEARSAL_FAILED');
-      const problem = (JSON.parse(failed.stdout) as { migrations: Array<{ up: string; problem: string }> }).migrations[0]!;
+      const doc = JSON.parse(failed.stdout) as { migrations: Array<{ up: string; problem: string }>; lockHolders: Record<string, string> };
+      const problem = doc.migrations[0]!;
       expect(problem.up).toBe('failed');
-      expect(problem.problem).toContain('canceling statement due to lock timeout. It waited for ');
-      expect(problem.problem).toContain(` held by pid ${pid} (user ${ctx.cluster.user}, application "other-rehearsal", idle in transaction, its transaction began`);
-      expect(problem.problem).toContain(`end it (SELECT pg_terminate_backend(${pid})), or allow a longer wait with --pg-lock-timeout`);
+      // The outcome that is signed says what failed, and not who else was on the scratch server.
+      expect(problem.problem).toBe('canceling statement due to lock timeout (another session held the lock it waited for)');
+      expect(doc.lockHolders['1']).toContain(`It waited for `);
+      expect(doc.lockHolders['1']).toContain(` held by pid ${pid} (user ${ctx.cluster.user}, application "other-rehearsal", idle in transaction, its transaction began`);
+      expect(doc.lockHolders['1']).toContain(`end it (SELECT pg_terminate_backend(${pid})), or allow a longer wait with --pg-lock-timeout`);
+      const signed = await decodeBundle(readFileSync(out));
+      const attestations = [...signed.attestations.values()].map((bytes) => bytes.toString('utf8'));
+      const statement = attestations.map((a) => a.replace(/"payload":\s*"([^"]+)"/g, (_, b64: string) => Buffer.from(b64, 'base64').toString('utf8'))).join('\n');
+      expect(statement).toContain('canceling statement due to lock timeout (another session held the lock it waited for)');
+      expect(statement).not.toContain('other-rehearsal');
+      expect(statement).not.toContain(`pid ${pid}`);
       // The text says the same.
       const text = await ctx.world.migseal(['rehearse', bundle, '--trust', ctx.world.policy, '--db', url, '--pg-lock-timeout', '300ms']);
       expect(text.code).toBe(2);
@@ -83,5 +96,40 @@ describe('migseal rehearse on PostgreSQL', () => {
     const usage = await ctx.world.migseal(['rehearse', 'nothing.migseal', '--trust', ctx.world.policy, '--db', url, '--pg-lock-timeout', '5', '--json']);
     expect(usage.code).toBe(1);
     expect(codeOf(usage)).toBe('USAGE');
+  });
+
+  it("takes the runner lock: a second rehearsal or an apply on the same database meanwhile gives up (LOCK_TIMEOUT), and runs nothing between the first one's scripts", async () => {
+    const scratch = 'rehearse_twice';
+    const url = await ctx.cluster.createDatabase(scratch);
+    const bundle = await ctx.world.bundle(
+      { '1_slow.up.sql': 'CREATE TABLE slow (id integer);\nSELECT pg_sleep(2);\n', '1_slow.down.sql': 'DROP TABLE slow;\n' },
+      { dialect: 'postgres' },
+    );
+    const first = ctx.world.migseal(['rehearse', bundle, '--trust', ctx.world.policy, '--db', url, '--json']);
+    const watcher = new pg.Client({ connectionString: url });
+    await watcher.connect();
+    try {
+      for (let i = 0; i < 200; i++) {
+        if ((await watcher.query("SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(2)%' AND state = 'active' AND pid <> pg_backend_pid()")).rows.length > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    } finally {
+      await watcher.end();
+    }
+    const [second, apply] = await Promise.all([
+      ctx.world.migseal(['rehearse', bundle, '--trust', ctx.world.policy, '--db', url, '--lock-timeout', '0.5', '--json']),
+      ctx.world.migseal(['apply', bundle, '--trust', ctx.world.policy, '--db', url, '--lock-timeout', '0.5', '--json']),
+    ]);
+    for (const refused of [second, apply]) {
+      expect([refused.code, codeOf(refused)], refused.stdout).toEqual([4, 'LOCK_TIMEOUT']);
+      expect((JSON.parse(refused.stdout) as { message: string }).message).toContain('Another migseal runner holds the lock on');
+    }
+    const passed = await first;
+    expect(passed.code, passed.stdout).toBe(0);
+    // The apply wrote nothing: no history, and the schema is the one the rehearsal left.
+    expect(await ctx.cluster.psql("SELECT to_regnamespace('migseal') IS NULL, (SELECT string_agg(relname, ',') FROM pg_class WHERE relnamespace = 'public'::regnamespace)", scratch)).toBe('t|slow\n');
+    // Once the first is done, the second finds the database not empty, as it is.
+    const after = await ctx.world.migseal(['rehearse', bundle, '--trust', ctx.world.policy, '--db', url, '--json']);
+    expect([after.code, codeOf(after)]).toEqual([2, 'SCRATCH_NOT_EMPTY']);
   });
 });

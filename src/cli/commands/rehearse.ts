@@ -5,7 +5,7 @@ import { rehearseBundle, type RehearsalReport } from '../../rehearse/index.js';
 import { addAttestation } from '../../signing/add-attestation.js';
 import { verifyBundle, type VerifiedBundle } from '../../verify/index.js';
 import { AuditTrail } from '../audit-trail.js';
-import { databaseUrl, withDatabase } from '../database.js';
+import { databaseUrl, lockTimeoutMs, withDatabase } from '../database.js';
 import { readInput, streamInput, writeOutput } from '../io.js';
 import { signingFromFlags } from '../signing-key.js';
 import type { CommandRun } from '../table.js';
@@ -29,6 +29,7 @@ export const run: CommandRun = async ({ positionals, flags }, { env, cwd, progre
       const policy = policyFromFlags(flags, 'rehearse');
       if (flags.out !== undefined && flags.key === undefined && flags.keyless !== true) throw new MigsealError('USAGE', '--out names where the signed rehearsal goes: give --key FILE or --keyless with it.');
       waitLimitFlags(flags);
+      const lockMs = lockTimeoutMs(flags, env);
       audit.ensureWritable();
       // The signer is ready before anything runs: a wrong key or passphrase fails here.
       const signing = await signingFromFlags(flags, env, progress);
@@ -40,7 +41,7 @@ export const run: CommandRun = async ({ positionals, flags }, { env, cwd, progre
         rehearsal: 'ignore',
       });
       verified = bundle;
-      const report = await withDatabase(url, env, false, (driver) => rehearseBundle(bundle, driver, { progress, waitLimits: waitLimits(flags, policy.environments[bundle.environment]) }));
+      const report = await withDatabase(url, env, false, (driver) => rehearseBundle(bundle, driver, { progress, lockTimeoutMs: lockMs, waitLimits: waitLimits(flags, policy.environments[bundle.environment]) }), undefined, waitLimits(flags, policy.environments[bundle.environment]));
       if (!signing) return { report, signed: undefined };
       const statement = buildRehearsalStatement(bundle.digest, report.predicate);
       const result = await addAttestation(readInput(path, 'bundle'), statement, signing.signer, signing.witnesses);
@@ -70,6 +71,8 @@ export const run: CommandRun = async ({ positionals, flags }, { env, cwd, progre
     database: report.target,
     ...predicate,
     leftBehind: report.leftBehind,
+    // Who held a lock a script gave up on: for the operator, never in the signed statement.
+    ...(Object.keys(report.lockHolders).length > 0 && { lockHolders: report.lockHolders }),
     ...(signed && { signed }),
   };
   return { text: describe(v.manifest.project, report, signed, v.digest), json, ...(!predicate.passed && { exitCode: 2 }) };
@@ -80,7 +83,10 @@ function describe(project: string, report: RehearsalReport, signed: { out: strin
   const width = Math.max(1, ...predicate.migrations.map((m) => m.version.length));
   const lines = [
     `${predicate.passed ? 'rehearsal passed' : 'REHEARSAL_FAILED'}: ${project} release ${predicate.release} (sha256:${digest.slice(0, 16)}…) on ${report.target} (${predicate.server.version})`,
-    ...predicate.migrations.map((m) => `  ${m.version.padEnd(width)}  ${m.name}  up ${m.up}, ${steps(m)}${m.problem ? `\n  ${' '.repeat(width)}  ${problemLine(m)}` : ''}`),
+    ...predicate.migrations.map(
+      (m) =>
+        `  ${m.version.padEnd(width)}  ${m.name}  up ${m.up}, ${steps(m)}${m.problem ? `\n  ${' '.repeat(width)}  ${problemLine(m)}` : ''}${report.lockHolders[m.version] ? `\n  ${' '.repeat(width)}  ${report.lockHolders[m.version]}` : ''}`,
+    ),
   ];
   if (predicate.reapplyDifference) lines.push(`  applying everything again gave another schema: ${predicate.reapplyDifference}`);
   if (signed) lines.push(`signed the rehearsal with ${signed.signer} into ${signed.out} (release id sha256:${digest.slice(0, 16)}… unchanged)`);
