@@ -3,15 +3,23 @@
  * script several times: the layout's transaction mode, the dialect guess, the analysis);
  * callers get fresh arrays. The cache imports no parser: the caller passes the dialect's
  * own, so a command that reads one dialect loads only that dialect's parser.
+ *
+ * Scripts the common-statement readers read (./pg/common-ddl.ts, ./sqlite/common-ddl.ts) are
+ * not kept: reading one again costs microseconds, while the trees of thousands of scripts
+ * kept to the end of a pack were most of its garbage collection. Only those parsed ahead in
+ * one batch are held, until the next batch.
  */
 import { LIMITS } from '../limits.js';
 import type { LintDialect, Statement } from './types.js';
 
-export function cachedStatements(text: string, dialect: LintDialect, parse: (text: string) => Statement[]): Statement[] {
+export function cachedStatements(text: string, dialect: LintDialect, parse: (text: string) => Statement[], readCommon?: (text: string) => Statement[] | undefined): Statement[] {
+  if (text.length > LIMITS.maxAnalyzedScriptChars) return [tooLarge(text)];
   const key = `${dialect}\u0000${text}`;
-  let parsed = PARSED.get(key);
-  if (!parsed) parsed = remember(key, text.length > LIMITS.maxAnalyzedScriptChars ? [tooLarge(text)] : parse(text));
-  return parsed.map((s) => ({ ...s }));
+  const parsed = PARSED.get(key) ?? AHEAD.get(key);
+  if (parsed) return parsed.map((s) => ({ ...s }));
+  const common = readCommon?.(text);
+  if (common) return withGaps(common);
+  return remember(key, parse(text)).map((s) => ({ ...s }));
 }
 
 export function isCached(text: string, dialect: LintDialect): boolean {
@@ -23,12 +31,22 @@ export function rememberStatements(text: string, dialect: LintDialect, statement
   remember(`${dialect}\u0000${text}`, statements);
 }
 
+/** Holds a batch's scripts of common statements until the next batch (see parseAhead in ./parse.ts). */
+export function holdAhead(dialect: LintDialect, batch: ReadonlyArray<readonly [string, Statement[]]>): void {
+  AHEAD.clear();
+  for (const [text, statements] of batch) AHEAD.set(`${dialect}\u0000${text}`, withGaps(statements));
+}
+
 function remember(key: string, statements: Statement[]): Statement[] {
-  // The gap before a statement runs from the end of the one before it (or the top of the file).
-  const parsed = statements.map((s, i) => ({ ...s, gapStart: i === 0 ? 0 : statements[i - 1]!.end }));
+  const parsed = withGaps(statements);
   if (PARSED.size >= MAX_CACHED_SCRIPTS) PARSED.clear();
   PARSED.set(key, parsed);
   return parsed;
+}
+
+/** The gap before a statement runs from the end of the one before it (or the top of the file). */
+function withGaps(statements: Statement[]): Statement[] {
+  return statements.map((s, i) => ({ ...s, gapStart: i === 0 ? 0 : statements[i - 1]!.end }));
 }
 
 /** A script too large to parse is one unreadable statement: reported, never silently passed. */
@@ -38,3 +56,4 @@ function tooLarge(text: string): Statement {
 
 const MAX_CACHED_SCRIPTS = 20_000;
 const PARSED = new Map<string, Statement[]>();
+const AHEAD = new Map<string, Statement[]>();

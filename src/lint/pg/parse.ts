@@ -17,7 +17,6 @@ interface RawStmt {
 
 export function parsePostgres(text: string): Statement[] {
   const toChar = byteToCharIndex(text);
-  const bytes = Buffer.byteLength(text);
   let raw: RawStmt[];
   try {
     // The most common statements are read without the parser, exactly as it reads them (./common-ddl.ts).
@@ -25,6 +24,18 @@ export function parsePostgres(text: string): Statement[] {
   } catch {
     return parsePieces(text, toChar);
   }
+  return fromRaw(text, raw, toChar);
+}
+
+/** The statements of a script of common statements only, read without the parser; undefined for any other script. */
+export function readCommonPostgres(text: string): Statement[] | undefined {
+  const raw = readCommonPgDdl(text);
+  // The reader reads ASCII only: byte offsets are character offsets.
+  return raw && fromRaw(text, raw, (b) => b);
+}
+
+function fromRaw(text: string, raw: RawStmt[], toChar: (b: number) => number): Statement[] {
+  const bytes = Buffer.byteLength(text);
   return raw.map((s) => {
     const loc = s.stmt_location ?? 0;
     const endByte = s.stmt_len === undefined || s.stmt_len === 0 ? bytes : loc + s.stmt_len;

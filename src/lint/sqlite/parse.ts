@@ -46,8 +46,13 @@ function parsableWhole(text: string): boolean {
  * (common-ddl.ts, which answers exactly as the grammar would, or not at all), the rest by it.
  */
 export function parseSqlite(text: string): Statement[] {
+  return readCommonSqlite(text) ?? parseSqliteByGrammar(text);
+}
+
+/** The statements of a script of common statements only, read without the grammar; undefined for any other script. */
+export function readCommonSqlite(text: string): Statement[] | undefined {
   const common = readCommonDdl(text);
-  return common ? fromProgram(text, 0, common) : parseSqliteByGrammar(text);
+  return common && fromProgram(text, 0, common);
 }
 
 /** The statements of a script as the grammar reads them. */
