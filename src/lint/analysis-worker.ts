@@ -6,20 +6,28 @@
 import { parentPort } from 'node:worker_threads';
 import type { ManifestMigration } from '../format/manifest.js';
 import { analyzeMigrations } from './analyze.js';
+import { scriptPaths } from './analysis-scripts.js';
 import type { LintDialect } from './types.js';
 
 export interface AnalysisRequest {
   migrations: ManifestMigration[];
-  scripts: Map<string, Uint8Array>;
+  /** The scripts' bytes, one after another, in the order of scriptPaths(migrations) (./analysis-scripts.ts). */
+  bytes: Uint8Array;
+  /** Each script's length in bytes, in the same order. */
+  lengths: Uint32Array;
   dialect: LintDialect;
 }
 
 parentPort?.once('message', (request: AnalysisRequest) => {
   try {
-    const read = (path: string): Buffer => {
-      const bytes = request.scripts.get(path)!;
-      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    };
+    const { buffer, byteOffset } = request.bytes;
+    const scripts = new Map<string, Buffer>();
+    let at = byteOffset;
+    scriptPaths(request.migrations).forEach((path, i) => {
+      scripts.set(path, Buffer.from(buffer, at, request.lengths[i]!));
+      at += request.lengths[i]!;
+    });
+    const read = (path: string): Buffer => scripts.get(path)!;
     parentPort!.postMessage({ findings: analyzeMigrations({ migrations: request.migrations, read, dialect: request.dialect }) });
   } catch (error) {
     parentPort!.postMessage({ error: error instanceof Error ? error.message : String(error) });

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { ManifestMigration } from '../format/manifest.js';
 import { analyzeMigrations, type Finding, type LintDialect } from '../lint/index.js';
 import type { AnalysisRequest } from '../lint/analysis-worker.js';
+import { scriptPaths } from '../lint/analysis-scripts.js';
 
 /** Where the build puts the worker: dist/chunks/, beside the chunk that holds this code, below dist/, or beside dist/commands/. */
 function builtWorker(): URL | undefined {
@@ -40,15 +41,15 @@ export function startAnalysis(expected: readonly LintDialect[]): (dialects: read
     const workers = same ? started : [];
     if (!same) for (const worker of started) void worker.terminate();
     if (workers.length === 0) return dialects.map((dialect) => analyzeMigrations({ migrations, read, dialect }));
-    const scripts = new Map<string, Uint8Array>();
-    for (const m of migrations) for (const path of [m.up, m.down]) if (path !== undefined && m.runner !== 'native') scripts.set(path, read(path));
     const answers = workers.map((worker, i) => {
       const answer = new Promise<{ findings?: Finding[] }>((resolve) => {
         worker.once('message', resolve);
         worker.once('error', () => resolve({}));
       });
       worker.ref();
-      worker.postMessage({ migrations, scripts, dialect: dialects[i + 1]! } satisfies AnalysisRequest);
+      const { bytes, lengths } = scriptsInOne(migrations, read);
+      // The scripts' bytes move to the worker in one buffer, not copied one by one.
+      worker.postMessage({ migrations, bytes, lengths, dialect: dialects[i + 1]! } satisfies AnalysisRequest, [bytes.buffer as ArrayBuffer, lengths.buffer as ArrayBuffer]);
       return answer;
     });
     try {
@@ -60,4 +61,18 @@ export function startAnalysis(expected: readonly LintDialect[]): (dialects: read
       for (const worker of workers) void worker.terminate();
     }
   };
+}
+
+/** Every script the analysis reads, one after another in one buffer (in the order of scriptPaths), and each one's length. */
+function scriptsInOne(migrations: readonly ManifestMigration[], read: (path: string) => Buffer): Pick<AnalysisRequest, 'bytes' | 'lengths'> {
+  const parts = scriptPaths(migrations).map(read);
+  const lengths = new Uint32Array(parts.length);
+  const bytes = new Uint8Array(parts.reduce((n, data) => n + data.length, 0));
+  let at = 0;
+  parts.forEach((data, i) => {
+    bytes.set(data, at);
+    lengths[i] = data.length;
+    at += data.length;
+  });
+  return { bytes, lengths };
 }
