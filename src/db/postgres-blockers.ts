@@ -33,6 +33,40 @@ const BLOCKERS = `SELECT b.pid, b.usename AS user, b.application_name AS applica
   WHERE b.pid OPERATOR(pg_catalog.=) ANY (pg_catalog.pg_blocking_pids($1))
   ORDER BY b.pid`;
 
+/** Who holds a session advisory lock on a bigint key in this database (its two halves, as pg_locks shows them). */
+const ADVISORY_HOLDERS = `SELECT a.pid, a.usename AS user, a.application_name AS application, a.state,
+    pg_catalog.round(EXTRACT(EPOCH FROM pg_catalog.now() OPERATOR(pg_catalog.-) coalesce(a.xact_start, a.query_start, a.backend_start)))::int AS seconds,
+    a.query, NULL AS wanted
+  FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid OPERATOR(pg_catalog.=) l.pid
+  WHERE l.locktype OPERATOR(pg_catalog.=) 'advisory' AND l.granted AND l.objsubid OPERATOR(pg_catalog.=) 1
+    AND l.database OPERATOR(pg_catalog.=) (SELECT oid FROM pg_catalog.pg_database WHERE datname OPERATOR(pg_catalog.=) pg_catalog.current_database())
+    AND l.classid::text OPERATOR(pg_catalog.=) $1 AND l.objid::text OPERATOR(pg_catalog.=) $2
+  ORDER BY a.pid`;
+
+/**
+ * The sessions holding the advisory lock `key` (a signed bigint, as pg_advisory_lock takes it):
+ * the runner that another runner gave up waiting for. Empty when it cannot be told.
+ */
+export async function advisoryLockHolders(client: pg.Client, key: string): Promise<LockHolder[]> {
+  const k = BigInt.asUintN(64, BigInt(key));
+  try {
+    const { rows } = await client.query(ADVISORY_HOLDERS, [String(k >> 32n), String(k & 0xffffffffn)]);
+    return rows.map(toHolder);
+  } catch {
+    return [];
+  }
+}
+
+const toHolder = (r: Record<string, unknown>): LockHolder => ({
+  pid: Number(r.pid),
+  user: (r.user as string | null) ?? null,
+  application: (r.application as string | null) ?? null,
+  state: (r.state as string | null) ?? null,
+  seconds: r.seconds === null || r.seconds === undefined ? null : Number(r.seconds),
+  query: firstLine(r.query),
+  wanted: (r.wanted as string | null) ?? null,
+});
+
 export class BlockerWatch {
   #config: pg.ClientConfig;
   #client: Promise<pg.Client | undefined> | undefined;
@@ -76,15 +110,7 @@ export class BlockerWatch {
     if (!client) return [];
     try {
       const { rows } = await client.query(BLOCKERS, [pid]);
-      return rows.map((r) => ({
-        pid: Number(r.pid),
-        user: r.user ?? null,
-        application: r.application ?? null,
-        state: r.state ?? null,
-        seconds: r.seconds === null || r.seconds === undefined ? null : Number(r.seconds),
-        query: firstLine(r.query),
-        wanted: r.wanted ?? null,
-      }));
+      return rows.map(toHolder);
     } catch {
       return [];
     }

@@ -15,7 +15,7 @@ import pg from 'pg';
 import { parse as parseConnectionString } from 'pg-connection-string';
 import { MigsealError } from '../errors.js';
 import { sleep, TransactionEnded, type ConnectOptions, type Driver, type QueryOptions, type Row, type WaitLimits } from './driver.js';
-import { BlockerWatch } from './postgres-blockers.js';
+import { advisoryLockHolders, BlockerWatch, describeHolders } from './postgres-blockers.js';
 import { PostgresSessions } from './postgres-sessions.js';
 
 /** Advisory lock key: the first 8 bytes of SHA-256("migseal"), as a signed bigint. */
@@ -400,9 +400,11 @@ export class PostgresDriver implements Driver {
         return;
       }
       if (Date.now() >= deadline) {
+        // Which runner: its session, as a lock timeout in a script names the session it waited for.
+        const holders = await advisoryLockHolders(this.#client, this.#lockKey);
         throw new MigsealError(
           'LOCK_TIMEOUT',
-          `Another migseal runner holds the lock on ${this.target}; gave up after ${timeoutMs} ms. Wait for it to finish, or raise --lock-timeout.`,
+          `Another migseal runner holds the lock on ${this.target}${holders.length > 0 ? `: ${describeHolders(holders)}` : ''}; gave up after ${timeoutMs} ms. Wait for it to finish, or raise --lock-timeout.`,
         );
       }
       await sleep(LOCK_POLL_MS);

@@ -143,12 +143,16 @@ describe('apply on PostgreSQL refuses, changing nothing', () => {
     try {
       // The runner's advisory lock key (src/db/postgres.ts).
       await holder.query('SELECT pg_advisory_lock(7581215183639544856)');
+      const holderPid = Number((await holder.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
       const started = Date.now();
       const before = await ctx.cluster.dump(db.name);
       const waited = await ctx.world.migseal(['apply', bundle, '--trust', ctx.world.policy, '--db', db.url, '--lock-timeout', '1']);
       // Exit 4: nothing ran, and the same command may succeed later.
       expect(waited.code).toBe(4);
       expect(waited.stderr).toMatch(/^migseal: unavailable: Another migseal runner holds the lock/);
+      // The session that holds it is named, as a lock timeout in a script names its holder.
+      expect(waited.stderr).toContain(`: pid ${holderPid} (user ${ctx.cluster.user}, application "", idle, `);
+      expect(waited.stderr).toContain('last query: SELECT pg_backend_pid() AS pid); gave up after 1000 ms.');
       expect(lastAuditRecord()).toMatchObject({ outcome: 'unavailable', code: 'LOCK_TIMEOUT', exitCode: 4 });
       expect(await ctx.cluster.dump(db.name)).toBe(before);
       expect(Date.now() - started).toBeLessThan(15_000);

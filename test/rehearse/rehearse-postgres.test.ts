@@ -122,7 +122,10 @@ describe('migseal rehearse on PostgreSQL', () => {
     ]);
     for (const refused of [second, apply]) {
       expect([refused.code, codeOf(refused)], refused.stdout).toEqual([4, 'LOCK_TIMEOUT']);
-      expect((JSON.parse(refused.stdout) as { message: string }).message).toContain('Another migseal runner holds the lock on');
+      const { message } = JSON.parse(refused.stdout) as { message: string };
+      expect(message).toContain('Another migseal runner holds the lock on');
+      // The runner that holds it: the first rehearsal's session, in its script.
+      expect(message).toMatch(/: pid \d+ \(user [^,]+, application "migseal", active, its transaction began \d+ s ago, running: .+\); gave up after 500 ms\./);
     }
     const passed = await first;
     expect(passed.code, passed.stdout).toBe(0);
