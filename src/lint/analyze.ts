@@ -14,6 +14,7 @@ import { parseAhead, parseStatements } from './parse.js';
 import { readDirectives } from './suppress.js';
 import { categoryOf, ruleById } from '../format/finding-rules.js';
 import { excerpt } from './source-text.js';
+import { MigsealError } from '../errors.js';
 import type { Finding, Hit, LintDialect, Statement } from './types.js';
 
 export const ANALYSIS_TOOL = 'migseal-lint/2';
@@ -22,6 +23,13 @@ export interface AnalysisInput {
   migrations: readonly ManifestMigration[];
   read(path: string): Buffer;
   dialect: LintDialect;
+  /**
+   * Only the scripts from `from` up to `to` of analysisOrder (all of them by default), for a
+   * dialect whose analysis may be split so (see splittable).
+   */
+  part?: { from: number; to: number };
+  /** The reading state the first script is read in; left as the last one leaves it. */
+  reading?: ReadingState;
 }
 
 /**
@@ -32,12 +40,28 @@ export interface ReadingState {
   changedAt?: string;
 }
 
+/** The order scripts are analysed in: up scripts in order, then down scripts newest first; native migrations have none. */
+export function analysisOrder(migrations: readonly ManifestMigration[]): Array<readonly [ManifestMigration, 'up' | 'down']> {
+  const runnable = migrations.filter((m) => m.runner !== 'native');
+  return [...runnable.filter((m) => m.up !== undefined).map((m) => [m, 'up'] as const), ...[...runnable].reverse().filter((m) => m.down !== undefined).map((m) => [m, 'down'] as const)];
+}
+
+/**
+ * Whether a dialect's analysis carries nothing from one script to the next but the reading
+ * state, so that its scripts may be analysed in parts, each part's findings the same as in one
+ * run: SQLite's. PostgreSQL's up scripts also carry the schema they make (column types).
+ */
+export function splittable(dialect: LintDialect): boolean {
+  return dialect === 'sqlite';
+}
+
 export function analyzeMigrations(input: AnalysisInput): Finding[] {
   const schema = new SchemaModel();
-  const reading: ReadingState = {};
+  const reading: ReadingState = input.reading ?? {};
   const findings: Finding[] = [];
-  const runnable = input.migrations.filter((m) => m.runner !== 'native');
-  const scripts = [...runnable.filter((m) => m.up !== undefined).map((m) => [m, 'up'] as const), ...[...runnable].reverse().filter((m) => m.down !== undefined).map((m) => [m, 'down'] as const)];
+  const all = analysisOrder(input.migrations);
+  if (input.part && !splittable(input.dialect)) throw new MigsealError('INTERNAL', `The ${input.dialect} analysis cannot be split into parts.`);
+  const scripts = input.part ? all.slice(input.part.from, input.part.to) : all;
   const texts = scripts.map(([migration, direction]) => {
     const path = (direction === 'up' ? migration.up : migration.down)!;
     const data = input.read(path);
