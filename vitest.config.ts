@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -25,6 +26,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // vitest's default is one file at a time fewer than the cores: one on two cores. Most files spend much of their
+    // time waiting for a spawned CLI, a PostgreSQL server or fsync, so a second file fills that time; every file has
+    // its own temp folders, cluster and ports.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     reporters: ['default'],
     projects: [
       { extends: true, test: { name: 'pg15', include: ['test/**/*.test.ts'] } },
