@@ -31,6 +31,8 @@ export default defineConfig({
     // its own temp folders, cluster and ports.
     maxWorkers: Math.max(2, availableParallelism() - 1),
     reporters: ['default'],
+    // One folder a run for initdb's output, which each PostgreSQL cluster copies instead of running initdb again.
+    globalSetup: ['test/helpers/postgres-templates.ts'],
     projects: [
       { extends: true, test: { name: 'pg15', include: ['test/**/*.test.ts'] } },
       { extends: true, test: { name: 'pg18', include: ON_18, env: { MIGSEAL_TEST_PG: '18' } } },

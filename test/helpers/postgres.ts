@@ -1,5 +1,5 @@
 /**
- * A throwaway PostgreSQL cluster for tests: initdb in a fresh temp folder, started as a
+ * A throwaway PostgreSQL cluster for tests: initdb (or a copy of the run's first initdb) in a fresh temp folder, started as a
  * non-root user (`nobody` when the tests run as root), listening on a free loopback port and
  * on a Unix socket inside the folder, fsync off. `stop()` shuts it down and removes the folder.
  *
@@ -13,11 +13,13 @@
  * none skips.
  */
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { appendFileSync, chownSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chownSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inject } from 'vitest';
 import { snapshot } from './postgres-snapshot.js';
+import type {} from './postgres-templates.js';
 
 export interface PostgresOptions {
   /** Name of the database created at start (default "test"). */
@@ -156,7 +158,8 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
   const user = 'postgres';
   const database = options.database ?? 'test';
 
-  await check('initdb', run(bin('initdb'), ['-D', dataDir, '-U', user, '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync'], asServer));
+  const initdb = (target: string) => check('initdb', run(bin('initdb'), ['-D', target, '-U', user, '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync'], asServer));
+  await initialise(dataDir, major, initdb, asRoot);
 
   let port = 0;
   let server: ChildProcess | undefined;
@@ -257,6 +260,47 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Puts a freshly initialised cluster at `dataDir`. initdb costs about a second of CPU, the same for every cluster of
+ * one server version: the first cluster of a test run keeps its output in the folder the run's global setup made
+ * (postgres-templates.ts), and the others copy it (cp -a keeps the server user's ownership and modes). Outside such
+ * a run every cluster runs initdb. Two workers that both find no template both run initdb; the first rename wins.
+ */
+async function initialise(dataDir: string, major: number, initdb: (target: string) => Promise<unknown>, asRoot: boolean): Promise<void> {
+  const templates = templatesDir();
+  if (!templates) {
+    await initdb(dataDir);
+    return;
+  }
+  const template = join(templates, `initdb-${major}`);
+  if (!existsSync(join(template, 'PG_VERSION'))) {
+    const build = mkdtempSync(join(templates, 'build-'));
+    if (asRoot) chownSync(build, NOBODY.uid, NOBODY.gid);
+    try {
+      await initdb(join(build, 'data'));
+      try {
+        renameSync(join(build, 'data'), template);
+      } catch (error) {
+        if (!existsSync(join(template, 'PG_VERSION'))) throw error;
+      }
+    } finally {
+      rmSync(build, { recursive: true, force: true });
+    }
+  }
+  await check('cp', run('cp', ['-a', template, dataDir]));
+}
+
+/** The folder the run's global setup made for initdb templates, if this is such a run. */
+function templatesDir(): string | undefined {
+  let dir: unknown;
+  try {
+    dir = inject('postgresTemplates');
+  } catch {
+    return undefined;
+  }
+  return typeof dir === 'string' && existsSync(dir) ? dir : undefined;
 }
 
 function writeConfig(dataDir: string, port: number, socketDir: string, options: PostgresOptions): void {
