@@ -30,6 +30,9 @@ afterEach(async () => {
 
 /** Another session, as a report job or a long migration would be: a transaction holding ACCESS EXCLUSIVE on `table`. */
 async function holdLock(table: string): Promise<number> {
+  // A test may take the lock more than once: the previous session ends first, or the cluster's stop would end it
+  // under a client with no error handler (an uncaught error that fails the run).
+  await holder?.end().catch(() => undefined);
   holder = new pg.Client({ connectionString: url, application_name: 'nightly-report' });
   await holder.connect();
   await holder.query('BEGIN');
