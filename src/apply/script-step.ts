@@ -7,7 +7,6 @@
  * record only after the script succeeded, so a failure or a crash half-way leaves a mark
  * that blocks the next run until an operator resolves it.
  */
-import { performance } from 'node:perf_hooks';
 import { TransactionEnded, type Driver } from '../db/driver.js';
 import { MigsealError } from '../errors.js';
 import type { ExecutionMode } from './execution-mode.js';
@@ -59,9 +58,9 @@ export async function runScriptStep(step: ScriptStep): Promise<number> {
     try {
       return await driver.transaction(async () => {
         await step.beforeScript?.();
-        const started = performance.now();
+        const started = process.hrtime.bigint();
         await execScript(step);
-        const took = Math.round(performance.now() - started);
+        const took = msSince(started);
         await driver.checkTransactionOpen();
         // Statements that must commit with the migration go in recordDone.
         await step.recordDone(took);
@@ -80,14 +79,14 @@ export async function runScriptStep(step: ScriptStep): Promise<number> {
     await step.markDirty(`started outside a transaction at ${new Date().toISOString()}`);
     await step.beforeScript?.();
   });
-  const started = performance.now();
+  const started = process.hrtime.bigint();
   try {
     await execScript(step);
   } catch (error) {
     await driver.transaction(() => step.markDirty(`failed outside a transaction: ${(error as Error).message}`.slice(0, 2000))).catch(() => undefined);
     throw error;
   }
-  const took = Math.round(performance.now() - started);
+  const took = msSince(started);
   await driver.transaction(() => step.recordDone(took));
   return took;
 }
@@ -100,4 +99,9 @@ async function execScript({ driver, planned, sql, mode }: ScriptStep): Promise<v
     if (error instanceof TransactionEnded) throw new ScriptFailure(planned, mode, error);
     throw new ScriptFailure(planned, mode, error);
   }
+}
+
+/** Whole milliseconds since `started` (process.hrtime.bigint()): the clock node:perf_hooks reads, without loading that module on every run. */
+function msSince(started: bigint): number {
+  return Math.round(Number(process.hrtime.bigint() - started) / 1e6);
 }

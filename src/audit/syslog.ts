@@ -6,7 +6,6 @@
  * record travels on logger's standard input, never in its arguments, so the process list
  * shows nothing of it. Tag `migseal`, the runner's pid, priority from the outcome.
  */
-import { spawnSync } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { MigsealError } from '../errors.js';
@@ -33,6 +32,8 @@ export function findSyslog(env: Record<string, string | undefined>): SyslogTarge
 
 /** Sends one record; IO when logger could not deliver it. */
 export function sendToSyslog(target: SyslogTarget, line: string, outcome: unknown): void {
+  // node:child_process (with node:net and node:dgram) is loaded only when a record goes to syslog, not by every run.
+  const { spawnSync } = process.getBuiltinModule('node:child_process');
   const result = spawnSync(target.logger, ['--socket-errors=on', '--socket', target.socket, '--tag', 'migseal', `--id=${process.pid}`, '--priority', priority(outcome), '--size', String(MAX_MESSAGE_BYTES)], {
     input: `${line}\n`,
     timeout: LOGGER_TIMEOUT_MS,

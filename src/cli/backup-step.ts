@@ -4,7 +4,7 @@
  * without it before anything runs.
  */
 import { resolve } from 'node:path';
-import { takeBackup, type BackupRecord } from '../backup/index.js';
+import type { BackupRecord } from '../backup/index.js';
 import type { DatabaseUrl, Driver } from '../db/index.js';
 import { isMigsealError, MigsealError } from '../errors.js';
 import { LIMITS } from '../limits.js';
@@ -37,6 +37,8 @@ export function backupStep(
   const step: BackupStep = {
     taken: undefined,
     take: async ({ runId }) => {
+      // The backup code (and the child processes pg_dump runs in) is loaded only for a run that takes one.
+      const { takeBackup } = await import('../backup/index.js');
       step.taken = await takeBackup(driver, {
         dir: resolve(cwd, dir),
         runId,

@@ -5,7 +5,7 @@
  * (opened only once a script has run for one interval) asks every interval which sessions
  * block the runner's, and the last answer that named some is kept for the failure (55P03).
  */
-import pg from 'pg';
+import type pg from 'pg';
 
 export const LOCK_NOT_AVAILABLE = '55P03';
 const MAX_QUERY_CHARS = 120;
@@ -118,6 +118,8 @@ export class BlockerWatch {
 
   #connect(): Promise<pg.Client | undefined> {
     this.#client ??= (async () => {
+      // pg is loaded with the first watch, not with this module: a run on SQLite never loads it.
+      const { default: pg } = await import('pg');
       const client = new pg.Client({ ...this.#config, application_name: 'migseal lock watch' });
       client.on('error', () => undefined);
       try {

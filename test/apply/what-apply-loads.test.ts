@@ -20,13 +20,14 @@ beforeAll(() => {
 afterAll(() => rmSync(world.dir, { recursive: true, force: true }));
 
 /** Runs the CLI with every module it loads recorded; returns the result and the packages loaded. */
-async function recordLoads(name: string, args: string[]): Promise<{ result: CliResult; packages: string[] }> {
+async function recordLoads(name: string, args: string[]): Promise<{ result: CliResult; packages: string[]; builtins: string[] }> {
   const recording = recordModuleLoads(world.dir, name);
   const result = await runNode([...recording.nodeArgs, BIN, ...args], {
     cwd: world.dir,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, MIGSEAL_AUDIT_LOG: join(world.dir, 'audit.jsonl') },
   });
-  return { result, packages: recording.loaded().packages };
+  const { packages, builtins } = recording.loaded();
+  return { result, packages, builtins };
 }
 
 it('an apply to SQLite does not load the PostgreSQL parser, even when it parses a script for transaction control', async () => {
@@ -38,7 +39,7 @@ it('an apply to SQLite does not load the PostgreSQL parser, even when it parses 
     '2_touch_items.down.sql': 'DROP TRIGGER items_touch;\n',
   });
   const db = join(world.dir, 'triggers.db');
-  const { result, packages } = await recordLoads('apply', ['apply', bundle, '--trust', world.policy, '--db', `sqlite:${db}`, '--json']);
+  const { result, packages, builtins } = await recordLoads('apply', ['apply', bundle, '--trust', world.policy, '--db', `sqlite:${db}`, '--json']);
   expect(result.code, result.stderr).toBe(0);
   const applied = (JSON.parse(result.stdout) as { applied: Array<{ version: string; mode: string }> }).applied;
   expect(applied.map((a) => [a.version, a.mode])).toEqual([
@@ -50,6 +51,11 @@ it('an apply to SQLite does not load the PostgreSQL parser, even when it parses 
   expect(packages).toContain('better-sqlite3');
   expect(packages).toContain('sql-parser-cst');
   expect(packages).not.toContain('libpg-query');
+  // PostgreSQL's client is bundled but never started (it loads node:dns for host names), and child processes
+  // (pg_dump for --backup, logger for --audit-sink syslog) are loaded only by the runs that start one.
+  expect(builtins).toContain('node:crypto');
+  expect(builtins).not.toContain('node:dns');
+  expect(builtins).not.toContain('node:child_process');
 });
 
 it('the recording sees the PostgreSQL parser when a command loads it (lint of a PostgreSQL folder)', async () => {

@@ -3,6 +3,7 @@
  * and at exit every CommonJS module in the require cache, to a file. Packages are read from the
  * paths and, for migseal's own built files, from esbuild's marks of the modules bundled into them,
  * so a package counts as loaded whether it was required at run time or bundled into a chunk.
+ * Node's own modules the run loaded (node:net, node:child_process…) are recorded at exit too.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ export interface LoadRecording {
   /** Node's arguments that install the recording; put them before the script. */
   nodeArgs: string[];
   /** What the run loaded: its files (each once, in load order) and the packages among them. */
-  loaded(): { files: string[]; packages: string[] };
+  loaded(): { files: string[]; packages: string[]; builtins: string[] };
 }
 
 export function recordModuleLoads(dir: string, name: string): LoadRecording {
@@ -28,6 +29,7 @@ export function recordModuleLoads(dir: string, name: string): LoadRecording {
       'export async function load(url, context, next) { appendFileSync(record, url + "\\n"); return next(url, context); }',
       "const { Module } = createRequire(import.meta.url)('node:module');",
       "process.on('exit', () => appendFileSync(record, Object.keys(Module._cache).map((p) => 'file://' + p + '\\n').join('')));",
+      "process.on('exit', () => appendFileSync(record, process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => 'node:' + m.slice(13) + '\\n').join('')));",
     ].join('\n'),
   );
   const hooksUrl = new URL(`file://${hooks}`).href;
@@ -35,13 +37,15 @@ export function recordModuleLoads(dir: string, name: string): LoadRecording {
   return {
     nodeArgs: ['--import', register, '--import', hooksUrl],
     loaded() {
-      const files = [...new Set(readFileSync(record, 'utf8').split('\n').filter((u) => u.startsWith('file://')))].map((u) => fileURLToPath(u));
+      const lines = readFileSync(record, 'utf8').split('\n');
+      const files = [...new Set(lines.filter((u) => u.startsWith('file://')))].map((u) => fileURLToPath(u));
+      const builtins = [...new Set(lines.filter((u) => u.startsWith('node:')))];
       const packages = new Set<string>();
       for (const path of files) {
         for (const m of path.matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)/g)) packages.add(m[1]!);
         if (/\/dist\/.*\.js$/.test(path)) for (const m of readFileSync(path, 'utf8').matchAll(/^\/\/ node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)) packages.add(m[1]!);
       }
-      return { files, packages: [...packages] };
+      return { files, packages: [...packages], builtins };
     },
   };
 }
