@@ -1,6 +1,5 @@
 /** File effects for commands: reading inputs with coded errors, writing outputs atomically. */
 import { readFileSync, renameSync, writeFileSync, existsSync, unlinkSync, statSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import { MigsealError } from '../errors.js';
 import { cannotRead as cannotReadInput } from '../read-error.js';
@@ -38,6 +37,9 @@ export function streamInput(path: string, what: string): { size: number; chunks:
   async function* chunks(): AsyncGenerator<Buffer> {
     let file;
     try {
+      // Taken here, not at load: node:fs/promises brings readline and file watchers with it, which
+      // every command would load (a few milliseconds of start-up) for the bundles above one chunk.
+      const { open } = process.getBuiltinModule('node:fs/promises');
       file = await open(path, 'r');
       for (let at = 0; at < size; ) {
         const { buffer, bytesRead } = await file.read(Buffer.allocUnsafe(Math.min(READ_CHUNK, size - at)), 0, Math.min(READ_CHUNK, size - at), at);

@@ -32,7 +32,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     const parsed = parseCommand(found.name, COMMANDS[found.name]!, found.rest);
-    const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
+    // Standard output first: it is there for the result anyway, while taking process.stdin builds a
+    // stream for it (a file stream and Node's readline and file watchers for /dev/null, a socket for
+    // a pipe), which a command whose output is not a terminal never needs.
+    const interactive = process.stdout.isTTY === true && process.stdin.isTTY === true;
     const context: CommandContext = {
       env: process.env,
       cwd: process.cwd(),
