@@ -5,9 +5,12 @@
  * script that ended it has committed part of its work, so the migration is marked dirty and
  * the run stops. Outside a transaction, a dirty mark is committed first and replaced by the
  * record only after the script succeeded, so a failure or a crash half-way leaves a mark
- * that blocks the next run until an operator resolves it.
+ * that blocks the next run until an operator resolves it. A driver that can (PostgreSQL) holds
+ * a script in a transaction to send it with BEGIN, its check, its record and COMMIT in one
+ * message; it then measures the script's duration itself, and reports the script's failure
+ * as exec would have, so the outcome is the same.
  */
-import { TransactionEnded, type Driver } from '../db/driver.js';
+import { HeldScriptFailed, TransactionEnded, type Driver } from '../db/driver.js';
 import { MigsealError } from '../errors.js';
 import type { ExecutionMode } from './execution-mode.js';
 import type { PlannedMigration } from './plan.js';
@@ -56,17 +59,22 @@ export async function runScriptStep(step: ScriptStep): Promise<number> {
   const { driver } = step;
   if (step.mode === 'transaction') {
     try {
-      return await driver.transaction(async () => {
+      let held: number | undefined;
+      const took = await driver.transaction(async () => {
         await step.beforeScript?.();
         const started = process.hrtime.bigint();
-        await execScript(step);
-        const took = msSince(started);
+        // Held: it runs when the transaction commits, and `took` stands for the duration the server measures.
+        held = driver.holdScript?.(step.sql);
+        if (held === undefined) await execScript(step);
+        const took = held ?? msSince(started);
         await driver.checkTransactionOpen();
         // Statements that must commit with the migration go in recordDone.
         await step.recordDone(took);
         return took;
       });
-    } catch (error) {
+      return held === undefined ? took : driver.heldScriptMs!();
+    } catch (caught) {
+      const error = caught instanceof HeldScriptFailed ? asScriptFailure(step, caught.cause) : caught;
       const ended = error instanceof TransactionEnded ? error : error instanceof ScriptFailure && error.cause instanceof TransactionEnded ? error.cause : undefined;
       if (!ended) throw error;
       const failed = ended.cause === undefined ? '' : `, then failed: ${(ended.cause as Error)?.message ?? String(ended.cause)}`;
@@ -91,17 +99,21 @@ export async function runScriptStep(step: ScriptStep): Promise<number> {
   return took;
 }
 
-async function execScript({ driver, planned, sql, mode }: ScriptStep): Promise<void> {
+async function execScript(step: ScriptStep): Promise<void> {
   try {
-    await driver.exec(sql);
+    await step.driver.exec(step.sql);
   } catch (error) {
-    if (error instanceof MigsealError && error.code === 'DATABASE_ERROR') throw error;
-    if (error instanceof TransactionEnded) throw new ScriptFailure(planned, mode, error);
-    throw new ScriptFailure(planned, mode, error);
+    throw asScriptFailure(step, error);
   }
 }
 
 /** Whole milliseconds since `started` (process.hrtime.bigint()): the clock node:perf_hooks reads, without loading that module on every run. */
 function msSince(started: bigint): number {
   return Math.round(Number(process.hrtime.bigint() - started) / 1e6);
+}
+
+/** What running the script threw, as the step's failure (a lost connection stays what it is). */
+function asScriptFailure({ planned, mode }: ScriptStep, error: unknown): unknown {
+  if (error instanceof MigsealError && error.code === 'DATABASE_ERROR') return error;
+  return new ScriptFailure(planned, mode, error);
 }

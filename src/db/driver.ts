@@ -41,6 +41,20 @@ export interface Driver {
    * travels with the next message, ahead of the statements in it.
    */
   checkTransactionOpen(): Promise<void>;
+  /**
+   * PostgreSQL, inside transaction() before anything of it was sent: holds a migration script
+   * to travel in one message with BEGIN, the statements held before it, the transaction check
+   * (checkTransactionOpen, called next) and the statements held after it, and COMMIT, so the
+   * migration costs one round trip. Returns a number that stands for the script's duration in
+   * milliseconds as the server measures it: as a parameter of a statement held for COMMIT, or
+   * inside a string parameter (a JSON text that records it), the server puts the duration in
+   * its place. heldScriptMs() then gives that duration. When the script failed, or ended the
+   * transaction and failed, transaction() throws HeldScriptFailed carrying what exec would
+   * have thrown. Undefined: the script is not held; run it with exec.
+   */
+  holdScript?(sql: string): number | undefined;
+  /** The duration, in milliseconds, of the script the last transaction() held (holdScript), as the server measured it. */
+  heldScriptMs?(): number;
   /** Whether a table exists (a bare name resolves as the session would resolve it). */
   hasTable(name: string): Promise<boolean>;
   /**
@@ -130,6 +144,17 @@ export interface ConnectOptions {
 export class TransactionEnded extends MigsealError {
   constructor(cause?: unknown) {
     super('MIGRATION_PARTLY_COMMITTED', 'the script ended the transaction the runner opened for it', cause === undefined ? {} : { cause });
+  }
+}
+
+/**
+ * Thrown by transaction() when the script it held (Driver.holdScript) failed: `cause` is what
+ * exec would have thrown for it (the server's error, or TransactionEnded). The runner turns it
+ * into its own failure of the migration, as it does exec's errors; it never reaches the operator.
+ */
+export class HeldScriptFailed extends Error {
+  constructor(override readonly cause: unknown) {
+    super((cause as Error)?.message ?? String(cause), { cause });
   }
 }
 

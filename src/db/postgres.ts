@@ -8,13 +8,15 @@
  * A transaction's BEGIN travels in the same message as its first script ("BEGIN;" then the
  * script, as psql -1 would send it), with the rows that must be written before the script
  * (a peer tool's dirty row), and its history rows travel with its COMMIT (EXECUTEs of
- * statements prepared once per connection): a migration costs two round trips.
+ * statements prepared once per connection): a migration costs two round trips. A script the
+ * runner holds (holdScript) goes in one message with all of them, BEGIN to COMMIT: one round
+ * trip, the server measuring the script's duration (see holdScript).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
 import pg from 'pg';
 import { parse as parseConnectionString } from 'pg-connection-string';
 import { MigsealError } from '../errors.js';
-import { sleep, TransactionEnded, type ConnectOptions, type Driver, type QueryOptions, type Row, type WaitLimits } from './driver.js';
+import { HeldScriptFailed, sleep, TransactionEnded, type ConnectOptions, type Driver, type QueryOptions, type Row, type WaitLimits } from './driver.js';
 import { advisoryLockHolders, BlockerWatch, describeHolders } from './postgres-blockers.js';
 import { PostgresSessions } from './postgres-sessions.js';
 
@@ -34,8 +36,60 @@ const lastRows = (result: pg.QueryResult | pg.QueryResult[]): Row[] => ((Array.i
  * committed. The check divides by zero unless the local one still holds the token, so the
  * statements sent after it in the same message (the history row, COMMIT) never run without it.
  */
-const beginWithToken = (token: string, limits: WaitLimits | undefined): string =>
-  `BEGIN;\nSELECT pg_catalog.set_config('migseal.xact', '${token}', true), pg_catalog.set_config('migseal.began', '${token}', false)${limits ? `, ${setLimits(limits, true)}` : ''}`;
+const beginWithToken = (token: string, limits: WaitLimits | undefined, clock = false): string =>
+  `BEGIN;\nSELECT pg_catalog.set_config('migseal.xact', '${token}', true), pg_catalog.set_config('migseal.began', '${token}', false)${limits ? `, ${setLimits(limits, true)}` : ''}${clock ? `, ${START_CLOCK}` : ''}`;
+/**
+ * A held script's duration, measured by the server: the clock read with BEGIN (seconds since
+ * the epoch as numeric text, which no DateStyle or TimeZone a script sets can change), and the
+ * milliseconds since then, set with the check that follows the script. Every name is qualified:
+ * the script may have changed the search path.
+ */
+const START_CLOCK = `pg_catalog.set_config('migseal.t0', CAST(EXTRACT(EPOCH FROM pg_catalog.clock_timestamp()) AS pg_catalog.text), true)`;
+const TOOK_MS = `CAST(CAST(pg_catalog.round((EXTRACT(EPOCH FROM pg_catalog.clock_timestamp()) OPERATOR(pg_catalog.-) CAST(pg_catalog.current_setting('migseal.t0') AS numeric)) OPERATOR(pg_catalog.*) 1000) AS integer) AS pg_catalog.text)`;
+/** Where a held statement's parameter stands for the duration (see holdScript): the value the check set. */
+const HELD_MS = `CAST(pg_catalog.current_setting('migseal.took') AS integer)`;
+const HELD_MS_TEXT = `pg_catalog.current_setting('migseal.took')`;
+/**
+ * The check after a held script: the transaction check, under a column named with the
+ * transaction's token, and the script's duration. Its row arriving says the script ran, whole,
+ * and left the transaction open; an error before any such row is the script's. A script could
+ * read the token and send a row of that name itself, so only the last such row counts, and
+ * whatever a failure is taken for, the session setting that survives only a commit (see
+ * #committedBeforeFailing) says whether the script had committed part of its work.
+ */
+const heldCheckMark = (token: string): string => `migseal_check_${token}`;
+const heldCheck = (token: string): string =>
+  `SELECT 1 / coalesce((pg_catalog.current_setting('migseal.xact', true) OPERATOR(pg_catalog.=) '${token}')::int, 0) AS ${heldCheckMark(token)}, pg_catalog.set_config('migseal.took', ${TOOK_MS}, true) AS took`;
+
+/** A simple query that notes whether the held check's row came back, and its duration. */
+class HeldQuery extends (pg.Query as unknown as new (config: { text: string }) => object) {
+  /** The last column named as the check has no row yet: a failure now is the check's. */
+  checking = false;
+  /** A row came for the last column named as the check. */
+  passed = false;
+  took = Number.NaN;
+  constructor(
+    text: string,
+    readonly mark: string,
+  ) {
+    super({ text });
+  }
+  handleRowDescription(msg: { fields: Array<{ name: string }> }): void {
+    if (msg.fields[0]?.name === this.mark) {
+      this.checking = true;
+      this.passed = false;
+    }
+    (pg.Query.prototype as unknown as { handleRowDescription(m: unknown): void }).handleRowDescription.call(this, msg);
+  }
+  handleDataRow(msg: { fields: unknown[] }): void {
+    if (this.checking) {
+      this.checking = false;
+      this.passed = true;
+      this.took = msg.fields[1] === null ? Number.NaN : Number(msg.fields[1]);
+    }
+    (pg.Query.prototype as unknown as { handleDataRow(m: unknown): void }).handleDataRow.call(this, msg);
+  }
+}
 /** set_config calls for the wait limits (integers: milliseconds), local to the transaction or for the session. */
 const setLimits = (limits: WaitLimits, local: boolean): string =>
   `pg_catalog.set_config('lock_timeout', '${Math.trunc(limits.lockTimeoutMs)}', ${local}), pg_catalog.set_config('statement_timeout', '${Math.trunc(limits.statementTimeoutMs)}', ${local})`;
@@ -44,6 +98,7 @@ const watchInterval = (lockTimeoutMs: number): number => Math.min(1000, Math.max
 const CHECK_MARK = 'migseal_transaction_check';
 const checkToken = (token: string): string => `SELECT 1 / coalesce((pg_catalog.current_setting('migseal.xact', true) OPERATOR(pg_catalog.=) '${token}')::int, 0) AS ${CHECK_MARK}`;
 const DIVISION_BY_ZERO = '22012';
+const SYNTAX_ERROR = '42601';
 
 /** Where migseal keeps its tables: a schema of its own, named in every statement, so no search path can move them. */
 const HISTORY_SCHEMA = 'migseal';
@@ -78,6 +133,11 @@ export class PostgresDriver implements Driver {
   #prepared = new Map<string, string>();
   /** EXECUTEs held back inside transaction(), to travel with its COMMIT. */
   #atCommit: string[] = [];
+  /** The script holdScript holds: its place among #atCommit, and the number that stands for its duration in held parameters. */
+  #held: { at: number; length: number; took: number; tookText: string } | undefined;
+  /** A held script sent before its COMMIT (#releaseHeld): the number that stood for its duration, and the duration. */
+  #sentHeld: { took: number; tookText: string; ms: number } | undefined;
+  #heldMs = 0;
   /** Bumped when a script may have dropped them: later names are new, so they are prepared again. */
   #generation = 0;
   /** Inside transaction(), BEGIN has not been sent yet: it goes with the next statement. */
@@ -198,6 +258,7 @@ export class PostgresDriver implements Driver {
 
   async exec(sql: string): Promise<void> {
     this.#check();
+    await this.#releaseHeld();
     // Outside a transaction the limits are the session's: a script sent alone (CREATE INDEX CONCURRENTLY) must stay alone.
     if (this.#limits && !this.#inTransaction) await this.#client.query(`SELECT ${setLimits(this.#limits, false)}`);
     const text = this.#withPending(sql);
@@ -217,7 +278,110 @@ export class PostgresDriver implements Driver {
   /** The next message asks the server first whether this transaction is still the one transaction() began. */
   async checkTransactionOpen(): Promise<void> {
     this.#check();
+    // A held script's check travels right after it already (holdScript).
+    if (this.#held) return;
     if (this.#inTransaction && !this.#beginPending) this.#atCommit.unshift(checkToken(this.#token));
+  }
+
+  /**
+   * Holds a script for the transaction's one message (Driver.holdScript): only as the first
+   * thing of its transaction, and not a script that may drop the prepared statements the
+   * statements after it execute. The number standing for the duration is random (2^48 values,
+   * negative: never a duration) and new for each transaction.
+   */
+  holdScript(sql: string): number | undefined {
+    this.#check();
+    if (!this.#inTransaction || !this.#beginPending || this.#held || DROPS_PREPARED.test(sql)) return undefined;
+    const took = -(2 ** 48 + randomInt(2 ** 48 - 1));
+    this.#held = { at: this.#atCommit.length, length: sql.length, took, tookText: String(took) };
+    // A line break, then a semicolon: a script ending in a line comment or without its last semicolon ends there.
+    this.#atCommit.push(`${sql}\n;`, heldCheck(this.#token));
+    return took;
+  }
+
+  heldScriptMs(): number {
+    return this.#heldMs;
+  }
+
+  /**
+   * Sends the held transaction, BEGIN to COMMIT. The script's failure (nothing after it ran) is
+   * thrown as exec would throw it, inside HeldScriptFailed; the check failing (the script ended
+   * the transaction) as TransactionEnded; a failure after the check as it came. A message that
+   * ran without the check's row is not taken as a migration that ran.
+   */
+  async #sendHeld(commit: boolean): Promise<void> {
+    const held = this.#held!;
+    const first = [beginWithToken(this.#token, this.#limits, true), ...this.#atCommit.slice(0, held.at + 1)];
+    // The script's place in the message: after what precedes it and the separator.
+    const prefix = first.slice(0, -1).join(';\n').length + 2;
+    const scriptEnd = prefix + held.length;
+    // The check, what is held after it, COMMIT.
+    const after = [...this.#atCommit.slice(held.at + 1), ...(commit ? ['COMMIT'] : [])];
+    this.#beginPending = false;
+    this.#atCommit = [];
+    this.#held = undefined;
+    const mark = heldCheckMark(this.#token);
+    let query = new HeldQuery([...first, ...after].join(';\n'), mark);
+    try {
+      await this.#watched(() => this.#submit(query));
+    } catch (error) {
+      if (!parsedPastScript(error, scriptEnd)) throw await this.#heldError(query, error, prefix);
+      // The message did not parse past the script's end (a string or comment the script left open took in what follows
+      // it), so nothing ran: the script goes alone, as exec sends it, so it fails as it does alone; then the rest.
+      try {
+        await this.#watched(() => this.#send(first.join(';\n')));
+      } catch (alone) {
+        relativeToScript(alone, prefix);
+        throw new HeldScriptFailed((await this.#committedBeforeFailing()) ? new TransactionEnded(alone) : alone);
+      }
+      query = new HeldQuery(after.join(';\n'), mark);
+      try {
+        await this.#submit(query);
+      } catch (rest) {
+        throw await this.#heldError(query, rest, 0);
+      }
+    }
+    if (!query.passed || !Number.isSafeInteger(query.took)) throw new TransactionEnded();
+    this.#heldMs = query.took;
+    if (!commit) this.#sentHeld = { took: held.took, tookText: held.tookText, ms: query.took };
+  }
+
+  /**
+   * What a held message's failure is: the check failing (the script ended the transaction);
+   * before any check row, the script's failure, as exec reports it (its position in the script,
+   * and TransactionEnded when it had committed before failing); after one, the record's, as it
+   * came, unless the script had committed part of its work after all.
+   */
+  async #heldError(query: HeldQuery, error: unknown, prefix: number): Promise<unknown> {
+    if (query.checking && (error as { code?: string })?.code === DIVISION_BY_ZERO) return new TransactionEnded();
+    if (!query.passed) relativeToScript(error, prefix);
+    const committed = await this.#committedBeforeFailing();
+    if (committed) return new HeldScriptFailed(new TransactionEnded(error));
+    return query.passed ? error : new HeldScriptFailed(error);
+  }
+
+  #submit(query: HeldQuery): Promise<void> {
+    return new Promise((resolve, reject) => {
+      (query as { callback?: (error: unknown) => void }).callback = (error) => (error ? reject(error) : resolve());
+      this.#client.query(query as unknown as pg.QueryConfig);
+    });
+  }
+
+  /**
+   * Something must be sent before COMMIT that cannot wait for it (a statement with its own
+   * parameters, another script): the held script goes first, with its check and what is held,
+   * and the rest of the transaction takes the duration it reported where it stood for it.
+   */
+  async #releaseHeld(): Promise<void> {
+    if (this.#held) await this.#sendHeld(false);
+  }
+
+  /** A parameter with the number standing for a held script's duration, once that script was sent: the duration itself. */
+  #afterHeld(value: unknown): unknown {
+    const sent = this.#sentHeld;
+    if (sent === undefined) return value;
+    if (value === sent.took) return sent.ms;
+    return typeof value === 'string' && value.includes(sent.tookText) ? value.split(sent.tookText).join(String(sent.ms)) : value;
   }
 
   /**
@@ -248,15 +412,17 @@ export class PostgresDriver implements Driver {
 
   async query(sql: string, params: readonly unknown[] = [], options: QueryOptions = {}): Promise<Row[]> {
     this.#check();
+    params = this.#sentHeld === undefined ? params : params.map((v) => this.#afterHeld(v));
     let n = 0;
     const text = sql.replace(/\?/g, () => `$${++n}`);
     const name = options.repeated ? await this.#prepare(text) : undefined;
     if (name !== undefined) {
-      const call = params.length === 0 ? `EXECUTE ${name}` : `EXECUTE ${name}(${params.map((v) => this.#literal(v)).join(', ')})`;
+      const call = params.length === 0 ? `EXECUTE ${name}` : `EXECUTE ${name}(${params.map((v) => this.#heldLiteral(v)).join(', ')})`;
       if (options.atCommit && this.#inTransaction) {
         this.#atCommit.push(call);
         return [];
       }
+      await this.#releaseHeld();
       const sent = this.#withPending(call);
       return lastRows(await this.#watched(() => this.#send(sent)));
     }
@@ -265,6 +431,7 @@ export class PostgresDriver implements Driver {
       this.#atCommit.push(text);
       return [];
     }
+    await this.#releaseHeld();
     // The extended protocol takes one statement: what is pending goes first, on its own.
     const pending = this.#withPending('');
     return this.#watched(async () => {
@@ -280,8 +447,9 @@ export class PostgresDriver implements Driver {
     this.#token = `${this.#tokenPrefix}${(++this.#transactions).toString(16)}`;
     try {
       const result = await fn();
+      if (this.#held) await this.#sendHeld(true);
       // Nothing was sent: there is no transaction to commit. The rows held for COMMIT may wait for a lock (a history table another session locked).
-      if (!this.#beginPending || this.#atCommit.length > 0) {
+      else if (!this.#beginPending || this.#atCommit.length > 0) {
         const commit = this.#withPending('COMMIT');
         await this.#watched(() => this.#send(commit));
       }
@@ -294,6 +462,8 @@ export class PostgresDriver implements Driver {
       this.#inTransaction = false;
       this.#beginPending = false;
       this.#atCommit = [];
+      this.#held = undefined;
+      this.#sentHeld = undefined;
     }
   }
 
@@ -323,6 +493,22 @@ export class PostgresDriver implements Driver {
   #forgetStatements(): void {
     this.#prepared.clear();
     this.#generation++;
+  }
+
+  /**
+   * A parameter of a statement held with a script (holdScript): the number standing for its
+   * duration becomes the duration the server measured, as an integer, or inside a string as
+   * its digits; anything else is a literal.
+   */
+  #heldLiteral(value: unknown): string {
+    const held = this.#held;
+    if (held === undefined) return this.#literal(value);
+    if (value === held.took) return HELD_MS;
+    if (typeof value !== 'string' || !value.includes(held.tookText)) return this.#literal(value);
+    return `(${value
+      .split(held.tookText)
+      .map((part) => this.#literal(part))
+      .join(` OPERATOR(pg_catalog.||) ${HELD_MS_TEXT} OPERATOR(pg_catalog.||) `)})`;
   }
 
   /** A parameter as an SQL literal for EXECUTE: strings through pg's own quoting, safe integers, NULL. */
@@ -440,6 +626,15 @@ function describeConnectError(error: unknown): string {
   if (e.code === 'ENOTFOUND') return `no such host ${(e as { hostname?: string }).hostname ?? ''}`.trim();
   if (e.code === 'ETIMEDOUT') return 'the connection timed out';
   return String(e?.message ?? error).replace(/\.$/, '');
+}
+
+/**
+ * Whether a syntax error lies past the end of the script in the message (at `scriptEnd` or
+ * later): the server parses a whole message before it runs any of it, so then none of it ran.
+ */
+function parsedPastScript(error: unknown, scriptEnd: number): boolean {
+  const e = error as { code?: string; position?: string };
+  return e?.code === SYNTAX_ERROR && typeof e.position === 'string' && Number(e.position) > scriptEnd;
 }
 
 /**
