@@ -48,6 +48,8 @@ async function refusedBehind(table: string, args: string[], maxMs = 6000): Promi
   const result = await ctx.world.migseal([...args, '--db', url, '--json']);
   const elapsed = Date.now() - started;
   await holder!.query('COMMIT');
+  await holder!.end();
+  holder = undefined;
   expect(elapsed, result.stdout + result.stderr).toBeLessThan(maxMs);
   expect([result.code, codeOf(result)], result.stdout + result.stderr).toEqual([4, 'DATABASE_UNAVAILABLE']);
   const { message, error } = JSON.parse(result.stdout) as { message: string; error: { details?: { lockHolders?: unknown } } };
