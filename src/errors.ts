@@ -69,6 +69,8 @@ export const ERROR_CODES = Object.freeze({
   RESTORE_TARGET_NOT_EMPTY: 2,
   RESTORE_MISMATCH: 2,
   SCHEMA_DRIFTED: 2,
+  /** The live schema differs from the recorded one, and a later run wrote migrations without recording the schema it left: drift cannot be told apart from its work. */
+  SCHEMA_UNRECORDED: 2,
   REHEARSAL_REQUIRED: 2,
   REHEARSAL_FAILED: 2,
   SCRATCH_NOT_EMPTY: 2,

@@ -8,9 +8,9 @@
  * A run that gives up on a lock part-way has committed the migrations before the one that
  * waited, and the schema it left is what the next run's drift check compares with. Reading
  * that schema needs the lock that is still held (a view on the locked table), so it records
- * none. The next run must not call the committed migration's work drift: drift says it cannot
- * tell (exit 1, not SCHEMA_DRIFTED), apply goes ahead with a warning and records the schema
- * anew, and a change by hand after that is drift again.
+ * none. The next run must not call the committed migration's work drift, nor let a change by
+ * hand since then through: drift and apply say SCHEMA_UNRECORDED (exit 2, nothing runs) until
+ * drift --accept records the schema, and a change by hand after that is drift again.
  */
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -118,7 +118,7 @@ describe('a run that gave up on a lock part-way', () => {
     expect((await ctx.world.migseal(['apply', await ctx.world.bundle(DRIFT_FIRST), '--trust', policy, '--db', driftUrl])).code).toBe(0);
   });
 
-  it('a run that gave up on a lock after committing a migration is not followed by a false SCHEMA_DRIFTED', async () => {
+  it('a run that gave up on a lock after committing a migration is followed by SCHEMA_UNRECORDED, not a false SCHEMA_DRIFTED, until drift --accept', async () => {
     const second = await ctx.world.bundle(DRIFT_SECOND, { release: '2' });
     const holder = new pg.Client({ connectionString: driftUrl, application_name: 'nightly-report' });
     await holder.connect();
@@ -139,17 +139,26 @@ describe('a run that gave up on a lock part-way', () => {
       await holder.end();
     }
     expect(await ctx.cluster.psql("SELECT version FROM migseal.migseal_migrations WHERE state = 'applied' ORDER BY version", DRIFT_DB)).toBe('1\n2\n');
-    // The schema differs from the recorded one by migration 2's column, which is migseal's own work, not drift.
+    // The schema differs from the recorded one by migration 2's column, migseal's own work: not called drift, and
+    // not let through either, since a change by hand since then could not be told apart from it.
     const drift = await ctx.world.migseal(['drift', '--db', driftUrl, '--json']);
-    expect(codeOf(drift), drift.stdout).not.toBe('SCHEMA_DRIFTED');
-    expect(drift.code, drift.stdout).toBe(1);
+    expect([drift.code, codeOf(drift)], drift.stdout).toEqual([2, 'SCHEMA_UNRECORDED']);
     const { message, unrecorded } = JSON.parse(drift.stdout) as { message: string; unrecorded: { versions: string[]; outcome: string } };
     expect(unrecorded).toMatchObject({ versions: ['2'], outcome: 'failed' });
     expect(message).toContain('(failed) wrote migration 2 after it was recorded and could not record the schema it left');
-    // The same apply finishes the release (the policy refuses drift), says why it did not refuse, and records the schema.
+    // apply refuses it (the policy refuses drift) and changes nothing, naming the way out.
+    const before = await ctx.cluster.dump(DRIFT_DB);
+    const refused = await ctx.world.migseal(['apply', second, '--trust', policy, '--db', driftUrl, '--json']);
+    expect([refused.code, codeOf(refused)], refused.stdout).toEqual([2, 'SCHEMA_UNRECORDED']);
+    const refusal = (JSON.parse(refused.stdout) as { message: string }).message;
+    expect(refusal).toContain('(failed) wrote migration 2 after it was recorded and could not record the schema it left');
+    expect(refusal).toContain('migseal drift --db URL --accept --reason TEXT');
+    expect(await ctx.cluster.dump(DRIFT_DB)).toBe(before);
+    // The operator looks, records the schema as it is, and the same apply finishes the release.
+    const accepted = await ctx.world.migseal(['drift', '--db', driftUrl, '--accept', '--reason', 'migration 2 of the run that gave up on a lock']);
+    expect(accepted.code, accepted.stderr).toBe(0);
     const again = await ctx.world.migseal(['apply', second, '--trust', policy, '--db', driftUrl, '--json']);
     expect(again.code, again.stdout).toBe(0);
-    expect(again.stdout).toContain('drift cannot be told apart from it, so the run went ahead and records the schema anew');
     expect((await ctx.world.migseal(['drift', '--db', driftUrl])).code).toBe(0);
     expect(await ctx.cluster.psql("SELECT version FROM migseal.migseal_migrations WHERE state = 'applied' ORDER BY version", DRIFT_DB)).toBe('1\n2\n3\n');
     // A change by hand is still drift.

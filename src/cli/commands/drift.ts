@@ -8,7 +8,10 @@ import { databaseUrl, lockTimeoutMs, withDatabase } from '../database.js';
 import { COMMANDS, type CommandRun } from '../table.js';
 import { waitLimitFlags } from '../wait-limits.js';
 
-/** Exit 0: the live schema is the one the last run recorded; 2 (SCHEMA_DRIFTED): it is not, with every difference. */
+/**
+ * Exit 0: the live schema is the one the last run recorded; 2 (SCHEMA_DRIFTED): it is not, with every difference;
+ * 2 (SCHEMA_UNRECORDED): it is not, and a later run wrote migrations without recording the schema it left.
+ */
 export const run: CommandRun = async (args, context) => {
   if (args.flags.accept === true) return accept(args, context);
   if (args.flags.reason !== undefined) throw new MigsealError('USAGE', `--reason goes with --accept. Usage: ${COMMANDS.drift!.usage}`);
@@ -21,9 +24,9 @@ export const run: CommandRun = async (args, context) => {
     throw new MigsealError('USAGE', `${url.display} has no recorded schema fingerprint to compare with: no migseal run has recorded one yet (the next apply, rollback or resolve records one).`);
   }
   if (live.drifted && live.unrecorded) {
-    // Not a SCHEMA_DRIFTED: the schema a later run left was never recorded, so drift cannot be told apart from its work.
-    const why = `the live schema of ${url.display} differs from the fingerprint recorded ${live.recorded.recordedAt} by run ${live.recorded.runId}, but ${describeUnrecorded(live.unrecorded)}; the next apply, rollback or resolve records the schema anew (or check the difference and record it with --accept)`;
-    return { text: [`cannot tell drift: ${why}`, ...describe(live.difference)].join('\n'), json: { ok: false, database: url.display, unrecorded: live.unrecorded, message: why, ...summary(live) }, exitCode: 1 };
+    // Not called drift: the schema a later run left was never recorded, so drift cannot be told apart from its work.
+    const why = `the live schema of ${url.display} differs from the fingerprint recorded ${live.recorded.recordedAt} by run ${live.recorded.runId}, and ${describeUnrecorded(live.unrecorded)}; check each difference below, then record the schema as it is with --accept --reason TEXT`;
+    return { text: [`SCHEMA_UNRECORDED: ${why}`, ...describe(live.difference)].join('\n'), json: { ok: false, code: 'SCHEMA_UNRECORDED', database: url.display, unrecorded: live.unrecorded, message: why, ...summary(live) }, exitCode: 2 };
   }
   const json = { ok: !live.drifted, ...(live.drifted && { code: 'SCHEMA_DRIFTED' }), database: url.display, ...summary(live) };
   if (!live.drifted) {
