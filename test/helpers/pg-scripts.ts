@@ -6,17 +6,7 @@
  * differential test and as the seeds of its fuzz target.
  */
 import { NOT_NAMES, UNRESERVED } from '../../src/lint/pg/keywords.js';
-
-export function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mutateScripts, random } from './script-mutations.js';
 
 export function pgScripts(count: number, seed: number): string[] {
   const r = random(seed);
@@ -48,31 +38,7 @@ export function pgScripts(count: number, seed: number): string[] {
   });
 }
 
-/** Token-level and character-level damage to a script. */
+/** Token-level and character-level damage to a script, with PostgreSQL's punctuation and words. */
 export function pgMutations(texts: readonly string[], seed: number): string[] {
-  const r = random(seed);
-  return texts.map((text) => {
-    const tokens = text.split(/(\s+|[(),;.])/).filter((t) => t !== '');
-    const i = Math.floor(r() * tokens.length);
-    const j = Math.floor(r() * tokens.length);
-    switch (Math.floor(r() * 6)) {
-      case 0:
-        tokens.splice(i, 1);
-        break;
-      case 1:
-        tokens.splice(i, 0, tokens[j]!);
-        break;
-      case 2:
-        [tokens[i], tokens[j]] = [tokens[j]!, tokens[i]!];
-        break;
-      case 3:
-        tokens.splice(i, 0, ['(', ')', ',', ';', "'", '"', '.', '--', '/*', '*/', '-', '$', 'é', '\f', '1', '\0', 'NOT', 'NULL', 'DEFAULT', 'KEY'][Math.floor(r() * 20)]!);
-        break;
-      default: {
-        const at = Math.floor(r() * text.length);
-        return text.slice(0, at) + String.fromCharCode(32 + Math.floor(r() * 95)) + text.slice(at + 1);
-      }
-    }
-    return tokens.join('');
-  });
+  return mutateScripts(texts, seed, /(\s+|[(),;.])/, ['(', ')', ',', ';', "'", '"', '.', '--', '/*', '*/', '-', '$', 'é', '\f', '1', '\0', 'NOT', 'NULL', 'DEFAULT', 'KEY']);
 }

@@ -11,6 +11,7 @@ import { describe, expect, test } from 'vitest';
 import { safeMigrations, UNSAFE } from '../../bench/lint-corpus.mjs';
 import { readCommonDdl } from '../../src/lint/sqlite/common-ddl.js';
 import { parseSqlite, parseSqliteByGrammar, parseSqliteMany, parseSqliteManyByGrammar } from '../../src/lint/sqlite/parse.js';
+import { mutateScripts, random } from '../helpers/script-mutations.js';
 
 const require = createRequire(import.meta.url);
 const { parse } = require('sql-parser-cst') as { parse: (sql: string, options: object) => { statements: unknown[] } };
@@ -24,18 +25,7 @@ function grammar(text: string): string | undefined {
   }
 }
 
-/** A small seeded generator, so a failure names a case that comes back. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
+/** Seeded, so a failure names a case that comes back. */
 function scripts(count: number, seed: number): string[] {
   const r = random(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
@@ -67,33 +57,9 @@ function scripts(count: number, seed: number): string[] {
   });
 }
 
-/** Token-level and character-level damage to a script. */
+/** Token-level and character-level damage to a script, with SQLite's punctuation and words. */
 function mutations(texts: readonly string[], seed: number): string[] {
-  const r = random(seed);
-  return texts.map((text) => {
-    const tokens = text.split(/(\s+|[(),;])/).filter((t) => t !== '');
-    const i = Math.floor(r() * tokens.length);
-    const j = Math.floor(r() * tokens.length);
-    switch (Math.floor(r() * 6)) {
-      case 0:
-        tokens.splice(i, 1);
-        break;
-      case 1:
-        tokens.splice(i, 0, tokens[j]!);
-        break;
-      case 2:
-        [tokens[i], tokens[j]] = [tokens[j]!, tokens[i]!];
-        break;
-      case 3:
-        tokens.splice(i, 0, ['(', ')', ',', ';', "'", '"', '.', '--', '/*', '`', '[', '$', 'é', '\f', '1', 'END', 'BEGIN'][Math.floor(r() * 17)]!);
-        break;
-      default: {
-        const at = Math.floor(r() * text.length);
-        return text.slice(0, at) + String.fromCharCode(32 + Math.floor(r() * 95)) + text.slice(at + 1);
-      }
-    }
-    return tokens.join('');
-  });
+  return mutateScripts(texts, seed, /(\s+|[(),;])/, ['(', ')', ',', ';', "'", '"', '.', '--', '/*', '`', '[', '$', 'é', '\f', '1', 'END', 'BEGIN']);
 }
 
 describe('readCommonDdl', () => {

@@ -15,6 +15,7 @@
  * keywords. A quoted name, an operator, a cast, a clause it does not know, or any other
  * character sends the whole script to the parser.
  */
+import { isDigit, isWordPart, isWordStart } from '../ascii-words.js';
 import { NOT_NAMES, UNRESERVED } from './keywords.js';
 
 type Node = Record<string, unknown>;
@@ -130,15 +131,6 @@ function tokenize(text: string): Token[] | undefined {
 /** Printable ASCII, tab, line feed, carriage return: what this reader's offsets (bytes = characters) allow. */
 function isText(c: number): boolean {
   return (c >= 32 && c < 127) || c === 9 || c === 10 || c === 13;
-}
-function isWordStart(c: number): boolean {
-  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
-}
-function isWordPart(c: number): boolean {
-  return isWordStart(c) || isDigit(c);
-}
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
 }
 
 class Reader {

@@ -15,6 +15,7 @@
  * script to the grammar.
  */
 import { createRequire } from 'node:module';
+import { isDigit, isWordPart, isWordStart } from '../ascii-words.js';
 
 type Node = Record<string, unknown>;
 type Range = [number, number];
@@ -125,15 +126,6 @@ function tokenize(text: string): Token[] | undefined {
   return tokens;
 }
 
-function isWordStart(c: number): boolean {
-  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
-}
-function isWordPart(c: number): boolean {
-  return isWordStart(c) || isDigit(c);
-}
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
 
 class Reader {
   private at = 0;
