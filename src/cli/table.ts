@@ -296,9 +296,9 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   restore: {
     summary: 'restore a backup apply --backup took into an empty database, and check its schema against the fingerprint recorded with it',
-    usage: 'migseal restore BACKUP_FILE --db URL [--json]',
+    usage: 'migseal restore BACKUP_FILE --db URL [--pg-lock-timeout DURATION] [--json]',
     positionals: { min: 1, max: 1 },
-    flags: { db: { type: 'string', value: 'URL', description: 'the EMPTY scratch database to restore into (sqlite:PATH: absent or empty; postgres://user@host/db: no tables, schemas or objects)' }, json },
+    flags: { db: { type: 'string', value: 'URL', description: 'the EMPTY scratch database to restore into (sqlite:PATH: absent or empty; postgres://user@host/db: no tables, schemas or objects)' }, 'pg-lock-timeout': pgLockWait, json },
     load: () => import('./commands/restore.js'),
   },
   audit: {

@@ -75,6 +75,12 @@ describe('apply --backup on SQLite', () => {
     expect(restored.code, restored.stderr).toBe(0);
     expect(restored.stdout).toContain(`its schema matches the fingerprint recorded when the backup was taken (sha256:${backup.fingerprintSha256.slice(0, 16)}`);
     expect(sha(scratch)).toBe(backup.sha256);
+    // Its wait limit is checked before anything is read or written.
+    const unwritten = join(world.dir, `unwritten-${n}.db`);
+    const usage = await world.migseal(['restore', backup.path, '--db', `sqlite:${unwritten}`, '--pg-lock-timeout', '5', '--json']);
+    expect([usage.code, codeOf(usage)]).toEqual([1, 'USAGE']);
+    expect(JSON.parse(usage.stdout).message).toContain('--pg-lock-timeout takes');
+    expect(existsSync(unwritten)).toBe(false);
 
     // Into a database that is not empty: refused, untouched.
     const applied2 = sha(db);
