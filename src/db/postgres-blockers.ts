@@ -18,6 +18,8 @@ export interface LockHolder {
   state: string | null;
   /** Seconds since its transaction (else its query, else its session) began: it has held its locks at most that long. */
   seconds: number | null;
+  /** What `seconds` counts from: a session holding a session-level lock (another runner's) may be in no transaction. */
+  since: 'transaction' | 'query' | 'session' | null;
   /** Its current or last query's first line, shortened. */
   query: string | null;
   /** The lock the runner waited for: its mode and what it was on. */
@@ -26,6 +28,7 @@ export interface LockHolder {
 
 const BLOCKERS = `SELECT b.pid, b.usename AS user, b.application_name AS application, b.state,
     pg_catalog.round(EXTRACT(EPOCH FROM pg_catalog.now() OPERATOR(pg_catalog.-) coalesce(b.xact_start, b.query_start, b.backend_start)))::int AS seconds,
+    CASE WHEN b.xact_start IS NOT NULL THEN 'transaction' WHEN b.query_start IS NOT NULL THEN 'query' WHEN b.backend_start IS NOT NULL THEN 'session' END AS since,
     b.query,
     (SELECT w.mode || ' on ' || CASE WHEN w.relation IS NOT NULL THEN w.relation::pg_catalog.regclass::text ELSE w.locktype END
        FROM pg_catalog.pg_locks w WHERE w.pid OPERATOR(pg_catalog.=) $1 AND NOT w.granted LIMIT 1) AS wanted
@@ -36,6 +39,7 @@ const BLOCKERS = `SELECT b.pid, b.usename AS user, b.application_name AS applica
 /** Who holds a session advisory lock on a bigint key in this database (its two halves, as pg_locks shows them). */
 const ADVISORY_HOLDERS = `SELECT a.pid, a.usename AS user, a.application_name AS application, a.state,
     pg_catalog.round(EXTRACT(EPOCH FROM pg_catalog.now() OPERATOR(pg_catalog.-) coalesce(a.xact_start, a.query_start, a.backend_start)))::int AS seconds,
+    CASE WHEN a.xact_start IS NOT NULL THEN 'transaction' WHEN a.query_start IS NOT NULL THEN 'query' WHEN a.backend_start IS NOT NULL THEN 'session' END AS since,
     a.query, NULL AS wanted
   FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid OPERATOR(pg_catalog.=) l.pid
   WHERE l.locktype OPERATOR(pg_catalog.=) 'advisory' AND l.granted AND l.objsubid OPERATOR(pg_catalog.=) 1
@@ -63,6 +67,7 @@ const toHolder = (r: Record<string, unknown>): LockHolder => ({
   application: (r.application as string | null) ?? null,
   state: (r.state as string | null) ?? null,
   seconds: r.seconds === null || r.seconds === undefined ? null : Number(r.seconds),
+  since: r.since === 'transaction' || r.since === 'query' || r.since === 'session' ? r.since : null,
   query: firstLine(r.query),
   wanted: (r.wanted as string | null) ?? null,
 });
@@ -146,6 +151,8 @@ function firstLine(query: unknown): string | null {
   return line.length > MAX_QUERY_CHARS ? `${line.slice(0, MAX_QUERY_CHARS)}…` : line;
 }
 
+const SINCE = { transaction: 'its transaction began', query: 'its last query began', session: 'connected' } as const;
+
 /** The holders in one sentence: "pid 4242 (user alice, application "psql", idle in transaction, its transaction began 42 s ago, last query: LOCK …)". */
 export function describeHolders(holders: readonly LockHolder[]): string {
   return holders
@@ -154,7 +161,7 @@ export function describeHolders(holders: readonly LockHolder[]): string {
         `user ${h.user ?? 'unknown'}`,
         `application "${h.application ?? ''}"`,
         h.state ?? 'state unknown',
-        ...(h.seconds === null ? [] : [`its transaction began ${h.seconds} s ago`]),
+        ...(h.seconds === null ? [] : [`${SINCE[h.since ?? 'transaction']} ${h.seconds} s ago`]),
         ...(h.query ? [`${h.state === 'active' ? 'running' : 'last query'}: ${h.query}`] : []),
       ];
       return `pid ${h.pid} (${parts.join(', ')})`;

@@ -153,6 +153,9 @@ describe('apply on PostgreSQL refuses, changing nothing', () => {
       // The session that holds it is named, as a lock timeout in a script names its holder.
       expect(waited.stderr).toContain(`: pid ${holderPid} (user ${ctx.cluster.user}, application "", idle, `);
       expect(waited.stderr).toContain('last query: SELECT pg_backend_pid() AS pid); gave up after 1000 ms.');
+      // It holds a session lock in no transaction: its age is its last query's, and not called a transaction's.
+      expect(waited.stderr).toMatch(/idle, its last query began \d+ s ago, last query:/);
+      expect(waited.stderr).not.toContain('its transaction began');
       expect(lastAuditRecord()).toMatchObject({ outcome: 'unavailable', code: 'LOCK_TIMEOUT', exitCode: 4 });
       expect(await ctx.cluster.dump(db.name)).toBe(before);
       expect(Date.now() - started).toBeLessThan(15_000);
