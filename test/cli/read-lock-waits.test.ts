@@ -4,9 +4,12 @@
  * (--pg-lock-timeout, else 10 s): behind a session holding ACCESS EXCLUSIVE on a table they
  * read, each gives up with DATABASE_UNAVAILABLE (exit 4), naming that session, and changes nothing.
  */
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { usePostgresWorld } from '../helpers/postgres-world.js';
+import { writePolicy } from '../helpers/fixtures.js';
 import { codeOf } from '../helpers/refusal.js';
 
 const ctx = usePostgresWorld();
@@ -77,6 +80,15 @@ describe('read-only commands behind another session\'s lock', () => {
       const { message } = await refusedBehind('migseal.migseal_migrations', [...args, '--pg-lock-timeout', '500ms']);
       expect(message).toContain('on migseal.migseal_migrations held by pid');
     }
+  });
+
+  it("status with a verified bundle waits as long as its environment's pgLockTimeout says, without the flag", async () => {
+    const dir = join(ctx.world.dir, 'keys-status-wait');
+    mkdirSync(dir, { mode: 0o700, recursive: true });
+    copyFileSync(ctx.world.key.publicPath, join(dir, 'release.pub'));
+    const policy = writePolicy(dir, { keys: [{ key: ctx.world.key, roles: ['release'] }], environments: { default: { release: 1, pgLockTimeout: '500ms' } } });
+    const { message } = await refusedBehind('migseal.migseal_migrations', ['status', '--bundle', bundle, '--trust', policy]);
+    expect(message).toContain('on migseal.migseal_migrations held by pid');
   });
 
   it('without the flag they wait the default 10 s, as apply does, then give up', async () => {

@@ -12,12 +12,14 @@ import { renderStatusRows, statusRows } from '../status-table.js';
 import { databaseUrl, withDatabase } from '../database.js';
 import { readInput } from '../io.js';
 import type { CommandRun } from '../table.js';
-import { waitLimitFlags } from '../wait-limits.js';
+import { waitLimitFlags, waitLimits } from '../wait-limits.js';
 
 export const run: CommandRun = async ({ flags }, { env, cwd }) => {
   const url = databaseUrl(flags, env, cwd);
-  const waits = waitLimitFlags(flags);
+  waitLimitFlags(flags); // a wrong value is a usage error before the bundle is read
   const bundle = typeof flags.bundle === 'string' ? await readBundle(flags.bundle, flags) : undefined;
+  // The flags, else (with a verified bundle) its environment's pgLockTimeout and pgStatementTimeout, as apply takes them.
+  const waits = waitLimits(flags, bundle?.rule);
   const { history, invalid } = await withDatabase(url, env, true, async (driver) => ({ history: await readHistory(driver), invalid: await invalidIndexes(driver) }), undefined, waits);
   const runs = history.runs;
   const count = (state: string) => history.migrations.filter((m) => m.state === state).length;
@@ -95,8 +97,9 @@ async function readBundle(path: string, flags: Record<string, unknown>) {
   if (typeof flags.trust === 'string') {
     // Loaded only here: status without --trust (a health check, a look at the history) does not load the verifier.
     const [{ verifyBundle }, { loadTrustPolicy }] = await Promise.all([import('../../verify/index.js'), import('../../trust/policy.js')]);
-    const v = await verifyBundle(bytes, { policy: loadTrustPolicy(flags.trust), ...(typeof flags.env === 'string' && { environment: flags.env }) });
-    return { manifest: v.manifest, files: v.files, digest: v.digest, verified: true };
+    const policy = loadTrustPolicy(flags.trust);
+    const v = await verifyBundle(bytes, { policy, ...(typeof flags.env === 'string' && { environment: flags.env }) });
+    return { manifest: v.manifest, files: v.files, digest: v.digest, verified: true, rule: policy.environments[v.environment] };
   }
   const contents = await decodeBundle(bytes);
   return { manifest: parseManifest(contents.manifestBytes), files: contents.files, digest: sha256Hex(contents.manifestBytes), verified: false };
