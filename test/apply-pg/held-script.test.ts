@@ -14,21 +14,11 @@ import { describeFailure } from '../../src/apply/failure.js';
 import { runScriptStep, ScriptFailure } from '../../src/apply/script-step.js';
 import { ensureHistorySchema } from '../../src/apply/history-schema.js';
 import { readHistory, writeMigration, type AppliedMigration } from '../../src/apply/history.js';
-import type { PlannedMigration } from '../../src/apply/plan.js';
 import { usePostgresWorld } from '../helpers/postgres-world.js';
+import { plannedMigration } from '../helpers/planned-migration.js';
 
 const ctx = usePostgresWorld();
 let databases = 0;
-
-const plannedFor = (sql: string): PlannedMigration => ({
-  migration: { version: '7', name: 'held', up: '7_held.up.sql', transactional: true },
-  key: '7',
-  index: 0,
-  checksum: '0'.repeat(64),
-  script: Buffer.from(sql),
-  sql,
-  recorded: false,
-});
 
 const row = (durationMs: number): AppliedMigration => ({
   key: '7',
@@ -56,7 +46,7 @@ async function step(sql: string, extra?: (driver: PostgresDriver) => Promise<voi
     await ensureHistorySchema(driver);
     const outcome = await runScriptStep({
       driver,
-      planned: plannedFor(sql),
+      planned: plannedMigration(sql, 'held'),
       sql,
       mode: 'transaction',
       markDirty: async () => undefined,

@@ -7,9 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { PostgresDriver } from '../../src/db/postgres.js';
 import { describeFailure } from '../../src/apply/failure.js';
 import { runScriptStep, ScriptFailure } from '../../src/apply/script-step.js';
-import type { PlannedMigration } from '../../src/apply/plan.js';
 import { usePostgresWorld } from '../helpers/postgres-world.js';
 import { counterMigrations } from '../helpers/release-world.js';
+import { plannedMigration } from '../helpers/planned-migration.js';
 
 const ctx = usePostgresWorld();
 let databases = 0;
@@ -39,15 +39,6 @@ describe('T5.8 a migration that ends the transaction itself, then fails (Postgre
   });
 });
 
-const plannedFor = (sql: string): PlannedMigration => ({
-  migration: { version: '7', name: 'sneaky', up: '7_sneaky.up.sql', transactional: true },
-  key: '7',
-  index: 0,
-  checksum: '0'.repeat(64),
-  script: Buffer.from(sql),
-  sql,
-  recorded: false,
-});
 
 describe('T5.8 the runner asks PostgreSQL whether its transaction is still open', () => {
   async function forcedStep(sql: string) {
@@ -59,7 +50,7 @@ describe('T5.8 the runner asks PostgreSQL whether its transaction is still open'
       await driver.exec('CREATE TABLE marks (note text)');
       const error = await runScriptStep({
         driver,
-        planned: plannedFor(sql),
+        planned: plannedMigration(sql),
         sql,
         mode: 'transaction',
         markDirty: async (note) => void marks.push(note),

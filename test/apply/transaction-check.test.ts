@@ -9,21 +9,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteDriver } from '../../src/db/sqlite.js';
 import { describeFailure } from '../../src/apply/failure.js';
 import { runScriptStep, ScriptFailure } from '../../src/apply/script-step.js';
-import type { PlannedMigration } from '../../src/apply/plan.js';
 import { removeDir, tempDir } from '../helpers/fixtures.js';
+import { plannedMigration } from '../helpers/planned-migration.js';
 
 const dir = tempDir('migseal-txcheck-');
 afterAll(() => removeDir(dir));
 
-const plannedFor = (sql: string): PlannedMigration => ({
-  migration: { version: '7', name: 'sneaky', up: '7_sneaky.up.sql', transactional: true },
-  key: '7',
-  index: 0,
-  checksum: '0'.repeat(64),
-  script: Buffer.from(sql),
-  sql,
-  recorded: false,
-});
 
 async function forcedStep(path: string, sql: string) {
   const driver = SqliteDriver.open(path);
@@ -32,7 +23,7 @@ async function forcedStep(path: string, sql: string) {
     await driver.exec('CREATE TABLE IF NOT EXISTS marks (note TEXT)');
     const error = await runScriptStep({
       driver,
-      planned: plannedFor(sql),
+      planned: plannedMigration(sql),
       sql,
       mode: 'transaction',
       markDirty: async (note) => void marks.push(note),
