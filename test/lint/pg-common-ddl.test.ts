@@ -15,6 +15,7 @@ import { readCommonPgDdl } from '../../src/lint/pg/common-ddl.js';
 import { NOT_NAMES, UNRESERVED } from '../../src/lint/pg/keywords.js';
 import { parseSync, scanSync } from '../../src/lint/pg/libpg.js';
 import { pgScripts, pgMutations } from '../helpers/pg-scripts.js';
+import { compareReader } from '../helpers/reader-differential.js';
 
 function parser(text: string): string | undefined {
   try {
@@ -106,16 +107,7 @@ describe('readCommonPgDdl', () => {
   test('generated scripts and their mutations: the parser\'s statements, or no answer', () => {
     const generated = pgScripts(1500, 1);
     const texts = [...generated, ...pgMutations(generated, 2), ...pgMutations(pgMutations(generated, 3), 4)];
-    const read = new Set<string>();
-    let refused = 0;
-    for (const text of texts) {
-      const mine = readCommonPgDdl(text);
-      const theirs = parser(text);
-      if (theirs === undefined) refused++;
-      if (mine === undefined) continue;
-      read.add(text);
-      expect(JSON.stringify(mine), JSON.stringify(text)).toBe(theirs);
-    }
+    const { read, refused } = compareReader(texts, readCommonPgDdl, parser);
     // Both sides of the boundary are exercised: many scripts read, mutated ones among them, and many the parser refuses.
     expect(generated.filter((t) => read.has(t)).length).toBeGreaterThan(generated.length / 4);
     expect(read.size - generated.filter((t) => read.has(t)).length).toBeGreaterThan(generated.length / 10);

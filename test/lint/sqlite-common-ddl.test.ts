@@ -12,6 +12,7 @@ import { safeMigrations, UNSAFE } from '../../bench/lint-corpus.mjs';
 import { readCommonDdl } from '../../src/lint/sqlite/common-ddl.js';
 import { parseSqlite, parseSqliteByGrammar, parseSqliteMany, parseSqliteManyByGrammar } from '../../src/lint/sqlite/parse.js';
 import { mutateScripts, random } from '../helpers/script-mutations.js';
+import { compareReader } from '../helpers/reader-differential.js';
 
 const require = createRequire(import.meta.url);
 const { parse } = require('sql-parser-cst') as { parse: (sql: string, options: object) => { statements: unknown[] } };
@@ -106,16 +107,7 @@ describe('readCommonDdl', () => {
   test('generated scripts and their mutations: the grammar\'s statements, or no answer', () => {
     const generated = scripts(700, 1);
     const texts = [...generated, ...mutations(generated, 2), ...mutations(mutations(generated, 3), 4)];
-    const read = new Set<string>();
-    let refused = 0;
-    for (const text of texts) {
-      const mine = readCommonDdl(text);
-      const theirs = grammar(text);
-      if (theirs === undefined) refused++;
-      if (mine === undefined) continue;
-      read.add(text);
-      expect(JSON.stringify(mine), JSON.stringify(text)).toBe(theirs);
-    }
+    const { read, refused } = compareReader(texts, readCommonDdl, grammar);
     // Both sides of the boundary are exercised: many scripts read, mutated ones among them, and many the grammar refuses.
     expect(generated.filter((t) => read.has(t)).length).toBeGreaterThan(generated.length / 6);
     expect(read.size - generated.filter((t) => read.has(t)).length).toBeGreaterThan(generated.length / 10);
