@@ -41,7 +41,8 @@ export const run: CommandRun = async ({ positionals, flags }, { env, cwd, progre
         rehearsal: 'ignore',
       });
       verified = bundle;
-      const report = await withDatabase(url, env, false, (driver) => rehearseBundle(bundle, driver, { progress, lockTimeoutMs: lockMs, waitLimits: waitLimits(flags, policy.environments[bundle.environment]) }), undefined, waitLimits(flags, policy.environments[bundle.environment]));
+      const waits = waitLimits(flags, policy.environments[bundle.environment]);
+      const report = await withDatabase(url, env, false, (driver) => rehearseBundle(bundle, driver, { progress, lockTimeoutMs: lockMs, waitLimits: waits }), undefined, waits);
       if (!signing) return { report, signed: undefined };
       const statement = buildRehearsalStatement(bundle.digest, report.predicate);
       const result = await addAttestation(readInput(path, 'bundle'), statement, signing.signer, signing.witnesses);
