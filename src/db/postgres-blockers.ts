@@ -26,10 +26,13 @@ export interface LockHolder {
   wanted: string | null;
 }
 
-const BLOCKERS = `SELECT b.pid, b.usename AS user, b.application_name AS application, b.state,
-    pg_catalog.round(EXTRACT(EPOCH FROM pg_catalog.now() OPERATOR(pg_catalog.-) coalesce(b.xact_start, b.query_start, b.backend_start)))::int AS seconds,
-    CASE WHEN b.xact_start IS NOT NULL THEN 'transaction' WHEN b.query_start IS NOT NULL THEN 'query' WHEN b.backend_start IS NOT NULL THEN 'session' END AS since,
-    b.query,
+/** A LockHolder's columns, from the pg_stat_activity row named `a`: the age counts from its transaction, else its query, else its connection. */
+const holderColumns = (a: string): string => `${a}.pid, ${a}.usename AS user, ${a}.application_name AS application, ${a}.state,
+    pg_catalog.round(EXTRACT(EPOCH FROM pg_catalog.now() OPERATOR(pg_catalog.-) coalesce(${a}.xact_start, ${a}.query_start, ${a}.backend_start)))::int AS seconds,
+    CASE WHEN ${a}.xact_start IS NOT NULL THEN 'transaction' WHEN ${a}.query_start IS NOT NULL THEN 'query' WHEN ${a}.backend_start IS NOT NULL THEN 'session' END AS since,
+    ${a}.query`;
+
+const BLOCKERS = `SELECT ${holderColumns('b')},
     (SELECT w.mode || ' on ' || CASE WHEN w.relation IS NOT NULL THEN w.relation::pg_catalog.regclass::text ELSE w.locktype END
        FROM pg_catalog.pg_locks w WHERE w.pid OPERATOR(pg_catalog.=) $1 AND NOT w.granted LIMIT 1) AS wanted
   FROM pg_catalog.pg_stat_activity b
@@ -37,10 +40,7 @@ const BLOCKERS = `SELECT b.pid, b.usename AS user, b.application_name AS applica
   ORDER BY b.pid`;
 
 /** Who holds a session advisory lock on a bigint key in this database (its two halves, as pg_locks shows them). */
-const ADVISORY_HOLDERS = `SELECT a.pid, a.usename AS user, a.application_name AS application, a.state,
-    pg_catalog.round(EXTRACT(EPOCH FROM pg_catalog.now() OPERATOR(pg_catalog.-) coalesce(a.xact_start, a.query_start, a.backend_start)))::int AS seconds,
-    CASE WHEN a.xact_start IS NOT NULL THEN 'transaction' WHEN a.query_start IS NOT NULL THEN 'query' WHEN a.backend_start IS NOT NULL THEN 'session' END AS since,
-    a.query, NULL AS wanted
+const ADVISORY_HOLDERS = `SELECT ${holderColumns('a')}, NULL AS wanted
   FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid OPERATOR(pg_catalog.=) l.pid
   WHERE l.locktype OPERATOR(pg_catalog.=) 'advisory' AND l.granted AND l.objsubid OPERATOR(pg_catalog.=) 1
     AND l.database OPERATOR(pg_catalog.=) (SELECT oid FROM pg_catalog.pg_database WHERE datname OPERATOR(pg_catalog.=) pg_catalog.current_database())
