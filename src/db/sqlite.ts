@@ -5,8 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, realpathSync, statSync, unlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { MigsealError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import { describeFileError, isFileError, unwritableFile } from './sqlite-file-errors.js';
@@ -19,9 +20,17 @@ const SHA256_FUNCTION = 'migseal_sha256';
 /** Errors after which SQLite rolls the transaction back on its own (https://sqlite.org/lang_transaction.html). */
 const ROLLS_BACK_ITSELF = /^SQLITE_(?:FULL|IOERR|BUSY|NOMEM|INTERRUPT)/;
 
+/**
+ * better-sqlite3, loaded by the first SQLite connection rather than imported: in a command's
+ * one-file build a static import of it is hoisted to the top, and loading its native addon
+ * cost every PostgreSQL run about 35 million instructions for a driver it never opens.
+ */
+let sqlite: typeof Database | undefined;
+const openSqlite = (path: string, options?: Database.Options): Database.Database => new (sqlite ??= createRequire(import.meta.url)('better-sqlite3') as typeof Database)(path, options);
+
 /** PRAGMA integrity_check on a database file, opened read-only: 'ok', or what SQLite found. */
 export function sqliteIntegrity(path: string): string {
-  const db = new Database(path, { readonly: true, fileMustExist: true });
+  const db = openSqlite(path, { readonly: true, fileMustExist: true });
   try {
     return String(db.pragma('integrity_check', { simple: true }));
   } finally {
@@ -59,9 +68,9 @@ export class SqliteDriver implements Driver {
   /** Opens the database; a read-only open of a missing file gives an empty in-memory database, creating nothing. */
   static open(path: string, options: ConnectOptions = {}): SqliteDriver {
     try {
-      if (options.readOnly && path !== ':memory:' && !existsSync(path)) return new SqliteDriver(new Database(':memory:'), path);
+      if (options.readOnly && path !== ':memory:' && !existsSync(path)) return new SqliteDriver(openSqlite(':memory:'), path);
       const created = path !== ':memory:' && !existsSync(path);
-      const db = new Database(path, { readonly: options.readOnly === true, fileMustExist: options.readOnly === true });
+      const db = openSqlite(path, { readonly: options.readOnly === true, fileMustExist: options.readOnly === true });
       db.pragma(`busy_timeout = ${LIMITS.sqliteBusyTimeoutMs}`);
       db.function(SHA256_FUNCTION, { deterministic: true }, (text: unknown) => createHash('sha256').update(String(text), 'utf8').digest('hex'));
       return new SqliteDriver(db, path, created);
@@ -151,7 +160,7 @@ export class SqliteDriver implements Driver {
     const lockPath = `${lockBase(this.#path)}-migseal-lock`;
     let lockDb: Database.Database;
     try {
-      lockDb = new Database(lockPath);
+      lockDb = openSqlite(lockPath);
       lockDb.pragma('busy_timeout = 0');
     } catch (error) {
       throw new MigsealError('DATABASE_UNAVAILABLE', `Cannot take the runner lock for ${this.target}: ${describeFileError(error, [lockPath])}.`, { cause: error });

@@ -14,8 +14,11 @@ import { describeFailure } from '../../src/apply/failure.js';
 import { runScriptStep, ScriptFailure } from '../../src/apply/script-step.js';
 import { ensureHistorySchema } from '../../src/apply/history-schema.js';
 import { readHistory, writeMigration, type AppliedMigration } from '../../src/apply/history.js';
+import { join } from 'node:path';
 import { usePostgresWorld } from '../helpers/postgres-world.js';
 import { plannedMigration } from '../helpers/planned-migration.js';
+import { BIN, runNode } from '../helpers/cli.js';
+import { recordModuleLoads } from '../helpers/module-loads.js';
 
 const ctx = usePostgresWorld();
 let databases = 0;
@@ -156,4 +159,20 @@ SELECT * FROM forged;`;
     expect(history.migrations).toEqual([]);
     expect(tables.split(',')).toContain('part_one');
   });
+});
+
+it('an apply to PostgreSQL through the CLI does not load the SQLite driver (better-sqlite3 and its native addon)', async () => {
+  const url = await ctx.cluster.createDatabase('held_loads');
+  const bundle = await ctx.world.bundle({ '1_items.up.sql': 'CREATE TABLE items (id bigint PRIMARY KEY);\n', '1_items.down.sql': 'DROP TABLE items;\n' });
+  const recording = recordModuleLoads(ctx.world.dir, 'pg-apply');
+  const result = await runNode([...recording.nodeArgs, BIN, 'apply', bundle, '--trust', ctx.world.policy, '--db', url], {
+    cwd: ctx.world.dir,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, MIGSEAL_AUDIT_LOG: join(ctx.world.dir, 'loads-audit.jsonl') },
+  });
+  expect(result.code, result.stderr).toBe(0);
+  expect((await ctx.cluster.psql("SELECT to_regclass('public.items') IS NOT NULL", 'held_loads')).trim()).toBe('t');
+  const { packages, files } = recording.loaded();
+  expect(packages).toContain('pg');
+  expect(packages).not.toContain('better-sqlite3');
+  expect(files.filter((f) => f.endsWith('.node'))).toEqual([]);
 });
