@@ -31,7 +31,7 @@ import { build } from 'esbuild';
 const ROOT = resolve(import.meta.dirname, '..');
 const OUT = join(ROOT, '.fuzz');
 const JAZZER = join(ROOT, '.tools/jazzer/node_modules/@jazzer.js/core/dist/cli.js');
-const NAMES = ['bundle-archive', 'tar', 'strict-json', 'manifest', 'trust-policy', 'sigstore-bundle', 'dbmate-sections', 'layouts', 'pg-common-ddl'];
+const NAMES = ['bundle-archive', 'tar', 'strict-json', 'manifest', 'trust-policy', 'sigstore-bundle', 'dbmate-sections', 'layouts', 'pg-common-ddl', 'canonical-json'];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

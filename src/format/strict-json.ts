@@ -294,7 +294,89 @@ export function decodeUtf8Strict(bytes: Uint8Array): string {
  * insignificant whitespace, one trailing newline. `parseStrictJson` reads it back unchanged.
  */
 export function canonicalJson(value: unknown): string {
+  const copy = canonicalCopy(value);
+  return copy === undefined ? canonicalByParts(value) : `${JSON.stringify(copy)}\n`;
+}
+
+/**
+ * canonicalJson built one value at a time, as it always was: the form canonicalCopy leaves to
+ * it (and that its tests hold canonicalCopy's path against).
+ */
+export function canonicalByParts(value: unknown): string {
   return `${canonical(value)}\n`;
+}
+
+/**
+ * The value canonicalJson serializes, as a copy whose objects hold their keys in canonical
+ * order and leave out keys whose value is undefined: JSON.stringify of it gives canonicalJson's
+ * text, in one pass of the engine's serializer instead of a string built per value (a pack's
+ * manifest of some 7 MB took about 100 ms that way, and as much again in collecting the
+ * strings). JSON.stringify quotes strings as canonicalJson does (it uses JSON.stringify for
+ * them) and writes safe integers as String does; what it would write otherwise is left to
+ * canonicalByParts: undefined when the value holds anything but plain objects, arrays without
+ * holes, strings, booleans, null and safe integers, or a key the engine would not keep in
+ * insertion order (an array index is listed first) or cannot set as data (`__proto__`).
+ */
+export function canonicalCopy(value: unknown): JsonValue | undefined {
+  try {
+    return copySorted(value);
+  } catch (error) {
+    if (error === NOT_PLAIN) return undefined;
+    throw error;
+  }
+}
+
+const NOT_PLAIN = new Error('not a plain JSON value');
+/** The last object's keys as listed and as sorted: entries of an array mostly share their keys, and need no sort of their own. */
+let lastKeys: string[] = [];
+let lastSorted: string[] = [];
+
+function copySorted(value: unknown): JsonValue {
+  if (typeof value === 'string' || typeof value === 'boolean' || value === null) return value;
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) throw NOT_PLAIN;
+    return value;
+  }
+  if (typeof value !== 'object') throw NOT_PLAIN;
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype) throw NOT_PLAIN;
+    const out: JsonValue[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (v === undefined) throw NOT_PLAIN;
+      out[i] = copySorted(v);
+    }
+    return out;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) throw NOT_PLAIN;
+  const keys = Object.keys(value);
+  let sorted = lastSorted;
+  if (!sameKeys(keys, lastKeys)) {
+    for (let i = 0; i < keys.length; i++) if (!plainKey(keys[i]!)) throw NOT_PLAIN;
+    sorted = [...keys].sort();
+    lastKeys = keys;
+    lastSorted = sorted;
+  }
+  const out: { [key: string]: JsonValue } = {};
+  for (let i = 0; i < sorted.length; i++) {
+    const key = sorted[i]!;
+    const v: unknown = (value as Record<string, unknown>)[key];
+    if (v !== undefined) out[key] = copySorted(v);
+  }
+  return out;
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** A key an object keeps as data in insertion order: not `__proto__`, and not starting with a digit (which covers every array index). */
+function plainKey(key: string): boolean {
+  const c = key.charCodeAt(0);
+  return !(c >= 0x30 && c <= 0x39) && key !== '__proto__';
 }
 
 function canonical(value: unknown): string {

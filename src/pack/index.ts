@@ -7,6 +7,7 @@ import { MigsealError } from '../errors.js';
 import { encodeBundle } from '../format/bundle-encode.js';
 import { sha256Hex } from '../format/digest.js';
 import { isReleaseVersion } from '../format/release-version.js';
+import { canonicalCopy } from '../format/strict-json.js';
 import { MANIFEST_FORMAT, serializeManifest, validateManifest, DIALECTS, type Dialect, type Manifest, type ManifestFinding } from '../format/manifest.js';
 import { readFolder } from '../layouts/folder.js';
 import { chooseLayout } from '../layouts/index.js';
@@ -99,10 +100,16 @@ export async function pack(options: PackOptions): Promise<PackResult> {
     ...(dialects.length > 1 && { analysis: { tool: ANALYSIS_TOOL, dialect: manifestDialect, dialects } }),
     ...(peerHistory && { peerHistory }),
   };
-  const problems = validateManifest(JSON.parse(JSON.stringify(manifest)));
-  if (problems.length) throw new MigsealError('USAGE', `Cannot pack: ${problems.join('; ')}.`);
-
-  const manifestBytes = serializeManifest(manifest);
+  // The manifest is checked as a verifier will read it: as JSON, without the fields left undefined.
+  // Its canonical copy is that JSON value already (keys sorted), and becomes the manifest's bytes
+  // in one JSON.stringify; a value it cannot copy so is taken through JSON and canonicalJson as it
+  // always was. A manifest with problems is checked again in its own key order, for their order.
+  const json = canonicalCopy(manifest);
+  if (json === undefined || validateManifest(json).length > 0) {
+    const problems = validateManifest(JSON.parse(JSON.stringify(manifest)));
+    if (problems.length) throw new MigsealError('USAGE', `Cannot pack: ${problems.join('; ')}.`);
+  }
+  const manifestBytes = json === undefined ? serializeManifest(manifest) : Buffer.from(`${JSON.stringify(json)}\n`, 'utf8');
   const digest = sha256Hex(manifestBytes);
   const signatures: Buffer[] = [];
   for (const { signer, role, witnesses } of options.signers ?? []) {

@@ -1,6 +1,6 @@
 /** The strict JSON parser refuses what JSON.parse lets through; canonical JSON reads back unchanged. */
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, decodeUtf8Strict, parseByStrictParser, parseStrictJson, StrictJsonError } from '../../src/format/strict-json.js';
+import { canonicalByParts, canonicalCopy, canonicalJson, decodeUtf8Strict, parseByStrictParser, parseStrictJson, StrictJsonError } from '../../src/format/strict-json.js';
 
 function refusal(text: string, maxDepth?: number): StrictJsonError {
   try {
@@ -100,6 +100,84 @@ describe('canonicalJson', () => {
   it('refuses numbers it could not read back', () => {
     expect(() => canonicalJson({ size: 1.5 })).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
     expect(() => canonicalJson({ size: 2 ** 53 })).toThrow(expect.objectContaining({ code: 'INTERNAL' }));
+  });
+});
+
+describe('canonicalJson through its sorted copy, held against the text built value by value', () => {
+  /** The text, or the error's code and message. */
+  const outcome = (serialize: (value: unknown) => string, value: unknown): string => {
+    try {
+      return serialize(value);
+    } catch (error) {
+      return `${(error as { code?: string }).code ?? (error as Error).name}: ${(error as Error).message}`;
+    }
+  };
+  const same = (value: unknown): void => expect(outcome(canonicalJson, value)).toBe(outcome(canonicalByParts, value));
+
+  const sparse: unknown[] = [1];
+  sparse[2] = 3;
+  class Point {
+    x = 1;
+  }
+  const withProto = JSON.parse('{"a":1,"__proto__":{"b":2}}') as unknown;
+  const leftToParts: Array<[string, unknown]> = [
+    ['a fraction', { a: [1, 2.5] }],
+    ['a number past 2^53', { a: 2 ** 53 }],
+    ['NaN', [Number.NaN]],
+    ['undefined in an array', [1, undefined]],
+    ['an array with a hole', sparse],
+    ['a function', { f: () => 1 }],
+    ['a symbol', [Symbol('s')]],
+    ['a bigint', { n: 1n }],
+    ['a Date', { at: new Date(0) }],
+    ['a class instance', { p: new Point() }],
+    ['a boxed string', { s: Object('ab') as unknown }],
+    ['an array index key', { b: 1, '10': 2, '9': 3 }],
+    ['a key that starts with a digit', { '1a': 1, a: 2 }],
+    ['an own __proto__ key', withProto],
+    ['undefined alone', undefined],
+  ];
+  it.each(leftToParts)('leaves %s to the text built value by value, with its text or its error', (_, value) => {
+    expect(canonicalCopy(value)).toBeUndefined();
+    same(value);
+  });
+
+  it('copies plain values, objects with a null prototype among them, with their keys sorted and undefined left out', () => {
+    const bare = Object.assign(Object.create(null) as object, { b: 1, a: [true, null, 'x'] });
+    expect(JSON.stringify(canonicalCopy({ z: { y: undefined, x: bare }, '': -0, é: 'é' }))).toBe('{"":0,"z":{"x":{"a":[true,null,"x"],"b":1}},"é":"é"}');
+    for (const value of [bare, { z: 1, Z: 2, '\u{1F600}': 3, '\uFFFD': 4, é: 5, a: undefined }, '\ud800', [], {}, 0, -0, 2 ** 53 - 1, -(2 ** 53 - 1), 'a"\\\n\u0000\u2028', null, true]) same(value);
+  });
+
+  it('gives the same text on 3,000 generated values (objects in arrays share or change their keys)', () => {
+    let seed = 7;
+    const next = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const KEYS = ['rule', 'file', 'line', 'a', 'B', 'é', '', '\u{1F600}', '\uFFFD', 'x1', '_', '$', '9', '__proto__', 'constructor', 'toJSON'];
+    const LEAVES: unknown[] = [0, 1, -1, 42, 2 ** 53 - 1, 1.5, 'text', '', 'é\u2028"\\', '\udc00', true, false, null, undefined];
+    const make = (depth: number): unknown => {
+      const kind = next(depth > 3 ? 2 : 5);
+      if (kind < 2) return LEAVES[next(LEAVES.length - (next(10) === 0 ? 0 : 4))];
+      if (kind === 2) return Array.from({ length: next(5) }, () => make(depth + 1));
+      if (kind === 3) {
+        // Entries of one shape, as a manifest's are, now and then one of another.
+        const shape = Array.from({ length: 1 + next(4) }, () => KEYS[next(KEYS.length - (next(8) === 0 ? 0 : 3))]!);
+        return Array.from({ length: next(6) }, () => Object.fromEntries((next(5) === 0 ? [...shape].reverse() : shape).map((k) => [k, make(depth + 2)])));
+      }
+      const o: Record<string, unknown> = {};
+      for (let i = next(5); i > 0; i--) o[KEYS[next(KEYS.length - 3)]!] = make(depth + 1);
+      return o;
+    };
+    let copied = 0;
+    for (let i = 0; i < 3000; i++) {
+      const value = make(0);
+      if (canonicalCopy(value) !== undefined) copied++;
+      same(value);
+    }
+    // Both paths are exercised.
+    expect(copied).toBeGreaterThan(1000);
+    expect(copied).toBeLessThan(2900);
   });
 });
 

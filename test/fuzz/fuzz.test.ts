@@ -46,7 +46,7 @@ async function runOne(target: FuzzTarget, data: Buffer): Promise<void> {
   expect(await runOnce(target, data), `${target.name} took too long on ${data.toString('base64').slice(0, 200)}`).toBeLessThan(SLOW_MS);
 }
 
-const NAMES = ['bundle-archive', 'tar', 'strict-json', 'manifest', 'trust-policy', 'sigstore-bundle', 'dbmate-sections', 'layouts', 'pg-common-ddl'];
+const NAMES = ['bundle-archive', 'tar', 'strict-json', 'manifest', 'trust-policy', 'sigstore-bundle', 'dbmate-sections', 'layouts', 'pg-common-ddl', 'canonical-json'];
 
 describe('fuzz targets, short run', () => {
   it('lists every target, each with seeds', () => {

@@ -14,7 +14,7 @@ import { MigsealError } from '../../src/errors.js';
 import { decodeBundle } from '../../src/format/bundle-archive.js';
 import { dbmateSections, inTransaction } from '../../src/format/dbmate-sections.js';
 import { parseManifest } from '../../src/format/manifest.js';
-import { decodeUtf8Strict, parseStrictJson, StrictJsonError } from '../../src/format/strict-json.js';
+import { canonicalByParts, canonicalJson, decodeUtf8Strict, parseStrictJson, StrictJsonError } from '../../src/format/strict-json.js';
 import { readTar, TarError } from '../../src/format/tar.js';
 import { AcceptedFields, chunkOf, decodeHeader, isZero } from '../../src/format/tar-header.js';
 import { referenceValidateManifest } from './reference/manifest-validation.js';
@@ -122,6 +122,24 @@ export function targets(world: FuzzWorld): FuzzTarget[] {
       // The parser's WebAssembly loads asynchronously in the fuzzer's build.
       async: true,
       run: (data) => sameAsPgParser(data.toString('utf8')),
+    },
+    {
+      name: 'canonical-json',
+      reads: 'UTF-8 text read by JSON.parse and, where it accepts it, by the strict parser: canonicalJson of each value must be canonicalByParts\'s, text or error',
+      run: (data) => {
+        const text = data.toString('utf8');
+        for (const parse of [JSON.parse, parseStrictJson] as Array<(text: string) => unknown>) {
+          let value: unknown;
+          try {
+            value = parse(text);
+          } catch {
+            continue;
+          }
+          const ours = outcome(() => canonicalJson(value));
+          const reference = outcome(() => canonicalByParts(value));
+          if (JSON.stringify(ours) !== JSON.stringify(reference)) differs(`canonicalJson of ${text.slice(0, 200)}`, ours, reference);
+        }
+      },
     },
   ];
 }

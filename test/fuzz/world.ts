@@ -43,6 +43,7 @@ export async function makeWorld(dir: string): Promise<void> {
     'sigstore-bundle': [signature, ...contents.attestations.values()],
     'dbmate-sections': Object.values(DBMATE_FILES).map((text) => Buffer.from(text)),
     layouts: folders.map((folder) => encodeListing(readFolder(folder))),
+    'canonical-json': [contents.manifestBytes, policyText, Buffer.from('{"b":1,"a":[1.5,{"__proto__":{"9":0,"10":[]}},1e300,-0,"\\ud800"],"é":{"Z":null,"z":true}}')],
     'pg-common-ddl': [...pgScripts(40, 7), 'CREATE TABLE items_1 (\n  id BIGINT PRIMARY KEY,\n  name TEXT NOT NULL,\n  price_cents INTEGER NOT NULL DEFAULT 1,\n  created_at TIMESTAMP NOT NULL\n);\nCREATE INDEX items_1_name ON items_1 (name);\n', 'DROP TABLE items_1;\n'].map((text) => Buffer.from(text)),
   };
   for (const [name, list] of Object.entries(seeds)) {

@@ -10,6 +10,8 @@ import { makeKey, removeDir, SHOP_MIGRATIONS, tempDir, type TestKey } from '../h
 import { runCli } from '../helpers/cli.js';
 import { pack } from '../../src/pack/index.js';
 import { decodeBundle } from '../../src/format/bundle-archive.js';
+import { parseManifest, type ManifestFinding } from '../../src/format/manifest.js';
+import { canonicalByParts } from '../../src/format/strict-json.js';
 import { safeMigrations } from '../../bench/lint-corpus.mjs';
 
 let dir: string;
@@ -98,6 +100,22 @@ describe('pack is deterministic', () => {
     for (const h of tarHeaders(a)) expect(parseInt(field(h, 136, 12), 8)).toBe(1_700_000_000);
     const manifest = JSON.parse((await decodeBundle(a)).manifestBytes.toString('utf8'));
     expect(manifest.createdAt).toBe('2023-11-14T22:13:20Z');
+  });
+
+  it('the manifest is canonicalJson of what pack returns, built value by value, and the bundle verifies', async () => {
+    const lib = await pack({ dir: first, project: 'shop', release: '42', signers: [{ signer: key.signer, role: 'release' }], env: {} });
+    const { manifestBytes } = await decodeBundle(lib.bundle);
+    expect(manifestBytes.toString('utf8')).toBe(canonicalByParts(lib.manifest));
+    expect(parseManifest(manifestBytes)).toEqual(JSON.parse(JSON.stringify(lib.manifest)));
+  });
+
+  it('a manifest with problems is refused with every problem, in the order of its fields as made', async () => {
+    // A finding handed to the library with fields the manifest does not know, in an order of its own.
+    const findings = [{ zeta: 1, rule: 'x/y', severity: 'error', category: 'c', file: '000001_a.up.sql', line: 1, message: 'm', alpha: 2 }] as unknown as ManifestFinding[];
+    await expect(pack({ dir: first, project: 'bad name', release: '42', findings, source: { commit: 'XYZ' }, env: {} })).rejects.toMatchObject({
+      code: 'USAGE',
+      message: 'Cannot pack: $.project must be a project name; $.source.commit must be a hex commit id; $.findings[0].zeta is not a known field; $.findings[0].alpha is not a known field.',
+    });
   });
 
   it('refuses a SOURCE_DATE_EPOCH that is not a number of seconds', async () => {
