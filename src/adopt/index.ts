@@ -13,7 +13,7 @@ import type { VerifiedBundle } from '../verify/index.js';
 import { bundleRunStart } from '../apply/apply.js';
 import { isInSchema, writeMarker, writeMigration } from '../apply/history.js';
 import { planMigrations, type PlannedMigration } from '../apply/plan.js';
-import { withRecordedRun, type RecordedRunOptions } from '../apply/recorded-run.js';
+import { releaseOwner, withRecordedRun, type RecordedRunOptions } from '../apply/recorded-run.js';
 import { MigsealError } from '../errors.js';
 import { matchPeer } from './match-peer.js';
 import { readPeerHistory, type Peer } from './peer-history.js';
@@ -33,7 +33,7 @@ export interface AdoptReport {
 
 export async function adoptDatabase(verified: VerifiedBundle, driver: Driver, peer: Peer, options: RecordedRunOptions = {}): Promise<AdoptReport> {
   const { manifest, digest } = verified;
-  return withRecordedRun<AdoptReport>(driver, options, async (history, identity) => {
+  return withRecordedRun<AdoptReport>(driver, { ...options, lockOwner: releaseOwner('adopt', verified) }, async (history, identity) => {
     // The table the bundle names for this tool (a team's own name for it), else the tool's default.
     const named = manifest.peerHistory?.tool === peer ? manifest.peerHistory.table : undefined;
     const peerHistory = await readPeerHistory(driver, peer, named);

@@ -23,7 +23,7 @@ export interface AcceptDriftReport {
 
 export async function acceptSchemaDrift(driver: Driver, options: AcceptDriftOptions): Promise<AcceptDriftReport> {
   if (options.reason.trim() === '') throw new MigsealError('USAGE', 'drift --accept needs a --reason saying why the change is intended.');
-  return withRecordedRun(driver, options, async (history, identity) => {
+  return withRecordedRun(driver, { ...options, lockOwner: { command: 'drift --accept' } }, async (history, identity) => {
     const live = await readLiveSchema(driver, history);
     if (!live) throw new MigsealError('USAGE', `${driver.target} has no recorded schema fingerprint to compare with: no migseal run has recorded one yet, so there is no drift to accept.`);
     if (!live.drifted) throw new MigsealError('USAGE', `The live schema of ${driver.target} matches the fingerprint recorded ${live.recorded.recordedAt}: there is no drift to accept.`);

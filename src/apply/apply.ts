@@ -16,7 +16,7 @@ import { describeFailure } from './failure.js';
 import { writeMarker, type History } from './history.js';
 import { planMigrations, type PlannedMigration } from './plan.js';
 import { pendingUpTo, targetIndex } from './target-version.js';
-import { withRecordedRun, type RecordedRun, type RecordedRunOptions, type RunStart } from './recorded-run.js';
+import { releaseOwner, withRecordedRun, type RecordedRun, type RecordedRunOptions, type RunStart } from './recorded-run.js';
 import { runMigration, type MigrationResult, type MigrationRun } from './run-migration.js';
 import { customPeerTable, peerHistoryKeeper, peerTableUsable } from '../peer-history/index.js';
 import { invalidIndexesLeftBy } from './invalid-indexes.js';
@@ -62,7 +62,7 @@ export async function applyBundle(verified: VerifiedBundle, driver: Driver, opti
   const { manifest, digest } = verified;
   // --to names a version of this bundle: a usage error before the lock is taken.
   const stop = options.to === undefined ? undefined : targetIndex(manifest.migrations, options.to);
-  return withRecordedRun<ApplyReport>(driver, options, async (history) => {
+  return withRecordedRun<ApplyReport>(driver, { ...options, lockOwner: releaseOwner('apply', verified) }, async (history) => {
     // 0. T4.12: not a database another migration tool manages.
     checkNoForeignHistory(await findForeignHistory(driver, history), driver.target, options.peerTableUnrelated === true);
     // The peer tool's table the bundle keeps: refused here, before anything runs, when another tool's table has its name.

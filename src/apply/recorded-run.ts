@@ -15,7 +15,7 @@
  *   8. release the lock, whatever happened.
  */
 import { randomUUID } from 'node:crypto';
-import { withDefaultWaits, type Driver, type WaitLimits } from '../db/driver.js';
+import { withDefaultWaits, type Driver, type LockOwner, type WaitLimits } from '../db/driver.js';
 import { asMigsealError, type MigsealError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import { ensureHistorySchema } from './history-schema.js';
@@ -52,6 +52,8 @@ export type RunDecision<T> =
 
 export interface RecordedRunOptions {
   lockTimeoutMs?: number;
+  /** Who holds the runner lock, for a runner that waits for it (the command sets it). */
+  lockOwner?: LockOwner;
   /** PostgreSQL's lock_timeout and statement_timeout for every statement of the run (default: LIMITS.pgLockTimeoutMs, pgStatementTimeoutMs). */
   waitLimits?: Partial<WaitLimits>;
   identity?: RunnerIdentity;
@@ -69,13 +71,18 @@ export interface RecordedRunOptions {
   backup?: (run: { runId: string }) => Promise<RunBackup>;
 }
 
+/** A command running a verified bundle, as it names itself while it holds the runner lock: "apply", "shop 1.4.0". */
+export function releaseOwner(command: string, verified: { manifest: { project: string; release: string } }): LockOwner {
+  return { command, release: `${verified.manifest.project} ${verified.manifest.release}` };
+}
+
 export async function withRecordedRun<T>(
   driver: Driver,
   options: RecordedRunOptions,
   decide: (history: History, identity: RunnerIdentity) => RunDecision<T> | Promise<RunDecision<T>>,
 ): Promise<T> {
   const identity = options.identity ?? runnerIdentity();
-  await driver.lock(options.lockTimeoutMs ?? LIMITS.lockTimeoutMs);
+  await driver.lock(options.lockTimeoutMs ?? LIMITS.lockTimeoutMs, options.lockOwner);
   const waits = withDefaultWaits(options.waitLimits);
   const { statementTimeoutMs } = waits;
   await driver.limitWaits?.(waits);

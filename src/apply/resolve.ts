@@ -42,7 +42,7 @@ export interface ResolveReport {
 
 export async function resolveMigration(driver: Driver, options: ResolveOptions): Promise<ResolveReport> {
   if (options.reason.trim() === '') throw new MigsealError('USAGE', 'resolve needs a --reason saying why.');
-  return withRecordedRun(driver, options, (history, identity) => {
+  return withRecordedRun(driver, { ...options, lockOwner: { command: 'resolve' } }, (history, identity) => {
     // T4.13: only a migration left dirty is resolved without --force.
     const { row, forced, next } = checkResolvable(history, driver.target, options.version, options.as, options.force === true);
     if (options.bundle) checkBundleRan(options.bundle.digest, row, history.runs, options.version);

@@ -15,7 +15,7 @@ import { executionMode, type ExecutionMode } from './execution-mode.js';
 import { describeFailure } from './failure.js';
 import { setMigrationState } from './history.js';
 import { planMigrations, type PlannedMigration } from './plan.js';
-import { withRecordedRun, type RecordedRun, type RecordedRunOptions } from './recorded-run.js';
+import { releaseOwner, withRecordedRun, type RecordedRun, type RecordedRunOptions } from './recorded-run.js';
 import { customPeerTable, peerHistoryKeeper, peerTableUsable } from '../peer-history/index.js';
 import { runScriptStep } from './script-step.js';
 import { scriptText } from './script-text.js';
@@ -54,7 +54,7 @@ interface DownStep {
 
 export async function rollbackBundle(verified: VerifiedBundle, driver: Driver, options: RollbackOptions): Promise<RollbackReport> {
   const { manifest, digest } = verified;
-  return withRecordedRun<RollbackReport>(driver, options, async (history) => {
+  return withRecordedRun<RollbackReport>(driver, { ...options, lockOwner: releaseOwner('rollback', verified) }, async (history) => {
     const plan = planMigrations(manifest.migrations, verified.files, history);
     runChecks(CHECKS_BEFORE_ROLLBACK, { manifest, digest, dialect: driver.dialect, target: driver.target, history, plan, allowUnknownApplied: options.allowUnknownApplied === true });
     // T5.1, T5.6: the findings judged at verification are those of the down scripts, as this database reads them.

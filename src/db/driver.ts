@@ -93,14 +93,32 @@ export interface Driver {
    * backup API, consistent while this connection holds the runner lock.
    */
   onlineBackup?(path: string): Promise<void>;
-  /** Takes the one-runner-per-database lock, waiting at most timeoutMs (LOCK_TIMEOUT after). */
-  lock(timeoutMs: number): Promise<void>;
+  /**
+   * Takes the one-runner-per-database lock, waiting at most timeoutMs (LOCK_TIMEOUT after).
+   * `owner` says who holds it, for a runner that waits for it (see LockOwner).
+   */
+  lock(timeoutMs: number, owner?: LockOwner): Promise<void>;
   unlock(): Promise<void>;
   /**
    * Ends the connection. `reuse`: the run on it ended cleanly, so a PostgreSQL tenant's
    * session opened with ConnectOptions.sessions goes back there (reset) instead.
    */
   close(reuse?: boolean): Promise<void>;
+}
+
+/**
+ * Who takes the runner lock, as a runner that waits for it is told: the command and the release
+ * it runs (project and version), never its arguments (a URL, a file) or anything secret.
+ */
+export interface LockOwner {
+  command: string;
+  /** "PROJECT VERSION" of the release the command runs, if it runs one. */
+  release?: string;
+}
+
+/** "migseal apply shop 1.4.0": how a runner names itself (PostgreSQL's application_name, SQLite's holder record). */
+export function runnerName(owner: LockOwner | undefined): string {
+  return ['migseal', owner?.command, owner?.release].filter((part) => part !== undefined && part !== '').join(' ');
 }
 
 /** How long a statement may wait for a lock, and run, in milliseconds; 0 is no limit. */

@@ -68,7 +68,9 @@ const toHolder = (r: Record<string, unknown>): LockHolder => ({
   state: (r.state as string | null) ?? null,
   seconds: r.seconds === null || r.seconds === undefined ? null : Number(r.seconds),
   since: r.since === 'transaction' || r.since === 'query' || r.since === 'session' ? r.since : null,
-  query: firstLine(r.query),
+  // A migseal runner is named by its application ("migseal apply shop 1.4.0"): its query is a migration's script or
+  // migseal's own statements (a held transaction's first line is just "BEGIN;"), and is not shown.
+  query: isMigsealRunner(r.application) ? null : firstLine(r.query),
   wanted: (r.wanted as string | null) ?? null,
 });
 
@@ -142,6 +144,11 @@ export class BlockerWatch {
     this.#client = undefined;
     await client?.end().catch(() => undefined);
   }
+}
+
+/** A session that a migseal runner opened: its application_name is "migseal", or "migseal COMMAND RELEASE" while it holds the runner lock. */
+export function isMigsealRunner(application: unknown): boolean {
+  return typeof application === 'string' && /^migseal(?: |$)/.test(application);
 }
 
 /** The first line of a query that is not blank, shortened. */

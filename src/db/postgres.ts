@@ -16,7 +16,7 @@ import { createHash, randomBytes, randomInt } from 'node:crypto';
 import pg from 'pg';
 import { parse as parseConnectionString } from 'pg-connection-string';
 import { MigsealError } from '../errors.js';
-import { HeldScriptFailed, sleep, TransactionEnded, type ConnectOptions, type Driver, type QueryOptions, type Row, type WaitLimits } from './driver.js';
+import { HeldScriptFailed, runnerName, sleep, TransactionEnded, type ConnectOptions, type LockOwner, type Driver, type QueryOptions, type Row, type WaitLimits } from './driver.js';
 import { advisoryLockHolders, BlockerWatch, describeHolders } from './postgres-blockers.js';
 import { PostgresSessions } from './postgres-sessions.js';
 
@@ -25,6 +25,10 @@ const LOCK_KEY = '7581215183639544856';
 /** A tenant schema's lock key: the first 8 bytes of SHA-256("migseal schema " + its name), so tenants of one database run side by side. */
 const schemaLockKey = (schema: string): string => createHash('sha256').update(`migseal schema ${schema}`, 'utf8').digest().readBigInt64BE(0).toString();
 const LOCK_POLL_MS = 50;
+/** The session's name until it takes the runner lock, and again once it lets it go. */
+const APPLICATION_NAME = 'migseal';
+/** application_name as the server keeps it: printable ASCII (it shows anything else as '?'), at most 63 bytes. */
+const applicationName = (name: string): string => name.replace(/[^\x20-\x7e]/g, '?').slice(0, 63);
 const PREPARED_STATEMENTS = 16;
 
 /** A multi-statement simple query answers with one result per statement: the rows are the last one's. */
@@ -190,7 +194,7 @@ export class PostgresDriver implements Driver {
     const parsed = parseConnectionString(connectionString) as pg.ClientConfig;
     const config: pg.ClientConfig = {
       ...parsed,
-      application_name: 'migseal',
+      application_name: APPLICATION_NAME,
       ...(options.password !== undefined && { password: options.password }),
     };
     // A tenant of a fleet may take a session an earlier tenant of the same database and role left clean (postgres-sessions.ts).
@@ -577,10 +581,17 @@ export class PostgresDriver implements Driver {
     return `pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(${expression}, 'UTF8')), 'hex')`;
   }
 
-  async lock(timeoutMs: number): Promise<void> {
+  async lock(timeoutMs: number, owner?: LockOwner): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    // The session names what it runs (application_name), set with the first try: a runner that waits for this lock, or
+    // anyone reading pg_stat_activity, sees "migseal apply shop 1.4.0" rather than the first line of a statement.
+    let name: string | undefined = owner === undefined ? undefined : applicationName(runnerName(owner));
     for (;;) {
-      const rows = await this.query(`SELECT pg_try_advisory_lock(${this.#lockKey}) AS locked`);
+      const rows =
+        name === undefined
+          ? await this.query(`SELECT pg_try_advisory_lock(${this.#lockKey}) AS locked`)
+          : await this.query(`SELECT pg_catalog.set_config('application_name', ?, false), pg_try_advisory_lock(${this.#lockKey}) AS locked`, [name]);
+      name = undefined;
       if (rows[0]?.locked === true) {
         this.#locked = true;
         return;
@@ -600,7 +611,7 @@ export class PostgresDriver implements Driver {
   async unlock(): Promise<void> {
     if (!this.#locked) return;
     this.#locked = false;
-    await this.query(`SELECT pg_advisory_unlock(${this.#lockKey})`).catch(() => undefined);
+    await this.query(`SELECT pg_advisory_unlock(${this.#lockKey}), pg_catalog.set_config('application_name', '${APPLICATION_NAME}', false)`).catch(() => undefined);
   }
 
   async close(reuse = false): Promise<void> {

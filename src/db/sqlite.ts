@@ -11,7 +11,7 @@ import type Database from 'better-sqlite3';
 import { MigsealError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import { describeFileError, isFileError, unwritableFile } from './sqlite-file-errors.js';
-import { sleep, TransactionEnded, type ConnectOptions, type Driver, type QueryOptions, type Row } from './driver.js';
+import { sleep, TransactionEnded, type ConnectOptions, type Driver, type LockOwner, type QueryOptions, type Row } from './driver.js';
 
 const LOCK_POLL_MS = 25;
 const PREPARED_STATEMENTS = 32;
@@ -155,7 +155,7 @@ export class SqliteDriver implements Driver {
     return `${SHA256_FUNCTION}(${expression})`;
   }
 
-  async lock(timeoutMs: number): Promise<void> {
+  async lock(timeoutMs: number, _owner?: LockOwner): Promise<void> {
     if (this.#path === ':memory:') return;
     const lockPath = `${lockBase(this.#path)}-migseal-lock`;
     let lockDb: Database.Database;

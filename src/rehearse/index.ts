@@ -19,6 +19,7 @@ import { MigsealError } from '../errors.js';
 import { upScript } from '../apply/plan.js';
 import { scriptText } from '../apply/script-text.js';
 import { historyExists } from '../apply/history-schema.js';
+import { releaseOwner } from '../apply/recorded-run.js';
 import { readSchemaFingerprint, summarizeDifference, compareFingerprints, isSameSchema, objectLabel, type FingerprintDifference, type SchemaFingerprint } from '../fingerprint/index.js';
 import { migrationScript } from '../format/migration-script.js';
 import type { RehearsalPredicate, RehearsedMigration } from '../format/rehearsal-statement.js';
@@ -57,7 +58,7 @@ export async function rehearseBundle(verified: VerifiedBundle, driver: Driver, o
   if (native) throw new MigsealError('NATIVE_RUNNER_REQUIRED', `Migration ${native.version} (${native.name}) can only be run by its own tool, so migseal cannot rehearse this release.`);
   // The runner lock, as apply takes it: a second rehearsal, or an apply, on the same database waits for this one (and
   // then finds it not empty) instead of running its scripts between this one's, or having its tables dropped by them.
-  await driver.lock(options.lockTimeoutMs ?? LIMITS.lockTimeoutMs);
+  await driver.lock(options.lockTimeoutMs ?? LIMITS.lockTimeoutMs, releaseOwner('rehearse', verified));
   try {
     return await rehearseLocked(verified, driver, options);
   } finally {

@@ -30,7 +30,7 @@ async function postgresTarget(name: string): Promise<CrashTarget> {
     async settle() {
       // The server ends a killed client's session (rolling back its transaction) once it sees the socket close.
       for (let i = 0; i < 200; i++) {
-        const rows = await numbers("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'migseal'");
+        const rows = await numbers("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name LIKE 'migseal%'");
         if (rows[0] === 0) return;
         await new Promise((r) => setTimeout(r, 25));
       }

@@ -125,7 +125,7 @@ describe('a run that gave up on a lock part-way', () => {
     try {
       const running = ctx.world.migseal(['apply', second, '--trust', policy, '--db', driftUrl, '--pg-lock-timeout', '1s', '--json']);
       for (let i = 0; i < 200; i++) {
-        const { rows } = await holder.query("SELECT 1 FROM pg_stat_activity WHERE application_name = 'migseal' AND query LIKE '%pg_sleep(1.5)%' AND state = 'active'");
+        const { rows } = await holder.query("SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'migseal%' AND query LIKE '%pg_sleep(1.5)%' AND state = 'active'");
         if (rows.length > 0) break;
         await new Promise((resolve) => setTimeout(resolve, 25));
       }

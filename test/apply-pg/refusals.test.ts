@@ -165,6 +165,46 @@ describe('apply on PostgreSQL refuses, changing nothing', () => {
     await applyOk(bundle, db.url);
   });
 
+  it('T4.2 a migseal runner holding the lock is named by what it runs (command and release), never by its script', async () => {
+    const db = await freshDatabase();
+    // The first runner's script waits on a table this test holds: it keeps the runner lock until the test lets go.
+    await ctx.cluster.psql('CREATE TABLE gate (x integer)', db.name);
+    const gate = new pg.Client({ connectionString: db.url });
+    await gate.connect();
+    await gate.query('BEGIN; LOCK TABLE gate IN ACCESS EXCLUSIVE MODE');
+    const slow = await ctx.world.bundle({ '1_slow.up.sql': '-- api_token=s3cr3t-in-a-comment\nCREATE TABLE slow (id integer);\nINSERT INTO slow SELECT count(*) FROM gate;\n' }, { release: '7.1' });
+    const first = ctx.world.migseal(['apply', slow, '--trust', ctx.world.policy, '--db', db.url, '--pg-lock-timeout', '60s']);
+    let runner: { pid: number; application: string } | undefined;
+    // Another session watches: pg_stat_activity stays the same for the length of a transaction (the gate's).
+    const watcher = new pg.Client({ connectionString: db.url });
+    await watcher.connect();
+    try {
+      for (let i = 0; i < 800 && !runner; i++) {
+        const { rows } = await watcher.query("SELECT pid, application_name AS application FROM pg_stat_activity WHERE query LIKE '%FROM gate%' AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()");
+        runner = rows[0] as typeof runner;
+        if (!runner) await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      // The runner's session says what it runs, to anyone reading pg_stat_activity.
+      expect(runner?.application).toMatch(/^migseal apply \S+ 7\.1$/);
+      const waited = await ctx.world.migseal(['apply', await ctx.world.bundle(pick(1), { release: '8' }), '--trust', ctx.world.policy, '--db', db.url, '--lock-timeout', '0.5', '--json']);
+      expect(waited.code).toBe(4);
+      const { code, message } = JSON.parse(waited.stdout) as { code: string; message: string };
+      expect(code).toBe('LOCK_TIMEOUT');
+      expect(message).toMatch(new RegExp(`^Another migseal runner holds the lock on \\S+: pid ${runner!.pid} \\(user [^,]+, application "migseal apply \\S+ 7\\.1", active, its transaction began \\d+ s ago\\); gave up after 500 ms\\.`));
+      expect(message).not.toMatch(/s3cr3t|api_token|gate|CREATE TABLE|BEGIN/);
+      expect(waited.stderr).not.toMatch(/s3cr3t|gate/);
+    } finally {
+      await watcher.end();
+      await gate.query('ROLLBACK');
+      await gate.end();
+    }
+    const done = await first;
+    expect(done.code, done.stderr).toBe(0);
+    // The refused runner wrote nothing (pg_dump would wait for the gate): only the first one's run and migration are there.
+    expect(await ctx.cluster.psql("SELECT string_agg(release, ',') FROM migseal.migseal_runs", db.name)).toBe('7.1\n');
+    expect(await ctx.cluster.psql("SELECT string_agg(version, ',') FROM migseal.migseal_migrations", db.name)).toBe('1\n');
+  });
+
   it('plan reads and reports, but writes nothing', async () => {
     const db = await freshDatabase();
     await applyOk(await ctx.world.bundle(pick(1), { release: '1' }), db.url);

@@ -161,7 +161,7 @@ describe('apply --targets on PostgreSQL: databases and tenant schemas', () => {
     const leaky = await ctx.world.bundle(
       {
         '1_check_session.up.sql': `DO $$ BEGIN
-  IF current_setting('search_path') NOT LIKE 'tenant\\_%' OR current_setting('application_name') <> 'migseal'
+  IF current_setting('search_path') NOT LIKE 'tenant\\_%' OR current_setting('application_name') NOT LIKE 'migseal apply %'
      OR coalesce(current_setting('app.leak', true), '') <> '' OR current_setting('session_replication_role') <> 'origin'
      OR current_setting('DateStyle') = 'SQL, DMY' OR pg_catalog.to_regclass('pg_temp.leak_temp') IS NOT NULL
      OR EXISTS (SELECT 1 FROM pg_prepared_statements WHERE name = 'leak_stmt') OR EXISTS (SELECT 1 FROM pg_cursors WHERE name = 'leak_cursor')
@@ -202,7 +202,7 @@ SELECT pg_advisory_lock(4242); LISTEN leak_channel;
     expect(sessions[1]).toBe(sessions[0]);
     expect(sessions[2]).not.toBe(sessions[0]);
     // Every session is closed at the end, its advisory locks with it.
-    expect(await psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'migseal'", f.database)).toBe('0');
+    expect(await psql("SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'migseal%'", f.database)).toBe('0');
   });
 
   it('a tampered bundle is refused before any database is touched', async () => {
@@ -218,6 +218,6 @@ SELECT pg_advisory_lock(4242); LISTEN leak_channel;
     expect(r.stderr).toMatch(/^migseal: refused: /);
     expect(await dumps(f)).toEqual(before);
     // No connection was ever made for it: the server saw no migseal session.
-    expect(await psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'migseal'", f.database)).toBe('0');
+    expect(await psql("SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'migseal%'", f.database)).toBe('0');
   });
 });
