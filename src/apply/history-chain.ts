@@ -65,12 +65,13 @@ export async function appendChain(driver: Driver, runId: string, body: ChainBody
     await driver.query(`INSERT INTO ${t} (seq, run_id, body, prev_hash, hash) VALUES (?, ?, ?, ?, ?)`, [seq, runId, text, prev, entryHash(prev, seq, runId, text)], { repeated: true });
     return;
   }
+  // $1 and $2 (the run and the body) are each named twice but sent once: the body is most of the message.
   await driver.query(
     `INSERT INTO ${t} (seq, run_id, body, prev_hash, hash)
-     SELECT head.seq, CAST(? AS TEXT), CAST(? AS TEXT), head.prev,
-       ${driver.sha256(`head.prev || '|' || CAST(head.seq AS TEXT) || '|' || CAST(? AS TEXT) || '|' || CAST(? AS TEXT)`)}
+     SELECT head.seq, CAST($1 AS TEXT), CAST($2 AS TEXT), head.prev,
+       ${driver.sha256(`head.prev || '|' || CAST(head.seq AS TEXT) || '|' || CAST($1 AS TEXT) || '|' || CAST($2 AS TEXT)`)}
      FROM (SELECT COALESCE(MAX(seq), 0) + 1 AS seq, COALESCE((SELECT hash FROM ${t} ORDER BY seq DESC LIMIT 1), '${GENESIS}') AS prev FROM ${t}) AS head`,
-    [runId, text, runId, text],
+    [runId, text],
     { repeated: true, atCommit: true },
   );
 }

@@ -23,7 +23,8 @@ export interface Driver {
   /** Runs a whole script (any number of statements) as the database's own tools send a file. */
   exec(sql: string): Promise<void>;
   /**
-   * Runs one statement with `?` placeholders and returns its rows. `repeated`: the runner
+   * Runs one statement with `?` placeholders and returns its rows (PostgreSQL also reads `$1`,
+   * `$2`… as they are, for a statement that names one parameter twice). `repeated`: the runner
    * sends this statement again and again (a history row per migration), so the driver may
    * prepare it once per connection.
    */
