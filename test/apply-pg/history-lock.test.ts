@@ -18,6 +18,7 @@ import pg from 'pg';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { usePostgresWorld } from '../helpers/postgres-world.js';
 import { codeOf } from '../helpers/refusal.js';
+import { onlyWait, watchLockWaits } from '../helpers/lock-wait.js';
 import { writePolicy } from '../helpers/fixtures.js';
 
 const ctx = usePostgresWorld();
@@ -59,9 +60,14 @@ describe('apply behind a lock on migseal\'s own tables', () => {
   it('reading the history gives up after --pg-lock-timeout, names the session, and changes nothing (exit 4)', async () => {
     const before = await ctx.cluster.dump(DB);
     const pid = await holdLock(url, 'migseal.migseal_runs', 'ACCESS EXCLUSIVE');
-    const started = Date.now();
-    const result = await ctx.world.migseal(['apply', second, '--trust', ctx.world.policy, '--db', url, '--pg-lock-timeout', '500ms', '--json']);
-    expect(Date.now() - started).toBeLessThan(6000);
+    // The wait as the server saw it (lock-wait.ts): a run that waits 4 s past its timeout gets the lock, and goes on.
+    const { result, waits } = await watchLockWaits(url, ctx.world.migseal(['apply', second, '--trust', ctx.world.policy, '--db', url, '--pg-lock-timeout', '500ms', '--json']), {
+      releaseAfterMs: 4500,
+      release: () => holder!.query('COMMIT'),
+    });
+    const wait = onlyWait(waits);
+    expect(wait.atMostMs, JSON.stringify(wait)).toBeGreaterThanOrEqual(500);
+    expect(wait.atLeastMs, JSON.stringify(wait)).toBeLessThan(3000);
     await holder!.query('COMMIT');
     expect([result.code, codeOf(result)], result.stdout).toEqual([4, 'DATABASE_UNAVAILABLE']);
     const { message, details } = JSON.parse(result.stdout) as { message: string; details: { lockHolders: Array<{ pid: number }> } };

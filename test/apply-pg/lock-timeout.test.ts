@@ -9,6 +9,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { usePostgresWorld } from '../helpers/postgres-world.js';
 import { codeOf } from '../helpers/refusal.js';
+import { watchLockWaits } from '../helpers/lock-wait.js';
 import { writePolicy } from '../helpers/fixtures.js';
 import { mkdirSync, copyFileSync } from 'node:fs';
 
@@ -45,9 +46,15 @@ describe('lock_timeout and statement_timeout on PostgreSQL', () => {
     const db = await freshDatabase();
     const bundle = await ctx.world.bundle(ADD_COLUMN);
     const pid = await holdLock(db.url);
-    const started = Date.now();
-    const failed = await ctx.world.migseal(['apply', bundle, '--trust', ctx.world.policy, '--db', db.url, '--pg-lock-timeout', '1s', '--json']);
-    expect(Date.now() - started).toBeLessThan(8000);
+    // The wait as the server saw it (lock-wait.ts): a run that waits 4 s past its timeout gets the lock, and succeeds.
+    const { result: failed, waits } = await watchLockWaits(db.url, ctx.world.migseal(['apply', bundle, '--trust', ctx.world.policy, '--db', db.url, '--pg-lock-timeout', '1s', '--json']), {
+      releaseAfterMs: 5000,
+      release: () => holder!.query('COMMIT'),
+    });
+    // The migration's wait; reading the schema the failed run left may then wait briefly (see the next test).
+    const wait = waits[0]!;
+    expect(wait.atMostMs, JSON.stringify(waits)).toBeGreaterThanOrEqual(1000);
+    expect(wait.atLeastMs, JSON.stringify(waits)).toBeLessThan(3500);
     expect(failed.code).toBe(3);
     expect(codeOf(failed)).toBe('MIGRATION_FAILED');
     const message = (JSON.parse(failed.stdout) as { message: string }).message;
@@ -71,11 +78,16 @@ describe('lock_timeout and statement_timeout on PostgreSQL', () => {
     await ctx.cluster.psql('CREATE VIEW account_ids AS SELECT id FROM accounts;', db.name);
     const bundle = await ctx.world.bundle(ADD_COLUMN);
     const pid = await holdLock(db.url);
-    const started = Date.now();
-    const failed = await ctx.world.migseal(['apply', bundle, '--trust', ctx.world.policy, '--db', db.url, '--pg-lock-timeout', '3s', '--json']);
-    const elapsed = Date.now() - started;
-    expect(elapsed).toBeGreaterThanOrEqual(3000);
-    expect(elapsed).toBeLessThan(6000);
+    const { result: failed, waits } = await watchLockWaits(db.url, ctx.world.migseal(['apply', bundle, '--trust', ctx.world.policy, '--db', db.url, '--pg-lock-timeout', '3s', '--json']), {
+      releaseAfterMs: 7000,
+      release: () => holder!.query('COMMIT'),
+    });
+    // The migration's wait, as the server saw it (lock-wait.ts), then at most brief ones while the failed run is
+    // recorded: not another wait of the lock timeout for the same session.
+    const [first, ...later] = waits;
+    expect(first?.atMostMs, JSON.stringify(waits)).toBeGreaterThanOrEqual(3000);
+    expect(first?.atLeastMs, JSON.stringify(waits)).toBeLessThan(5500);
+    expect(later.reduce((sum, w) => sum + w.atLeastMs, 0), JSON.stringify(waits)).toBeLessThan(1500);
     expect([failed.code, codeOf(failed)]).toEqual([3, 'MIGRATION_FAILED']);
     expect((JSON.parse(failed.stdout) as { message: string }).message).toContain(`held by pid ${pid} (user`);
     await holder!.query('COMMIT');

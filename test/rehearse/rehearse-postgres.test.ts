@@ -13,6 +13,7 @@ import { decodeBundle } from '../../src/format/bundle-archive.js';
 import { usePostgresWorld } from '../helpers/postgres-world.js';
 import { counterMigrations } from '../helpers/release-world.js';
 import { codeOf } from '../helpers/refusal.js';
+import { onlyWait, watchLockWaits } from '../helpers/lock-wait.js';
 
 const ctx = usePostgresWorld();
 
@@ -63,10 +64,17 @@ describe('migseal rehearse on PostgreSQL', () => {
       await holder.query('CREATE TABLE accounts (id integer PRIMARY KEY)');
       const pid = Number((await holder.query('SELECT pg_backend_pid() AS pid')).rows[0].pid);
       const bundle = await ctx.world.bundle({ '1_accounts.up.sql': 'CREATE TABLE accounts (id integer PRIMARY KEY);\n', '1_accounts.down.sql': 'DROP TABLE accounts;\n' }, { dialect: 'postgres' });
-      const started = Date.now();
       const out = join(ctx.world.dir, 'rehearsed-locked.migseal');
-      const failed = await ctx.world.migseal(['rehearse', bundle, '--trust', ctx.world.policy, '--db', url, '--pg-lock-timeout', '1s', '--key', ctx.world.key.privatePath, '--out', out, '--json']);
-      expect(Date.now() - started).toBeLessThan(9000);
+      // The wait as the server saw it (lock-wait.ts): a rehearsal that waits 4 s past its timeout gets its turn, and
+      // passes where it should have failed.
+      const { result: failed, waits } = await watchLockWaits(
+        url,
+        ctx.world.migseal(['rehearse', bundle, '--trust', ctx.world.policy, '--db', url, '--pg-lock-timeout', '1s', '--key', ctx.world.key.privatePath, '--out', out, '--json']),
+        { releaseAfterMs: 5000, release: () => holder.query('ROLLBACK') },
+      );
+      const wait = onlyWait(waits);
+      expect(wait.atMostMs, JSON.stringify(wait)).toBeGreaterThanOrEqual(1000);
+      expect(wait.atLeastMs, JSON.stringify(wait)).toBeLessThan(3500);
       expect(failed.code).toBe(2);
       expect(codeOf(failed)).toBe('REHEARSAL_FAILED');
       const doc = JSON.parse(failed.stdout) as { migrations: Array<{ up: string; problem: string }>; lockHolders: Record<string, string> };
