@@ -110,8 +110,15 @@ let policy = '';
 const DRIFT_FIRST = {
   '1_tables.up.sql': 'CREATE TABLE accounts (id integer PRIMARY KEY);\nCREATE TABLE orders (id integer PRIMARY KEY);\nCREATE VIEW order_ids AS SELECT id FROM orders;\n',
 };
-// Migration 2 runs long enough for another session to lock orders after apply's drift check read the schema.
-const DRIFT_SECOND = { ...DRIFT_FIRST, '2_accounts.up.sql': 'ALTER TABLE accounts ADD COLUMN a integer;\nSELECT pg_sleep(1.5);\n', '3_orders.up.sql': 'ALTER TABLE orders ADD COLUMN b integer;\n' };
+// Migration 2 waits until the test lets it go (an advisory lock the test holds, tried without waiting, so no
+// lock_timeout ends it): another session locks orders after apply's drift check read the schema, however slow the
+// machine.
+const GATE = 4_242_002;
+const DRIFT_SECOND = {
+  ...DRIFT_FIRST,
+  '2_accounts.up.sql': `ALTER TABLE accounts ADD COLUMN a integer;\nDO $$ BEGIN WHILE NOT pg_try_advisory_xact_lock(${GATE}) LOOP PERFORM pg_sleep(0.02); END LOOP; END $$;\n`,
+  '3_orders.up.sql': 'ALTER TABLE orders ADD COLUMN b integer;\n',
+};
 
 describe('a run that gave up on a lock part-way', () => {
   let driftUrl = '';
@@ -129,14 +136,13 @@ describe('a run that gave up on a lock part-way', () => {
     const holder = new pg.Client({ connectionString: driftUrl, application_name: 'nightly-report' });
     await holder.connect();
     try {
+      await holder.query(`SELECT pg_advisory_lock(${GATE})`);
       const running = ctx.world.migseal(['apply', second, '--trust', policy, '--db', driftUrl, '--pg-lock-timeout', '1s', '--json']);
-      for (let i = 0; i < 200; i++) {
-        const { rows } = await holder.query("SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'migseal%' AND query LIKE '%pg_sleep(1.5)%' AND state = 'active'");
-        if (rows.length > 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
+      const atGate = async () => (await holder.query("SELECT 1 FROM pg_stat_activity WHERE application_name LIKE 'migseal%' AND query LIKE '%pg_try_advisory_xact_lock%' AND state = 'active'")).rows.length > 0;
+      while (!(await atGate())) await new Promise((resolve) => setTimeout(resolve, 25));
       await holder.query('BEGIN');
       await holder.query('LOCK TABLE orders IN ACCESS EXCLUSIVE MODE');
+      await holder.query(`SELECT pg_advisory_unlock(${GATE})`);
       const failed = await running;
       expect([failed.code, codeOf(failed)], failed.stdout).toEqual([3, 'MIGRATION_FAILED']);
       expect((JSON.parse(failed.stdout) as { message: string }).message).toContain('Migration 3 (orders) failed: canceling statement due to lock timeout');

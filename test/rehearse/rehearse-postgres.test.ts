@@ -13,6 +13,7 @@ import { decodeBundle } from '../../src/format/bundle-archive.js';
 import { usePostgresWorld } from '../helpers/postgres-world.js';
 import { counterMigrations } from '../helpers/release-world.js';
 import { codeOf } from '../helpers/refusal.js';
+import type { CliResult } from '../helpers/cli.js';
 import { onlyWait, watchLockWaits } from '../helpers/lock-wait.js';
 
 const ctx = usePostgresWorld();
@@ -109,26 +110,34 @@ describe('migseal rehearse on PostgreSQL', () => {
   it("takes the runner lock: a second rehearsal or an apply on the same database meanwhile gives up (LOCK_TIMEOUT), and runs nothing between the first one's scripts", async () => {
     const scratch = 'rehearse_twice';
     const url = await ctx.cluster.createDatabase(scratch);
+    // The first rehearsal's up script waits until the test lets it go (an advisory lock the test holds, tried without
+    // waiting, so no lock_timeout ends it), however long the other two take to start on a busy machine.
+    const GATE = 4_242_001;
+    const gate = new pg.Client({ connectionString: url, application_name: 'gate' });
+    await gate.connect();
+    await gate.query(`SELECT pg_advisory_lock(${GATE})`);
     const bundle = await ctx.world.bundle(
-      { '1_slow.up.sql': 'CREATE TABLE slow (id integer);\nSELECT pg_sleep(2);\n', '1_slow.down.sql': 'DROP TABLE slow;\n' },
+      {
+        '1_slow.up.sql': `CREATE TABLE slow (id integer);\nDO $$ BEGIN WHILE NOT pg_try_advisory_xact_lock(${GATE}) LOOP PERFORM pg_sleep(0.02); END LOOP; END $$;\n`,
+        '1_slow.down.sql': 'DROP TABLE slow;\n',
+      },
       { dialect: 'postgres' },
     );
     const first = ctx.world.migseal(['rehearse', bundle, '--trust', ctx.world.policy, '--db', url, '--json']);
-    const watcher = new pg.Client({ connectionString: url });
-    await watcher.connect();
+    let others: CliResult[] = [];
     try {
-      for (let i = 0; i < 200; i++) {
-        if ((await watcher.query("SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(2)%' AND state = 'active' AND pid <> pg_backend_pid()")).rows.length > 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
+      const waiting = async () => (await gate.query("SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_try_advisory_xact_lock%' AND state = 'active' AND pid <> pg_backend_pid()")).rows.length > 0;
+      while (!(await waiting())) await new Promise((resolve) => setTimeout(resolve, 25));
+      others = await Promise.all([
+        ctx.world.migseal(['rehearse', bundle, '--trust', ctx.world.policy, '--db', url, '--lock-timeout', '0.5', '--json']),
+        ctx.world.migseal(['apply', bundle, '--trust', ctx.world.policy, '--db', url, '--lock-timeout', '0.5', '--json']),
+      ]);
     } finally {
-      await watcher.end();
+      // Let the first go on: its script takes the advisory lock, and the rest of the rehearsal runs.
+      await gate.end();
     }
-    const [second, apply] = await Promise.all([
-      ctx.world.migseal(['rehearse', bundle, '--trust', ctx.world.policy, '--db', url, '--lock-timeout', '0.5', '--json']),
-      ctx.world.migseal(['apply', bundle, '--trust', ctx.world.policy, '--db', url, '--lock-timeout', '0.5', '--json']),
-    ]);
-    for (const refused of [second, apply]) {
+    expect(others).toHaveLength(2);
+    for (const refused of others) {
       expect([refused.code, codeOf(refused)], refused.stdout).toEqual([4, 'LOCK_TIMEOUT']);
       const { message } = JSON.parse(refused.stdout) as { message: string };
       expect(message).toContain('Another migseal runner holds the lock on');
