@@ -30,13 +30,15 @@ describe('T4.2 one runner per database', () => {
     try {
       const started = Date.now();
       const flag = await world.cli(['apply', bundle, '--trust', world.policy, '--db', `sqlite:${db}`, '--lock-timeout', '0.4', '--json']);
-      const waited = Date.now() - started;
+      const took = Date.now() - started;
       // Exit 4: nothing ran, and the same command may succeed later.
       expect(flag.code).toBe(4);
       expect(codeOf(flag)).toBe('LOCK_TIMEOUT');
       expect(flag.stderr).toMatch(/Another migseal runner holds the lock on sqlite:.*; gave up after 400 ms\. Wait for it to finish, or raise --lock-timeout\./);
-      expect(waited).toBeGreaterThanOrEqual(400);
-      expect(waited).toBeLessThan(10_000);
+      // The message says the flag's 400 ms reached the lock; the driver's own test times that wait in process. The
+      // whole command, start-up and verification included, takes at least the wait, and far less than the 30 s default.
+      expect(took).toBeGreaterThanOrEqual(400);
+      expect(took).toBeLessThan(20_000);
 
       const fromEnv = await world.cli(['apply', bundle, '--trust', world.policy, '--db', `sqlite:${db}`, '--json'], { MIGSEAL_LOCK_TIMEOUT: '0.2' });
       expect(codeOf(fromEnv)).toBe('LOCK_TIMEOUT');
