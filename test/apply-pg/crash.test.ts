@@ -29,12 +29,12 @@ async function postgresTarget(name: string): Promise<CrashTarget> {
     },
     async settle() {
       // The server ends a killed client's session (rolling back its transaction) once it sees the socket close.
-      for (let i = 0; i < 200; i++) {
+      for (let i = 0; i < 800; i++) {
         const rows = await numbers("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name LIKE 'migseal%'");
         if (rows[0] === 0) return;
         await new Promise((r) => setTimeout(r, 25));
       }
-      throw new Error('a killed runner is still connected after 5 s');
+      throw new Error('a killed runner is still connected after 20 s');
     },
     async state(): Promise<DatabaseState> {
       const history = await hasHistory();
