@@ -58,6 +58,10 @@ function expectShape(command: string, { code, doc }: { code: number; doc: Doc })
 const trust = () => ['--trust', world.policy];
 const onDb = () => ['--db', `sqlite:${db}`];
 
+// The two runs below start about 25 CLI processes each, one after another: a busy machine can take minutes over
+// them, and the default 60 s is for a test that hangs.
+const LONG = 240_000;
+
 describe('--json has one shape on every command', () => {
   it('every command that has --json is covered here', () => {
     const covered = ['keys generate', 'pack', 'sign', 'lint', 'inspect', 'diff', 'verify', 'plan', 'apply', 'status', 'history', 'drift', 'rollback', 'resolve', 'audit', 'audit-log verify', 'exec', 'ca init', 'ca issue', 'trust init', 'trust check', 'adopt', 'rehearse', 'restore'];
@@ -119,7 +123,7 @@ describe('--json has one shape on every command', () => {
     expect(adopt.code).toBe(0);
     expectShape('adopt', adopt);
     expect(adopt.doc).toMatchObject({ database: `sqlite:${peer}`, bundle: { path: v1, verified: true }, migrations: [] });
-  });
+  }, LONG);
 
   it('a refusal or failure: ok false and error {code, message, exitCode}, on every command', async () => {
     const missing = at('no-such.migseal');
@@ -154,5 +158,5 @@ describe('--json has one shape on every command', () => {
       expect({ name, code: run.code === 0 ? 'ran' : (run.doc.error as Doc | undefined)?.code }, JSON.stringify(run.doc)).toEqual({ name, code });
       expectShape(name, run);
     }
-  });
+  }, LONG);
 });

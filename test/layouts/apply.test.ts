@@ -180,7 +180,8 @@ describe('layouts applied to PostgreSQL', () => {
     expect((await pg.psql("SELECT count(*) FROM pg_views WHERE schemaname = 'public'", 'flyway')).trim()).toBe('2');
     expect(await indexes('atlas')).toContain('orders_user');
     expect((await columns('dbmate', 'users')).trim()).toBe('id integer, email text, name text');
-  });
+    // Eight CLI processes (four packs, four applies): more than the default 60 s on a busy machine.
+  }, 180_000);
 
   it('dbmate on PostgreSQL: the same schema as dbmate itself builds', async () => {
     const folder = dbmateFolder();
