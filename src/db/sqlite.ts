@@ -1,7 +1,8 @@
 /**
  * SQLite through better-sqlite3. The runner lock is an exclusive SQLite lock on a small
  * side file (`DB-migseal-lock`): the operating system drops it if the process dies, and
- * it never blocks readers of the database itself.
+ * it never blocks readers of the database itself. The runner holding it says who it is in
+ * another (`DB-migseal-lock-holder`, see sqlite-lock-holder.ts).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, realpathSync, statSync, unlinkSync } from 'node:fs';
@@ -11,7 +12,8 @@ import type Database from 'better-sqlite3';
 import { MigsealError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import { describeFileError, isFileError, unwritableFile } from './sqlite-file-errors.js';
-import { sleep, TransactionEnded, type ConnectOptions, type Driver, type LockOwner, type QueryOptions, type Row } from './driver.js';
+import { holderRecordPath, readHolder, describeHolder, removeHolderRecord, writeHolderRecord, type HolderState } from './sqlite-lock-holder.js';
+import { runnerName, sleep, TransactionEnded, type ConnectOptions, type Driver, type LockOwner, type QueryOptions, type Row } from './driver.js';
 
 const LOCK_POLL_MS = 25;
 const PREPARED_STATEMENTS = 32;
@@ -44,6 +46,8 @@ export class SqliteDriver implements Driver {
   #db: Database.Database;
   #path: string;
   #lockDb: Database.Database | undefined;
+  /** The holder record this runner wrote beside its lock, removed before the lock is let go (or the process exits). */
+  #holderRecord: string | undefined;
   /** The connection was switched to TRUNCATE journaling for the run (see `lock`). */
   #truncating = false;
   #inTransaction = false;
@@ -155,7 +159,7 @@ export class SqliteDriver implements Driver {
     return `${SHA256_FUNCTION}(${expression})`;
   }
 
-  async lock(timeoutMs: number, _owner?: LockOwner): Promise<void> {
+  async lock(timeoutMs: number, owner?: LockOwner): Promise<void> {
     if (this.#path === ':memory:') return;
     const lockPath = `${lockBase(this.#path)}-migseal-lock`;
     let lockDb: Database.Database;
@@ -170,6 +174,9 @@ export class SqliteDriver implements Driver {
       try {
         lockDb.exec('BEGIN EXCLUSIVE');
         this.#lockDb = lockDb;
+        // Who holds it, for a runner that waits (sqlite-lock-holder.ts): written over whatever a dead runner left there.
+        this.#holderRecord = holderRecordPath(lockPath);
+        writeHolderRecord(this.#holderRecord, runnerName(owner));
         break;
       } catch (error) {
         if ((error as { code?: string }).code !== 'SQLITE_BUSY') {
@@ -179,9 +186,12 @@ export class SqliteDriver implements Driver {
       }
       if (Date.now() >= deadline) {
         lockDb.close();
+        // Which runner: the record it wrote beside the lock, and whether that process still runs here.
+        const holder = readHolder(holderRecordPath(lockPath));
         throw new MigsealError(
           'LOCK_TIMEOUT',
-          `Another migseal runner holds the lock on ${this.target} (${lockPath}); gave up after ${timeoutMs} ms. Wait for it to finish, or raise --lock-timeout.`,
+          `Another migseal runner holds the lock on ${this.target} (${lockPath})${describeHolder(holder)}; gave up after ${timeoutMs} ms. Wait for it to finish, or raise --lock-timeout.`,
+          { details: { lockHolder: holderDetails(holder) } },
         );
       }
       await sleep(LOCK_POLL_MS);
@@ -237,6 +247,11 @@ export class SqliteDriver implements Driver {
     }
     const lockDb = this.#lockDb;
     this.#lockDb = undefined;
+    // The record goes first, while the lock is still this runner's: the next holder's record is never removed.
+    if (this.#holderRecord !== undefined) {
+      removeHolderRecord(this.#holderRecord);
+      this.#holderRecord = undefined;
+    }
     if (lockDb) {
       lockDb.exec('ROLLBACK');
       lockDb.close();
@@ -258,4 +273,12 @@ function lockBase(path: string): string {
   } catch {
     return path;
   }
+}
+
+/** The holder for --json (details.lockHolder): what its record says, and whether its process runs here. */
+function holderDetails(holder: HolderState): Record<string, unknown> {
+  if (holder.state === 'unrecorded') return { state: holder.state };
+  if (holder.state === 'unreadable') return { state: holder.state, reason: holder.reason };
+  const { pid, host, user, command, lockedAt } = holder.record;
+  return { state: holder.state, pid, host, user, command, lockedAt };
 }

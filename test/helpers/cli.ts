@@ -1,5 +1,5 @@
 /** Runs the built CLI as a user would: a real process, real files, captured output. */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +52,27 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<CliRes
   // Runner commands append to an audit log in the working directory unless told otherwise;
   // tests that do not name one keep it out of the checkout.
   return runNode([BIN, ...args], { ...options, env: { PATH: process.env.PATH, HOME: process.env.HOME, MIGSEAL_AUDIT_LOG: DEFAULT_AUDIT_LOG, ...options.env } });
+}
+
+/**
+ * Starts the CLI as runCli does, without waiting: the process (to signal it, or read its pid)
+ * and its result once it ends.
+ */
+export function startCli(args: string[], options: RunOptions = {}): { child: ChildProcess; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, MIGSEAL_AUDIT_LOG: DEFAULT_AUDIT_LOG, ...options.env } as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const done = new Promise<CliResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+  return { child, done };
 }
 
 /** Parses the JSON document a command printed with --json. */
