@@ -70,7 +70,8 @@ export async function appendChain(driver: Driver, runId: string, body: ChainBody
     `INSERT INTO ${t} (seq, run_id, body, prev_hash, hash)
      SELECT head.seq, CAST($1 AS TEXT), CAST($2 AS TEXT), head.prev,
        ${driver.sha256(`head.prev || '|' || CAST(head.seq AS TEXT) || '|' || CAST($1 AS TEXT) || '|' || CAST($2 AS TEXT)`)}
-     FROM (SELECT COALESCE(MAX(seq), 0) + 1 AS seq, COALESCE((SELECT hash FROM ${t} ORDER BY seq DESC LIMIT 1), '${GENESIS}') AS prev FROM ${t}) AS head`,
+     FROM (SELECT COALESCE(last.seq, 0) + 1 AS seq, COALESCE(last.hash, '${GENESIS}') AS prev
+       FROM (SELECT 1) AS one LEFT JOIN (SELECT seq, hash FROM ${t} ORDER BY seq DESC LIMIT 1) AS last ON TRUE) AS head`,
     [runId, text],
     { repeated: true, atCommit: true },
   );
