@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDir } from '../helpers/fixtures.js';
@@ -10,9 +10,27 @@ let n = 0;
 const freshDb = () => join(world.dir, `db-${n++}.sqlite`);
 const apply = (bundle: string, db: string, ...extra: string[]) => world.cli(['apply', bundle, '--trust', world.policy, '--db', `sqlite:${db}`, '--json', ...extra]);
 
-beforeAll(() => {
+/** V1 and V2 (release 1) as bundles, each applied once by the CLI to a database that tests start from a copy of. */
+let v2Bundle = '';
+let v1Applied = '';
+let v2Applied = '';
+
+beforeAll(async () => {
   world = createWorld();
+  const v1Bundle = await world.bundle('v1-shared', V1);
+  v2Bundle = await world.bundle('v2-shared', V2);
+  v1Applied = join(world.dir, 'v1-applied.sqlite');
+  v2Applied = join(world.dir, 'v2-applied.sqlite');
+  const results = await Promise.all([apply(v1Bundle, v1Applied), apply(v2Bundle, v2Applied)]);
+  expect(results.map((r) => [r.code, r.stderr])).toEqual([[0, ''], [0, '']]);
 });
+
+/** A fresh database holding what applying `template`'s bundle left: a copy of that file, not another apply. */
+function appliedDb(template: string): string {
+  const db = freshDb();
+  copyFileSync(template, db);
+  return db;
+}
 afterAll(() => removeDir(world.dir));
 
 /** Runs a command that must be refused before anything runs, and proves the database did not change. */
@@ -57,8 +75,7 @@ describe('apply on SQLite', () => {
   });
 
   it('applies only the new migrations of a later release', async () => {
-    const db = freshDb();
-    expect((await apply(await world.bundle('r1', V1), db)).code).toBe(0);
+    const db = appliedDb(v1Applied);
     const result = await apply(await world.bundle('r2', V2, { release: '2' }), db);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ alreadyApplied: 2, applied: [{ version: '3' }] });
@@ -125,8 +142,7 @@ describe('plan', () => {
   });
 
   it('changes nothing on an applied database and shows applied, pending and drift', async () => {
-    const db = freshDb();
-    await apply(await world.bundle('plan-a', V1), db);
+    const db = appliedDb(v1Applied);
     const before = dumpSqlite(db);
     const changed = { ...V2, '2_create_orders.up.sql': 'CREATE TABLE orders (id INTEGER PRIMARY KEY);\n' };
     const result = await world.cli(['plan', await world.bundle('plan-b', changed, { release: '2' }), '--trust', world.policy, '--db', `sqlite:${db}`, '--json']);
@@ -142,8 +158,7 @@ describe('plan', () => {
 
 describe('apply refuses, exit 2, database unchanged', () => {
   it('T4.1 a bundle with one byte changed (verification runs before the database is touched)', async () => {
-    const db = freshDb();
-    await apply(await world.bundle('t1', V1), db);
+    const db = appliedDb(v1Applied);
     const bundle = await world.bundle('t2', V2, { release: '2' });
     const bytes = readFileSync(bundle);
     const { gunzipSync, gzipSync } = await import('node:zlib');
@@ -155,16 +170,14 @@ describe('apply refuses, exit 2, database unchanged', () => {
   });
 
   it('T1.10 drift: an applied migration whose bytes changed', async () => {
-    const db = freshDb();
-    await apply(await world.bundle('d1', V1), db);
+    const db = appliedDb(v1Applied);
     const edited = { ...V2, '1_create_users.up.sql': V1['1_create_users.up.sql']!.replace('NOT NULL', 'NOT NULL UNIQUE') };
     const bundle = await world.bundle('d2', edited, { release: '2' });
     await expectRefusal(db, () => apply(bundle, db), 'MIGRATION_DRIFT', /Migration 1 \(create_users\) was applied .* with checksum/);
   });
 
   it('T4.5 an applied migration the bundle does not contain, unless --allow-unknown-applied', async () => {
-    const db = freshDb();
-    await apply(await world.bundle('u1', V2), db);
+    const db = appliedDb(v2Applied);
     const { ['3_index_orders.up.sql']: _u, ['3_index_orders.down.sql']: _d, ...withoutThree } = V2;
     const bundle = await world.bundle('u2', { ...withoutThree, '4_add_notes.up.sql': 'CREATE TABLE notes (id INTEGER PRIMARY KEY);\n' }, { release: '2' });
     await expectRefusal(db, () => apply(bundle, db), 'MIGRATION_UNKNOWN_APPLIED', /has 1 applied migration\(s\) that this bundle does not contain \(3\)/);
@@ -213,8 +226,7 @@ describe('apply refuses, exit 2, database unchanged', () => {
   });
 
   it('T1.12 a bundle for another dialect', async () => {
-    const db = freshDb();
-    await apply(await world.bundle('dia1', V1), db);
+    const db = appliedDb(v1Applied);
     const bundle = await world.bundle('dia2', V2, { release: '2', dialect: 'postgres' });
     await expectRefusal(db, () => apply(bundle, db), 'WRONG_DIALECT', /The bundle is for postgres, but sqlite:.* is sqlite/);
   });
@@ -328,9 +340,8 @@ describe('resolve as rolled-back, and a failing down script', () => {
 
 describe('rollback', () => {
   it('runs the verified down scripts newest first and records them; apply brings them back', async () => {
-    const db = freshDb();
-    const bundle = await world.bundle('rb', V2);
-    await apply(bundle, db);
+    const db = appliedDb(v2Applied);
+    const bundle = v2Bundle;
     const result = await world.cli(['rollback', '--yes', bundle, '--trust', world.policy, '--db', `sqlite:${db}`, '--to', '1', '--json']);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout).rolledBack.map((r: { version: string }) => r.version)).toEqual(['3', '2']);
@@ -346,9 +357,8 @@ describe('rollback', () => {
   });
 
   it('prints its plan first and, off a terminal, refuses without --yes, changing nothing', async () => {
-    const db = freshDb();
-    const bundle = await world.bundle('rb-yes', V2);
-    await apply(bundle, db);
+    const db = appliedDb(v2Applied);
+    const bundle = v2Bundle;
     const before = dumpSqlite(db);
     const result = await world.cli(['rollback', bundle, '--trust', world.policy, '--db', `sqlite:${db}`, '--to', '1']);
     expect(result.code).toBe(1);
@@ -363,9 +373,8 @@ describe('rollback', () => {
   });
 
   it('on a terminal, asks: anything but yes rolls nothing back (NOT_CONFIRMED), y does', async () => {
-    const db = freshDb();
-    const bundle = await world.bundle('rb-tty', V2);
-    await apply(bundle, db);
+    const db = appliedDb(v2Applied);
+    const bundle = v2Bundle;
     const before = dumpSqlite(db);
     const args = ['rollback', bundle, '--trust', world.policy, '--db', `sqlite:${db}`, '--to', '1'];
     const env = { MIGSEAL_AUDIT_LOG: join(world.dir, 'audit.jsonl') };
