@@ -15,6 +15,8 @@ import { basename, join, resolve } from 'node:path';
 import type { Driver } from '../db/driver.js';
 import { MigsealError } from '../errors.js';
 import { readSchemaFingerprint, type SchemaFingerprint } from '../fingerprint/index.js';
+import { describeHolders, EXCLUSIVE_LOCK_HOLDERS, toHolder, type LockHolder } from '../db/postgres-blockers.js';
+import { redactString } from '../audit/redact.js';
 import { findPgTool, pgEnvironment, runTool, toolMajor, type PgConnection } from './pg-tools.js';
 
 export type { PgConnection } from './pg-tools.js';
@@ -59,8 +61,8 @@ export async function takeBackup(driver: Driver, options: BackupOptions): Promis
   const takenAt = new Date();
   const format = driver.dialect === 'sqlite' ? 'sqlite' : 'pg_dump-custom';
   const path = join(dir, `${options.name !== undefined ? safeStem(options.name) : fileStem(driver)}-${takenAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${options.runId.slice(0, 8)}.${driver.dialect === 'sqlite' ? 'sqlite' : 'dump'}`);
-  const failed = (why: string, cause?: unknown): MigsealError =>
-    new MigsealError('BACKUP_FAILED', `Cannot back up ${driver.target} before applying: ${why.replace(/\.$/, '')}; nothing was run.`, { cause, details: { backup: path } });
+  const failed = (why: string, cause?: unknown, details: Record<string, unknown> = {}): MigsealError =>
+    new MigsealError('BACKUP_FAILED', `Cannot back up ${driver.target} before applying: ${why.replace(/\.$/, '')}; nothing was run.`, { cause, details: { backup: path, ...details } });
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     // Made empty and private first: the copy is never readable by others, not even for a moment.
@@ -89,7 +91,9 @@ export async function takeBackup(driver: Driver, options: BackupOptions): Promis
   }
 }
 
-async function copySqlite(driver: Driver, path: string, failed: (why: string, cause?: unknown) => MigsealError): Promise<void> {
+type Failed = (why: string, cause?: unknown, details?: Record<string, unknown>) => MigsealError;
+
+async function copySqlite(driver: Driver, path: string, failed: Failed): Promise<void> {
   if (!driver.onlineBackup) throw failed('this database has no online backup');
   await driver.onlineBackup(path);
   const { sqliteIntegrity } = await import('../db/sqlite.js');
@@ -97,7 +101,7 @@ async function copySqlite(driver: Driver, path: string, failed: (why: string, ca
   if (result !== 'ok') throw failed(`the copy fails PRAGMA integrity_check (${result})`);
 }
 
-async function dumpPostgres(driver: Driver, path: string, options: BackupOptions, failed: (why: string, cause?: unknown) => MigsealError): Promise<void> {
+async function dumpPostgres(driver: Driver, path: string, options: BackupOptions, failed: Failed): Promise<void> {
   if (!options.postgres) throw failed('no connection to give pg_dump');
   const dump = findPgTool('pg_dump', options.env);
   if (typeof dump !== 'string') throw failed(`pg_dump was not found (looked in ${dump.lookedIn}); install the PostgreSQL client programs of the server's version, or name pg_dump with MIGSEAL_PG_DUMP`);
@@ -110,9 +114,42 @@ async function dumpPostgres(driver: Driver, path: string, options: BackupOptions
   const env = pgEnvironment(options.postgres, options.env);
   const args = ['--format=custom', `--file=${path}`, '--no-password', ...(options.lockWaitMs ? [`--lock-wait-timeout=${options.lockWaitMs}`] : []), ...(options.postgres.schema ? [`--schema=${options.postgres.schema}`] : [])];
   const ran = await runTool(dump, args, env, PG_DUMP_TIMEOUT_MS);
+  if (ran.code !== 0 && gaveUpOnLock(ran.stderr)) throw await lockFailure(driver, options.lockWaitMs, failed);
   if (ran.code !== 0) throw failed(`pg_dump failed (exit ${ran.code ?? 'on a signal'}): ${firstLine(ran.stderr)}`);
   const listed = await runTool(restore, ['--list', path], { PATH: env.PATH ?? '' }, 600_000);
   if (listed.code !== 0 || !/^;\s*Archive created at/m.test(listed.stdout)) throw failed(`pg_restore --list cannot read the dump: ${firstLine(listed.stderr) || 'no table of contents'}`);
+}
+
+/**
+ * pg_dump gave up waiting for a table's lock: --lock-wait-timeout is a statement_timeout on its
+ * LOCK TABLE (and a parallel worker's NOWAIT lock says it could not obtain it).
+ */
+const gaveUpOnLock = (stderr: string): boolean =>
+  (/canceling statement due to (?:statement|lock) timeout/.test(stderr) && /\bLOCK TABLE\b/.test(stderr)) || /could not obtain lock on relation/.test(stderr);
+
+/**
+ * The failure of a pg_dump that gave up on a lock, naming the session that holds it as every
+ * other lock refusal does. pg_dump is gone by then, so its wait cannot be asked about: the
+ * sessions holding what a read waits for (ACCESS EXCLUSIVE on a table here) are, and the one
+ * it waited for most likely still holds it.
+ */
+async function lockFailure(driver: Driver, lockWaitMs: number | undefined, failed: Failed): Promise<MigsealError> {
+  let holders: LockHolder[] = [];
+  try {
+    const seen = new Set<number>();
+    holders = (await driver.query(EXCLUSIVE_LOCK_HOLDERS)).map(toHolder).filter((h) => !seen.has(h.pid) && seen.add(h.pid));
+  } catch {
+    // Not asked: the failure still says what pg_dump did.
+  }
+  // Another session's query is its text: credentials in it are redacted, in the message and in details.lockHolders.
+  holders = holders.map((h) => ({ ...h, query: h.query === null ? null : redactString(h.query) }));
+  const after = lockWaitMs ? ` after ${lockWaitMs} ms` : '';
+  const first = holders[0];
+  const who =
+    first === undefined
+      ? '. No session held a lock it waits for by the time it was asked (the holder may have let it go since); try again, or allow a longer wait with --pg-lock-timeout'
+      : `. It waited for ${first.wanted ?? 'a lock'} held by ${describeHolders(holders)}. Let ${holders.length === 1 ? 'that session' : 'those sessions'} finish, end ${holders.length === 1 ? 'it' : 'them'} (SELECT pg_terminate_backend(${first.pid})), or allow a longer wait with --pg-lock-timeout`;
+  return failed(`pg_dump gave up waiting for a lock${after}${who}`, undefined, { lockHolders: holders });
 }
 
 const firstLine = (text: string): string => text.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';

@@ -48,6 +48,20 @@ const ADVISORY_HOLDERS = `SELECT ${holderColumns('a')}, NULL AS wanted
   ORDER BY a.pid`;
 
 /**
+ * Who holds a lock that a plain read of a table waits for (ACCESS SHARE conflicts only with
+ * ACCESS EXCLUSIVE): the sessions, other than this one, holding ACCESS EXCLUSIVE on a relation
+ * of this database, each with the lock a reader waits for on it. What a pg_dump that gave up
+ * waiting for its locks waited for, asked once it has given up (the holder most likely still
+ * holds it). No `?`: it goes through Driver.query as it is.
+ */
+export const EXCLUSIVE_LOCK_HOLDERS = `SELECT ${holderColumns('a')}, 'AccessShareLock on ' || l.relation::pg_catalog.regclass::text AS wanted
+  FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid OPERATOR(pg_catalog.=) l.pid
+  WHERE l.locktype OPERATOR(pg_catalog.=) 'relation' AND l.mode OPERATOR(pg_catalog.=) 'AccessExclusiveLock' AND l.granted
+    AND l.database OPERATOR(pg_catalog.=) (SELECT oid FROM pg_catalog.pg_database WHERE datname OPERATOR(pg_catalog.=) pg_catalog.current_database())
+    AND l.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()
+  ORDER BY a.pid, l.relation`;
+
+/**
  * The sessions holding the advisory lock `key` (a signed bigint, as pg_advisory_lock takes it):
  * the runner that another runner gave up waiting for. Empty when it cannot be told.
  */
@@ -61,7 +75,7 @@ export async function advisoryLockHolders(client: pg.Client, key: string): Promi
   }
 }
 
-const toHolder = (r: Record<string, unknown>): LockHolder => ({
+export const toHolder = (r: Record<string, unknown>): LockHolder => ({
   pid: Number(r.pid),
   user: (r.user as string | null) ?? null,
   application: (r.application as string | null) ?? null,

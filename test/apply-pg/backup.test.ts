@@ -6,6 +6,7 @@
  */
 import { chmodSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { usePostgresWorld } from '../helpers/postgres-world.js';
 import { codeOf } from '../helpers/refusal.js';
@@ -69,5 +70,39 @@ describe('apply --backup on PostgreSQL', () => {
     expect(JSON.parse(older.stdout).message).toMatch(/is pg_dump 9, older than the server \(PostgreSQL \d+\), and cannot dump it/);
     expect(await ctx.cluster.dump(db.name)).toBe(before);
     expect(existsSync(db.dir) ? readdirSync(db.dir) : []).toEqual([]);
+  });
+
+  it('a pg_dump that gives up waiting for a lock names the session that holds it (exit 1, BACKUP_FAILED), and nothing runs', async () => {
+    // A table whose description needs no lock on it (no default, no view): the checks before the backup read past the
+    // lock, and pg_dump, which locks every table it dumps, is the one that waits.
+    const notes = { '1_notes.up.sql': 'CREATE TABLE notes (id integer);\n' };
+    const name = `backup_${++n}`;
+    const url = await ctx.cluster.createDatabase(name);
+    expect((await ctx.world.migseal(['apply', await ctx.world.bundle(notes), '--trust', ctx.world.policy, '--db', url])).code).toBe(0);
+    const db = { name, url, dir: join(ctx.world.dir, `pg-backups-${n}`) };
+    const next = await ctx.world.bundle({ ...notes, '2_tags.up.sql': 'CREATE TABLE tags (id integer);\n' }, { release: '2' });
+    const before = await ctx.cluster.dump(db.name);
+    const holder = new pg.Client({ connectionString: db.url, application_name: 'nightly-report' });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN; LOCK TABLE notes IN ACCESS EXCLUSIVE MODE');
+      // Its last query carries a credential: redacted wherever the session is named.
+      const pid = Number((await holder.query("SELECT pg_backend_pid() AS pid, 'password=hunter2' AS note")).rows[0].pid);
+      const r = await ctx.world.migseal(['apply', next, '--trust', ctx.world.policy, '--db', db.url, '--backup', db.dir, '--pg-lock-timeout', '1s', '--json']);
+      expect([r.code, codeOf(r)], r.stdout + r.stderr).toEqual([1, 'BACKUP_FAILED']);
+      const { message, details } = JSON.parse(r.stdout) as { message: string; details: { lockHolders: Array<Record<string, unknown>> } };
+      expect(message).toMatch(/^Cannot back up \S+ before applying: pg_dump gave up waiting for a lock after 1000 ms\. It waited for AccessShareLock on (?:public\.)?notes held by /);
+      expect(message).toContain(`held by pid ${pid} (user ${ctx.cluster.user}, application "nightly-report", idle in transaction, its transaction began `);
+      expect(message).toContain(`last query: SELECT pg_backend_pid() AS pid, 'password=`);
+      expect(message).toContain(`). Let that session finish, end it (SELECT pg_terminate_backend(${pid})), `);
+      expect(r.stdout + r.stderr).not.toContain('hunter2');
+      expect(message).toMatch(/or allow a longer wait with --pg-lock-timeout; nothing was run\.$/);
+      expect(details.lockHolders).toEqual([expect.objectContaining({ pid, application: 'nightly-report', state: 'idle in transaction' })]);
+      expect(existsSync(db.dir) ? readdirSync(db.dir) : []).toEqual([]);
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+    expect(await ctx.cluster.dump(db.name)).toBe(before);
   });
 });
