@@ -45,7 +45,44 @@ export interface ChainEntry {
 export const entryHash = (prevHash: string, seq: number, runId: string, body: string): string => sha256Hex(`${prevHash}|${seq}|${runId}|${body}`);
 
 /** The body as stored: canonical JSON without its newline. */
-export const bodyText = (body: ChainBody): string => canonicalJson(body).slice(0, -1);
+export const bodyText = (body: ChainBody): string => (body.table === 'migrations' && body.op === 'write' ? migrationWriteText(body) : canonicalJson(body).slice(0, -1));
+
+/** The fields of a migration row, in the order canonical JSON sorts them (UTF-16 code units). */
+const MIGRATION_FIELDS = ['appliedAt', 'appliedBy', 'bundleDigest', 'checksum', 'durationMs', 'key', 'kind', 'name', 'note', 'release', 'runId', 'state', 'version'] as const;
+
+/**
+ * A migration row's entry, written once per migration: the object is built with its keys
+ * already in canonical order, so one JSON.stringify gives canonicalJson's text (strings and
+ * null are written alike; a safe integer is its digits). A row of any other shape, or with a
+ * duration canonical JSON refuses, takes the general path.
+ */
+function migrationWriteText(body: Extract<ChainBody, { table: 'migrations'; op: 'write' }>): string {
+  const row = body.row;
+  if (Object.keys(body).length !== 3 || Object.keys(row).length !== MIGRATION_FIELDS.length || !Number.isSafeInteger(row.durationMs)) return canonicalJson(body).slice(0, -1);
+  for (const field of MIGRATION_FIELDS) {
+    const value = row[field];
+    if (typeof value !== 'string' && !(field === 'durationMs' || (field === 'note' && value === null))) return canonicalJson(body).slice(0, -1);
+  }
+  return JSON.stringify({
+    op: 'write',
+    row: {
+      appliedAt: row.appliedAt,
+      appliedBy: row.appliedBy,
+      bundleDigest: row.bundleDigest,
+      checksum: row.checksum,
+      durationMs: row.durationMs,
+      key: row.key,
+      kind: row.kind,
+      name: row.name,
+      note: row.note,
+      release: row.release,
+      runId: row.runId,
+      state: row.state,
+      version: row.version,
+    },
+    table: 'migrations',
+  });
+}
 
 /**
  * Appends one entry after the newest, in the caller's transaction. The entry before it is
