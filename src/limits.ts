@@ -63,6 +63,8 @@ export const LIMITS = Object.freeze({
   pgLockTimeoutAfterLockFailureMs: 100,
   /** How long an audit log append waits for another process's append before failing. */
   auditLockTimeoutMs: 10_000,
+  /** A record appended without its own fsync (a fleet target's outcome) is synced at the latest this long after, if no other record synced it. */
+  auditSyncDelayMs: 1_000,
   /** An audit lock's break folder older than this was left by a process that died while using it (it is held for a few calls). */
   auditLockBreakStaleMs: 5_000,
   /** How long SQLite waits for another connection's write lock on the database file (busy_timeout). */

@@ -3,7 +3,8 @@
  * JSON line that carries the SHA-256 of the line before it (scheme in ./record.ts).
  *
  * Appends hold an exclusive lock on `LOG.lock` (./lock.ts), open the log with O_APPEND, write
- * the whole line in one call and fsync before returning. Records are redacted first
+ * the whole line in one call and fsync before returning (or, asked not to, leave it to the next
+ * append that does, and say when that happened: whenSynced). Records are redacted first
  * (./redact.ts): no password, passphrase, token or URL password reaches the file.
  */
 import { closeSync, constants, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
@@ -22,6 +23,67 @@ export interface AppendOptions {
   /** Environment whose secret-looking variables are scrubbed from the record (default: process.env). */
   env?: Record<string, string | undefined>;
   now?: Date;
+  /**
+   * false: written without an fsync of its own. The next append to the same log that syncs
+   * (or syncAuditLog) makes it durable too, and whenSynced says when: whoever reports the
+   * record's outcome waits for that first.
+   */
+  sync?: boolean;
+}
+
+/**
+ * Logs this process appended to without syncing, each with whoever waits for the sync. One
+ * fsync makes every write before it durable, whichever append made it: a fleet's target
+ * record is synced by the next target's first record, one fsync a target instead of two.
+ */
+const unsynced = new Map<string, Array<() => void>>();
+
+/** The log is synced: every append before now is durable. */
+function synced(path: string): void {
+  const waiting = unsynced.get(path);
+  unsynced.delete(path);
+  for (const resolve of waiting ?? []) resolve();
+}
+
+/** Syncs what this process appended to `path` without syncing, if anything. */
+export function syncAuditLog(path: string): void {
+  if (!unsynced.has(path)) return;
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY);
+  } catch (error) {
+    throw new MigsealError('IO', `Cannot open the audit log ${path}.`, { cause: error });
+  }
+  try {
+    fsyncSync(fd);
+  } catch (error) {
+    throw new MigsealError('IO', `Cannot sync the audit log ${path}.`, { cause: error });
+  } finally {
+    closeSync(fd);
+  }
+  synced(path);
+}
+
+/**
+ * Resolves once everything appended to `path` so far is durable: at the next append that
+ * syncs, or after maxWaitMs by syncing it then (a sync that fails leaves it waiting for the next).
+ */
+export function whenSynced(path: string, maxWaitMs: number): Promise<void> {
+  const waiting = unsynced.get(path);
+  if (waiting === undefined) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      try {
+        syncAuditLog(path);
+      } catch {
+        // The next append that syncs (the rollout's own record) says what is wrong.
+      }
+    }, maxWaitMs);
+    waiting.push(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 export interface AppendedRecord {
@@ -50,8 +112,13 @@ export function appendAuditRecord(path: string, record: Record<string, unknown>,
       const line = sealRecord({ ...clean, ...base });
       // A torn last line (a crash mid-write) is closed off so it stays a line of its own; verify names it.
       writeAll(fd, Buffer.from(tail.torn ? `\n${line}` : line, 'utf8'));
-      fsyncSync(fd);
-      if (created) syncDirectory(dirname(path));
+      if (options.sync === false && !created) {
+        if (!unsynced.has(path)) unsynced.set(path, []);
+      } else {
+        fsyncSync(fd);
+        if (created) syncDirectory(dirname(path));
+        synced(path);
+      }
       return { seq: base.seq, hash: JSON.parse(line).hash as string, lineHash: sha256Hex(line.slice(0, -1)), line: line.slice(0, -1) };
     } catch (error) {
       throw error instanceof MigsealError ? error : new MigsealError('IO', `Cannot append to the audit log ${path}.`, { cause: error });

@@ -8,7 +8,8 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { appendAuditRecord, type AppendedRecord } from '../audit/log.js';
+import { appendAuditRecord, whenSynced, type AppendedRecord } from '../audit/log.js';
+import { LIMITS } from '../limits.js';
 import { asMigsealError, MigsealError } from '../errors.js';
 import { redactString as redact } from '../audit/redact.js';
 import { openSinks, sinkNames, type AuditSink } from './audit-sinks.js';
@@ -66,11 +67,20 @@ export class AuditTrail {
     ensureAuditLogWritable(this.#location);
   }
 
-  /** Appends to the file, then sends the same line to every other sink. */
-  record(fields: Record<string, unknown>): AppendedRecord {
-    const appended = appendAuditRecord(this.path, { ...this.#base, ...fields }, { env: this.#env });
+  /**
+   * Appends to the file, then sends the same line to every other sink. `sync: false`: the
+   * record is not synced before this returns; `synced()` resolves once it is, and nothing may
+   * report what it records before then.
+   */
+  record(fields: Record<string, unknown>, options: { sync?: boolean } = {}): AppendedRecord {
+    const appended = appendAuditRecord(this.path, { ...this.#base, ...fields }, { env: this.#env, ...(options.sync === false && { sync: false }) });
     for (const sink of this.#sinks) sink.send(appended.line, fields.outcome);
     return appended;
+  }
+
+  /** Resolves once every record appended so far is durable (see record's `sync: false`), at most `maxWaitMs` from now. */
+  synced(maxWaitMs: number = LIMITS.auditSyncDelayMs): Promise<void> {
+    return whenSynced(this.path, maxWaitMs);
   }
 
   /**

@@ -3,14 +3,15 @@
  * rule and the re-run that finishes, two shards at once, a dirty target, a tampered bundle,
  * and what the report and the audit log say.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, realpathSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDir } from '../helpers/fixtures.js';
 import { codeOf, createWorld, dumpSqlite, rows, V1, type RunnerWorld } from '../helpers/runner-world.js';
-import type { CliResult } from '../helpers/cli.js';
+import { BIN, type CliResult } from '../helpers/cli.js';
 
 let world: RunnerWorld;
 let bundle: string;
@@ -258,5 +259,40 @@ describe('apply --targets on SQLite', () => {
     expect(both.stderr).toMatch(/either one database with --db or a fleet with --targets/);
     const lone = await world.cli(['apply', bundle, '--trust', world.policy, '--db', 'sqlite:x.db', '--wave', '3']);
     expect(lone.stderr).toMatch(/--wave goes with --targets FILE/);
+  });
+});
+
+describe('the audit log of a rollout', () => {
+  it('is synced once a target, not twice: a target\'s outcome is made durable by the next record that syncs, and the result is printed after the last sync', async () => {
+    const f = fleet(4);
+    const log = join(world.dir, `audit-sync-${fleetNo}.jsonl`);
+    const trace = join(world.dir, `strace-${fleetNo}.txt`);
+    // strace: every fsync and write, with the file each descriptor is open on, in the order they happened.
+    const r = spawnSync('strace', ['-f', '-qq', '-y', '-s', '64', '-e', 'trace=fsync,fdatasync,write', '-o', trace, process.execPath, BIN, 'apply', bundle, '--trust', world.policy, '--targets', f.file, '--json', '--parallel', '1'], {
+      cwd: world.dir,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, MIGSEAL_AUDIT_LOG: log },
+      encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(Object.values(outcomes({ code: 0, stdout: r.stdout, stderr: r.stderr }))).toEqual(['applied', 'applied', 'applied', 'applied']);
+    // Each target: "started" (synced before its first statement) and "applied"; then the rollout's record.
+    const records = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { outcome: string });
+    expect(records.map((x) => x.outcome)).toEqual(['started', 'applied', 'started', 'applied', 'started', 'applied', 'started', 'applied', 'complete']);
+    const calls = readFileSync(trace, 'utf8').split('\n');
+    const onLog = `<${realpathSync(log)}>`;
+    const isSync = (l: string) => /\bf(?:data)?sync\(\d+</.test(l) && l.includes(onLog);
+    const isWrite = (l: string) => /\bwrite\(\d+</.test(l) && l.includes(onLog);
+    expect(calls.filter(isWrite)).toHaveLength(records.length);
+    // One sync a target (its "started" record, which also makes the target before it durable) and the rollout's: 5, where
+    // syncing every record took 9. A target whose next one takes longer than a second to start is synced on its own then.
+    const syncs = calls.filter(isSync).length;
+    expect(syncs).toBeGreaterThanOrEqual(f.names.length + 1);
+    expect(syncs).toBeLessThan(2 * f.names.length);
+    // The result (stdout) is written after the log's last write and a sync after it: everything it reports is durable.
+    const lastWrite = calls.findLastIndex(isWrite);
+    const lastSync = calls.findLastIndex(isSync);
+    const printed = calls.findIndex((l) => /\bwrite\(1</.test(l));
+    expect(lastWrite).toBeLessThan(lastSync);
+    expect(lastSync).toBeLessThan(printed);
   });
 });

@@ -78,8 +78,8 @@ export function applyOnDatabase(
 }
 
 /** The audit record of an apply that finished. */
-export function recordApplied(audit: AuditTrail, v: VerifiedBundle, report: ApplyReport, fields: Record<string, unknown> = {}): void {
-  audit.record({ outcome: report.upToDate || report.applied.length === 0 ? 'up-to-date' : 'applied', database: report.target, ...provenance(v), runId: report.runId, migrations: report.applied.map((a) => a.version), ...(report.schemaWarning && { schemaWarning: report.schemaWarning }), ...fields });
+export function recordApplied(audit: AuditTrail, v: VerifiedBundle, report: ApplyReport, fields: Record<string, unknown> = {}, options: { sync?: boolean } = {}): void {
+  audit.record({ outcome: report.upToDate || report.applied.length === 0 ? 'up-to-date' : 'applied', database: report.target, ...provenance(v), runId: report.runId, migrations: report.applied.map((a) => a.version), ...(report.schemaWarning && { schemaWarning: report.schemaWarning }), ...fields }, options);
 }
 
 function describe(v: VerifiedBundle, report: ApplyReport): string {
