@@ -3,7 +3,7 @@
  * clock around the whole process: a spawned CLI's start-up and verification alone can take seconds on a busy
  * machine, and the server's own lock_timeout does not.
  *
- * The watching is done by the server itself: a session runs a loop that reads pg_locks every 10 ms and notes what
+ * The watching is done by the server itself: a session runs a loop that reads pg_locks every 50 ms and notes what
  * waits, with its `waitstart`, against the server's clock. So the watch does not depend on this (possibly starved)
  * test process being scheduled. Each wait is bracketed by the last round that saw it waiting (never after its end)
  * and the first round that saw it gone (never before): `atLeastMs` can only be too small and `atMostMs` only too
@@ -54,7 +54,7 @@ BEGIN
     INSERT INTO pg_temp.lock_seen
       SELECT pid, locktype, extract(epoch FROM waitstart)::float8 * 1000, now
         FROM pg_catalog.pg_locks WHERE NOT granted AND waitstart IS NOT NULL AND pid <> pg_catalog.pg_backend_pid();
-    PERFORM pg_catalog.pg_sleep(0.01);
+    PERFORM pg_catalog.pg_sleep(0.05);
   END LOOP;
   -- Let go only once no wait is left: this last round is after every wait's end.
   INSERT INTO pg_temp.lock_rounds VALUES (extract(epoch FROM pg_catalog.clock_timestamp())::float8 * 1000);
