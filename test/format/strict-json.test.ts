@@ -1,6 +1,6 @@
 /** The strict JSON parser refuses what JSON.parse lets through; canonical JSON reads back unchanged. */
 import { describe, expect, it } from 'vitest';
-import { canonicalByParts, canonicalCopy, canonicalJson, decodeUtf8Strict, parseByStrictParser, parseStrictJson, StrictJsonError } from '../../src/format/strict-json.js';
+import { canonicalByParts, canonicalCopy, canonicalJson, decodeUtf8Strict, parseByEngine, parseByStrictParser, parseStrictJson, StrictJsonError } from '../../src/format/strict-json.js';
 
 function refusal(text: string, maxDepth?: number): StrictJsonError {
   try {
@@ -281,5 +281,144 @@ describe('parseStrictJson on compact documents (read by the engine, checked by t
       compared++;
     }
     expect(compared).toBe(2000);
+  });
+});
+
+describe('parseStrictJson on texts JSON.stringify wrote (taken whole, without counting keys)', () => {
+  /** The engine's answer (undefined: left to the strict parser) and the strict parser's verdict, as comparable text. */
+  function verdicts(text: string, maxDepth?: number): { engine: string | undefined; strict: string; whole: string } {
+    const show = (value: unknown): string => {
+      const prototypes = new Set<unknown>();
+      const visit = (v: unknown): void => {
+        if (v === null || typeof v !== 'object') return;
+        if (!Array.isArray(v)) prototypes.add(Object.getPrototypeOf(v));
+        for (const child of Object.values(v)) visit(child);
+      };
+      visit(value);
+      return `ok ${JSON.stringify(value)} prototypes ${[...prototypes].map(String).join(',')}`;
+    };
+    const read = (parse: () => unknown): string => {
+      try {
+        return show(parse());
+      } catch (error) {
+        if (!(error instanceof StrictJsonError)) throw error;
+        return `refused ${error.message}`;
+      }
+    };
+    const engine = parseByEngine(text, maxDepth);
+    return { engine: engine === undefined ? undefined : show(engine), strict: read(() => parseByStrictParser(text, maxDepth)), whole: read(() => parseStrictJson(text, maxDepth)) };
+  }
+
+  /** Asserts the engine answers only as the strict parser does, and parseStrictJson always does; returns whether the engine answered. */
+  function agrees(text: string, maxDepth?: number): boolean {
+    const { engine, strict, whole } = verdicts(text, maxDepth);
+    if (engine !== undefined) expect(engine, text.slice(0, 120)).toBe(strict);
+    expect(whole, text.slice(0, 120)).toBe(strict);
+    return engine !== undefined;
+  }
+
+  it('answers for a canonical manifest-like text, with or without its newline, and leaves any other ending to the strict parser', () => {
+    const text = JSON.stringify({ a: [1, -2, 'x', true, null, { b: {} }], c: 'd"\\\n\u0001\u2028é😀', e: 9007199254740991 });
+    expect(agrees(text)).toBe(true);
+    expect(agrees(`${text}\n`)).toBe(true);
+    for (const ending of ['\n\n', ' ', '\r\n', '\t', ' \n']) agrees(`${text}${ending}`);
+  });
+
+  it('refuses what the strict parser refuses, though JSON.stringify wrote it', () => {
+    const proto = JSON.parse('{"__proto__":{"polluted":true}}');
+    const texts = [
+      JSON.stringify(proto),
+      JSON.stringify({ a: { constructor: 1 } }),
+      JSON.stringify({ prototype: 1 }),
+      JSON.stringify([1.5]),
+      JSON.stringify([1e21]),
+      JSON.stringify([1e-7]),
+      JSON.stringify([2 ** 53]),
+      JSON.stringify([-(2 ** 53)]),
+      JSON.stringify(['\ud800']),
+      JSON.stringify({ ['\udc00']: 1 }),
+      JSON.stringify(['a\ud83dx']),
+      `${'['.repeat(65)}1${']'.repeat(65)}`,
+      `${'{"a":'.repeat(65)}1${'}'.repeat(65)}`,
+    ];
+    for (const text of texts) {
+      expect(agrees(text), text.slice(0, 80)).toBe(false);
+      expect(verdicts(text).strict, text.slice(0, 80)).toMatch(/^refused/);
+    }
+    expect(agrees(`${'['.repeat(64)}1${']'.repeat(64)}`)).toBe(true);
+    expect(agrees('[[[1]]]', 2)).toBe(false);
+    expect(agrees('[[[]]]', 2)).toBe(true);
+  });
+
+  it('leaves to the strict parser what JSON.stringify would write otherwise, and agrees with it', () => {
+    const texts = [
+      '{"a":1,"a":1}',
+      '{"a":1,"b":{"c":2,"c":2}}',
+      '[1.0]',
+      '[1e3]',
+      '[-0]',
+      '{"a":-0}',
+      '[10E0]',
+      '{"b":1,"a":2}',
+      '{"1":1,"0":2}',
+      '{"0":2,"1":1}',
+      '{"10":1,"9":2}',
+      '["\\u0041"]',
+      '["\\/"]',
+      '["\\u001F"]',
+      '["\\u001f"]',
+      '{"a" :1}',
+      '[ 1]',
+      '{"__prot\\u006f__":1}',
+      '{"x":"\\"__proto__\\":"}',
+    ];
+    for (const text of texts) agrees(text);
+    expect(agrees('{"0":2,"1":1}')).toBe(true);
+    expect(agrees('["\\u001f"]')).toBe(true);
+  });
+
+  it('agrees with the strict parser on random values as JSON.stringify writes them, and on their damaged texts', () => {
+    let seed = 11;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    const SCALARS = [0, 1, -1, 42, 9007199254740991, -9007199254740991, 2 ** 53, 1.5, 1e21, 1e-7, -0, 'a', '', '"', '\\', '\n', '\u0000', '\u001f', '\u007f', '\u2028', 'é', '😀', '\ud800', '\udfff', '":', ', 1.5', true, false, null];
+    const KEYS = ['a', 'b', 'z', '0', '1', '10', '__proto__', 'constructor', 'toJSON', '"', '\u0001', 'é', ''];
+    const make = (depth: number): unknown => {
+      const r = random();
+      if (depth > 5 || r < 0.35) return pick(SCALARS);
+      if (r < 0.6) return Array.from({ length: Math.floor(random() * 4) }, () => make(depth + 1));
+      const object: Record<string, unknown> = {};
+      for (let i = Math.floor(random() * 4); i > 0; i--) Object.defineProperty(object, pick(KEYS), { value: make(depth + 1), enumerable: true, configurable: true, writable: true });
+      return object;
+    };
+    const damage = (text: string): string => {
+      const at = Math.floor(random() * (text.length + 1));
+      switch (Math.floor(random() * 5)) {
+        case 0: {
+          // a key written twice
+          const key = /"[^"\\]*":/.exec(text.slice(at));
+          return key ? `${text.slice(0, at + key.index)}${key[0]}0,${text.slice(at + key.index)}` : text;
+        }
+        case 1:
+          return `${text.slice(0, at)} ${text.slice(at)}`;
+        case 2:
+          return text.replace(/([0-9])([,\]}])/, '$1.0$2');
+        case 3:
+          return `${text.slice(0, at)}${text.slice(at + 1)}`;
+        default:
+          return `${text}\n`;
+      }
+    };
+    const answered = { yes: 0, no: 0 };
+    for (let i = 0; i < 3000; i++) {
+      const text = JSON.stringify(make(0));
+      for (const candidate of [text, damage(text)]) {
+        if (agrees(candidate, pick([3, 64]))) answered.yes++;
+        else answered.no++;
+      }
+    }
+    // Both sides of the shortcut are exercised.
+    expect(answered.yes).toBeGreaterThan(1000);
+    expect(answered.no).toBeGreaterThan(1000);
   });
 });
