@@ -36,38 +36,26 @@ export function parseByStrictParser(text: string, maxDepth: number = LIMITS.maxJ
   return value;
 }
 
-/** The engine's shortcut alone: its value, or undefined where it leaves the text to the strict parser (tests hold the two against each other). */
-export function parseByEngine(text: string, maxDepth: number = LIMITS.maxJsonDepth): JsonValue | undefined {
-  return viaEngine(text, maxDepth);
-}
-
 /**
  * Most documents migseal reads were written compactly by JSON.stringify (the manifest, whose
  * canonical form is that, and Sigstore bundles). For those the engine's own parser gives the
  * same value several times faster, above all in a short-lived process where the strict parser
  * runs before it is compiled. It is taken only when nothing in the text can make the engine's
- * value differ from the strict parser's or pass where the strict parser refuses: no lone
- * surrogate, raw or escaped; no forbidden key, however spelled; the depth cap; safe integers
- * other than -0 only; and no duplicate key, which the engine would drop silently, nor a number
- * written with a fraction or an exponent (`1.0`, `1e3` give safe integers too). Objects then
- * get a null prototype, as the strict parser's have. Anything else, accepted or not, is read by
- * the strict parser, which words every refusal.
- *
- * The last two are seen in one of two ways:
- * - the text is what JSON.stringify writes for the value it gave (with or without one newline
- *   after it, as canonicalJson ends): JSON.stringify writes each key of an object once and each
- *   number in its shortest form, so a text written with a key twice, a `1.0` or a `-0` is never
- *   that. One comparison, where the checks below cost the manifest of a large release some
- *   50 million instructions;
- * - otherwise (a text written by hand, say): every key ends with `":` (a text with a quote, then
- *   white space, then a colon is left to the strict parser), so the number of `":` in the text
- *   is at least the number of keys written, and equals the number of keys in the value only
- *   when none was written twice; and no number is written with a fraction or an exponent. A
- *   check that fires inside a string (a `":` or `, 1.5` in some text) is a false alarm and only
- *   costs time.
+ * value differ from the strict parser's or pass where the strict parser refuses:
+ * - no duplicate key, which the engine would drop silently: every key ends with `":` (a text
+ *   with a quote, then white space, then a colon is left to the strict parser), so the number
+ *   of `":` in the text is at least the number of keys written, and equals the number of keys
+ *   in the value only when none was written twice;
+ * - no number written with a fraction or an exponent (`1.0`, `1e3` give safe integers too),
+ *   and no -0;
+ * - no lone surrogate, raw or escaped; no forbidden key, however spelled; the depth cap; safe
+ *   integers only.
+ * A check that fires inside a string (a `":` or `, 1.5` in some text) is a false alarm and only
+ * costs time. Objects then get a null prototype, as the strict parser's have. Anything else,
+ * accepted or not, is read by the strict parser, which words every refusal.
  */
 function viaEngine(text: string, maxDepth: number): JsonValue | undefined {
-  if (maxDepth < 0 || !isWellFormed(text) || (text.includes('\\u') && ESCAPED_SURROGATE.test(text))) return undefined;
+  if (maxDepth < 0 || !isWellFormed(text) || ESCAPED_SURROGATE.test(text) || SPACED_KEY_END.test(text) || NOT_AN_INTEGER.test(text)) return undefined;
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -75,23 +63,8 @@ function viaEngine(text: string, maxDepth: number): JsonValue | undefined {
     return undefined;
   }
   const keys = { count: 0 };
-  // First the rules, which stop at the depth cap: JSON.stringify of a deeper value could exhaust the stack.
   if (!keepsStrictRules(value, 0, maxDepth, keys)) return undefined;
-  if (writtenByStringify(value, text)) return value as JsonValue;
-  if (SPACED_KEY_END.test(text) || NOT_AN_INTEGER.test(text)) return undefined;
   return keys.count === countKeyEnds(text) ? (value as JsonValue) : undefined;
-}
-
-/** Whether `text` is JSON.stringify's text of `value`, alone or followed by one newline. */
-function writtenByStringify(value: unknown, text: string): boolean {
-  let written: string;
-  try {
-    written = JSON.stringify(value);
-  } catch {
-    return false; // longer than a string can be (`1e15` is written out in full): not the text, which is a string
-  }
-  // Equality, not startsWith: the engine compares equal strings as memory, and startsWith a character at a time.
-  return text.length === written.length ? text === written : text.length === written.length + 1 && text === `${written}\n`;
 }
 
 const ESCAPED_SURROGATE = /\\u[dD][89a-fA-F]/;
