@@ -14,12 +14,7 @@ import { redactString } from '../audit/redact.js';
 export function lockHoldersOf(cause: unknown): LockHolder[] | undefined {
   const e = lockTimeoutIn(cause) as { holders?: LockHolder[] } | undefined;
   if (e?.holders === undefined) return undefined;
-  return redactHolders(e.holders);
-}
-
-/** Another session's query is its text: the holders with credentials in it (a URL's password, a `password=` pair) redacted. */
-export function redactHolders(holders: readonly LockHolder[]): LockHolder[] {
-  return holders.map((h) => ({ ...h, query: h.query === null ? null : redactString(h.query) }));
+  return e.holders.map((h) => ({ ...h, query: h.query === null ? null : redactString(h.query) }));
 }
 
 /** The server's lock timeout (55P03) that `error` is, or was caused by (a coded error wrapping it), if any. */
@@ -35,16 +30,9 @@ export function lockHolderContext(cause: unknown): string {
   const holders = lockHoldersOf(cause);
   if (holders === undefined) return '';
   if (holders.length === 0) return '. No session was seen holding the lock it waited for (the wait was shorter than the look-up interval)';
-  return heldBy(holders);
-}
-
-/**
- * ". It waited for AccessExclusiveLock on accounts held by pid 4242 (…). Let that session finish, …": what a wait
- * that gave up waited for and who held it (at least one holder, as lockHoldersOf or a look-up gives them).
- */
-export function heldBy(holders: readonly LockHolder[]): string {
-  const { wanted, pid } = holders[0]!;
-  return `. It waited for ${wanted ?? 'a lock'} held by ${describeHolders(holders)}. Let ${holders.length === 1 ? 'that session' : 'those sessions'} finish, end ${holders.length === 1 ? 'it' : 'them'} (SELECT pg_terminate_backend(${pid})), or allow a longer wait with --pg-lock-timeout`;
+  const wanted = holders[0]!.wanted;
+  const first = holders[0]!.pid;
+  return `. It waited for ${wanted === null ? 'a lock' : `${wanted}`} held by ${describeHolders(holders)}. Let ${holders.length === 1 ? 'that session' : 'those sessions'} finish, end ${holders.length === 1 ? 'it' : 'them'} (SELECT pg_terminate_backend(${first})), or allow a longer wait with --pg-lock-timeout`;
 }
 
 /** Whether `error`, or an error it was caused by, is PostgreSQL giving up waiting for a lock (55P03). */

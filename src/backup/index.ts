@@ -15,8 +15,8 @@ import { basename, join, resolve } from 'node:path';
 import type { Driver } from '../db/driver.js';
 import { MigsealError } from '../errors.js';
 import { readSchemaFingerprint, type SchemaFingerprint } from '../fingerprint/index.js';
-import { EXCLUSIVE_LOCK_HOLDERS, toHolder, type LockHolder } from '../db/postgres-blockers.js';
-import { heldBy, redactHolders } from '../apply/lock-holders.js';
+import { describeHolders, EXCLUSIVE_LOCK_HOLDERS, toHolder, type LockHolder } from '../db/postgres-blockers.js';
+import { redactString } from '../audit/redact.js';
 import { findPgTool, pgEnvironment, runTool, toolMajor, type PgConnection } from './pg-tools.js';
 
 export type { PgConnection } from './pg-tools.js';
@@ -142,12 +142,13 @@ async function lockFailure(driver: Driver, lockWaitMs: number | undefined, faile
     // Not asked: the failure still says what pg_dump did.
   }
   // Another session's query is its text: credentials in it are redacted, in the message and in details.lockHolders.
-  holders = redactHolders(holders);
+  holders = holders.map((h) => ({ ...h, query: h.query === null ? null : redactString(h.query) }));
   const after = lockWaitMs ? ` after ${lockWaitMs} ms` : '';
+  const first = holders[0];
   const who =
-    holders.length === 0
+    first === undefined
       ? '. No session held a lock it waits for by the time it was asked (the holder may have let it go since); try again, or allow a longer wait with --pg-lock-timeout'
-      : heldBy(holders);
+      : `. It waited for ${first.wanted ?? 'a lock'} held by ${describeHolders(holders)}. Let ${holders.length === 1 ? 'that session' : 'those sessions'} finish, end ${holders.length === 1 ? 'it' : 'them'} (SELECT pg_terminate_backend(${first.pid})), or allow a longer wait with --pg-lock-timeout`;
   return failed(`pg_dump gave up waiting for a lock${after}${who}`, undefined, { lockHolders: holders });
 }
 
